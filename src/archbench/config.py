@@ -78,6 +78,7 @@ class SplitSpec:
     max_shift_rows: int = 0
     min_rows: int = 30
     max_categories: int = 1000
+    duplicates: Literal["auto", "group", "error"] = "auto"
     numeric_transform: Literal["quantile", "standard"] = "quantile"
 
 
@@ -151,6 +152,7 @@ class Spec:
     output: OutputSpec = field(default_factory=OutputSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
     metrics: tuple[str, ...] = ()
+    device: str = "auto"
     preset: str = "default"
 
     def to_dict(self) -> dict[str, Any]:
@@ -268,11 +270,11 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     return cls(**kwargs)
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "params":
-            out[k] = _merge(out[k], v)
+            out[k] = merge_dicts(out[k], v)
         else:
             out[k] = v
     return out
@@ -320,7 +322,7 @@ def spec_from_dict(data: dict[str, Any], *, preset: str | None = None) -> Spec:
     chosen = preset or data.get("preset") or "default"
     if not isinstance(chosen, str):
         raise ConfigError(f"preset must be a string, got {chosen!r}")
-    merged = _merge(preset_overrides(chosen), data)
+    merged = merge_dicts(preset_overrides(chosen), data)
     merged["preset"] = chosen
     spec = typing.cast(Spec, _build(Spec, merged, ""))
     validate(spec)
@@ -419,3 +421,44 @@ def validate(spec: Spec) -> None:
             raise ConfigError(
                 f"metrics: unknown metric {m!r} ({_suggest(m, list(HIGHER_IS_BETTER))})"
             )
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def spec_to_toml(spec: Spec) -> str:
+    """The resolved spec as TOML that ``load_spec`` reads back to an equal spec."""
+    lines = ["# Resolved archbench spec (preset applied). Re-run with: archbench run --spec spec.toml",
+             ""]
+
+    def table(name: str, d: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict) or k == "params"}
+        subs = {k: v for k, v in d.items() if isinstance(v, dict) and k != "params"}
+        lines.append(f"[{name}]")
+        for k, v in scalars.items():
+            if v is None:
+                continue
+            lines.append(f"{k} = {_toml_value(v)}")
+        lines.append("")
+        for k, v in subs.items():
+            table(f"{name}.{k}", v)
+
+    d = spec.to_dict()
+    for key in ("preset", "device", "metrics"):
+        lines.insert(2, f"{key} = {_toml_value(d.pop(key))}")
+    for name, sub in d.items():
+        if sub is None:
+            continue
+        table(name, sub)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,300 @@
+"""The command line: parse, build the spec, call one library function, talk to the user.
+
+User errors (ArchbenchError) become one line on stderr and exit code 2; nothing else in the
+package prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import ArchbenchError, ConfigError
+
+EXAMPLES = """\
+examples:
+  archbench run                                   default benchmark (flights), ~5 min on 2 cores
+  archbench run --preset quick --out runs/quick   a first look in about a minute
+  archbench init --task csv --out my.toml         write a spec for your own CSV/Parquet file
+  archbench run --spec my.toml --out runs/mine    run it (re-run the same command to resume)
+  archbench stats runs/mine                       recompute the statistics, print the tables
+  archbench report runs/mine                      rewrite the PDF and LaTeX report
+"""
+
+RUN_HELP = """\
+Tune an MLP, an FT-Transformer and gradient-boosted trees under one shared trial budget
+(selection on validation data only), retrain each family's best configuration with every
+seed, evaluate on the in-distribution test set and the shift set, compute mean and 95% CI
+per metric plus a paired test between the top two families, and write a 4-page report.
+
+The run directory (--out) is the results store: results.parquet (family, seed, split, metric,
+value), predictions.parquet, trials.parquet, summary.csv, comparisons.csv, stats.json and
+report/report.pdf. Running the same command again resumes: finished trials and seeds are never
+trained again.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="archbench",
+        description="Fair, honest comparisons of three model families on a tabular task.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"archbench {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run a benchmark (resumable)", description=RUN_HELP,
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--spec", metavar="FILE", help="TOML spec (default: the built-in flights task)")
+    r.add_argument("--task", metavar="NAME",
+                   help="built-in task when no --spec is given: flights, california, adult")
+    r.add_argument("--preset", choices=["quick", "default", "thorough"],
+                   help="sizes and budget: quick (~1 min), default (~5 min), thorough (hours)")
+    r.add_argument("--out", metavar="DIR", help="run directory (default: the spec's output.dir)")
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: one per core); results do not depend on it")
+    r.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="local process pool (default) or a Ray cluster")
+    r.add_argument("--address", metavar="ADDR",
+                   help="Ray cluster address (with --executor ray); default: start a local Ray")
+    r.add_argument("--trials", type=int, metavar="N", help="override budget.trials")
+    r.add_argument("--seeds", type=int, metavar="N", help="override seeds.count")
+    r.add_argument("--device", metavar="DEV", help="auto (default: CUDA when available), cpu, cuda")
+    r.add_argument("--force", action="store_true",
+                   help="discard an earlier run of a different spec in --out")
+    r.add_argument("--no-report", action="store_true", help="skip the PDF/LaTeX report")
+    r.add_argument("--quiet", action="store_true", help="no progress bars or tables")
+
+    i = sub.add_parser("init", help="write a commented spec to edit")
+    i.add_argument("--task", default="flights",
+                   help="flights, california, adult, or csv for your own file (default flights)")
+    i.add_argument("--out", default="archbench.toml", metavar="FILE",
+                   help="where to write the spec")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    s = sub.add_parser("stats", help="recompute statistics of a run directory and print them")
+    s.add_argument("run_dir", metavar="RUN_DIR")
+    s.add_argument("--ci", choices=["t", "bootstrap"], default="t",
+                   help="interval over seeds: Student t (default) or bootstrap percentile")
+    s.add_argument("--quiet", action="store_true")
+
+    rep = sub.add_parser("report", help="rewrite report/report.pdf and report/latex/")
+    rep.add_argument("run_dir", metavar="RUN_DIR")
+    return p
+
+
+class _OneLine(logging.Handler):
+    def __init__(self, console: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from rich.markup import escape
+
+        self.console.print(f"[yellow]warning:[/] {escape(record.getMessage())}", highlight=False)
+
+
+def _build_spec(args: argparse.Namespace) -> Any:
+    from .config import load_spec, spec_from_dict
+
+    if args.spec:
+        if args.task:
+            raise ConfigError("--task and --spec are exclusive: set task.name in the spec")
+        spec = load_spec(args.spec, preset=args.preset)
+    else:
+        spec = spec_from_dict({"task": {"name": args.task or "flights"}}, preset=args.preset)
+    over: dict[str, Any] = {}
+    if args.trials is not None:
+        over.setdefault("budget", {})["trials"] = args.trials
+    if args.seeds is not None:
+        over.setdefault("seeds", {})["count"] = args.seeds
+    if args.device:
+        over["device"] = args.device
+    if over:
+        from .config import merge_dicts
+
+        data = merge_dicts(spec.to_dict(), over)
+        data.pop("preset")
+        spec = spec_from_dict(data, preset=spec.preset)
+    return spec
+
+
+def _cmd_run(args: argparse.Namespace, console: Any) -> int:
+    from .runner import RunOptions, run_benchmark
+
+    spec = _build_spec(args)
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: use 1 or more")
+    out = Path(args.out or spec.output.dir)
+    options = RunOptions(out=out, executor=args.executor, workers=args.workers,
+                         address=args.address, force=args.force, report=not args.no_report,
+                         command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    progress = None if args.quiet else _Progress(console)
+    try:
+        store = run_benchmark(spec, options, progress=progress)
+    finally:
+        if progress is not None:
+            progress.stop()
+    if not args.quiet:
+        _print_stats(console, store.root)
+        console.print(f"\nResults: [bold]{store.root}[/] (results.parquet, summary.csv, "
+                      "comparisons.csv, stats.json)")
+        pdf = store.path("report", "report.pdf")
+        if pdf.exists():
+            console.print(f"Report:  [bold]{pdf}[/] (LaTeX source in {pdf.parent / 'latex'})")
+    return 0
+
+
+class _Progress:
+    """rich progress bars: one per family for its trials, then its seeds."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
+        self.bar = Progress(TextColumn("{task.description:<28}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                            transient=False)
+        self.tasks: dict[tuple[str, str], Any] = {}
+        self.started = False
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event == "start":
+            self.bar.console.print(f"running on {info['workers']} {info['executor']} worker(s)")
+            for fam, t in info["families"].items():
+                self.tasks[(fam, "trial")] = self.bar.add_task(
+                    f"{fam} trials", total=t["trials"], completed=t["trials_done"])
+                self.tasks[(fam, "seed")] = self.bar.add_task(
+                    f"{fam} seeds", total=t["seeds"], completed=t["seeds_done"])
+            self.bar.start()
+            self.started = True
+        elif event == "unit" and self.started:
+            self.bar.advance(self.tasks[(info["family"], info["kind"])])
+        elif event == "report":
+            self.stop()
+            self.bar.console.print("writing the report ...")
+
+    def stop(self) -> None:
+        if self.started:
+            self.bar.stop()
+            self.started = False
+
+
+def _print_stats(console: Any, run_dir: Path) -> None:
+    import json
+
+    import pandas as pd
+    from rich.table import Table
+
+    summary = pd.read_csv(run_dir / "summary.csv")
+    run = json.loads((run_dir / "run.json").read_text())
+    labels = run.get("family_labels", {})
+    for split, title in (("test", "ID test"), ("shift", "shift"), ("val", "validation")):
+        t = Table(title=f"{title}: mean and 95% CI over {len(run['seeds'])} seeds "
+                  "(Student t)", title_justify="left")
+        t.add_column("family")
+        for m in run["metrics"]:
+            arrow = "↑" if run["higher_is_better"][m] else "↓"
+            t.add_column(f"{m} {arrow}", justify="right")
+        for fam in run["families"]:
+            row = [labels.get(fam, fam)]
+            for m in run["metrics"]:
+                r = summary[(summary.family == fam) & (summary.split == split)
+                            & (summary.metric == m)]
+                if r.empty:
+                    row.append("-")
+                    continue
+                r0 = r.iloc[0]
+                row.append(f"{r0['mean']:.4f} [{r0['ci_low']:.4f}, {r0['ci_high']:.4f}]")
+            t.add_row(*row)
+        console.print(t)
+    stats_path = run_dir / "stats.json"
+    if stats_path.exists():
+        stats = json.loads(stats_path.read_text())
+        console.print(f"[bold]Top two[/] ({stats['top_two']['rule']}): "
+                      + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"]))
+        for v in stats.get("verdicts", []):
+            console.print(f"- {v['text']}", highlight=False, markup=False)
+
+
+def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
+    from .analysis import analyze_run
+
+    run_dir = Path(args.run_dir)
+    for f in ("run.json", "results.parquet", "predictions.parquet"):
+        if not (run_dir / f).exists():
+            raise ConfigError(f"RUN_DIR {str(run_dir)!r} has no {f}: is it a finished "
+                              "archbench run? (run 'archbench run --out DIR' first)")
+    analyze_run(run_dir, ci_method=args.ci)
+    if not args.quiet:
+        _print_stats(console, run_dir)
+        console.print(f"\nwrote {run_dir / 'summary.csv'}, {run_dir / 'comparisons.csv'}, "
+                      f"{run_dir / 'stats.json'}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, console: Any) -> int:
+    from .report.build import write_report
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "stats.json").exists():
+        raise ConfigError(f"RUN_DIR {str(run_dir)!r} has no stats.json: run 'archbench run' "
+                          "(or 'archbench stats') on it first")
+    pdf = write_report(run_dir)
+    console.print(f"wrote {pdf} and {pdf.parent / 'latex'}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace, console: Any) -> int:
+    from .templates import spec_template
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ConfigError(f"{str(out)!r} exists; pass --force to overwrite or choose --out")
+    if out.exists() and out.is_dir():
+        raise ConfigError(f"{str(out)!r} is a directory; --out must be a file name")
+    text = spec_template(args.task)
+    from .store import atomic_write_text
+
+    atomic_write_text(out, text)
+    console.print(f"wrote {out}; edit it, then: archbench run --spec {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=False)
+    err = Console(stderr=True)
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    root = logging.getLogger("archbench")
+    root.setLevel(logging.INFO)
+    if not getattr(args, "quiet", False):
+        root.addHandler(_OneLine(err))
+    else:
+        root.addHandler(logging.NullHandler())
+    handlers = {"run": _cmd_run, "init": _cmd_init, "stats": _cmd_stats, "report": _cmd_report}
+    try:
+        return handlers[args.command](args, console)
+    except ArchbenchError as exc:
+        msg = " ".join(str(exc).split())
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted; run the same command again to resume (finished units are kept)")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

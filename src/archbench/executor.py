@@ -1,0 +1,131 @@
+"""Where units run: a local pool of long-lived worker processes, or Ray.
+
+Both executors take the same units and return the same ``UnitResult``s; a unit's numbers
+depend only on the unit (its seed and thread count), never on which worker ran it, so the
+results are identical with one worker, two, or a Ray cluster.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import multiprocessing as mp
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from .errors import ConfigError, RunFailed
+from .seeding import set_thread_env
+from .work import Payload, Unit, UnitResult, execute
+
+log = logging.getLogger(__name__)
+
+_PAYLOAD: Payload | None = None
+
+
+def default_workers(threads_per_worker: int = 1) -> int:
+    """As many workers as the cores allow (``os.sched_getaffinity`` where available)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, threads_per_worker))
+
+
+def _init_worker(payload: Payload, threads: int) -> None:
+    global _PAYLOAD
+    set_thread_env(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+    _PAYLOAD = payload
+
+
+def _run_in_worker(unit: Unit) -> UnitResult:
+    assert _PAYLOAD is not None, "worker not initialised"
+    return execute(unit, _PAYLOAD)
+
+
+class Executor(abc.ABC):
+    """Runs units concurrently; ``submit`` returns a Future of a UnitResult."""
+
+    name: str = "executor"
+    workers: int = 1
+
+    @abc.abstractmethod
+    def start(self, payload: Payload, threads: int) -> None: ...
+
+    @abc.abstractmethod
+    def submit(self, unit: Unit) -> Future[UnitResult]: ...
+
+    @abc.abstractmethod
+    def shutdown(self) -> None: ...
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+class LocalExecutor(Executor):
+    """A pool of spawned worker processes, each pinned to ``threads`` threads."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, payload: Payload, threads: int) -> None:
+        # Children inherit the thread variables before they import numpy/torch.
+        set_thread_env(threads)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(payload, threads),
+        )
+
+    def submit(self, unit: Unit) -> Future[UnitResult]:
+        if self._pool is None:
+            raise RunFailed("executor not started")
+        return self._pool.submit(_run_in_worker, unit)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class InlineExecutor(Executor):
+    """Runs units in this process, one at a time (for tests and debugging)."""
+
+    name = "inline"
+    workers = 1
+
+    def start(self, payload: Payload, threads: int) -> None:
+        self._payload = payload
+
+    def submit(self, unit: Unit) -> Future[UnitResult]:
+        fut: Future[UnitResult] = Future()
+        try:
+            fut.set_result(execute(unit, self._payload))
+        except BaseException as exc:  # pragma: no cover - execute catches model errors
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self) -> None:
+        pass
+
+
+def make_executor(kind: str, *, workers: int | None = None, address: str | None = None,
+                  threads: int = 1) -> Executor:
+    """``"local"`` (default), ``"inline"`` or ``"ray"``."""
+    if kind == "local":
+        return LocalExecutor(workers or default_workers(threads))
+    if kind == "inline":
+        return InlineExecutor()
+    if kind == "ray":
+        from .ray_executor import RayExecutor
+
+        return RayExecutor(address=address, workers=workers)
+    raise ConfigError(f"--executor {kind!r} is unknown; use local or ray")

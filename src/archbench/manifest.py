@@ -1,0 +1,99 @@
+"""The environment manifest: versions, hardware, git commit, hashes of spec and data."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .config import Spec
+    from .runner import Prepared
+
+PACKAGES = ("archbench", "torch", "numpy", "pandas", "scipy", "scikit-learn", "optuna",
+            "lightgbm", "xgboost", "xgboost-cpu", "catboost", "rtdl_revisiting_models",
+            "pyarrow", "matplotlib", "typst", "ray")
+
+
+def data_digest(frame: pd.DataFrame) -> str:
+    """sha256 of the task table (values, row ids and column names)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _gpu() -> dict[str, Any]:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return {"available": True, "name": torch.cuda.get_device_name(0),
+                    "count": torch.cuda.device_count(), "cuda": torch.version.cuda}
+    except Exception:  # pragma: no cover - torch is a hard dependency
+        pass
+    return {"available": False}
+
+
+def environment_manifest(spec: Spec, prepared: Prepared, *, executor_name: str, workers: int,
+                         command: str = "") -> dict[str, Any]:
+    import os
+
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        cores = os.cpu_count() or 1
+    import psutil
+
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cores": cores,
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "gpu": _gpu(),
+        "device": spec.device,
+        "packages": versions,
+        "git_commit": _git_commit(),
+        "spec_hash": spec.digest(),
+        "data_hash": prepared.data_hash,
+        "split_hash": prepared.splits.digest(),
+        "executor": executor_name,
+        "workers": workers,
+        "threads_per_worker": spec.budget.threads_per_worker,
+        "command": command,
+    }

@@ -1,0 +1,499 @@
+"""Plan -> tuning trials -> final seeds -> results, resumable at every unit.
+
+``prepare`` does everything that can fail on bad input (spec, data, splits, preprocessing)
+before a single file is written. ``run`` then binds the run directory to the spec, schedules
+the units of all families on one executor (each family's study proposes its next batch as
+soon as its previous batch is told), retrains each family's best configuration with every
+seed, and assembles the results store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Spec
+from .errors import ConfigError, RunFailed, StoreError
+from .executor import Executor, make_executor
+from .manifest import data_digest, environment_manifest
+from .metrics import HIGHER_IS_BETTER, PRIMARY, metrics_for, score_for_maximisation
+from .models.registry import family_label, get_family
+from .preprocess import Preprocessor
+from .seeding import derive_seed
+from .splits import SPLIT_NAMES, Splits, make_splits
+from .store import RunStore, atomic_write_json, atomic_write_parquet, atomic_write_text
+from .tasks import load_task
+from .tasks.base import TaskData
+from .tuning import Proposal, best_record, export_study, propose_batch
+from .work import Payload, Unit, UnitResult
+
+log = logging.getLogger(__name__)
+
+# Scheduling priority: the costliest family first keeps both workers busy at the end.
+_COST_ORDER = {"ft_transformer": 0, "mlp": 1, "gbdt": 2}
+
+ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs in memory, built without touching the disk."""
+
+    spec: Spec
+    task: TaskData
+    splits: Splits
+    pre: Preprocessor
+    payload: Payload
+    metrics: tuple[str, ...]
+    primary: str
+    data_hash: str
+
+
+def prepare(spec: Spec) -> Prepared:
+    """Load the task, split it, fit the preprocessing on train; raise on any bad input."""
+    task = load_task(spec.task)
+    primary = PRIMARY[task.task_type]
+    allowed = metrics_for(task.task_type)
+    for m in spec.metrics:
+        if m not in allowed:
+            raise ConfigError(
+                f"metrics: {m!r} does not apply to {task.task_type}; use some of {', '.join(allowed)}"
+            )
+    metrics = (primary, *[m for m in (spec.metrics or allowed) if m != primary])
+    splits = make_splits(task, spec.split, builtin=spec.task.is_builtin)
+    pre = Preprocessor(
+        num_cols=list(task.numeric),
+        cat_cols=list(task.categorical),
+        target=task.target,
+        task_type=task.task_type,
+        classes=list(task.classes),
+        numeric_transform=spec.split.numeric_transform,
+        max_categories=spec.split.max_categories,
+        seed=derive_seed(spec.split.seed, "preprocess"),
+    ).fit(task.frame.loc[splits.train])
+    matrices = {s: pre.transform(task.frame.loc[splits.ids(s)]) for s in SPLIT_NAMES}
+    data_hash = data_digest(task.frame)
+    payload = Payload(matrices, pre.info, primary, metrics, key=f"{splits.digest()}:{data_hash}")
+    return Prepared(spec, task, splits, pre, payload, metrics, primary, data_hash)
+
+
+@dataclass
+class _FamilyState:
+    name: str
+    cls: type
+    trials: int
+    batch: int
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    proposed: dict[int, Proposal] = field(default_factory=dict)
+    seeds: dict[int, dict[str, Any]] = field(default_factory=dict)
+    best: dict[str, Any] | None = None
+
+    def batch_numbers(self, b: int) -> list[int]:
+        return list(range(b * self.batch, min((b + 1) * self.batch, self.trials)))
+
+    @property
+    def n_batches(self) -> int:
+        return -(-self.trials // self.batch)
+
+    @property
+    def tuned(self) -> bool:
+        return len(self.records) >= self.trials
+
+
+def fixed_params(spec: Spec, family: str) -> dict[str, Any]:
+    """Settings of ``family`` that the spec fixes (not tuned)."""
+    s = spec.families.settings(family)
+    out: dict[str, Any] = {}
+    if family == "gbdt":
+        for key in ("max_rounds", "early_stopping_rounds"):
+            if getattr(s, key):
+                out[key] = getattr(s, key)
+    else:
+        for key in ("max_epochs", "patience", "batch_size"):
+            if getattr(s, key):
+                out[key] = getattr(s, key)
+        out["device"] = spec.device
+    out.update(s.params)
+    return out
+
+
+class Runner:
+    """Runs one spec into one run directory."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        store: RunStore,
+        executor: Executor,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.p = prepared
+        self.spec = prepared.spec
+        self.store = store
+        self.executor = executor
+        self.progress = progress or (lambda event, info: None)
+        self.base_seed = self.spec.seeds.base
+        self.families = {
+            f: _FamilyState(f, get_family(f, gbdt_backend=self.spec.families.gbdt_backend),
+                            self.spec.budget.trials, self.spec.budget.batch)
+            for f in self.spec.families.names
+        }
+        self.threads = self.spec.budget.threads_per_worker
+        self.timings: dict[str, float] = {}
+
+    # -- static artifacts --------------------------------------------------------------------
+    def write_static(self) -> None:
+        p, st, spec = self.p, self.store, self.spec
+        seeds = list(range(spec.seeds.count))
+        run_info = {
+            "task_name": p.task.name,
+            "task_type": p.task.task_type,
+            "primary_metric": p.primary,
+            "metrics": list(p.metrics),
+            "higher_is_better": {m: HIGHER_IS_BETTER[m] for m in p.metrics},
+            "families": list(spec.families.names),
+            "family_labels": {f: family_label(f, spec.families.gbdt_backend)
+                              for f in spec.families.names},
+            "seeds": seeds,
+            "seed_values": [derive_seed(self.base_seed, "final", i) for i in seeds],
+            "base_seed": self.base_seed,
+            "n_classes": p.pre.info.n_classes,
+            "class_names": list(p.pre.info.class_names),
+            "trials_per_family": spec.budget.trials,
+            "preset": spec.preset,
+            "spec_hash": spec.digest(),
+            "data_hash": p.data_hash,
+            "title": spec.report.title,
+            "author": spec.report.author,
+        }
+        atomic_write_json(st.path("run.json"), run_info)
+        from .config import spec_to_toml
+
+        atomic_write_text(st.path("spec.toml"), spec_to_toml(spec))
+        task_json = p.task.to_json()
+        task_json["preprocessing"] = {
+            "numeric_transform": spec.split.numeric_transform,
+            "numeric_used": list(p.pre.info.num_names),
+            "categorical_used": list(p.pre.info.cat_names),
+            "dropped_features": [list(x) for x in p.pre.dropped_],
+        }
+        atomic_write_json(st.path("task.json"), task_json)
+        atomic_write_parquet(st.path("splits.parquet"), p.splits.frame())
+        man = p.splits.manifest(p.task)
+        man["dropped_features"] = [list(x) for x in p.pre.dropped_]
+        atomic_write_json(st.path("splits.json"), man)
+
+    # -- loading finished units ----------------------------------------------------------------
+    def load_done(self) -> None:
+        for fam in self.families.values():
+            for n in range(fam.trials):
+                rec = self.store.read_unit(self.store.trial_path(fam.name, n))
+                if rec is not None:
+                    fam.records[n] = rec
+            for i in range(self.spec.seeds.count):
+                rec = self.store.read_unit(self.store.seed_path(fam.name, i),
+                                           self.store.seed_predictions_path(fam.name, i))
+                if rec is not None:
+                    fam.seeds[i] = rec
+
+    # -- scheduling --------------------------------------------------------------------------
+    def _propose(self, fam: _FamilyState) -> list[Unit]:
+        """Units of the next batch whose earlier batches are all told, not yet done."""
+        units = []
+        for b in range(fam.n_batches):
+            numbers = fam.batch_numbers(b)
+            if all(n in fam.records for n in numbers):
+                continue
+            if any(n not in fam.records for n in range(b * fam.batch)):
+                break  # an earlier batch is still running
+            if any(n in fam.proposed for n in numbers):
+                break  # this batch is in flight
+            earlier = [fam.records[n] for n in range(b * fam.batch)]
+            props = propose_batch(fam.cls, fam.name, earlier, batch_index=b, numbers=numbers,
+                                  base_seed=self.base_seed,
+                                  startup=self.spec.budget.startup_trials)
+            for prop in props:
+                fam.proposed[prop.number] = prop
+                if prop.number in fam.records:
+                    old = fam.records[prop.number]["params"]
+                    if old != prop.params:
+                        log.warning("stored trial %s/%d differs from its re-proposal; keeping "
+                                    "the stored one", fam.name, prop.number)
+                    continue
+                units.append(self._trial_unit(fam, prop))
+            break
+        return units
+
+    def _trial_unit(self, fam: _FamilyState, prop: Proposal) -> Unit:
+        s = self.spec.families.settings(fam.name)
+        return Unit("trial", fam.name, prop.number,
+                    derive_seed(self.base_seed, "trial", fam.name, prop.number),
+                    prop.params, fixed_params(self.spec, fam.name),
+                    self.spec.families.gbdt_backend, self.threads, s.tune_max_rows,
+                    self.spec.split.seed)
+
+    def _seed_units(self, fam: _FamilyState) -> list[Unit]:
+        if fam.best is None:
+            fam.best = best_record(list(fam.records.values()))
+            if fam.best is None:
+                first = next(iter(fam.records.values()), {})
+                raise RunFailed(
+                    f"every trial of {fam.name} failed (first reason: {first.get('reason', '?')}); "
+                    "see trials/ in the run directory"
+                )
+        return [
+            Unit("seed", fam.name, i, derive_seed(self.base_seed, "final", i),
+                 fam.best["params"], fixed_params(self.spec, fam.name),
+                 self.spec.families.gbdt_backend, self.threads)
+            for i in range(self.spec.seeds.count) if i not in fam.seeds
+        ]
+
+    def _record_trial(self, res: UnitResult) -> None:
+        fam = self.families[res.unit.family]
+        prop = fam.proposed[res.unit.index]
+        value = res.metrics.get("val", {}).get(self.p.primary) if res.state == "COMPLETE" else None
+        rec = {
+            "family": fam.name,
+            "number": res.unit.index,
+            "state": res.state,
+            "value": value,
+            "score": score_for_maximisation(self.p.primary, value) if value is not None else None,
+            "val_metrics": res.metrics.get("val", {}),
+            "params": prop.params,
+            "suggested": prop.suggested,
+            "distributions": prop.distributions,
+            "fixed": res.unit.fixed,
+            "seed": res.unit.seed,
+            "wall_s": res.wall_s,
+            "cpu_s": res.cpu_s,
+            "fit_s": res.fit_s,
+            "predict_s": res.predict_s,
+            "n_iter": res.n_iter,
+            "best_iter": res.best_iter,
+            "reason": res.reason,
+            "worker": res.worker,
+        }
+        self.store.write_unit(self.store.trial_path(fam.name, res.unit.index), rec)
+        fam.records[res.unit.index] = rec
+
+    def _record_seed(self, res: UnitResult) -> None:
+        fam = self.families[res.unit.family]
+        if res.state != "COMPLETE":
+            raise RunFailed(
+                f"final seed {res.unit.index} of {fam.name} failed: {res.reason}; fix the cause "
+                "and run the same command again (finished units are kept)"
+            )
+        preds = prediction_frame(self.p, res)
+        rec = {
+            "family": fam.name,
+            "index": res.unit.index,
+            "seed": res.unit.seed,
+            "params": res.unit.params,
+            "fixed": res.unit.fixed,
+            "best_trial": fam.best["number"] if fam.best else None,
+            "metrics": res.metrics,
+            "wall_s": res.wall_s,
+            "cpu_s": res.cpu_s,
+            "fit_s": res.fit_s,
+            "predict_s": res.predict_s,
+            "n_iter": res.n_iter,
+            "best_iter": res.best_iter,
+            "worker": res.worker,
+        }
+        from .store import parquet_bytes
+
+        pp = self.store.seed_predictions_path(fam.name, res.unit.index)
+        self.store.write_unit(self.store.seed_path(fam.name, res.unit.index), rec,
+                              extra={pp: parquet_bytes(preds)})
+        fam.seeds[res.unit.index] = rec
+
+    def _ready_units(self) -> list[Unit]:
+        out: list[Unit] = []
+        for fam in self.families.values():
+            if not fam.tuned:
+                out.extend(self._propose(fam))
+            elif len(fam.seeds) < self.spec.seeds.count:
+                if not any(u.family == fam.name and u.kind == "seed" for u in self._queued) and \
+                        not any(u.family == fam.name and u.kind == "seed"
+                                for u in self._inflight.values()):
+                    out.extend(self._seed_units(fam))
+        return out
+
+    def execute(self) -> None:
+        """Run every unit that is not done yet."""
+        self._queued: list[Unit] = []
+        self._inflight: dict[Future[UnitResult], Unit] = {}
+        totals = {f: {"trials": fam.trials, "seeds": self.spec.seeds.count,
+                      "trials_done": len(fam.records), "seeds_done": len(fam.seeds)}
+                  for f, fam in self.families.items()}
+        self.progress("start", {"families": totals, "workers": self.executor.workers,
+                                "executor": self.executor.name})
+        started = False
+        try:
+            while True:
+                self._queued.extend(self._ready_units())
+                self._queued.sort(key=lambda u: (_COST_ORDER.get(u.family, 9),
+                                                 u.kind != "trial", u.index))
+                if self._queued and not started:
+                    self.executor.start(self.p.payload, self.threads)
+                    started = True
+                while self._queued and len(self._inflight) < self.executor.workers:
+                    unit = self._queued.pop(0)
+                    self._inflight[self.executor.submit(unit)] = unit
+                if not self._inflight:
+                    break
+                done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: self._inflight[f].label):
+                    unit = self._inflight.pop(fut)
+                    res = fut.result()
+                    if unit.kind == "trial":
+                        self._record_trial(res)
+                    else:
+                        self._record_seed(res)
+                    self.progress("unit", {"family": unit.family, "kind": unit.kind,
+                                           "index": unit.index, "state": res.state,
+                                           "wall_s": res.wall_s})
+        finally:
+            if started:
+                self.executor.shutdown()
+        for fam in self.families.values():
+            if fam.best is None:
+                fam.best = best_record(list(fam.records.values()))
+
+    # -- assembling the store ----------------------------------------------------------------
+    def assemble(self) -> None:
+        st = self.store
+        rows = []
+        for fam in self.families.values():
+            for n in sorted(fam.records):
+                r = fam.records[n]
+                rows.append({"family": fam.name, "number": n, "state": r["state"],
+                             "value": r["value"], "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
+                             "fit_s": r.get("fit_s"), "n_iter": r["n_iter"],
+                             "reason": r.get("reason", ""),
+                             "params": _json(r["params"])})
+            direction = "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
+            export_study(st.path("optuna", f"{fam.name}.db"), fam.name,
+                         [fam.records[n] for n in sorted(fam.records)], direction)
+            best = fam.best or {}
+            cls = fam.cls
+            atomic_write_json(st.path("best", f"{fam.name}.json"), {
+                "family": fam.name,
+                "label": family_label(fam.name, self.spec.families.gbdt_backend),
+                "number": best.get("number"),
+                "value": best.get("value"),
+                "params": best.get("params"),
+                "fixed": fixed_params(self.spec, fam.name),
+                "default_params": cls.default_params(),
+                "search_space": cls.space_description(),
+                "trials": fam.trials,
+                "failed_trials": sum(r["state"] != "COMPLETE" for r in fam.records.values()),
+                "wall_s": float(sum(r["wall_s"] for r in fam.records.values())),
+                "cpu_s": float(sum(r["cpu_s"] for r in fam.records.values())),
+                "final_wall_s": float(sum(r["wall_s"] for r in fam.seeds.values())),
+                "final_cpu_s": float(sum(r["cpu_s"] for r in fam.seeds.values())),
+            })
+        atomic_write_parquet(st.path("trials.parquet"), pd.DataFrame(rows))
+        res_rows, pred_frames = [], []
+        for fam in self.families.values():
+            for i in sorted(fam.seeds):
+                rec = fam.seeds[i]
+                for split in ("val", "test", "shift"):
+                    for m in self.p.metrics:
+                        res_rows.append({"family": fam.name, "seed": i, "split": split,
+                                         "metric": m, "value": float(rec["metrics"][split][m])})
+                pf = pd.read_parquet(st.seed_predictions_path(fam.name, i))
+                pf.insert(0, "seed", i)
+                pf.insert(0, "family", fam.name)
+                pred_frames.append(pf)
+        atomic_write_parquet(st.path("results.parquet"), pd.DataFrame(res_rows))
+        atomic_write_parquet(st.path("predictions.parquet"),
+                             pd.concat(pred_frames, ignore_index=True))
+
+
+def prediction_frame(p: Prepared, res: UnitResult) -> pd.DataFrame:
+    """Per-row predictions of one seed: split, row_id, y_true, y_pred[, p_k]."""
+    parts = []
+    for split, pred in res.predictions.items():
+        m = p.payload.matrices[split]
+        d: dict[str, Any] = {"split": split, "row_id": m.row_id, "y_true": m.y.astype(np.float64)}
+        if pred.ndim == 2:
+            d["y_pred"] = pred.argmax(axis=1).astype(np.float64)
+            for k in range(pred.shape[1]):
+                d[f"p_{k}"] = pred[:, k].astype(np.float64)
+        else:
+            d["y_pred"] = pred.astype(np.float64)
+        parts.append(pd.DataFrame(d))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out: Path
+    executor: str = "local"
+    workers: int | None = None
+    address: str | None = None
+    force: bool = False
+    report: bool = True
+    command: str = ""
+
+
+def run_benchmark(spec: Spec, options: RunOptions, *,
+                  progress: ProgressFn | None = None) -> RunStore:
+    """The whole protocol; returns the store. Re-running skips every finished unit."""
+    t0 = time.perf_counter()
+    store = RunStore(options.out)
+    store.check_location()
+    prepared = prepare(spec)
+    resumed = store.claim(spec.to_dict(), spec.digest(), force=options.force)
+    old_data = store.existing_spec()
+    if resumed and old_data is not None:
+        old_hash = old_data.get("data_hash")
+        if old_hash and old_hash != prepared.data_hash and not options.force:
+            raise StoreError(f"the data of {str(options.out)!r} changed since the run started; "
+                             "use a new --out directory or --force")
+    atomic_write_json(store.path("spec.json"), {"spec_hash": spec.digest(), "spec": spec.to_dict(),
+                                                "data_hash": prepared.data_hash})
+    executor = make_executor(options.executor, workers=options.workers, address=options.address,
+                             threads=spec.budget.threads_per_worker)
+    runner = Runner(prepared, store, executor, progress=progress)
+    runner.write_static()
+    runner.load_done()
+    t1 = time.perf_counter()
+    runner.execute()
+    t2 = time.perf_counter()
+    runner.assemble()
+    from .analysis import analyze_run
+
+    analyze_run(store.root)
+    t3 = time.perf_counter()
+    man = environment_manifest(spec, prepared, executor_name=executor.name,
+                               workers=executor.workers, command=options.command)
+    man["timings"] = {"prepare_s": t1 - t0, "units_s": t2 - t1, "assemble_stats_s": t3 - t2,
+                      "resumed": resumed}
+    man["units_wall_s"] = float(sum(r["wall_s"] for f in runner.families.values()
+                                    for r in [*f.records.values(), *f.seeds.values()]))
+    atomic_write_json(store.path("manifest.json"), man)
+    if options.report and spec.report.enabled:
+        progress and progress("report", {})
+        from .report.build import write_report
+
+        write_report(store.root)
+    man["timings"]["total_s"] = time.perf_counter() - t0
+    atomic_write_json(store.path("manifest.json"), man)
+    return store

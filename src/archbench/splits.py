@@ -1,0 +1,203 @@
+"""ID train / validation / test split, the shift set, the split manifest and leakage checks.
+
+The ID pool is split into train, validation and test (seeded; stratified for
+classification); shift rows form the shift set. Size caps are applied with the same data
+seed. Identical feature rows are never allowed to sit on both sides of train and an
+evaluation set: with ``split.duplicates = "group"`` copies are kept in one split, with
+``"error"`` their presence is an error that names rows (``"auto"``: group for built-in tasks,
+error for user data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from .config import SplitSpec
+from .errors import DataError
+from .seeding import derive_seed
+
+if TYPE_CHECKING:
+    from .tasks.base import TaskData
+
+log = logging.getLogger(__name__)
+
+SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "shift")
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Row ids (index values of the task frame) per split, sorted."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    shift: np.ndarray
+    seed: int
+    notes: tuple[str, ...] = field(default=())
+
+    def ids(self, name: str) -> np.ndarray:
+        return np.asarray(getattr(self, name))
+
+    def sizes(self) -> dict[str, int]:
+        return {s: len(self.ids(s)) for s in SPLIT_NAMES}
+
+    def digest(self) -> str:
+        """sha256 over the row ids of every split, in split order."""
+        h = hashlib.sha256()
+        for s in SPLIT_NAMES:
+            h.update(s.encode())
+            h.update(np.ascontiguousarray(self.ids(s), dtype=np.int64).tobytes())
+        return h.hexdigest()
+
+    def frame(self) -> pd.DataFrame:
+        """Long table ``row_id, split`` for splits.parquet."""
+        parts = [pd.DataFrame({"row_id": self.ids(s), "split": s}) for s in SPLIT_NAMES]
+        return pd.concat(parts, ignore_index=True)
+
+    def manifest(self, task: TaskData) -> dict[str, Any]:
+        out: dict[str, Any] = {"sizes": self.sizes(), "hash": self.digest(), "seed": self.seed,
+                               "notes": list(self.notes)}
+        if task.task_type == "classification":
+            y = task.frame[task.target].astype("string")
+            out["class_balance"] = {
+                s: {str(k): float(v) for k, v in
+                    y.loc[self.ids(s)].value_counts(normalize=True).sort_index().items()}
+                for s in SPLIT_NAMES
+            }
+        return out
+
+
+def feature_row_hash(frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """``(n,)`` uint64 hash of each row's feature values (NaN-aware, order-sensitive)."""
+    return pd.util.hash_pandas_object(frame[features], index=False).to_numpy()
+
+
+def _cap(ids: np.ndarray, cap: int, strat: np.ndarray | None, seed: int) -> np.ndarray:
+    if cap <= 0 or len(ids) <= cap:
+        return ids
+    try:
+        kept, _ = train_test_split(ids, train_size=cap, random_state=seed, stratify=strat)
+    except ValueError:  # a class too rare to stratify at this size: fall back to uniform
+        kept, _ = train_test_split(ids, train_size=cap, random_state=seed)
+    return np.asarray(kept)
+
+
+def _split_groups(
+    keys: np.ndarray, strat: np.ndarray | None, frac: float, seed: int, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split row positions so that rows with equal ``keys`` stay together."""
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    g_strat = strat[first] if strat is not None else None
+    g_idx = np.arange(len(uniq))
+    try:
+        g_a, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
+    except ValueError as exc:
+        raise DataError(
+            f"cannot split the ID pool into {what} ({exc}); add rows, lower "
+            "split.val_fraction/test_fraction, or check the target's class counts"
+        ) from None
+    in_b = np.zeros(len(uniq), dtype=bool)
+    in_b[g_b] = True
+    rows = np.arange(len(keys))
+    return rows[~in_b[inverse]], rows[in_b[inverse]]
+
+
+def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
+    """Split the task's ID pool into train/val/test and cap every split, then check them."""
+    policy = spec.duplicates
+    if policy == "auto":
+        policy = "group" if builtin else "error"
+    features = list(task.numeric) + list(task.categorical)
+    frame = task.frame
+    id_ids = frame.index.to_numpy()[task.id_mask]
+    shift_ids = frame.index.to_numpy()[task.shift_mask]
+    classif = task.task_type == "classification"
+    y_id = frame.loc[id_ids, task.target].astype("string").to_numpy() if classif else None
+    hashes = feature_row_hash(frame, features)
+    pos = pd.Series(np.arange(len(frame)), index=frame.index)
+    id_hash = hashes[pos.loc[id_ids].to_numpy()]
+    keys = id_hash if policy == "group" else np.arange(len(id_ids))
+    s1 = derive_seed(spec.seed, "split", "test")
+    s2 = derive_seed(spec.seed, "split", "val")
+    rest, test = _split_groups(keys, y_id, spec.test_fraction, s1, "train+validation and test")
+    val_frac = spec.val_fraction / (1.0 - spec.test_fraction)
+    y_rest = y_id[rest] if y_id is not None else None
+    tr, va = _split_groups(keys[rest], y_rest, val_frac, s2, "train and validation")
+    train, val = rest[tr], rest[va]
+    notes: list[str] = []
+    shift_hash = hashes[pos.loc[shift_ids].to_numpy()]
+    y_shift = frame.loc[shift_ids, task.target].astype("string").to_numpy() if classif else None
+    if policy == "group":
+        clash = np.isin(shift_hash, id_hash[train])
+        if clash.any():
+            notes.append(f"{int(clash.sum()):,} shift rows dropped: identical features in train")
+            shift_ids, shift_hash = shift_ids[~clash], shift_hash[~clash]
+            y_shift = y_shift[~clash] if y_shift is not None else None
+
+    def cap(idx: np.ndarray, n: int, name: str) -> np.ndarray:
+        strat = y_id[idx] if y_id is not None else None
+        return _cap(id_ids[idx], n, strat, derive_seed(spec.seed, "cap", name))
+
+    splits = Splits(
+        train=np.sort(cap(train, spec.max_train_rows, "train")),
+        val=np.sort(cap(val, spec.max_val_rows, "val")),
+        test=np.sort(cap(test, spec.max_test_rows, "test")),
+        shift=np.sort(_cap(shift_ids, spec.max_shift_rows, y_shift,
+                           derive_seed(spec.seed, "cap", "shift"))),
+        seed=spec.seed,
+        notes=tuple(notes),
+    )
+    check_splits(task, splits, spec, hashes=pd.Series(hashes, index=frame.index))
+    return splits
+
+
+def check_splits(
+    task: TaskData, splits: Splits, spec: SplitSpec, *, hashes: pd.Series | None = None
+) -> None:
+    """Raise DataError unless the splits are disjoint, large enough, leak-free and cover classes."""
+    seen: set[int] = set()
+    for s in SPLIT_NAMES:
+        ids = set(splits.ids(s).tolist())
+        if seen & ids:
+            raise DataError(f"split {s!r} shares rows with an earlier split (internal error)")
+        seen |= ids
+    for s in SPLIT_NAMES:
+        n = len(splits.ids(s))
+        if n < spec.min_rows:
+            hint = ("widen the shift rule (task.shift)" if s == "shift"
+                    else "use more data or lower split.min_rows / raise the split fractions")
+            raise DataError(f"the {s} split has {n} rows, fewer than split.min_rows = "
+                            f"{spec.min_rows}; {hint}")
+    if hashes is None:
+        features = list(task.numeric) + list(task.categorical)
+        hashes = pd.Series(feature_row_hash(task.frame, features), index=task.frame.index)
+    train_h = set(hashes.loc[splits.train].tolist())
+    for s in ("val", "test", "shift"):
+        h = hashes.loc[splits.ids(s)]
+        shared = h[h.isin(train_h)]
+        if len(shared):
+            ex = ", ".join(str(i) for i in shared.index[:3])
+            raise DataError(
+                f"{len(shared)} rows of the {s} split have exactly the same features as train "
+                f"rows (leakage; e.g. row ids {ex}); remove duplicated rows from the data or set "
+                'split.duplicates = "group" to keep copies in one split'
+            )
+    if task.task_type == "classification":
+        y = task.frame[task.target].astype("string")
+        for s in SPLIT_NAMES:
+            present = set(y.loc[splits.ids(s)].unique().tolist())
+            missing = [c for c in task.classes if c not in present]
+            if missing:
+                fix = ("change the shift rule (task.shift) so the shift set holds every class"
+                       if s == "shift" else "use more data or merge rare classes")
+                raise DataError(
+                    f"class {missing[0]!r} of target {task.target!r} is absent from the {s} "
+                    f"split; {fix}"
+                )

@@ -1,0 +1,96 @@
+"""Commented spec templates written by ``archbench init``."""
+
+from __future__ import annotations
+
+from .config import BUILTIN_TASKS
+from .errors import ConfigError
+
+_COMMON = """\
+# preset = "default"        # quick (~1 min) | default (~5 min on 2 cores) | thorough (hours)
+# metrics = []              # default: every metric of the task type; the primary comes first
+# device = "auto"           # auto: CUDA when available, else CPU
+
+[split]
+val_fraction = 0.2          # of the in-distribution (ID) pool
+test_fraction = 0.2
+seed = 0                    # the data seed: split and size caps
+# max_train_rows = 10000    # caps per split (0 = no cap), drawn with the data seed
+# max_val_rows = 5000
+# max_test_rows = 5000
+# max_shift_rows = 5000
+# min_rows = 30             # every split needs at least this many rows
+# numeric_transform = "quantile"   # or "standard" (neural nets only; GBDT sees raw values)
+# duplicates = "auto"       # identical feature rows: "group" keeps copies in one split,
+                            # "error" refuses them (auto: group for built-ins, error for files)
+
+[families]
+names = ["mlp", "ft_transformer", "gbdt"]
+gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[xgboost])
+
+# Fixed (not tuned) settings per family, e.g.:
+# [families.ft_transformer]
+# max_epochs = 20
+# patience = 4
+
+[budget]
+trials = 10                 # the SAME number of Optuna trials for every family
+batch = 2                   # trials proposed at once; fixed so results do not depend on workers
+# startup_trials = 4        # random trials before TPE takes over (trial 0 = the default config)
+# threads_per_worker = 1
+
+[seeds]
+count = 5                   # final runs per family; every seed is evaluated on val, test, shift
+base = 0
+
+[output]
+dir = "runs/{name}"
+
+[report]
+# title = "..."
+author = "archbench"
+# introduction = "Markdown or LaTeX that replaces the generated introduction."
+"""
+
+_BUILTIN = """\
+# archbench spec: the built-in task {name!r}. Run: archbench run --spec THIS_FILE
+# Every key is optional; unknown keys are errors.
+
+[task]
+name = "{name}"             # flights | california | adult
+
+"""
+
+_CSV = """\
+# archbench spec for your own data. Run: archbench run --spec THIS_FILE
+# Every key below [task] marked "required" must be set; unknown keys are errors.
+
+[task]
+path = "data.csv"           # required: CSV (.csv, .csv.gz) or Parquet (.parquet), relative to this file
+target = "label"            # required: the column to predict
+type = "classification"     # required: "classification" or "regression"
+# features = ["a", "b"]     # default: every column but the target and `drop`
+# categorical = ["city"]    # default: non-numeric columns
+# drop = ["id"]             # columns that are not features
+# description = "What the task is and why it matters (goes into the report)."
+
+[task.shift]                # required: which rows form the distribution-shift set
+kind = "range"              # "range" | "groups" | "quantile"
+column = "date"
+min = "2020-01-01"          # range: rows with min <= column <= max go to the shift set
+# max = "2020-12-31"
+# values = ["north", "east"]  # groups: rows whose column is one of these
+# quantile = 0.8              # quantile: rows above (side = "above") the 0.8 quantile of column
+# side = "above"
+# description = "Later time range: 2020 onwards"
+
+"""
+
+
+def spec_template(task: str) -> str:
+    """A commented spec for a built-in ``task`` or ``"csv"`` (the user's own file)."""
+    if task == "csv":
+        return _CSV + _COMMON.format(name="mytask")
+    if task not in BUILTIN_TASKS:
+        raise ConfigError(f"--task {task!r} is unknown; use one of "
+                          f"{', '.join((*BUILTIN_TASKS, 'csv'))}")
+    return _BUILTIN.format(name=task) + _COMMON.format(name=task)
