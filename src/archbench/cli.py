@@ -187,6 +187,7 @@ class _Progress:
 
 
 def _print_stats(console: Any, run_dir: Path) -> None:
+    """Mean ± 95% CI half-width per family, metric and split; then the key verdicts."""
     import json
 
     import pandas as pd
@@ -195,15 +196,17 @@ def _print_stats(console: Any, run_dir: Path) -> None:
     summary = pd.read_csv(run_dir / "summary.csv")
     run = json.loads((run_dir / "run.json").read_text())
     labels = run.get("family_labels", {})
-    for split, title in (("test", "ID test"), ("shift", "shift"), ("val", "validation")):
-        t = Table(title=f"{title}: mean and 95% CI over {len(run['seeds'])} seeds "
-                  "(Student t)", title_justify="left")
-        t.add_column("family")
-        for m in run["metrics"]:
-            arrow = "↑" if run["higher_is_better"][m] else "↓"
-            t.add_column(f"{m} {arrow}", justify="right")
-        for fam in run["families"]:
-            row = [labels.get(fam, fam)]
+    t = Table(title=f"mean ± 95% CI half-width over {len(run['seeds'])} seeds (Student t)",
+              title_justify="left")
+    t.add_column("family")
+    t.add_column("split")
+    for m in run["metrics"]:
+        arrow = "↑" if run["higher_is_better"][m] else "↓"
+        t.add_column(f"{m} {arrow}", justify="right")
+    for split in ("val", "test", "shift"):
+        for k, fam in enumerate(run["families"]):
+            row = [labels.get(fam, fam), {"val": "validation", "test": "ID test",
+                                          "shift": "shift"}[split]]
             for m in run["metrics"]:
                 r = summary[(summary.family == fam) & (summary.split == split)
                             & (summary.metric == m)]
@@ -211,16 +214,25 @@ def _print_stats(console: Any, run_dir: Path) -> None:
                     row.append("-")
                     continue
                 r0 = r.iloc[0]
-                row.append(f"{r0['mean']:.4f} [{r0['ci_low']:.4f}, {r0['ci_high']:.4f}]")
-            t.add_row(*row)
-        console.print(t)
+                if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
+                    row.append(f"{r0['mean']:.4f} (all seeds equal)")
+                    continue
+                half = (r0["ci_high"] - r0["ci_low"]) / 2
+                row.append(f"{r0['mean']:.4f} ± {half:.4f}")
+            t.add_row(*row, end_section=k == len(run["families"]) - 1)
+    console.print(t)
     stats_path = run_dir / "stats.json"
-    if stats_path.exists():
-        stats = json.loads(stats_path.read_text())
-        console.print(f"[bold]Top two[/] ({stats['top_two']['rule']}): "
-                      + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"]))
-        for v in stats.get("verdicts", []):
+    if not stats_path.exists():
+        return
+    stats = json.loads(stats_path.read_text())
+    primary = stats["primary_metric"]
+    console.print(f"[bold]Top two[/] ({stats['top_two']['rule']}): "
+                  + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"]))
+    for v in stats.get("verdicts", []):
+        if v.get("metric") == primary and v["scope"] in ("test", "shift", "ranking",
+                                                         "shift_change"):
             console.print(f"- {v['text']}", highlight=False, markup=False)
+    console.print("(every metric's verdict is in stats.json and comparisons.csv)")
 
 
 def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
