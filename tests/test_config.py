@@ -41,8 +41,17 @@ def test_preset_quick_is_overridden_by_the_spec() -> None:
         ({"task": {"path": "x.csv", "target": "y", "type": "regression"}}, "[task.shift]"),
         ({"split": {"val_fraction": 1.5}}, "split.val_fraction"),
         ({"preset": "fast"}, "preset 'fast'"),
-        ({"task": {"path": "x.csv", "target": "y", "type": "regression",
-                   "shift": {"kind": "range", "column": "t"}}}, "min, max"),
+        (
+            {
+                "task": {
+                    "path": "x.csv",
+                    "target": "y",
+                    "type": "regression",
+                    "shift": {"kind": "range", "column": "t"},
+                }
+            },
+            "min, max",
+        ),
     ],
 )
 def test_bad_specs_name_the_key(data: dict, needle: str) -> None:
@@ -70,8 +79,10 @@ def test_digest_changes_with_content_not_output() -> None:
 def test_relative_data_path_resolves_against_the_spec(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     p = tmp_path / "sub" / "s.toml"
-    p.write_text('[task]\npath = "d.csv"\ntarget = "y"\ntype = "regression"\n'
-                 '[task.shift]\nkind = "range"\ncolumn = "x"\nmin = 1\n')
+    p.write_text(
+        '[task]\npath = "d.csv"\ntarget = "y"\ntype = "regression"\n'
+        '[task.shift]\nkind = "range"\ncolumn = "x"\nmin = 1\n'
+    )
     assert load_spec(p).task.path == str((tmp_path / "sub" / "d.csv").resolve())
 
 

@@ -10,19 +10,26 @@ from archbench.preprocess import Preprocessor
 
 def _frame(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "a": rng.normal(10, 3, size=n),
-        "b": np.where(rng.random(n) < 0.1, np.nan, rng.exponential(size=n)),
-        "const": 1.0,
-        "empty": np.nan,
-        "c": pd.Series(rng.choice(["x", "y", "z", None], size=n), dtype="string"),
-        "y": pd.Series(rng.choice(["0", "1"], size=n), dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "a": rng.normal(10, 3, size=n),
+            "b": np.where(rng.random(n) < 0.1, np.nan, rng.exponential(size=n)),
+            "const": 1.0,
+            "empty": np.nan,
+            "c": pd.Series(rng.choice(["x", "y", "z", None], size=n), dtype="string"),
+            "y": pd.Series(rng.choice(["0", "1"], size=n), dtype="string"),
+        }
+    )
 
 
 def _pre(**kw: object) -> Preprocessor:
-    args = dict(num_cols=["a", "b", "const", "empty"], cat_cols=["c"], target="y",
-                task_type="classification", classes=["0", "1"])
+    args = dict(
+        num_cols=["a", "b", "const", "empty"],
+        cat_cols=["c"],
+        target="y",
+        task_type="classification",
+        classes=["0", "1"],
+    )
     args.update(kw)
     return Preprocessor(**args)  # type: ignore[arg-type]
 
@@ -40,7 +47,10 @@ def test_fitted_on_train_only() -> None:
 def test_constant_and_empty_columns_dropped_with_reason() -> None:
     p = _pre().fit(_frame(300, 0))
     assert p.info.num_names == ("a", "b")
-    assert dict(p.dropped_) == {"const": "constant in train", "empty": "all values missing in train"}
+    assert dict(p.dropped_) == {
+        "const": "constant in train",
+        "empty": "all values missing in train",
+    }
 
 
 def test_quantile_output_is_finite_and_normalish() -> None:
@@ -65,8 +75,13 @@ def test_unseen_and_missing_categories_map_to_zero() -> None:
 def test_standard_transform_and_regression_target() -> None:
     f = _frame(400, 0)
     f["t"] = f["a"] * 2.0
-    p = Preprocessor(num_cols=["a"], cat_cols=[], target="t", task_type="regression",
-                     numeric_transform="standard").fit(f)
+    p = Preprocessor(
+        num_cols=["a"],
+        cat_cols=[],
+        target="t",
+        task_type="regression",
+        numeric_transform="standard",
+    ).fit(f)
     m = p.transform(f)
     assert abs(float(m.x_num.mean())) < 1e-5
     assert p.info.y_mean == pytest.approx(float(f["t"].mean()), rel=1e-6)

@@ -13,20 +13,34 @@ from archbench.tasks.base import TaskData
 def _task(n: int = 2000, seed: int = 0, dup: int = 0, classes: int = 2) -> TaskData:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
-    frame = pd.DataFrame({
-        "x": x,
-        "g": rng.choice(["a", "b", "c"], size=n),
-        "y": rng.integers(0, classes, size=n).astype(str),
-    })
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "g": rng.choice(["a", "b", "c"], size=n),
+            "y": rng.integers(0, classes, size=n).astype(str),
+        }
+    )
     if dup:
-        frame.loc[n - dup:, ["x", "g"]] = frame.loc[: dup - 1, ["x", "g"]].to_numpy()
+        frame.loc[n - dup :, ["x", "g"]] = frame.loc[: dup - 1, ["x", "g"]].to_numpy()
     frame["y"] = frame["y"].astype("string")
     frame["g"] = frame["g"].astype("string")
     shift = x > 1.0
-    return TaskData(name="t", title="t", description="", provenance="", licence="",
-                    frame=frame, target="y", task_type="classification", numeric=("x",),
-                    categorical=("g",), classes=tuple(str(c) for c in range(classes)),
-                    id_mask=~shift, shift_mask=shift, shift_description="x > 1")
+    return TaskData(
+        name="t",
+        title="t",
+        description="",
+        provenance="",
+        licence="",
+        frame=frame,
+        target="y",
+        task_type="classification",
+        numeric=("x",),
+        categorical=("g",),
+        classes=tuple(str(c) for c in range(classes)),
+        id_mask=~shift,
+        shift_mask=shift,
+        shift_description="x > 1",
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -58,8 +72,9 @@ def test_same_seed_same_split_other_seed_other_split() -> None:
 
 
 def test_caps_are_applied() -> None:
-    s = make_splits(_task(), SplitSpec(max_train_rows=300, max_shift_rows=50, max_test_rows=100),
-                    builtin=True)
+    s = make_splits(
+        _task(), SplitSpec(max_train_rows=300, max_shift_rows=50, max_test_rows=100), builtin=True
+    )
     assert len(s.train) == 300 and len(s.shift) == 50 and len(s.test) == 100
 
 
@@ -83,9 +98,21 @@ def test_missing_class_in_an_evaluation_split_is_an_error() -> None:
     task = _task(n=3000)
     frame = task.frame.copy()
     frame.loc[task.shift_mask, "y"] = "0"  # the shift set holds one class only
-    t2 = TaskData(name="t", title="t", description="", provenance="", licence="", frame=frame,
-                  target="y", task_type="classification", numeric=("x",), categorical=("g",),
-                  classes=("0", "1"), id_mask=task.id_mask, shift_mask=task.shift_mask,
-                  shift_description="")
+    t2 = TaskData(
+        name="t",
+        title="t",
+        description="",
+        provenance="",
+        licence="",
+        frame=frame,
+        target="y",
+        task_type="classification",
+        numeric=("x",),
+        categorical=("g",),
+        classes=("0", "1"),
+        id_mask=task.id_mask,
+        shift_mask=task.shift_mask,
+        shift_description="",
+    )
     with pytest.raises(DataError, match="absent from the shift split"):
         make_splits(t2, SplitSpec(), builtin=True)

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import BUILTIN_TASKS, ShiftSpec, TaskSpec
+from archbench.config import BUILTIN_TASKS, ShiftSpec, SplitSpec, TaskSpec, spec_from_dict
 from archbench.errors import DataError
+from archbench.splits import SPLIT_NAMES, feature_row_hash, make_splits
 from archbench.tasks import TaskData, adult, california, flights, load_task, shift_mask
 from archbench.tasks.base import labels_as_strings, read_shipped, sort_labels
 
@@ -86,14 +87,14 @@ def test_flights_pools_match_the_source(flights_task, flights_source):
     assert task.classes == ("0", "1")
     assert task.rows["total"] == len(src)
     has_target = src["arr_delay"].notna().to_numpy()
-    assert has_target[task.source_row].all()
-    # Every row with a target that is not in the task was a feature duplicate.
-    n_dup = int(has_target.sum()) - len(task.frame)
+    # Every flight with an arrival delay is kept, repeated feature rows included.
+    np.testing.assert_array_equal(task.source_row, np.flatnonzero(has_target))
     cancelled, diverted = src["dep_time"].isna(), src["arr_delay"].isna() & src["dep_time"].notna()
+    assert task.rows["dropped"] == int(cancelled.sum()) + int(diverted.sum())
     assert f"{int(cancelled.sum()):,} cancelled flights" in " ".join(task.notes)
     assert f"{int(diverted.sum()):,} diverted flights" in " ".join(task.notes)
-    assert any(n.startswith(f"{n_dup:,} flights whose features repeat") for n in task.notes)
-    assert n_dup < 0.01 * len(task.frame)
+    assert not any("features repeat" in n for n in task.notes)
+    assert task.frame.duplicated(list(task.features)).sum() == 1716
     # Pools by month, computed from the source rows.
     month = src["month"].to_numpy()[task.source_row]
     assert task.rows["id_pool"] == int((month <= 9).sum())
@@ -148,15 +149,47 @@ def test_adult_pools_by_age():
     check_invariants(task)
     raw = read_shipped("adult.parquet")
     assert task.classes == ("<=50K", ">50K")
+    assert task.rows["total"] == len(raw) == len(task.frame) and task.rows["dropped"] == 0
+    np.testing.assert_array_equal(task.source_row, np.arange(len(raw)))
     assert "fnlwgt" not in task.frame and "education" not in task.frame
     age = raw["age"].to_numpy()[task.source_row]
     assert task.rows["id_pool"] == int((age < 45).sum())
     assert task.rows["shift_pool"] == int((age >= 45).sum())
     assert task.frame["age"][task.id_mask].max() < 45 <= task.frame["age"][task.shift_mask].min()
     assert not (task.frame == "?").any().any()
-    assert not task.frame.duplicated(list(task.features)).any()
+    # Repeated feature rows are kept; the splitter keeps the copies in one split.
+    assert task.frame.duplicated(list(task.features)).sum() == 7403
     kept = raw.iloc[task.source_row]
     assert (task.frame["income"].to_numpy() == kept["income"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("name", BUILTIN_TASKS)
+@pytest.mark.parametrize("preset", ["default", "quick"])
+def test_builtin_splits_pass_their_checks(name, preset, flights_task):
+    """Repeated feature rows are kept at load time; the splitter keeps copies in one split."""
+    task = flights_task if name == "flights" else load_task(TaskSpec(name=name))
+    split = spec_from_dict({"task": {"name": name}}, preset=preset).split
+    s = make_splits(task, split, builtin=True)  # runs check_splits: raises on any failure
+    h = pd.Series(feature_row_hash(task.frame, list(task.features)), index=task.frame.index)
+    seen: set[int] = set()
+    for part in SPLIT_NAMES:
+        ids = s.ids(part)
+        assert len(ids) >= split.min_rows
+        hashes = set(h.loc[ids].tolist())
+        if part != "shift":  # train, val and test share no feature row at all
+            assert not hashes & seen, part
+            seen |= hashes
+    assert not set(h.loc[s.shift].tolist()) & set(h.loc[s.train].tolist())
+    if task.task_type == "classification":
+        for part in SPLIT_NAMES:
+            assert set(task.frame[task.target].loc[s.ids(part)]) == set(task.classes)
+
+
+@pytest.mark.parametrize("name", ["flights", "adult"])
+def test_builtin_repeats_would_leak_without_grouping(name, flights_task):
+    task = flights_task if name == "flights" else load_task(TaskSpec(name=name))
+    with pytest.raises(DataError, match="leakage"):
+        make_splits(task, SplitSpec(duplicates="error"), builtin=True)
 
 
 def test_every_builtin_is_registered():

@@ -31,15 +31,21 @@ def _tune(trials: int, batch: int) -> list[dict[str, Any]]:
     recs: list[dict[str, Any]] = []
     for b in range(-(-trials // batch)):
         nums = list(range(b * batch, min((b + 1) * batch, trials)))
-        props = propose_batch(Toy, "toy", recs, batch_index=b, numbers=nums, base_seed=7,
-                              startup=2)
+        props = propose_batch(Toy, "toy", recs, batch_index=b, numbers=nums, base_seed=7, startup=2)
         for p in props:
             score = -((p.params["a"] - 0.8) ** 2) - 0.01 * abs(p.params["b"] - 6)
             state = "FAIL" if p.number == 3 else "COMPLETE"
-            recs.append({"number": p.number, "params": p.params, "suggested": p.suggested,
-                         "distributions": p.distributions, "state": state,
-                         "score": score if state == "COMPLETE" else None,
-                         "value": score})
+            recs.append(
+                {
+                    "number": p.number,
+                    "params": p.params,
+                    "suggested": p.suggested,
+                    "distributions": p.distributions,
+                    "state": state,
+                    "score": score if state == "COMPLETE" else None,
+                    "value": score,
+                }
+            )
     return recs
 
 
@@ -52,8 +58,7 @@ def test_proposals_are_a_pure_function_of_history() -> None:
     a, b = _tune(10, 2), _tune(10, 2)
     assert [r["params"] for r in a] == [r["params"] for r in b]
     # Resume: replaying batch 3 from the stored records gives the same proposals.
-    replay = propose_batch(Toy, "toy", a[:6], batch_index=3, numbers=[6, 7], base_seed=7,
-                           startup=2)
+    replay = propose_batch(Toy, "toy", a[:6], batch_index=3, numbers=[6, 7], base_seed=7, startup=2)
     assert [p.params for p in replay] == [r["params"] for r in a[6:8]]
 
 

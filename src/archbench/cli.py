@@ -49,39 +49,70 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"archbench {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("run", help="run a benchmark (resumable)", description=RUN_HELP,
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r = sub.add_parser(
+        "run",
+        help="run a benchmark (resumable)",
+        description=RUN_HELP,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("--spec", metavar="FILE", help="TOML spec (default: the built-in flights task)")
-    r.add_argument("--task", metavar="NAME",
-                   help="built-in task when no --spec is given: flights, california, adult")
-    r.add_argument("--preset", choices=["quick", "default", "thorough"],
-                   help="sizes and budget: quick (~1 min), default (~5 min), thorough (hours)")
+    r.add_argument(
+        "--task",
+        metavar="NAME",
+        help="built-in task when no --spec is given: flights, california, adult",
+    )
+    r.add_argument(
+        "--preset",
+        choices=["quick", "default", "thorough"],
+        help="sizes and budget: quick (~1 min), default (~5 min), thorough (hours)",
+    )
     r.add_argument("--out", metavar="DIR", help="run directory (default: the spec's output.dir)")
-    r.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes (default: one per core); results do not depend on it")
-    r.add_argument("--executor", choices=["local", "ray"], default="local",
-                   help="local process pool (default) or a Ray cluster")
-    r.add_argument("--address", metavar="ADDR",
-                   help="Ray cluster address (with --executor ray); default: start a local Ray")
+    r.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core); results do not depend on it",
+    )
+    r.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="local process pool (default) or a Ray cluster",
+    )
+    r.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="Ray cluster address (with --executor ray); default: start a local Ray",
+    )
     r.add_argument("--trials", type=int, metavar="N", help="override budget.trials")
     r.add_argument("--seeds", type=int, metavar="N", help="override seeds.count")
     r.add_argument("--device", metavar="DEV", help="auto (default: CUDA when available), cpu, cuda")
-    r.add_argument("--force", action="store_true",
-                   help="discard an earlier run of a different spec in --out")
+    r.add_argument(
+        "--force", action="store_true", help="discard an earlier run of a different spec in --out"
+    )
     r.add_argument("--no-report", action="store_true", help="skip the PDF/LaTeX report")
     r.add_argument("--quiet", action="store_true", help="no progress bars or tables")
 
     i = sub.add_parser("init", help="write a commented spec to edit")
-    i.add_argument("--task", default="flights",
-                   help="flights, california, adult, or csv for your own file (default flights)")
-    i.add_argument("--out", default="archbench.toml", metavar="FILE",
-                   help="where to write the spec")
+    i.add_argument(
+        "--task",
+        default="flights",
+        help="flights, california, adult, or csv for your own file (default flights)",
+    )
+    i.add_argument(
+        "--out", default="archbench.toml", metavar="FILE", help="where to write the spec"
+    )
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = sub.add_parser("stats", help="recompute statistics of a run directory and print them")
     s.add_argument("run_dir", metavar="RUN_DIR")
-    s.add_argument("--ci", choices=["t", "bootstrap"], default="t",
-                   help="interval over seeds: Student t (default) or bootstrap percentile")
+    s.add_argument(
+        "--ci",
+        choices=["t", "bootstrap"],
+        default="t",
+        help="interval over seeds: Student t (default) or bootstrap percentile",
+    )
     s.add_argument("--quiet", action="store_true")
 
     rep = sub.add_parser("report", help="rewrite report/report.pdf and report/latex/")
@@ -132,9 +163,15 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers}: use 1 or more")
     out = Path(args.out or spec.output.dir)
-    options = RunOptions(out=out, executor=args.executor, workers=args.workers,
-                         address=args.address, force=args.force, report=not args.no_report,
-                         command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    options = RunOptions(
+        out=out,
+        executor=args.executor,
+        workers=args.workers,
+        address=args.address,
+        force=args.force,
+        report=not args.no_report,
+        command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    )
     progress = None if args.quiet else _Progress(console)
     try:
         store = run_benchmark(spec, options, progress=progress)
@@ -143,8 +180,10 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
             progress.stop()
     if not args.quiet:
         _print_stats(console, store.root)
-        console.print(f"\nResults: [bold]{store.root}[/] (results.parquet, summary.csv, "
-                      "comparisons.csv, stats.json)")
+        console.print(
+            f"\nResults: [bold]{store.root}[/] (results.parquet, summary.csv, "
+            "comparisons.csv, stats.json)"
+        )
         pdf = store.path("report", "report.pdf")
         if pdf.exists():
             console.print(f"Report:  [bold]{pdf}[/] (LaTeX source in {pdf.parent / 'latex'})")
@@ -155,12 +194,22 @@ class _Progress:
     """rich progress bars: one per family for its trials, then its seeds."""
 
     def __init__(self, console: Any) -> None:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        self.bar = Progress(TextColumn("{task.description:<28}"), BarColumn(),
-                            MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                            transient=False)
+        self.bar = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
         self.tasks: dict[tuple[str, str], Any] = {}
         self.started = False
 
@@ -169,9 +218,11 @@ class _Progress:
             self.bar.console.print(f"running on {info['workers']} {info['executor']} worker(s)")
             for fam, t in info["families"].items():
                 self.tasks[(fam, "trial")] = self.bar.add_task(
-                    f"{fam} trials", total=t["trials"], completed=t["trials_done"])
+                    f"{fam} trials", total=t["trials"], completed=t["trials_done"]
+                )
                 self.tasks[(fam, "seed")] = self.bar.add_task(
-                    f"{fam} seeds", total=t["seeds"], completed=t["seeds_done"])
+                    f"{fam} seeds", total=t["seeds"], completed=t["seeds_done"]
+                )
             self.bar.start()
             self.started = True
         elif event == "unit" and self.started:
@@ -196,8 +247,10 @@ def _print_stats(console: Any, run_dir: Path) -> None:
     summary = pd.read_csv(run_dir / "summary.csv")
     run = json.loads((run_dir / "run.json").read_text())
     labels = run.get("family_labels", {})
-    t = Table(title=f"mean ± 95% CI half-width over {len(run['seeds'])} seeds (Student t)",
-              title_justify="left")
+    t = Table(
+        title=f"mean ± 95% CI half-width over {len(run['seeds'])} seeds (Student t)",
+        title_justify="left",
+    )
     t.add_column("family")
     t.add_column("split")
     for m in run["metrics"]:
@@ -205,11 +258,14 @@ def _print_stats(console: Any, run_dir: Path) -> None:
         t.add_column(f"{m} {arrow}", justify="right")
     for split in ("val", "test", "shift"):
         for k, fam in enumerate(run["families"]):
-            row = [labels.get(fam, fam), {"val": "validation", "test": "ID test",
-                                          "shift": "shift"}[split]]
+            row = [
+                labels.get(fam, fam),
+                {"val": "validation", "test": "ID test", "shift": "shift"}[split],
+            ]
             for m in run["metrics"]:
-                r = summary[(summary.family == fam) & (summary.split == split)
-                            & (summary.metric == m)]
+                r = summary[
+                    (summary.family == fam) & (summary.split == split) & (summary.metric == m)
+                ]
                 if r.empty:
                     row.append("-")
                     continue
@@ -226,11 +282,17 @@ def _print_stats(console: Any, run_dir: Path) -> None:
         return
     stats = json.loads(stats_path.read_text())
     primary = stats["primary_metric"]
-    console.print(f"[bold]Top two[/] ({stats['top_two']['rule']}): "
-                  + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"]))
+    console.print(
+        f"[bold]Top two[/] ({stats['top_two']['rule']}): "
+        + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])
+    )
     for v in stats.get("verdicts", []):
-        if v.get("metric") == primary and v["scope"] in ("test", "shift", "ranking",
-                                                         "shift_change"):
+        if v.get("metric") == primary and v["scope"] in (
+            "test",
+            "shift",
+            "ranking",
+            "shift_change",
+        ):
             console.print(f"- {v['text']}", highlight=False, markup=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
 
@@ -241,13 +303,17 @@ def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
     run_dir = Path(args.run_dir)
     for f in ("run.json", "results.parquet", "predictions.parquet"):
         if not (run_dir / f).exists():
-            raise ConfigError(f"RUN_DIR {str(run_dir)!r} has no {f}: is it a finished "
-                              "archbench run? (run 'archbench run --out DIR' first)")
+            raise ConfigError(
+                f"RUN_DIR {str(run_dir)!r} has no {f}: is it a finished "
+                "archbench run? (run 'archbench run --out DIR' first)"
+            )
     analyze_run(run_dir, ci_method=args.ci)
     if not args.quiet:
         _print_stats(console, run_dir)
-        console.print(f"\nwrote {run_dir / 'summary.csv'}, {run_dir / 'comparisons.csv'}, "
-                      f"{run_dir / 'stats.json'}")
+        console.print(
+            f"\nwrote {run_dir / 'summary.csv'}, {run_dir / 'comparisons.csv'}, "
+            f"{run_dir / 'stats.json'}"
+        )
     return 0
 
 
@@ -256,8 +322,10 @@ def _cmd_report(args: argparse.Namespace, console: Any) -> int:
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "stats.json").exists():
-        raise ConfigError(f"RUN_DIR {str(run_dir)!r} has no stats.json: run 'archbench run' "
-                          "(or 'archbench stats') on it first")
+        raise ConfigError(
+            f"RUN_DIR {str(run_dir)!r} has no stats.json: run 'archbench run' "
+            "(or 'archbench stats') on it first"
+        )
     pdf = write_report(run_dir)
     console.print(f"wrote {pdf} and {pdf.parent / 'latex'}")
     return 0

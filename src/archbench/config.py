@@ -304,8 +304,12 @@ def preset_overrides(preset: str) -> dict[str, Any]:
         }
     if preset == "thorough":
         return {
-            "split": {"max_train_rows": 40000, "max_val_rows": 10000, "max_test_rows": 10000,
-                      "max_shift_rows": 10000},
+            "split": {
+                "max_train_rows": 40000,
+                "max_val_rows": 10000,
+                "max_test_rows": 10000,
+                "max_shift_rows": 10000,
+            },
             "budget": {"trials": 50, "batch": 2, "startup_trials": 10},
             "families": {
                 "mlp": {"max_epochs": 100, "patience": 16},
@@ -436,14 +440,18 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items()) + "}"
+        return (
+            "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items()) + "}"
+        )
     raise TypeError(f"cannot write {v!r} as TOML")
 
 
 def spec_to_toml(spec: Spec) -> str:
     """The resolved spec as TOML that ``load_spec`` reads back to an equal spec."""
-    lines = ["# Resolved archbench spec (preset applied). Re-run with: archbench run --spec spec.toml",
-             ""]
+    lines = [
+        "# Resolved archbench spec (preset applied). Re-run with: archbench run --spec spec.toml",
+        "",
+    ]
 
     def table(name: str, d: dict[str, Any]) -> None:
         scalars = {k: v for k, v in d.items() if not isinstance(v, dict) or k == "params"}

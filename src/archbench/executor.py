@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
+
 from .errors import ConfigError, RunFailed
 from .seeding import set_thread_env
 from .work import Payload, Unit, UnitResult, execute
@@ -117,8 +118,9 @@ class InlineExecutor(Executor):
         pass
 
 
-def make_executor(kind: str, *, workers: int | None = None, address: str | None = None,
-                  threads: int = 1) -> Executor:
+def make_executor(
+    kind: str, *, workers: int | None = None, address: str | None = None, threads: int = 1
+) -> Executor:
     """``"local"`` (default), ``"inline"`` or ``"ray"``."""
     if kind == "local":
         return LocalExecutor(workers or default_workers(threads))

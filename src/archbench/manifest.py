@@ -17,9 +17,24 @@ if TYPE_CHECKING:
     from .config import Spec
     from .runner import Prepared
 
-PACKAGES = ("archbench", "torch", "numpy", "pandas", "scipy", "scikit-learn", "optuna",
-            "lightgbm", "xgboost", "xgboost-cpu", "catboost", "rtdl_revisiting_models",
-            "pyarrow", "matplotlib", "typst", "ray")
+PACKAGES = (
+    "archbench",
+    "torch",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "optuna",
+    "lightgbm",
+    "xgboost",
+    "xgboost-cpu",
+    "catboost",
+    "rtdl_revisiting_models",
+    "pyarrow",
+    "matplotlib",
+    "typst",
+    "ray",
+)
 
 
 def data_digest(frame: pd.DataFrame) -> str:
@@ -43,8 +58,13 @@ def _cpu_model() -> str:
 def _git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -55,15 +75,20 @@ def _gpu() -> dict[str, Any]:
         import torch
 
         if torch.cuda.is_available():
-            return {"available": True, "name": torch.cuda.get_device_name(0),
-                    "count": torch.cuda.device_count(), "cuda": torch.version.cuda}
+            return {
+                "available": True,
+                "name": torch.cuda.get_device_name(0),
+                "count": torch.cuda.device_count(),
+                "cuda": torch.version.cuda,
+            }
     except Exception:  # pragma: no cover - torch is a hard dependency
         pass
     return {"available": False}
 
 
-def environment_manifest(spec: Spec, prepared: Prepared, *, executor_name: str, workers: int,
-                         command: str = "") -> dict[str, Any]:
+def environment_manifest(
+    spec: Spec, prepared: Prepared, *, executor_name: str, workers: int, command: str = ""
+) -> dict[str, Any]:
     import os
 
     versions = {}

@@ -59,8 +59,18 @@ class Matrix:
 
     def take(self, idx: np.ndarray) -> Matrix:
         """Rows ``idx`` of this matrix."""
-        return Matrix(self.x_num[idx], self.x_num_raw[idx], self.x_cat[idx], self.y[idx],
-                      self.row_id[idx])
+        return Matrix(
+            self.x_num[idx], self.x_num_raw[idx], self.x_cat[idx], self.y[idx], self.row_id[idx]
+        )
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _as_float(s: pd.Series) -> pd.Series:
+    """``s`` as float64 with missing, infinite and beyond-float32 values all NaN."""
+    x = pd.to_numeric(s, errors="coerce").astype(np.float64)
+    return x.where(x.abs() <= _FLOAT32_MAX)
 
 
 class Preprocessor:
@@ -92,7 +102,15 @@ class Preprocessor:
         """Learn imputation values, transforms and category codes from ``train`` only."""
         kept_num: list[str] = []
         for c in self.num_cols:
-            col = pd.to_numeric(train[c], errors="coerce")
+            col = _as_float(train[c])
+            n_huge = int((pd.to_numeric(train[c], errors="coerce").notna() & col.isna()).sum())
+            if n_huge:
+                log.warning(
+                    "feature %r: %d values beyond +-3.4e38 (or infinite) treated as "
+                    "missing; rescale the column",
+                    c,
+                    n_huge,
+                )
             if col.notna().sum() == 0:
                 self.dropped_.append((c, "all values missing in train"))
             elif col.nunique(dropna=True) <= 1:
@@ -136,8 +154,8 @@ class Preprocessor:
                 random_state=self.seed,
             ).fit(filled)
         elif kept_num:
-            self.mean_ = filled.mean(axis=0)
-            self.std_ = filled.std(axis=0) + 1e-8
+            self.mean_ = filled.astype(np.float64).mean(axis=0)
+            self.std_ = filled.astype(np.float64).std(axis=0) + 1e-8
         y = self._target(train)
         if self.task_type == "regression":
             self.y_mean_, self.y_std_ = float(np.mean(y)), float(np.std(y) + 1e-12)
@@ -161,10 +179,10 @@ class Preprocessor:
     def _numeric(self, frame: pd.DataFrame) -> np.ndarray:
         if not self.num_cols_:
             return np.zeros((len(frame), 0), dtype=np.float32)
-        cols = [pd.to_numeric(frame[c], errors="coerce") for c in self.num_cols_]
-        return np.column_stack([c.to_numpy(dtype=np.float64, na_value=np.nan) for c in cols]).astype(
-            np.float32
-        )
+        cols = [_as_float(frame[c]) for c in self.num_cols_]
+        return np.column_stack(
+            [c.to_numpy(dtype=np.float64, na_value=np.nan) for c in cols]
+        ).astype(np.float32)
 
     def _impute(self, raw: np.ndarray) -> np.ndarray:
         if raw.shape[1] == 0:
@@ -191,7 +209,10 @@ class Preprocessor:
         if self.cat_cols_:
             x_cat = np.column_stack(
                 [
-                    frame[c].astype("string").map(self.categories_[c]).fillna(0)
+                    frame[c]
+                    .astype("string")
+                    .map(self.categories_[c])
+                    .fillna(0)
                     .to_numpy(dtype=np.int64)
                     for c in self.cat_cols_
                 ]
@@ -199,5 +220,10 @@ class Preprocessor:
         else:
             x_cat = np.zeros((len(frame), 0), dtype=np.int64)
         row_id = frame.index.to_numpy(dtype=np.int64)
-        return Matrix(np.ascontiguousarray(x_num), np.ascontiguousarray(raw),
-                      np.ascontiguousarray(x_cat), self._target(frame), row_id)
+        return Matrix(
+            np.ascontiguousarray(x_num),
+            np.ascontiguousarray(raw),
+            np.ascontiguousarray(x_cat),
+            self._target(frame),
+            row_id,
+        )

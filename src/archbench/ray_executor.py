@@ -37,9 +37,7 @@ class RayExecutor(Executor):
         try:
             import ray  # noqa: F401
         except ImportError:
-            raise ConfigError(
-                "--executor ray needs Ray: pip install 'archbench[ray]'"
-            ) from None
+            raise ConfigError("--executor ray needs Ray: pip install 'archbench[ray]'") from None
         self.address = address
         self.requested = workers
         self.workers = workers or 1
@@ -52,8 +50,11 @@ class RayExecutor(Executor):
 
         if not ray.is_initialized():
             os.environ.setdefault("RAY_ACCEPT_DEFAULT_AUTH_TOKEN", "1")
-            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                      "configure_logging": False}
+            kwargs: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "configure_logging": False,
+            }
             if self.address:
                 kwargs["address"] = self.address
             else:
@@ -61,8 +62,11 @@ class RayExecutor(Executor):
             try:
                 ray.init(**kwargs)
             except Exception as exc:
-                raise RunFailed(f"could not start or reach Ray ({self.address or 'local'}): "
-                                f"{exc}".splitlines()[0]) from None
+                raise RunFailed(
+                    f"could not start or reach Ray ({self.address or 'local'}): {exc}".splitlines()[
+                        0
+                    ]
+                ) from None
             self._started_ray = True
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = self.requested or max(1, cpus // threads)

@@ -65,7 +65,8 @@ def prepare(spec: Spec) -> Prepared:
     for m in spec.metrics:
         if m not in allowed:
             raise ConfigError(
-                f"metrics: {m!r} does not apply to {task.task_type}; use some of {', '.join(allowed)}"
+                f"metrics: {m!r} does not apply to {task.task_type}; "
+                f"use some of {', '.join(allowed)}"
             )
     metrics = (primary, *[m for m in (spec.metrics or allowed) if m != primary])
     splits = make_splits(task, spec.split, builtin=spec.task.is_builtin)
@@ -143,8 +144,12 @@ class Runner:
         self.progress = progress or (lambda event, info: None)
         self.base_seed = self.spec.seeds.base
         self.families = {
-            f: _FamilyState(f, get_family(f, gbdt_backend=self.spec.families.gbdt_backend),
-                            self.spec.budget.trials, self.spec.budget.batch)
+            f: _FamilyState(
+                f,
+                get_family(f, gbdt_backend=self.spec.families.gbdt_backend),
+                self.spec.budget.trials,
+                self.spec.budget.batch,
+            )
             for f in self.spec.families.names
         }
         self.threads = self.spec.budget.threads_per_worker
@@ -161,8 +166,9 @@ class Runner:
             "metrics": list(p.metrics),
             "higher_is_better": {m: HIGHER_IS_BETTER[m] for m in p.metrics},
             "families": list(spec.families.names),
-            "family_labels": {f: family_label(f, spec.families.gbdt_backend)
-                              for f in spec.families.names},
+            "family_labels": {
+                f: family_label(f, spec.families.gbdt_backend) for f in spec.families.names
+            },
             "seeds": seeds,
             "seed_values": [derive_seed(self.base_seed, "final", i) for i in seeds],
             "base_seed": self.base_seed,
@@ -200,8 +206,9 @@ class Runner:
                 if rec is not None:
                     fam.records[n] = rec
             for i in range(self.spec.seeds.count):
-                rec = self.store.read_unit(self.store.seed_path(fam.name, i),
-                                           self.store.seed_predictions_path(fam.name, i))
+                rec = self.store.read_unit(
+                    self.store.seed_path(fam.name, i), self.store.seed_predictions_path(fam.name, i)
+                )
                 if rec is not None:
                     fam.seeds[i] = rec
 
@@ -218,16 +225,26 @@ class Runner:
             if any(n in fam.proposed for n in numbers):
                 break  # this batch is in flight
             earlier = [fam.records[n] for n in range(b * fam.batch)]
-            props = propose_batch(fam.cls, fam.name, earlier, batch_index=b, numbers=numbers,
-                                  base_seed=self.base_seed,
-                                  startup=self.spec.budget.startup_trials)
+            props = propose_batch(
+                fam.cls,
+                fam.name,
+                earlier,
+                batch_index=b,
+                numbers=numbers,
+                base_seed=self.base_seed,
+                startup=self.spec.budget.startup_trials,
+            )
             for prop in props:
                 fam.proposed[prop.number] = prop
                 if prop.number in fam.records:
                     old = fam.records[prop.number]["params"]
                     if old != prop.params:
-                        log.warning("stored trial %s/%d differs from its re-proposal; keeping "
-                                    "the stored one", fam.name, prop.number)
+                        log.warning(
+                            "stored trial %s/%d differs from its re-proposal; keeping "
+                            "the stored one",
+                            fam.name,
+                            prop.number,
+                        )
                     continue
                 units.append(self._trial_unit(fam, prop))
             break
@@ -235,11 +252,18 @@ class Runner:
 
     def _trial_unit(self, fam: _FamilyState, prop: Proposal) -> Unit:
         s = self.spec.families.settings(fam.name)
-        return Unit("trial", fam.name, prop.number,
-                    derive_seed(self.base_seed, "trial", fam.name, prop.number),
-                    prop.params, fixed_params(self.spec, fam.name),
-                    self.spec.families.gbdt_backend, self.threads, s.tune_max_rows,
-                    self.spec.split.seed)
+        return Unit(
+            "trial",
+            fam.name,
+            prop.number,
+            derive_seed(self.base_seed, "trial", fam.name, prop.number),
+            prop.params,
+            fixed_params(self.spec, fam.name),
+            self.spec.families.gbdt_backend,
+            self.threads,
+            s.tune_max_rows,
+            self.spec.split.seed,
+        )
 
     def _seed_units(self, fam: _FamilyState) -> list[Unit]:
         if fam.best is None:
@@ -251,10 +275,18 @@ class Runner:
                     "see trials/ in the run directory"
                 )
         return [
-            Unit("seed", fam.name, i, derive_seed(self.base_seed, "final", i),
-                 fam.best["params"], fixed_params(self.spec, fam.name),
-                 self.spec.families.gbdt_backend, self.threads)
-            for i in range(self.spec.seeds.count) if i not in fam.seeds
+            Unit(
+                "seed",
+                fam.name,
+                i,
+                derive_seed(self.base_seed, "final", i),
+                fam.best["params"],
+                fixed_params(self.spec, fam.name),
+                self.spec.families.gbdt_backend,
+                self.threads,
+            )
+            for i in range(self.spec.seeds.count)
+            if i not in fam.seeds
         ]
 
     def _record_trial(self, res: UnitResult) -> None:
@@ -312,8 +344,9 @@ class Runner:
         from .store import parquet_bytes
 
         pp = self.store.seed_predictions_path(fam.name, res.unit.index)
-        self.store.write_unit(self.store.seed_path(fam.name, res.unit.index), rec,
-                              extra={pp: parquet_bytes(preds)})
+        self.store.write_unit(
+            self.store.seed_path(fam.name, res.unit.index), rec, extra={pp: parquet_bytes(preds)}
+        )
         fam.seeds[res.unit.index] = rec
 
     def _ready_units(self) -> list[Unit]:
@@ -322,9 +355,11 @@ class Runner:
             if not fam.tuned:
                 out.extend(self._propose(fam))
             elif len(fam.seeds) < self.spec.seeds.count:
-                if not any(u.family == fam.name and u.kind == "seed" for u in self._queued) and \
-                        not any(u.family == fam.name and u.kind == "seed"
-                                for u in self._inflight.values()):
+                if not any(
+                    u.family == fam.name and u.kind == "seed" for u in self._queued
+                ) and not any(
+                    u.family == fam.name and u.kind == "seed" for u in self._inflight.values()
+                ):
                     out.extend(self._seed_units(fam))
         return out
 
@@ -332,17 +367,26 @@ class Runner:
         """Run every unit that is not done yet."""
         self._queued: list[Unit] = []
         self._inflight: dict[Future[UnitResult], Unit] = {}
-        totals = {f: {"trials": fam.trials, "seeds": self.spec.seeds.count,
-                      "trials_done": len(fam.records), "seeds_done": len(fam.seeds)}
-                  for f, fam in self.families.items()}
-        self.progress("start", {"families": totals, "workers": self.executor.workers,
-                                "executor": self.executor.name})
+        totals = {
+            f: {
+                "trials": fam.trials,
+                "seeds": self.spec.seeds.count,
+                "trials_done": len(fam.records),
+                "seeds_done": len(fam.seeds),
+            }
+            for f, fam in self.families.items()
+        }
+        self.progress(
+            "start",
+            {"families": totals, "workers": self.executor.workers, "executor": self.executor.name},
+        )
         started = False
         try:
             while True:
                 self._queued.extend(self._ready_units())
-                self._queued.sort(key=lambda u: (_COST_ORDER.get(u.family, 9),
-                                                 u.kind != "trial", u.index))
+                self._queued.sort(
+                    key=lambda u: (_COST_ORDER.get(u.family, 9), u.kind != "trial", u.index)
+                )
                 if self._queued and not started:
                     self.executor.start(self.p.payload, self.threads)
                     started = True
@@ -359,9 +403,16 @@ class Runner:
                         self._record_trial(res)
                     else:
                         self._record_seed(res)
-                    self.progress("unit", {"family": unit.family, "kind": unit.kind,
-                                           "index": unit.index, "state": res.state,
-                                           "wall_s": res.wall_s})
+                    self.progress(
+                        "unit",
+                        {
+                            "family": unit.family,
+                            "kind": unit.kind,
+                            "index": unit.index,
+                            "state": res.state,
+                            "wall_s": res.wall_s,
+                        },
+                    )
         finally:
             if started:
                 self.executor.shutdown()
@@ -376,32 +427,48 @@ class Runner:
         for fam in self.families.values():
             for n in sorted(fam.records):
                 r = fam.records[n]
-                rows.append({"family": fam.name, "number": n, "state": r["state"],
-                             "value": r["value"], "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
-                             "fit_s": r.get("fit_s"), "n_iter": r["n_iter"],
-                             "reason": r.get("reason", ""),
-                             "params": _json(r["params"])})
+                rows.append(
+                    {
+                        "family": fam.name,
+                        "number": n,
+                        "state": r["state"],
+                        "value": r["value"],
+                        "wall_s": r["wall_s"],
+                        "cpu_s": r["cpu_s"],
+                        "fit_s": r.get("fit_s"),
+                        "n_iter": r["n_iter"],
+                        "reason": r.get("reason", ""),
+                        "params": _json(r["params"]),
+                    }
+                )
             direction = "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
-            export_study(st.path("optuna", f"{fam.name}.db"), fam.name,
-                         [fam.records[n] for n in sorted(fam.records)], direction)
+            export_study(
+                st.path("optuna", f"{fam.name}.db"),
+                fam.name,
+                [fam.records[n] for n in sorted(fam.records)],
+                direction,
+            )
             best = fam.best or {}
             cls = fam.cls
-            atomic_write_json(st.path("best", f"{fam.name}.json"), {
-                "family": fam.name,
-                "label": family_label(fam.name, self.spec.families.gbdt_backend),
-                "number": best.get("number"),
-                "value": best.get("value"),
-                "params": best.get("params"),
-                "fixed": fixed_params(self.spec, fam.name),
-                "default_params": cls.default_params(),
-                "search_space": cls.space_description(),
-                "trials": fam.trials,
-                "failed_trials": sum(r["state"] != "COMPLETE" for r in fam.records.values()),
-                "wall_s": float(sum(r["wall_s"] for r in fam.records.values())),
-                "cpu_s": float(sum(r["cpu_s"] for r in fam.records.values())),
-                "final_wall_s": float(sum(r["wall_s"] for r in fam.seeds.values())),
-                "final_cpu_s": float(sum(r["cpu_s"] for r in fam.seeds.values())),
-            })
+            atomic_write_json(
+                st.path("best", f"{fam.name}.json"),
+                {
+                    "family": fam.name,
+                    "label": family_label(fam.name, self.spec.families.gbdt_backend),
+                    "number": best.get("number"),
+                    "value": best.get("value"),
+                    "params": best.get("params"),
+                    "fixed": fixed_params(self.spec, fam.name),
+                    "default_params": cls.default_params(),
+                    "search_space": cls.space_description(),
+                    "trials": fam.trials,
+                    "failed_trials": sum(r["state"] != "COMPLETE" for r in fam.records.values()),
+                    "wall_s": float(sum(r["wall_s"] for r in fam.records.values())),
+                    "cpu_s": float(sum(r["cpu_s"] for r in fam.records.values())),
+                    "final_wall_s": float(sum(r["wall_s"] for r in fam.seeds.values())),
+                    "final_cpu_s": float(sum(r["cpu_s"] for r in fam.seeds.values())),
+                },
+            )
         atomic_write_parquet(st.path("trials.parquet"), pd.DataFrame(rows))
         res_rows, pred_frames = [], []
         for fam in self.families.values():
@@ -409,15 +476,23 @@ class Runner:
                 rec = fam.seeds[i]
                 for split in ("val", "test", "shift"):
                     for m in self.p.metrics:
-                        res_rows.append({"family": fam.name, "seed": i, "split": split,
-                                         "metric": m, "value": float(rec["metrics"][split][m])})
+                        res_rows.append(
+                            {
+                                "family": fam.name,
+                                "seed": i,
+                                "split": split,
+                                "metric": m,
+                                "value": float(rec["metrics"][split][m]),
+                            }
+                        )
                 pf = pd.read_parquet(st.seed_predictions_path(fam.name, i))
                 pf.insert(0, "seed", i)
                 pf.insert(0, "family", fam.name)
                 pred_frames.append(pf)
         atomic_write_parquet(st.path("results.parquet"), pd.DataFrame(res_rows))
-        atomic_write_parquet(st.path("predictions.parquet"),
-                             pd.concat(pred_frames, ignore_index=True))
+        atomic_write_parquet(
+            st.path("predictions.parquet"), pd.concat(pred_frames, ignore_index=True)
+        )
 
 
 def prediction_frame(p: Prepared, res: UnitResult) -> pd.DataFrame:
@@ -453,8 +528,9 @@ class RunOptions:
     command: str = ""
 
 
-def run_benchmark(spec: Spec, options: RunOptions, *,
-                  progress: ProgressFn | None = None) -> RunStore:
+def run_benchmark(
+    spec: Spec, options: RunOptions, *, progress: ProgressFn | None = None
+) -> RunStore:
     """The whole protocol; returns the store. Re-running skips every finished unit."""
     t0 = time.perf_counter()
     store = RunStore(options.out)
@@ -465,12 +541,20 @@ def run_benchmark(spec: Spec, options: RunOptions, *,
     if resumed and old_data is not None:
         old_hash = old_data.get("data_hash")
         if old_hash and old_hash != prepared.data_hash and not options.force:
-            raise StoreError(f"the data of {str(options.out)!r} changed since the run started; "
-                             "use a new --out directory or --force")
-    atomic_write_json(store.path("spec.json"), {"spec_hash": spec.digest(), "spec": spec.to_dict(),
-                                                "data_hash": prepared.data_hash})
-    executor = make_executor(options.executor, workers=options.workers, address=options.address,
-                             threads=spec.budget.threads_per_worker)
+            raise StoreError(
+                f"the data of {str(options.out)!r} changed since the run started; "
+                "use a new --out directory or --force"
+            )
+    atomic_write_json(
+        store.path("spec.json"),
+        {"spec_hash": spec.digest(), "spec": spec.to_dict(), "data_hash": prepared.data_hash},
+    )
+    executor = make_executor(
+        options.executor,
+        workers=options.workers,
+        address=options.address,
+        threads=spec.budget.threads_per_worker,
+    )
     runner = Runner(prepared, store, executor, progress=progress)
     runner.write_static()
     runner.load_done()
@@ -482,12 +566,26 @@ def run_benchmark(spec: Spec, options: RunOptions, *,
 
     analyze_run(store.root)
     t3 = time.perf_counter()
-    man = environment_manifest(spec, prepared, executor_name=executor.name,
-                               workers=executor.workers, command=options.command)
-    man["timings"] = {"prepare_s": t1 - t0, "units_s": t2 - t1, "assemble_stats_s": t3 - t2,
-                      "resumed": resumed}
-    man["units_wall_s"] = float(sum(r["wall_s"] for f in runner.families.values()
-                                    for r in [*f.records.values(), *f.seeds.values()]))
+    man = environment_manifest(
+        spec,
+        prepared,
+        executor_name=executor.name,
+        workers=executor.workers,
+        command=options.command,
+    )
+    man["timings"] = {
+        "prepare_s": t1 - t0,
+        "units_s": t2 - t1,
+        "assemble_stats_s": t3 - t2,
+        "resumed": resumed,
+    }
+    man["units_wall_s"] = float(
+        sum(
+            r["wall_s"]
+            for f in runner.families.values()
+            for r in [*f.records.values(), *f.seeds.values()]
+        )
+    )
     atomic_write_json(store.path("manifest.json"), man)
     if options.report and spec.report.enabled:
         progress and progress("report", {})

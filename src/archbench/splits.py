@@ -62,13 +62,19 @@ class Splits:
         return pd.concat(parts, ignore_index=True)
 
     def manifest(self, task: TaskData) -> dict[str, Any]:
-        out: dict[str, Any] = {"sizes": self.sizes(), "hash": self.digest(), "seed": self.seed,
-                               "notes": list(self.notes)}
+        out: dict[str, Any] = {
+            "sizes": self.sizes(),
+            "hash": self.digest(),
+            "seed": self.seed,
+            "notes": list(self.notes),
+        }
         if task.task_type == "classification":
             y = task.frame[task.target].astype("string")
             out["class_balance"] = {
-                s: {str(k): float(v) for k, v in
-                    y.loc[self.ids(s)].value_counts(normalize=True).sort_index().items()}
+                s: {
+                    str(k): float(v)
+                    for k, v in y.loc[self.ids(s)].value_counts(normalize=True).sort_index().items()
+                }
                 for s in SPLIT_NAMES
             }
         return out
@@ -97,7 +103,7 @@ def _split_groups(
     g_strat = strat[first] if strat is not None else None
     g_idx = np.arange(len(uniq))
     try:
-        g_a, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
+        _, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
     except ValueError as exc:
         raise DataError(
             f"cannot split the ID pool into {what} ({exc}); add rows, lower "
@@ -124,6 +130,7 @@ def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
     pos = pd.Series(np.arange(len(frame)), index=frame.index)
     id_hash = hashes[pos.loc[id_ids].to_numpy()]
     keys = id_hash if policy == "group" else np.arange(len(id_ids))
+    _check_pool(task, spec, keys, y_id)
     s1 = derive_seed(spec.seed, "split", "test")
     s2 = derive_seed(spec.seed, "split", "val")
     rest, test = _split_groups(keys, y_id, spec.test_fraction, s1, "train+validation and test")
@@ -149,8 +156,9 @@ def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
         train=np.sort(cap(train, spec.max_train_rows, "train")),
         val=np.sort(cap(val, spec.max_val_rows, "val")),
         test=np.sort(cap(test, spec.max_test_rows, "test")),
-        shift=np.sort(_cap(shift_ids, spec.max_shift_rows, y_shift,
-                           derive_seed(spec.seed, "cap", "shift"))),
+        shift=np.sort(
+            _cap(shift_ids, spec.max_shift_rows, y_shift, derive_seed(spec.seed, "cap", "shift"))
+        ),
         seed=spec.seed,
         notes=tuple(notes),
     )
@@ -171,10 +179,10 @@ def check_splits(
     for s in SPLIT_NAMES:
         n = len(splits.ids(s))
         if n < spec.min_rows:
-            hint = ("widen the shift rule (task.shift)" if s == "shift"
-                    else "use more data or lower split.min_rows / raise the split fractions")
-            raise DataError(f"the {s} split has {n} rows, fewer than split.min_rows = "
-                            f"{spec.min_rows}; {hint}")
+            raise DataError(
+                f"the {s} split has {n} rows, fewer than split.min_rows = "
+                f"{spec.min_rows}; {_size_hint(task, spec, s, n)}"
+            )
     if hashes is None:
         features = list(task.numeric) + list(task.categorical)
         hashes = pd.Series(feature_row_hash(task.frame, features), index=task.frame.index)
@@ -183,11 +191,11 @@ def check_splits(
         h = hashes.loc[splits.ids(s)]
         shared = h[h.isin(train_h)]
         if len(shared):
-            ex = ", ".join(str(i) for i in shared.index[:3])
             raise DataError(
                 f"{len(shared)} rows of the {s} split have exactly the same features as train "
-                f"rows (leakage; e.g. row ids {ex}); remove duplicated rows from the data or set "
-                'split.duplicates = "group" to keep copies in one split'
+                f"rows (leakage; e.g. {_example_copy(task, splits, hashes, shared)}); remove "
+                'duplicated rows from the data or set split.duplicates = "group" to keep copies '
+                "in one split"
             )
     if task.task_type == "classification":
         y = task.frame[task.target].astype("string")
@@ -195,9 +203,73 @@ def check_splits(
             present = set(y.loc[splits.ids(s)].unique().tolist())
             missing = [c for c in task.classes if c not in present]
             if missing:
-                fix = ("change the shift rule (task.shift) so the shift set holds every class"
-                       if s == "shift" else "use more data or merge rare classes")
+                fix = (
+                    "change the shift rule (task.shift) so the shift set holds every class"
+                    if s == "shift"
+                    else "use more data or merge rare classes"
+                )
                 raise DataError(
                     f"class {missing[0]!r} of target {task.target!r} is absent from the {s} "
                     f"split; {fix}"
                 )
+
+
+def _check_pool(task: TaskData, spec: SplitSpec, keys: np.ndarray, y_id: np.ndarray | None) -> None:
+    """Fail early, with the reason, when no split of the ID pool can pass ``check_splits``."""
+    n = len(keys)
+    if n < 3 * spec.min_rows:
+        raise DataError(
+            f"the ID pool has {n:,} rows, too few for train, validation and test of at least "
+            f"split.min_rows = {spec.min_rows} rows each; use more data, move rows from the "
+            "shift set to the ID pool (task.shift) or lower split.min_rows"
+        )
+    if y_id is None:
+        return
+    # Rows with equal keys stay in one split, so a class needs rows in 3 distinct keys.
+    per_class = pd.DataFrame({"k": keys, "y": y_id}).drop_duplicates().groupby("y").size()
+    rare = per_class[per_class < 3].sort_values()
+    if len(rare):
+        label, k = str(rare.index[0]), int(rare.iloc[0])
+        rows = ("distinct feature " if len(np.unique(keys)) < n else "") + (
+            "row" if k == 1 else "rows"
+        )
+        raise DataError(
+            f"class {label!r} of target {task.target!r} has {k} {rows} in the ID pool; train, "
+            "validation and test each need one: add rows of that class, or merge it into "
+            "another class, or drop its rows"
+        )
+
+
+_CAP_KEY = {
+    "train": "max_train_rows",
+    "val": "max_val_rows",
+    "test": "max_test_rows",
+    "shift": "max_shift_rows",
+}
+
+
+def _size_hint(task: TaskData, spec: SplitSpec, name: str, n: int) -> str:
+    """What to change when split ``name`` has only ``n`` rows."""
+    cap = int(getattr(spec, _CAP_KEY[name]))
+    if 0 < cap < spec.min_rows:
+        return f"raise split.{_CAP_KEY[name]} (now {cap}) or lower split.min_rows"
+    if name == "shift":
+        return "widen the shift rule (task.shift) or lower split.min_rows"
+    pool = int(task.id_mask.sum())
+    fix = {
+        "train": "lower split.val_fraction / split.test_fraction",
+        "val": "raise split.val_fraction",
+        "test": "raise split.test_fraction",
+    }[name]
+    return f"the ID pool has {pool:,} rows: use more data, {fix} or lower split.min_rows"
+
+
+def _example_copy(task: TaskData, splits: Splits, hashes: pd.Series, shared: pd.Series) -> str:
+    """``"row 215 repeats row 16 of the data"``: the first shared row and its train copy."""
+    row = int(shared.index[0])
+    train = hashes.loc[splits.train]
+    twin = int(train.index[train.to_numpy() == shared.iloc[0]][0])
+    src = np.asarray(task.source_row)
+    pos = pd.Series(np.arange(len(task.frame)), index=task.frame.index)
+    a, b = sorted((int(src[pos[row]]), int(src[pos[twin]])))
+    return f"row {b} repeats row {a} of the data, counting data rows from 0"

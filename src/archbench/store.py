@@ -178,11 +178,14 @@ class RunStore:
         except (OSError, ValueError):
             ok = False
         if not ok:
-            log.warning("artifact %s is incomplete or corrupt; its unit will be redone",
-                        artifacts[0])
+            log.warning(
+                "artifact %s is incomplete or corrupt; its unit will be redone", artifacts[0]
+            )
         return ok
 
-    def write_unit(self, artifact: Path, obj: Any, *, extra: dict[Path, bytes] | None = None) -> None:
+    def write_unit(
+        self, artifact: Path, obj: Any, *, extra: dict[Path, bytes] | None = None
+    ) -> None:
         """Write a unit's JSON artifact (and extra files) atomically, then its DONE marker."""
         paths = [artifact]
         for p, data in (extra or {}).items():

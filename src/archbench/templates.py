@@ -65,7 +65,7 @@ _CSV = """\
 # Every key below [task] marked "required" must be set; unknown keys are errors.
 
 [task]
-path = "data.csv"           # required: CSV (.csv, .csv.gz) or Parquet (.parquet), relative to this file
+path = "data.csv"           # required: .csv, .csv.gz or .parquet, relative to this file
 target = "label"            # required: the column to predict
 type = "classification"     # required: "classification" or "regression"
 # features = ["a", "b"]     # default: every column but the target and `drop`
@@ -91,6 +91,7 @@ def spec_template(task: str) -> str:
     if task == "csv":
         return _CSV + _COMMON.format(name="mytask")
     if task not in BUILTIN_TASKS:
-        raise ConfigError(f"--task {task!r} is unknown; use one of "
-                          f"{', '.join((*BUILTIN_TASKS, 'csv'))}")
+        raise ConfigError(
+            f"--task {task!r} is unknown; use one of {', '.join((*BUILTIN_TASKS, 'csv'))}"
+        )
     return _BUILTIN.format(name=task) + _COMMON.format(name=task)

@@ -90,8 +90,9 @@ def propose_batch(
     startup: int,
 ) -> list[Proposal]:
     """Ask the study for the configurations of trials ``numbers`` (one batch)."""
-    study = build_study(family, records, base_seed=base_seed, batch_index=batch_index,
-                        startup=startup)
+    study = build_study(
+        family, records, base_seed=base_seed, batch_index=batch_index, startup=startup
+    )
     out = []
     for number in numbers:
         if number == 0:

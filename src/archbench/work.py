@@ -99,8 +99,12 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
         model = cls(**{**unit.params, **unit.fixed, "threads": unit.threads})
         train = payload.matrices["train"]
         if unit.kind == "trial" and unit.tune_rows:
-            train = _subsample(train, unit.tune_rows, derive_seed(unit.data_seed, "tune_rows"),
-                               payload.info.task_type == "classification")
+            train = _subsample(
+                train,
+                unit.tune_rows,
+                derive_seed(unit.data_seed, "tune_rows"),
+                payload.info.task_type == "classification",
+            )
         t0 = time.perf_counter()
         model.fit(train, payload.matrices["val"], payload.info, seed=unit.seed)
         fit_s = time.perf_counter() - t0
@@ -121,14 +125,32 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
             score_for_maximisation(payload.primary, primary)
         ):
             state, reason = "FAIL", f"validation {payload.primary} is not finite ({primary})"
-        return UnitResult(unit, state, metrics, time.perf_counter() - wall0,
-                          time.process_time() - cpu0, fit_s, predict_s,
-                          int(getattr(model, "n_iter_", 0)), int(getattr(model, "best_iter_", 0)),
-                          reason, preds, worker)
+        return UnitResult(
+            unit,
+            state,
+            metrics,
+            time.perf_counter() - wall0,
+            time.process_time() - cpu0,
+            fit_s,
+            predict_s,
+            int(getattr(model, "n_iter_", 0)),
+            int(getattr(model, "best_iter_", 0)),
+            reason,
+            preds,
+            worker,
+        )
     except Exception as exc:  # a failing configuration must not stop the study
         log.warning("%s failed: %s", unit.label, exc)
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         log.debug("%s", traceback.format_exc())
-        return UnitResult(unit, "FAIL", {}, time.perf_counter() - wall0,
-                          time.process_time() - cpu0, fit_s, predict_s, reason=reason,
-                          worker=worker)
+        return UnitResult(
+            unit,
+            "FAIL",
+            {},
+            time.perf_counter() - wall0,
+            time.process_time() - cpu0,
+            fit_s,
+            predict_s,
+            reason=reason,
+            worker=worker,
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import TaskData, count, dedupe_features, read_shipped
+from .base import TaskData, count, read_shipped
 
 TARGET = "income"
 NUMERIC = ("age", "educational-num", "capital-gain", "capital-loss", "hours-per-week")
@@ -63,8 +63,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
     cats = list(CATEGORICAL)
     unknown = raw[cats].eq("?")
     raw[cats] = raw[cats].mask(unknown)
-    keep, dup_note = dedupe_features(raw, list(FEATURES), "people")
-    raw = raw[keep].reset_index(drop=True)
     frame = raw[[*FEATURES, TARGET]].copy()
     for c in NUMERIC:
         frame[c] = frame[c].astype(np.float64)
@@ -79,8 +77,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
             "occupation or native-country: kept, the value treated as missing",
         )
     ]
-    if dup_note:
-        notes.append(dup_note)
     task = TaskData(
         name="adult",
         title="Adult income: more than $50K a year",

@@ -214,21 +214,6 @@ def check_classes(y: pd.Series, id_mask: np.ndarray, shift_mask: np.ndarray) -> 
     return sort_labels(in_id)
 
 
-def dedupe_features(
-    frame: pd.DataFrame, features: list[str], what: str
-) -> tuple[np.ndarray, str | None]:
-    """Keep-mask of rows whose features do not repeat an earlier row, and a note if any drop.
-
-    Built-in tasks use this so the split layer's check "no duplicated feature rows between
-    train and the evaluation sets" holds by construction.
-    """
-    dup = frame.duplicated(subset=features, keep="first").to_numpy()
-    n = int(dup.sum())
-    if not n:
-        return ~dup, None
-    return ~dup, count(n, f"{what} whose features repeat an earlier row dropped (kept the first)")
-
-
 def read_shipped(name: str) -> pd.DataFrame:
     """A Parquet file from ``archbench/data/`` (shipped with the package)."""
     ref = resources.files("archbench").joinpath("data", name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import TaskData, count, dedupe_features, read_shipped
+from .base import TaskData, count, read_shipped
 
 TARGET = "MedHouseVal"
 NUMERIC = (
@@ -47,8 +47,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
     raw = read_shipped("california_housing.parquet")
     n_source = len(raw)
     raw["source_row"] = np.arange(n_source, dtype=np.int64)
-    keep, dup_note = dedupe_features(raw, list(NUMERIC), "block groups")
-    raw = raw[keep].reset_index(drop=True)
     frame = raw[[*NUMERIC, TARGET]].astype(np.float64)
     frame.index = pd.RangeIndex(len(frame), name="row_id")
     lat = frame["Latitude"].to_numpy()
@@ -58,8 +56,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
             "block groups at the target cap 5.00001 kept (values of $500,000 and more)",
         )
     ]
-    if dup_note:
-        notes.append(dup_note)
     task = TaskData(
         name="california",
         title="California housing: median house value",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .base import TaskData, count, dedupe_features
+from .base import TaskData, count
 
 WEATHER = [
     "temp",
@@ -94,15 +94,13 @@ def load() -> tuple[TaskData, pd.DataFrame]:
 
     cancelled = f["dep_time"].isna()
     no_arrival = f["arr_delay"].isna() & ~cancelled
-    f = f[f["arr_delay"].notna()]
+    f = f[f["arr_delay"].notna()].reset_index(drop=True)
     date = pd.to_datetime(f[["year", "month", "day"]])
     f = f.assign(
         sched_hour=f["hour"].astype(np.float64),
         weekday=pd.Series(WEEKDAYS[date.dt.day_of_week.to_numpy()], index=f.index, dtype="str"),
         date=date,
     )
-    keep, dup_note = dedupe_features(f, list(FEATURES), "flights")
-    f = f[keep].reset_index(drop=True)
 
     frame = f[list(FEATURES)].copy()
     for c in NUMERIC:
@@ -120,7 +118,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
     notes = [
         count(int(cancelled.sum()), "cancelled flights (no departure) dropped"),
         count(int(no_arrival.sum()), "diverted flights (departed, no arrival delay) dropped"),
-        *([dup_note] if dup_note else []),
         count(
             no_weather,
             "flights without a weather record at origin and scheduled hour "

@@ -93,8 +93,15 @@ def apply_shift(frame: pd.DataFrame, spec: ShiftSpec, *, source: str = "the data
 
 
 def did_you_mean(name: str, options: list[str], listing: str = "columns are") -> str:
-    """``"; did you mean 'x'?"`` for close matches, else ``"; columns are: ..."`` (20 shown)."""
-    close = difflib.get_close_matches(name, options, n=3, cutoff=0.6)
+    """``"; did you mean 'x'?"`` for close matches, else ``"; columns are: ..."`` (20 shown).
+
+    Matching ignores case, so "y" finds "Y" and "outcome y" finds "Outcome Y".
+    """
+    folded: dict[str, list[str]] = {}
+    for o in options:
+        folded.setdefault(o.casefold(), []).append(o)
+    hits = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+    close = [o for h in hits for o in folded[h] if o != name][:3]
     if close:
         return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
     shown = ", ".join(repr(c) for c in options[:20])

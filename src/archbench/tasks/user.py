@@ -24,6 +24,8 @@ from .shift import apply_shift, did_you_mean
 
 log = logging.getLogger(__name__)
 
+#: The largest float32: the models work in float32, larger magnitudes would overflow.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 _ISO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -149,7 +151,10 @@ def _check_names(names: tuple[str, ...], key: str, columns: list[str], where: st
 
 
 def _target(raw: pd.DataFrame, spec: TaskSpec, where: str) -> tuple[pd.DataFrame, list[str]]:
-    """Rows with a target; the target cleaned (numbers for regression, labels for classes)."""
+    """Rows with a target; the target cleaned (numbers for regression, labels for classes).
+
+    Rows with a missing (or, for regression, infinite) target are dropped and counted.
+    """
     t = spec.target
     if t not in raw.columns:
         raise DataError(
@@ -162,39 +167,58 @@ def _target(raw: pd.DataFrame, spec: TaskSpec, where: str) -> tuple[pd.DataFrame
             f"task.target column {t!r} of {where} has no values (all missing); pick "
             "another target column"
         )
-    notes = []
-    if missing.any():
-        n = int(missing.sum())
-        notes.append(
-            count(
-                n,
-                f"rows with a missing target {t!r} dropped",
-                f"row with a missing target {t!r} dropped",
-            )
-        )
-        log.warning("%s", notes[-1])
+    notes = _dropped(missing, f"a missing target {t!r}")
     if spec.type == "regression":
-        if pd.api.types.is_bool_dtype(y.dtype):
-            raise DataError(
-                f"task.target column {t!r} is boolean, not a number; use "
-                'task.type = "classification"'
-            )
-        num = pd.to_numeric(y, errors="coerce") if not _is_numeric(y) else y
-        bad = num.isna() & ~missing
-        if bad.any():
-            example = y[bad].iloc[0]
-            raise DataError(
-                f"task.type is regression but target column {t!r} is not numeric "
-                f'(e.g. {example!r}); use task.type = "classification" or fix '
-                "the column"
-            )
-        clean = num.astype(np.float64)
+        clean, infinite = _regression_target(y, missing, where)
+        notes += _dropped(infinite, f"an infinite target {t!r}")
+        missing = missing | infinite
     else:
         clean = labels_as_strings(y)
     out = raw.copy()
     out[t] = clean
     keep = ~missing.to_numpy()
     return out[keep].reset_index(drop=True).set_axis(np.flatnonzero(keep), axis=0), notes
+
+
+def _dropped(mask: pd.Series, what: str) -> list[str]:
+    """``["3 rows with <what> dropped"]`` (also logged) when ``mask`` has any True, else []."""
+    n = int(mask.sum())
+    if not n:
+        return []
+    note = count(n, f"rows with {what} dropped", f"row with {what} dropped")
+    log.warning("%s", note)
+    return [note]
+
+
+def _regression_target(y: pd.Series, missing: pd.Series, where: str) -> tuple[pd.Series, pd.Series]:
+    """(float64 target with +-inf as NaN, mask of the infinite values); raise if unusable."""
+    t = y.name
+    if pd.api.types.is_bool_dtype(y.dtype):
+        raise DataError(
+            f'task.target column {t!r} is boolean, not a number; use task.type = "classification"'
+        )
+    num = y if _is_numeric(y) else pd.to_numeric(y, errors="coerce")
+    bad = num.isna() & ~missing
+    if bad.any():
+        example = y[bad].iloc[0]
+        raise DataError(
+            f"task.type is regression but target column {t!r} is not numeric "
+            f'(e.g. {example!r}); use task.type = "classification" or fix the column'
+        )
+    x = num.astype(np.float64)
+    infinite = pd.Series(np.isinf(x.to_numpy(na_value=np.nan)), index=x.index)
+    if (missing | infinite).all():
+        raise DataError(
+            f"task.target column {t!r} of {where} has no finite values; pick another target column"
+        )
+    big = x.abs().gt(_FLOAT32_MAX) & ~infinite
+    if big.any():
+        example = float(x[big].iloc[0])
+        raise DataError(
+            f"target column {t!r} holds values beyond +-3.4e38 (e.g. {example!r}), too large "
+            "for the models; rescale the target (e.g. a log or a change of unit)"
+        )
+    return x.mask(infinite), infinite
 
 
 def _features(
@@ -207,6 +231,14 @@ def _features(
     _check_names(spec.categorical, "task.categorical", cols, where)
     if spec.target in spec.features:
         raise DataError(f"task.features lists the target {spec.target!r}; remove it from the list")
+    if spec.target in spec.drop:
+        raise DataError(
+            f"task.drop lists the target {spec.target!r}; remove it from the list (the target "
+            "is never a feature)"
+        )
+    twice = sorted({c for c in spec.features if spec.features.count(c) > 1})
+    if twice:
+        raise DataError(f"task.features lists {twice[0]!r} twice; list each column once")
     if spec.features:
         feats = [c for c in spec.features if c not in spec.drop]
     else:
@@ -261,6 +293,43 @@ def _days(s: pd.Series) -> pd.Series:
     return (ns / 86400e9).where(d.notna())
 
 
+def _check_varies(y: pd.Series, id_mask: np.ndarray) -> None:
+    """A regression target must take at least two values in the ID pool."""
+    values = y[id_mask].dropna().unique()
+    if len(values) < 2:
+        shown = repr(float(values[0])) if len(values) else "no value"
+        raise DataError(
+            f"target column {y.name!r} is constant ({shown}) in the ID pool: there is nothing "
+            "to predict; pick another target column or another shift rule"
+        )
+
+
+def _model_frame(
+    data: pd.DataFrame, feats: list[str], cat: list[str], notes: list[str]
+) -> pd.DataFrame:
+    """The feature columns typed for the task frame; infinite numbers become missing (noted)."""
+    frame = pd.DataFrame(index=pd.RangeIndex(len(data), name="row_id"))
+    for c in feats:
+        s = data[c]
+        if c in cat:
+            frame[c] = s.astype("str") if s.dtype == "str" else labels_as_strings(s)
+            continue
+        x = _days(s) if _is_date_column(s) else s.astype(np.float64)
+        inf = np.isinf(x.to_numpy(dtype=np.float64, na_value=np.nan))
+        if inf.any():
+            notes.append(
+                count(
+                    int(inf.sum()),
+                    f"infinite values of feature {c!r} treated as missing",
+                    f"infinite value of feature {c!r} treated as missing",
+                )
+            )
+            log.warning("%s", notes[-1])
+            x = x.mask(inf)
+        frame[c] = x
+    return frame
+
+
 def load(spec: TaskSpec) -> TaskData:
     """Load the user task described by ``spec`` (``spec.path`` set).
 
@@ -291,15 +360,9 @@ def load(spec: TaskSpec) -> TaskData:
     classes: tuple[str, ...] = ()
     if spec.type == "classification":
         classes = check_classes(y, shift.id_mask, shift.shift_mask)
-    frame = pd.DataFrame(index=pd.RangeIndex(len(data), name="row_id"))
-    for c in feats:
-        s = data[c]
-        if c in cat:
-            frame[c] = s.astype("str") if s.dtype == "str" else labels_as_strings(s)
-        elif _is_date_column(s):
-            frame[c] = _days(s)
-        else:
-            frame[c] = s.astype(np.float64)
+    else:
+        _check_varies(y, shift.id_mask)
+    frame = _model_frame(data, feats, cat, notes)
     frame[spec.target] = y
     stem = path.name[: len(path.name) - len(_suffix(path))] or path.name
     name = spec.name if spec.name and spec.name not in BUILTIN_TASKS else stem
