@@ -1,0 +1,125 @@
+"""kill -9 of the whole process tree mid-tuning and mid-seeds, then resume: identical results,
+no finished unit trained again; and the Ray executor gives the local executor's numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _results(run_dir: Path) -> pd.DataFrame:
+    df = pd.read_parquet(run_dir / "results.parquet")
+    return df.sort_values(["family", "seed", "split", "metric"]).reset_index(drop=True)
+
+
+def _done_units(run_dir: Path) -> dict[str, int]:
+    """Every unit with a DONE marker -> the artifact's mtime."""
+    out = {}
+    for marker in run_dir.glob("*/*/*.done"):
+        art = marker.with_name(marker.name[: -len(".done")])
+        out[str(art)] = art.stat().st_mtime_ns
+    return out
+
+
+def _run_and_kill(cmd: list[str], until: str, minimum: int, timeout: float = 300) -> None:
+    """Start ``cmd`` in its own process group and SIGKILL the group once ``minimum`` files
+    match the glob ``until``."""
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    run_dir = Path(cmd[cmd.index("--out") + 1])
+    t0 = time.time()
+    try:
+        while time.time() - t0 < timeout:
+            if proc.poll() is not None:
+                pytest.fail(f"the run ended before it could be killed ({until} >= {minimum})")
+            if len(list(run_dir.glob(until))) >= minimum:
+                break
+            time.sleep(0.05)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+
+
+def test_kill_minus_9_mid_tuning_and_mid_seeds_then_resume(
+    archbench_cmd, tiny_spec, tmp_path: Path
+) -> None:
+    spec = tiny_spec(seeds=3, extra="")
+    ref = tmp_path / "ref"
+    r = subprocess.run(
+        [*archbench_cmd, "run", "--spec", str(spec), "--out", str(ref), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+
+    out = tmp_path / "killed"
+    cmd = [*archbench_cmd, "run", "--spec", str(spec), "--out", str(out), "--quiet"]
+    _run_and_kill(cmd, "trials/*/*.json.done", 2)  # mid-tuning
+    after_first = _done_units(out)
+    assert 0 < len([k for k in after_first if "/trials/" in k]) < 9
+    _run_and_kill(cmd, "final/*/*.json.done", 1)  # mid-final-seeds
+    after_second = _done_units(out)
+    # Units finished before a kill were never trained again.
+    for art, mtime in after_first.items():
+        assert after_second[art] == mtime, art
+    # A torn write: truncate one finished seed's predictions; resume must redo that unit.
+    torn = next(iter(sorted(out.glob("final/*/seed*.parquet"))), None)
+    if torn is not None:
+        torn.write_bytes(torn.read_bytes()[:10])
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr
+    final = _done_units(out)
+    for art, mtime in after_second.items():
+        if torn is not None and art == str(torn.with_suffix(".json")):
+            continue
+        assert final[art] == mtime, art
+    pd.testing.assert_frame_equal(_results(out), _results(ref), check_exact=True)
+    t_ref = pd.read_parquet(ref / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
+    t_out = pd.read_parquet(out / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
+    pd.testing.assert_frame_equal(t_out, t_ref, check_exact=True)
+
+
+def test_ray_executor_matches_local(archbench_cmd, tiny_spec, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is an optional extra (pip install archbench[ray])")
+    spec = tiny_spec(seeds=2)
+    outs = {}
+    for ex in ("local", "ray"):
+        out = tmp_path / ex
+        r = subprocess.run(
+            [
+                *archbench_cmd,
+                "run",
+                "--spec",
+                str(spec),
+                "--out",
+                str(out),
+                "--executor",
+                ex,
+                "--workers",
+                "2",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        outs[ex] = out
+        assert json.loads((out / "manifest.json").read_text())["executor"] == ex
+    pd.testing.assert_frame_equal(_results(outs["local"]), _results(outs["ray"]), check_exact=True)
