@@ -128,7 +128,12 @@ class _OneLine(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from rich.markup import escape
 
-        self.console.print(f"[yellow]warning:[/] {escape(record.getMessage())}", highlight=False)
+        self.console.print(
+            f"[yellow]warning:[/] {escape(record.getMessage())}",
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
 
 
 def _build_spec(args: argparse.Namespace) -> Any:
@@ -293,7 +298,7 @@ def _print_stats(console: Any, run_dir: Path) -> None:
             "ranking",
             "shift_change",
         ):
-            console.print(f"- {v['text']}", highlight=False, markup=False)
+            console.print(f"- {v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
 
 
@@ -369,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         from rich.markup import escape
 
-        err.print(f"[red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True, emoji=False)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume (finished units are kept)")

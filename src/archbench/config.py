@@ -317,7 +317,20 @@ def preset_overrides(preset: str) -> dict[str, Any]:
                 "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50},
             },
         }
-    return {}
+    return {
+        "split": {
+            "max_train_rows": 10000,
+            "max_val_rows": 4000,
+            "max_test_rows": 4000,
+            "max_shift_rows": 4000,
+        },
+        "budget": {"trials": 10, "batch": 2, "startup_trials": 4},
+        "families": {
+            "mlp": {"max_epochs": 30, "patience": 5},
+            "ft_transformer": {"max_epochs": 12, "patience": 3},
+            "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
+        },
+    }
 
 
 def spec_from_dict(data: dict[str, Any], *, preset: str | None = None) -> Spec:
@@ -365,7 +378,7 @@ def validate(spec: Spec) -> None:
             opts = list(BUILTIN_TASKS)
             raise ConfigError(
                 f"task.name {t.name!r} is not a built-in task ({_suggest(t.name, opts)}); "
-                "for your own data set task.path, task.target and task.type"
+                "for your own data, set task.path, task.target and task.type"
             )
     else:
         if not t.target:
