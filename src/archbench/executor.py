@@ -31,8 +31,22 @@ def default_workers(threads_per_worker: int = 1) -> int:
     return max(1, cores // max(1, threads_per_worker))
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the driver dies (kill -9, SIGTERM, crash)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 def _init_worker(payload: Payload, threads: int) -> None:
     global _PAYLOAD
+    _die_with_parent()
     set_thread_env(threads)
     import torch
 
@@ -59,6 +73,10 @@ class Executor(abc.ABC):
 
     @abc.abstractmethod
     def shutdown(self) -> None: ...
+
+    def abort(self) -> None:
+        """Stop at once, abandoning running units (after an error or Ctrl-C)."""
+        self.shutdown()
 
     def __enter__(self) -> Executor:
         return self
@@ -94,6 +112,14 @@ class LocalExecutor(Executor):
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def abort(self) -> None:
+        if self._pool is not None:
+            procs = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.kill()
             self._pool = None
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -381,6 +382,7 @@ class Runner:
             {"families": totals, "workers": self.executor.workers, "executor": self.executor.name},
         )
         started = False
+        ok = False
         try:
             while True:
                 self._queued.extend(self._ready_units())
@@ -398,7 +400,13 @@ class Runner:
                 done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: self._inflight[f].label):
                     unit = self._inflight.pop(fut)
-                    res = fut.result()
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        raise RunFailed(
+                            f"a worker process died while running {unit.label} (out of memory "
+                            "or killed?); run the same command again to resume"
+                        ) from None
                     if unit.kind == "trial":
                         self._record_trial(res)
                     else:
@@ -413,9 +421,10 @@ class Runner:
                             "wall_s": res.wall_s,
                         },
                     )
+            ok = True
         finally:
             if started:
-                self.executor.shutdown()
+                self.executor.shutdown() if ok else self.executor.abort()
         for fam in self.families.values():
             if fam.best is None:
                 fam.best = best_record(list(fam.records.values()))
