@@ -92,7 +92,6 @@ class FamilySettings:
     batch_size: int = 0
     max_rounds: int = 0
     early_stopping_rounds: int = 0
-    tune_max_rows: int = 0
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,9 +111,14 @@ class FamiliesSpec:
 
 @dataclass(frozen=True)
 class BudgetSpec:
-    """The shared tuning budget: the same number of trials for every family."""
+    """The shared tuning budget: the same number of trials for every family.
+
+    ``tune_max_rows`` > 0 tunes every family on the same seeded subsample of train (early
+    stopping still uses the whole validation set); the final seeds train on all of train.
+    """
 
     trials: int = 10
+    tune_max_rows: int = 0
     batch: int = 2
     startup_trials: int = 4
     threads_per_worker: int = 1
@@ -324,10 +328,10 @@ def preset_overrides(preset: str) -> dict[str, Any]:
             "max_test_rows": 4000,
             "max_shift_rows": 4000,
         },
-        "budget": {"trials": 10, "batch": 2, "startup_trials": 4},
+        "budget": {"trials": 10, "batch": 2, "startup_trials": 4, "tune_max_rows": 5000},
         "families": {
             "mlp": {"max_epochs": 30, "patience": 5},
-            "ft_transformer": {"max_epochs": 12, "patience": 3},
+            "ft_transformer": {"max_epochs": 10, "patience": 3},
             "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
         },
     }
@@ -427,6 +431,8 @@ def validate(spec: Spec) -> None:
     b = spec.budget
     if b.trials < 1:
         raise ConfigError(f"budget.trials = {b.trials}: every family needs at least 1 trial")
+    if b.tune_max_rows < 0:
+        raise ConfigError("budget.tune_max_rows must be >= 0 (0: tune on all of train)")
     if b.batch < 1:
         raise ConfigError(f"budget.batch = {b.batch} must be >= 1")
     if b.threads_per_worker < 1:

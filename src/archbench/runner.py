@@ -155,6 +155,7 @@ class Runner:
         }
         self.threads = self.spec.budget.threads_per_worker
         self.timings: dict[str, float] = {}
+        self.stale: list[str] = []
 
     # -- static artifacts --------------------------------------------------------------------
     def write_static(self) -> None:
@@ -176,6 +177,8 @@ class Runner:
             "n_classes": p.pre.info.n_classes,
             "class_names": list(p.pre.info.class_names),
             "trials_per_family": spec.budget.trials,
+            "tune_max_rows": spec.budget.tune_max_rows,
+            "train_rows": len(p.splits.train),
             "preset": spec.preset,
             "spec_hash": spec.digest(),
             "data_hash": p.data_hash,
@@ -212,6 +215,19 @@ class Runner:
                 )
                 if rec is not None:
                     fam.seeds[i] = rec
+        # Units that were running when an earlier process died: stale, re-run from scratch.
+        for marker in sorted(self.store.root.glob("*/*/*.running")):
+            artifact = marker.with_name(marker.name[: -len(".running")])
+            if not self.store.is_done(artifact):
+                rel = str(artifact.relative_to(self.store.root))
+                self.stale.append(rel)
+                log.warning("%s was running when the previous run stopped; it is run again", rel)
+            marker.unlink(missing_ok=True)
+
+    def _artifact(self, unit: Unit) -> Path:
+        if unit.kind == "trial":
+            return self.store.trial_path(unit.family, unit.index)
+        return self.store.seed_path(unit.family, unit.index)
 
     # -- scheduling --------------------------------------------------------------------------
     def _propose(self, fam: _FamilyState) -> list[Unit]:
@@ -252,7 +268,6 @@ class Runner:
         return units
 
     def _trial_unit(self, fam: _FamilyState, prop: Proposal) -> Unit:
-        s = self.spec.families.settings(fam.name)
         return Unit(
             "trial",
             fam.name,
@@ -262,7 +277,7 @@ class Runner:
             fixed_params(self.spec, fam.name),
             self.spec.families.gbdt_backend,
             self.threads,
-            s.tune_max_rows,
+            self.spec.budget.tune_max_rows,
             self.spec.split.seed,
         )
 
@@ -394,6 +409,8 @@ class Runner:
                     started = True
                 while self._queued and len(self._inflight) < self.executor.workers:
                     unit = self._queued.pop(0)
+                    running = RunStore.running_path(self._artifact(unit))
+                    atomic_write_json(running, {"unit": unit.label, "started": time.time()})
                     self._inflight[self.executor.submit(unit)] = unit
                 if not self._inflight:
                     break
@@ -411,6 +428,7 @@ class Runner:
                         self._record_trial(res)
                     else:
                         self._record_seed(res)
+                    RunStore.running_path(self._artifact(unit)).unlink(missing_ok=True)
                     self.progress(
                         "unit",
                         {
@@ -588,6 +606,7 @@ def run_benchmark(
         "assemble_stats_s": t3 - t2,
         "resumed": resumed,
     }
+    man["stale_units_rerun"] = runner.stale
     man["units_wall_s"] = float(
         sum(
             r["wall_s"]

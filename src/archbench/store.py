@@ -158,6 +158,11 @@ class RunStore:
 
     # -- DONE markers ------------------------------------------------------------------------
     @staticmethod
+    def running_path(artifact: Path) -> Path:
+        """Marker of a unit in flight; one left behind by a dead process means a stale unit."""
+        return artifact.with_name(artifact.name + ".running")
+
+    @staticmethod
     def done_path(artifact: Path) -> Path:
         return artifact.with_name(artifact.name + ".done")
 

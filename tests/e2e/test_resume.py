@@ -53,10 +53,10 @@ def _run_and_kill(cmd: list[str], until: str, minimum: int, timeout: float = 300
         proc.wait(timeout=30)
 
 
-def test_kill_minus_9_mid_tuning_and_mid_seeds_then_resume(
+def test_killed_five_times_then_resumed_gives_identical_results(
     archbench_cmd, tiny_spec, tmp_path: Path
 ) -> None:
-    spec = tiny_spec(seeds=3, extra="")
+    spec = tiny_spec(seeds=3)
     ref = tmp_path / "ref"
     r = subprocess.run(
         [*archbench_cmd, "run", "--spec", str(spec), "--out", str(ref), "--quiet"],
@@ -69,29 +69,41 @@ def test_kill_minus_9_mid_tuning_and_mid_seeds_then_resume(
 
     out = tmp_path / "killed"
     cmd = [*archbench_cmd, "run", "--spec", str(spec), "--out", str(out), "--quiet"]
-    _run_and_kill(cmd, "trials/*/*.json.done", 2)  # mid-tuning
-    after_first = _done_units(out)
-    assert 0 < len([k for k in after_first if "/trials/" in k]) < 9
-    _run_and_kill(cmd, "final/*/*.json.done", 1)  # mid-final-seeds
-    after_second = _done_units(out)
-    # Units finished before a kill were never trained again.
-    for art, mtime in after_first.items():
-        assert after_second[art] == mtime, art
+    # 9 trials and 9 final seeds in all: kill mid-tuning three times, mid-seeds twice.
+    kills = [
+        ("trials/*/*.json.done", 1),
+        ("trials/*/*.json.done", 4),
+        ("trials/*/*.json.done", 7),
+        ("final/*/*.json.done", 1),
+        ("final/*/*.json.done", 4),
+    ]
+    done_before: dict[str, int] = {}
+    for pattern, minimum in kills:
+        _run_and_kill(cmd, pattern, minimum)
+        now = _done_units(out)
+        # Units finished before a kill were never trained again.
+        for art, mtime in done_before.items():
+            assert now[art] == mtime, art
+        done_before = now
+    assert len([k for k in done_before if "/final/" in k]) < 9
     # A torn write: truncate one finished seed's predictions; resume must redo that unit.
-    torn = next(iter(sorted(out.glob("final/*/seed*.parquet"))), None)
-    if torn is not None:
-        torn.write_bytes(torn.read_bytes()[:10])
+    torn = sorted(out.glob("final/*/seed*.parquet"))[0]
+    torn.write_bytes(torn.read_bytes()[:10])
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     assert r.returncode == 0, r.stderr
     final = _done_units(out)
-    for art, mtime in after_second.items():
-        if torn is not None and art == str(torn.with_suffix(".json")):
-            continue
-        assert final[art] == mtime, art
+    for art, mtime in done_before.items():
+        if art != str(torn.with_suffix(".json")):
+            assert final[art] == mtime, art
+    assert final[str(torn.with_suffix(".json"))] != done_before[str(torn.with_suffix(".json"))]
+    assert not list(out.glob("*/*/*.running"))
     pd.testing.assert_frame_equal(_results(out), _results(ref), check_exact=True)
     t_ref = pd.read_parquet(ref / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
     t_out = pd.read_parquet(out / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
     pd.testing.assert_frame_equal(t_out, t_ref, check_exact=True)
+    p_ref = pd.read_parquet(ref / "predictions.parquet")
+    p_out = pd.read_parquet(out / "predictions.parquet")
+    pd.testing.assert_frame_equal(p_out, p_ref, check_exact=True)
 
 
 def test_ray_executor_matches_local(archbench_cmd, tiny_spec, tmp_path: Path) -> None:

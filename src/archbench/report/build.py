@@ -1,0 +1,337 @@
+"""Write the report of a run directory: report/latex/ (Overleaf-ready) and report/report.pdf.
+
+``write_report(run_dir)`` builds the document model once, renders it with the LaTeX writer
+into ``report/latex/`` (main.tex, archbench.sty, refs.bib, tables/*.tex, figures/*.pdf) and
+compiles the PDF with pdflatex + bibtex when pdflatex is on PATH, otherwise with Typst (the
+``typst`` package, STIX fonts from matplotlib). If the main text runs past four pages, the
+document is rebuilt with less secondary material (``compact`` 1, 2, 3).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import matplotlib
+
+from .. import figures as fg
+from ..errors import RunFailed, StoreError
+from . import latex, typst_writer
+from .document import Document
+from .rundata import RunData, load_run
+
+log = logging.getLogger(__name__)
+
+Engine = Literal["auto", "latex", "typst"]
+#: Pages of main text allowed before the references.
+MAX_MAIN_PAGES = 4
+_LATEX_TIMEOUT_S = 180
+
+
+def _resource(name: str) -> str:
+    return resources.files("archbench.report").joinpath(name).read_text(encoding="utf-8")
+
+
+def bib_entries(text: str) -> dict[str, str]:
+    """``{key: entry}`` of a .bib file (entries start with ``@type{key,`` at a line start)."""
+    out: dict[str, str] = {}
+    for chunk in re.split(r"\n(?=@)", "\n" + text):
+        m = re.match(r"@\w+\{([^,\s]+),", chunk)
+        if m:
+            out[m.group(1)] = chunk.strip() + "\n"
+    return out
+
+
+def refs_bib(keys: tuple[str, ...]) -> str:
+    """The entries of the bundled refs.bib that the document cites, in citation order."""
+    entries = bib_entries(_resource("refs.bib"))
+    missing = [k for k in keys if k not in entries]
+    if missing:
+        log.warning("citation keys without a bibliography entry: %s", ", ".join(missing))
+    return "\n".join(entries[k] for k in keys if k in entries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def draw_figures(run: RunData, out_dir: Path) -> list[Path]:
+    """Draw the report's figures as PDF into ``out_dir``; return their paths."""
+    import matplotlib.pyplot as plt
+
+    fams, labels, m = run.families, run.labels(), run.primary
+    ml = run.metric_label(m)
+    paths = []
+    with fg.style():
+        fig, axes = plt.subplots(
+            1, 2, figsize=(fg.TEXT_WIDTH_IN, 0.3 * len(fams) + 0.6), layout="constrained"
+        )
+        for ax, split, name in zip(axes, ("test", "shift"), ("ID test", "Shift"), strict=True):
+            fg.seed_scores(
+                ax,
+                run.results,
+                run.summary,
+                split=split,
+                metric=m,
+                families=fams,
+                labels=labels,
+                metric_label=ml,
+                title=name,
+            )
+        axes[1].set_yticklabels([])
+        paths.append(fg.save(fig, out_dir / "seed_scores.pdf"))
+
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fg.TEXT_WIDTH_IN, 1.9), layout="constrained")
+        fg.id_vs_shift(
+            ax1,
+            run.results,
+            run.summary,
+            metric=m,
+            families=fams,
+            labels=labels,
+            metric_label=ml,
+            title="ID test vs shift",
+        )
+        fg.tuning_curves(
+            ax2,
+            run.trial_table(),
+            families=fams,
+            labels=labels,
+            higher_is_better=run.higher(m),
+            metric_label=ml,
+            title="Tuning curves (validation)",
+        )
+        handles, names = ax1.get_legend_handles_labels()
+        for ax in (ax1, ax2):
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+        fig.legend(handles, names, loc="outside upper center", ncol=len(fams), frameon=False)
+        paths.append(fg.save(fig, out_dir / "shift_tuning.pdf"))
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX
+
+
+def write_latex_folder(doc: Document, folder: Path, figure_dir: Path) -> None:
+    """Write main.tex, tables/, figures/, archbench.sty and refs.bib into ``folder``."""
+    for rel, text in latex.render(doc).items():
+        p = folder / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    (folder / "archbench.sty").write_text(_resource("archbench.sty"), encoding="utf-8")
+    (folder / "refs.bib").write_text(refs_bib(doc.bibliography), encoding="utf-8")
+    (folder / "figures").mkdir(exist_ok=True)
+    for stem in doc.figures:
+        shutil.copy2(figure_dir / f"{stem}.pdf", folder / "figures" / f"{stem}.pdf")
+
+
+def _log_excerpt(log_text: str, context: int = 3) -> str:
+    lines = log_text.splitlines()
+    picked: list[str] = []
+    for i, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^.*:\d+: ", line):
+            picked += lines[i : i + context + 1]
+    return "\n".join(picked[:40]) or "\n".join(lines[-20:])
+
+
+def _tex_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SOURCE_DATE_EPOCH": "0",
+            "FORCE_SOURCE_DATE": "1",
+            "openout_any": "p",
+            "shell_escape": "f",
+        }
+    )
+    return env
+
+
+def _run_tex(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            cmd,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=_LATEX_TIMEOUT_S,
+            env=_tex_env(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RunFailed(f"{cmd[0]} did not finish within {_LATEX_TIMEOUT_S} s in {cwd}") from None
+
+
+def compile_latex(folder: Path, *, bibliography: bool = True) -> tuple[bytes, int | None]:
+    """Compile ``folder/main.tex`` in a scratch copy; return (PDF bytes, main-text end page).
+
+    Raises:
+        RunFailed: pdflatex stopped; the message holds the error lines of main.log.
+    """
+    with tempfile.TemporaryDirectory(prefix="archbench-tex-") as tmp:
+        work = Path(tmp) / "latex"
+        shutil.copytree(folder, work)
+        pdflatex = [
+            shutil.which("pdflatex") or "pdflatex",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            "-file-line-error",
+            "main.tex",
+        ]
+        passes = [pdflatex]
+        bibtex = shutil.which("bibtex")
+        if bibliography and bibtex:
+            passes += [[bibtex, "main"], pdflatex, pdflatex]
+        elif bibliography:
+            log.warning("bibtex is not on PATH: the references will show as [?]")
+            passes += [pdflatex]
+        else:
+            passes += [pdflatex]
+        for cmd in passes:
+            res = _run_tex(cmd, work)
+            if res.returncode != 0:
+                logf = work / ("main.blg" if "bibtex" in cmd[0] else "main.log")
+                text = logf.read_text(errors="replace") if logf.exists() else res.stdout
+                if "bibtex" in cmd[0]:
+                    log.warning("bibtex reported problems:\n%s", text[-2000:])
+                    continue
+                raise RunFailed(f"pdflatex failed on {folder / 'main.tex'}:\n{_log_excerpt(text)}")
+        aux = (work / "main.aux").read_text(errors="replace")
+        return (work / "main.pdf").read_bytes(), latex.main_end_page(aux)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typst
+
+
+def stix_font_dir() -> Path:
+    """matplotlib's bundled fonts (STIXGeneral: a Times-like face)."""
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def compile_typst(doc: Document, figure_dir: Path) -> tuple[bytes, int | None]:
+    """Compile the document with Typst; return (PDF bytes, main-text end page)."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="archbench-typ-") as tmp:
+        work = Path(tmp)
+        (work / "main.typ").write_text(typst_writer.render(doc)["main.typ"], encoding="utf-8")
+        (work / "template.typ").write_text(_resource("template.typ"), encoding="utf-8")
+        (work / "refs.bib").write_text(refs_bib(doc.bibliography), encoding="utf-8")
+        (work / "figures").mkdir()
+        for stem in doc.figures:
+            shutil.copy2(figure_dir / f"{stem}.pdf", work / "figures" / f"{stem}.pdf")
+        fonts = [str(stix_font_dir())]
+        main = str(work / "main.typ")
+        try:
+            pdf, warnings = typst.compile_with_warnings(
+                main, root=str(work), font_paths=fonts, ignore_system_fonts=True, timestamp=0
+            )
+            ends = [
+                typst.query(
+                    main,
+                    f"<{lab}>",
+                    field="value",
+                    one=True,
+                    root=str(work),
+                    font_paths=fonts,
+                    ignore_system_fonts=True,
+                )
+                for lab in ("archbench-main-end", "archbench-floats-end")
+            ]
+        except typst.TypstError as exc:
+            raise RunFailed(f"Typst failed to compile the report: {exc}") from None
+        for w in warnings or []:
+            log.warning("typst: %s", getattr(w, "message", w))
+        try:
+            page: int | None = max(int(json.loads(e)) for e in ends)
+        except (TypeError, ValueError):
+            page = None
+        return bytes(pdf), page
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+
+
+def pick_engine(engine: Engine = "auto") -> Literal["latex", "typst"]:
+    if engine == "latex" and shutil.which("pdflatex") is None:
+        raise RunFailed(
+            "engine 'latex' needs pdflatex on PATH (apt-get install "
+            "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)"
+        )
+    if engine == "auto":
+        return "latex" if shutil.which("pdflatex") else "typst"
+    return engine
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
+    """Write ``report/latex/`` and ``report/report.pdf`` for a finished run; return the PDF path.
+
+    Args:
+        run_dir: the run directory.
+        engine: "auto" (pdflatex when on PATH, else Typst), "latex" or "typst".
+
+    Raises:
+        StoreError: a file the report needs is missing.
+        RunFailed: the PDF could not be compiled (with the compiler's error lines).
+    """
+    run_dir = Path(run_dir)
+    run = load_run(run_dir)
+    chosen = pick_engine(engine)
+    out = run_dir / "report"
+    if out.exists() and not out.is_dir():
+        raise StoreError(f"{str(out)!r} exists and is not a directory")
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp:
+        fig_dir = Path(tmp) / "figures"
+        draw_figures(run, fig_dir)
+        pdf, end_page, folder = b"", None, Path(tmp) / "latex"
+        from .content import MAX_COMPACT, build
+
+        for compact in range(MAX_COMPACT + 1):
+            doc = build(run, compact=compact)
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            write_latex_folder(doc, folder, fig_dir)
+            if chosen == "latex":
+                pdf, end_page = compile_latex(folder, bibliography=bool(doc.bibliography))
+            else:
+                pdf, end_page = compile_typst(doc, fig_dir)
+            if end_page is None or end_page <= MAX_MAIN_PAGES:
+                break
+            if compact < MAX_COMPACT:
+                log.info(
+                    "main text ends on page %d; rebuilding with compact=%d", end_page, compact + 1
+                )
+        else:
+            log.warning(
+                "the main text ends on page %s, past the %d-page limit", end_page, MAX_MAIN_PAGES
+            )
+        final = out / "latex"
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(folder, final)
+        _atomic_write(out / "report.pdf", pdf)
+    log.info("report written to %s (%s, main text %s pages)", out / "report.pdf", chosen, end_page)
+    return out / "report.pdf"

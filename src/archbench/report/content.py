@@ -1,0 +1,479 @@
+"""The report's text, generated from the run directory into the document model.
+
+Every number comes from a file of the run directory (see :mod:`.rundata`); the prose around
+it is fixed wording that is hedged by the statistics (``resolved`` / ``not resolved``).
+"""
+
+from __future__ import annotations
+
+from .. import __version__
+from .design import design, reproducibility
+from .document import (
+    Block,
+    BulletList,
+    Code,
+    Document,
+    Emph,
+    Figure,
+    Paragraph,
+    Ref,
+    Section,
+    spans,
+    used_citations,
+)
+from .fmt import (
+    ALPHA,
+    count,
+    interval,
+    list_words,
+    metric_decimals,
+    num,
+    p_is,
+    resolved,
+    signed,
+)
+from .markup import introduction_blocks, read_introduction
+from .prose import cite as _c
+from .prose import confidence_label, sentence, spec_value
+from .rundata import RunData, finite
+from .tables import main_table, paired_table, shift_table
+
+KNOWN_KEYS = {
+    "gorishniy2021revisiting",
+    "ke2017lightgbm",
+    "chen2016xgboost",
+    "prokhorenkova2018catboost",
+    "akiba2019optuna",
+    "bergstra2011algorithms",
+    "paszke2019pytorch",
+    "pedregosa2011scikit",
+    "loshchilov2019decoupled",
+    "student1908probable",
+    "wilcoxon1945individual",
+    "mcnemar1947note",
+    "holm1979simple",
+    "efron1979bootstrap",
+    "cohen1988statistical",
+    "bouthillier2021accounting",
+    "dror2018hitchhiker",
+    "grinsztajn2022why",
+    "koh2021wilds",
+    "gardner2023tableshift",
+}
+FIGURES = ("seed_scores", "shift_tuning")
+#: How much secondary material :func:`build` can drop: 0 (none) .. MAX_COMPACT.
+MAX_COMPACT = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Headline sentences (abstract, results)
+
+
+def _means(run: RunData, split: str, metric: str) -> dict[str, float | None]:
+    return {f: finite((run.summary_row(f, split, metric) or {}).get("mean")) for f in run.families}
+
+
+def headline(run: RunData, split: str, *, short: bool = False, brief: bool = False) -> str:
+    """The top two on the primary metric and ``split``, as a hedged clause.
+
+    ``short`` leaves out the means and the p-value (for the abstract); ``brief`` keeps only the
+    means (the interval and tests are in the tables and the verdicts).
+    """
+    m, conf = run.primary, confidence_label(run)
+    d, ml = metric_decimals(run, m), run.metric_label(m)
+    means = _means(run, split, m)
+    c = run.comparison(split, m)
+    if c is None:
+        listed = ", ".join(f"{run.label(f)} {num(v, d)}" for f, v in means.items())
+        return f"the mean {ml} is {listed}"
+    a, b = str(c["family_a"]), str(c["family_b"])
+    stat = (
+        f"difference {signed(c.get('mean_diff'), d)}, {conf} CI "
+        f"{interval(c.get('ci_low'), c.get('ci_high'), d)}"
+    )
+    if not short:
+        stat += f", paired t {p_is(c.get('t_pvalue'))}"
+    if resolved(c):
+        diff = finite(c.get("mean_diff")) or 0.0
+        hi = run.higher(m)
+        win, lose = (a, b) if (diff > 0) == hi else (b, a)
+        vs = "" if short else f"{num(means[win], d)} vs {num(means[lose], d)}; "
+        if brief:
+            return (
+                f"{run.label(win)} has {'higher' if hi else 'lower'} {ml} than "
+                f"{run.label(lose)} ({num(means[win], d)} vs {num(means[lose], d)}; "
+                "resolved)"
+            )
+        return (
+            f"{run.label(win)} has {'higher' if hi else 'lower'} {ml} than "
+            f"{run.label(lose)} ({vs}{stat})"
+        )
+    if brief:
+        return (
+            f"{run.label(a)} ({num(means[a], d)}) and {run.label(b)} ({num(means[b], d)}), "
+            f"the two best on validation, are not resolved"
+        )
+    if short:
+        return (
+            f"the two families with the best validation {ml}, {run.label(a)} and "
+            f"{run.label(b)}, are not resolved ({stat})"
+        )
+    return (
+        f"the two families with the best validation {ml}, {run.label(a)} "
+        f"({num(means[a], d)}) and {run.label(b)} ({num(means[b], d)}), are not resolved "
+        f"({stat})"
+    )
+
+
+def change_range(run: RunData) -> str:
+    """ "ROC-AUC changes by -0.0382 to -0.0275 from the ID test set to the shift set"."""
+    m = run.primary
+    d = metric_decimals(run, m)
+    changes = [finite((run.shift_row(f, m) or {}).get("change")) for f in run.families]
+    vals = sorted(c for c in changes if c is not None)
+    if not vals:
+        return ""
+    span = (
+        signed(vals[0], d)
+        if len(vals) == 1 or signed(vals[0], d) == signed(vals[-1], d)
+        else f"{signed(vals[0], d)} to {signed(vals[-1], d)}"
+    )
+    return (
+        f"From the ID test set to the shift set, {run.metric_label(m)} changes by {span} "
+        "across families."
+    )
+
+
+def flip_sentence(run: RunData) -> str:
+    f = run.stats.get("ranking_flip") or {}
+    if not f.get("family_a"):
+        return ""
+    m = str(f.get("metric") or run.primary)
+    d = metric_decimals(run, m)
+    a, b = run.label(str(f["family_a"])), run.label(str(f["family_b"]))
+    stat = (
+        f"difference of differences {signed(f.get('diff_of_diffs'), d)}, "
+        f"{confidence_label(run)} CI "
+        f"{interval(f.get('ci_low'), f.get('ci_high'), d)}, {p_is(f.get('t_pvalue'))}"
+    )
+    if f.get("flips"):
+        verdict = "is resolved" if resolved(f) else "is not resolved"
+        return (
+            f"The order of {a} and {b} on {run.metric_label(m)} reverses from the ID test "
+            f"set to the shift set; the change in their difference {verdict} ({stat})."
+        )
+    if resolved(f):
+        return f"{a} and {b} keep their order under shift, but their difference changes ({stat})."
+    return f"{a} and {b} keep their order under shift ({stat})."
+
+
+def shift_summary(run: RunData) -> str:
+    m = run.primary
+    d = metric_decimals(run, m)
+    parts, n_res = [], 0
+    for fam in run.families:
+        r = run.shift_row(fam, m)
+        if r is None:
+            continue
+        parts.append(f"{signed(r.get('change'), d)} for {run.label(fam)}")
+        n_res += resolved(r)
+    if not parts:
+        return ""
+    return (
+        f"From the ID test set to the shift set, {run.metric_label(m)} changes by "
+        f"{list_words(parts)}; the change is resolved for {n_res} of {len(parts)} families."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+def abstract(run: RunData) -> tuple[Paragraph, ...]:
+    fams = list_words([run.label(f) for f in run.families])
+    sizes = run.splits.get("sizes") or {}
+    trials = run.run.get("trials_per_family") or spec_value(run, "budget", "trials")
+    shift = str((run.task.get("shift") or {}).get("description", "")).strip().rstrip(".")
+    flip = run.stats.get("ranking_flip") or {}
+    order = ""
+    if flip.get("family_a"):
+        pair = f"{run.label(str(flip['family_a']))} and {run.label(str(flip['family_b']))}"
+        order = (
+            f" The order of {pair} reverses under shift."
+            if flip.get("flips")
+            else f" {pair} keep their order under shift."
+        )
+    text = (
+        f"We compare {fams} on {run.task.get('title') or run.task.get('name')} "
+        f"({run.run.get('task_type', 'tabular')}, {count(sizes.get('train'))} training rows). "
+        f"Every family gets the same budget of {trials} tuning trials on one validation set, "
+        f"and its selected configuration is retrained with {run.n_seeds} seeds. On the "
+        f"in-distribution (ID) test set, {headline(run, 'test', short=True)}. On the shift set"
+        f"\u2014{shift}\u2014{headline(run, 'shift', short=True)}. {change_range(run)}{order} "
+        f"With {run.n_seeds} seeds on one data split and {trials} trials per family, these "
+        "findings describe this task, split and budget, not the architectures in general."
+    )
+    return (Paragraph(spans(" ".join(text.split()))),)
+
+
+def introduction(run: RunData) -> Section:
+    user = str(spec_value(run, "report", "introduction") or "").strip()
+    if user:
+        title, blocks = introduction_blocks(read_introduction(user, run.root), KNOWN_KEYS)
+        return Section(title or "Introduction", blocks, label="sec-intro")
+    fams = [run.label(f) for f in run.families]
+    task = run.task
+    shift = str((task.get("shift") or {}).get("description", ""))
+    p1 = spans(
+        "Gradient-boosted decision trees remain strong on tabular data ",
+        _c("grinsztajn2022why"),
+        ", while deep models such as the MLP and the FT-Transformer ",
+        _c("gorishniy2021revisiting"),
+        " are competitive when tuned with "
+        "comparable effort. Such comparisons are sensitive to the tuning budget, the number of "
+        "random seeds and the choice of test set ",
+        _c("bouthillier2021accounting", "dror2018hitchhiker"),
+        ", and a model chosen on in-distribution data may rank differently after a shift in the "
+        "data distribution ",
+        _c("koh2021wilds", "gardner2023tableshift"),
+        ".",
+    )
+    p2 = spans(
+        f"This report compares {list_words(fams)} on ",
+        Emph(str(task.get("title") or task.get("name"))),
+        ". ",
+        sentence(str(task.get("description", ""))),
+        f" Besides an in-distribution (ID) test set, every family is evaluated on a shift set: "
+        f"{sentence(shift)} We ask which family is best on the ID test set at a shared tuning "
+        "budget, how much each family changes under the shift, and whether the ranking of the "
+        "best two changes. Every number below is read from the run directory ",
+        Code(run.root.name),
+        "; ",
+        Code(f"archbench report {run.root.name}"),
+        " rebuilds this report without retraining.",
+    )
+    return Section("Introduction", (Paragraph(p1), Paragraph(p2)), label="sec-intro")
+
+
+def _holm_sentence(run: RunData) -> str:
+    m = run.primary
+    d = metric_decimals(run, m)
+    rows = [
+        r
+        for r in run.stats.get("all_pairs") or []
+        if r.get("split") == "test" and r.get("metric") == m
+    ]
+    if not rows:
+        return ""
+    parts = [
+        f"{run.label(str(r['family_a']))} \u2212 {run.label(str(r['family_b']))} "
+        f"{signed(r.get('mean_diff'), d)} ({p_is(r.get('holm_pvalue'))})"
+        for r in rows
+    ]
+    n_res = sum(resolved(r, p_key="holm_pvalue") for r in rows)
+    return (
+        f"All pairs on the ID test set ({run.metric_label(m)}, Holm-corrected): "
+        f"{'; '.join(parts)}; {n_res} of {len(rows)} resolved."
+    )
+
+
+def _tuning_sentence(run: RunData) -> str:
+    parts = []
+    late = []
+    for fam in run.families:
+        b = run.best.get(fam) or {}
+        number, total = b.get("number"), b.get("trials") or run.run.get("trials_per_family")
+        if number is None or not total:
+            continue
+        parts.append(f"{run.label(fam)} at trial {int(number) + 1}")
+        if int(number) + 1 > 0.8 * int(total):
+            late.append(run.label(fam))
+    if not parts:
+        return ""
+    total = run.run.get("trials_per_family")
+    s = f"The selected configurations were found by {list_words(parts)} of {total}."
+    if late:
+        s += (
+            f" For {list_words(late)} the best trial came in the last fifth of the budget, "
+            "so a larger budget may still improve it."
+        )
+    return s
+
+
+def results(run: RunData, compact: int) -> Section:
+    m = run.primary
+    p1 = spans(
+        Ref("tab-main"),
+        f" gives the mean and {confidence_label(run)} CI of every metric and family; ",
+        Ref("fig-seeds"),
+        f" shows the per-seed {run.metric_label(m)}. On the ID test set, "
+        f"{headline(run, 'test', brief=True)}; on the shift set, "
+        f"{headline(run, 'shift', brief=True)}. ",
+        Ref("tab-paired"),
+        " gives the paired comparison on every metric. ",
+        _holm_sentence(run) if compact < 4 else None,
+    )
+    p2 = spans(
+        shift_summary(run),
+        " ",
+        flip_sentence(run),
+        " ",
+        Ref("tab-shift"),
+        " and ",
+        Ref("fig-shift"),
+        " (left) give the details; ",
+        Ref("fig-shift"),
+        " (right) shows the tuning curves. ",
+        _tuning_sentence(run),
+    )
+    ml = run.metric_label(m)
+    conf = confidence_label(run)
+    blocks: list[Block] = [
+        Paragraph(p1),
+        main_table(run),
+        Figure(
+            "fig-seeds",
+            spans(
+                f"{ml} of each family on the ID test set (left) and the shift set (right): one dot "
+                f"per seed, the mean (tick) and its {conf} Student-t interval (bar)."
+            ),
+            "seed_scores",
+        ),
+    ]
+    paired = paired_table(run, bootstrap=compact < 3, metrics=[m] if compact >= 4 else None)
+    if paired is not None:
+        blocks.append(paired)
+    blocks += [
+        Paragraph(p2),
+        shift_table(run, metrics=[m] if compact >= 2 else None),
+        Figure(
+            "fig-shift",
+            spans(
+                f"Left: mean {ml} and {conf} CI on the ID test and shift sets, with one thin line "
+                "per seed. Right: best validation score so far against the trial number (faint "
+                "dots: single trials; failed and pruned trials have no dot)."
+            ),
+            "shift_tuning",
+        ),
+    ]
+    return Section("Results", tuple(blocks), label="sec-results")
+
+
+def first_clause(text: str) -> str:
+    """``text`` up to its first ";" outside parentheses/brackets (the verdict's main claim)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0:
+            return text[:i].rstrip()
+    return text
+
+
+def discussion(run: RunData, compact: int) -> Section:
+    verdicts = [
+        v
+        for v in run.stats.get("verdicts") or []
+        if v.get("metric") in (None, run.primary) and v.get("scope") != "shift_change"
+    ]
+    if compact >= 3:
+        verdicts = [v for v in verdicts if v.get("scope") in ("test", "shift")]
+    texts = [str(v.get("text", "")) for v in verdicts if v.get("text")]
+    if compact >= 1:
+        texts = [first_clause(t) for t in texts]
+    items = tuple(spans(sentence(t)) for t in texts)
+    n, conf = run.n_seeds, confidence_label(run)
+    m = run.primary
+    d = metric_decimals(run, m)
+    pw = run.power_row("test", m) or {}
+    power = ""
+    if finite(pw.get("mde")) is not None:
+        power = (
+            f" With the observed seed-to-seed spread of the top two's difference (SD "
+            f"{num(pw.get('sd_diff'), d)}), {n} seeds detect a difference of about "
+            f"{num(pw.get('mde'), d)} in {run.metric_label(m)} on the ID test set "
+            f"(power 0.8, alpha {ALPHA:g})"
+        )
+        need = finite(pw.get("seeds_needed"))
+        obs = num(abs(finite(pw.get("observed_diff")) or 0.0), d)
+        if need is None:
+            power += "."
+        elif need <= n:
+            power += f"; the observed difference of {obs} is within reach of {n} seeds."
+        else:
+            power += f"; the observed difference of {obs} would need about {int(need):,} seeds."
+    trials = run.run.get("trials_per_family")
+    sp = run.splits
+    shift = str((run.task.get("shift") or {}).get("description", ""))
+    lim = spans(
+        f"These results rest on {n} seeds of one data split (data seed {sp.get('seed', 'n/a')}): "
+        "seed variance is only one source of variance, and another split or another draw of "
+        "the test rows moves the numbers too ",
+        _c("bouthillier2021accounting"),
+        f". With {n} pairs the exact Wilcoxon test cannot reject at {ALPHA:g}, so only the "
+        "paired t-test can resolve a difference, and it assumes roughly normal per-seed "
+        f"differences ",
+        _c("dror2018hitchhiker"),
+        ".",
+        power,
+        f" The budget of {trials} trials per family is small, so the ranking may change with "
+        "more tuning; the tuning curves show whether a family was still improving. The shift is "
+        f"one definition, {shift.rstrip('.')}; other shifts of the same data may rank the "
+        "families differently. Not resolved means the data cannot tell the families apart at "
+        f"this budget, not that they are equal. Intervals are {conf} intervals without "
+        "correction across the many metrics shown; only the all-pairs test is Holm-corrected.",
+    )
+    blocks: list[Block] = []
+    if items:
+        blocks.append(Paragraph(spans("The statistics give these verdicts:")))
+        blocks.append(BulletList(items))
+    blocks.append(Paragraph(lim, lead="Limitations."))
+    return Section("Discussion and limitations", tuple(blocks), label="sec-discussion")
+
+
+def title_author(run: RunData) -> tuple[str, str]:
+    title = str(spec_value(run, "report", "title") or run.run.get("title") or "").strip()
+    if not title:
+        fams = list_words([run.label(f) for f in run.families])
+        title = f"{fams} on {run.task.get('title') or run.task.get('name')}"
+    author = str(
+        spec_value(run, "report", "author") or run.run.get("author") or "archbench"
+    ).strip()
+    return title, author or "archbench"
+
+
+def build(run: RunData, *, compact: int = 0) -> Document:
+    """The whole report as a :class:`Document`.
+
+    ``compact`` drops secondary material step by step: 1 cuts each verdict to its first
+    clause (the rest is in the tables) and keeps two data notes; 2 keeps only the primary metric
+    in the shift table and drops the fixed settings; 3 drops the selected configurations from
+    the design table, the bootstrap column of the paired table and the ranking verdict, and
+    names at most six features of each kind; 4 keeps only the primary metric in the paired
+    table and drops the all-pairs sentence.
+    """
+    title, author = title_author(run)
+    created = str(run.manifest.get("created", ""))[:10]
+    affiliation = f"Generated by archbench {__version__} from run {run.root.name}" + (
+        f", {created}" if created else ""
+    )
+    abs_ = abstract(run)
+    sections = (
+        introduction(run),
+        design(run, compact),
+        results(run, compact),
+        discussion(run, compact),
+        reproducibility(run),
+    )
+    return Document(
+        title=title,
+        author=author,
+        affiliation=affiliation,
+        abstract=abs_,
+        sections=sections,
+        bibliography=used_citations(abs_, sections),
+        figures=FIGURES,
+        metadata={"run": run.root.name, "compact": str(compact)},
+    )

@@ -1,0 +1,261 @@
+"""The benchmark-design and reproducibility sections, generated from the run directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
+from .fmt import ALPHA, count, duration
+from .prose import cite as _c
+from .prose import confidence_label, gbdt_backend, sentence, spec_value
+from .rundata import RunData, finite
+from .tables import design_table
+
+BACKEND_CITE = {
+    "lightgbm": "ke2017lightgbm",
+    "xgboost": "chen2016xgboost",
+    "catboost": "prokhorenkova2018catboost",
+}
+BACKEND_NAME = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
+
+
+def _names(names: list[str], limit: int = 10) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
+    task, sp = run.task, run.splits
+    feats = task.get("features") or {}
+    prep = task.get("preprocessing") or {}
+    numeric = list(prep.get("numeric_used") or feats.get("numeric") or [])
+    categorical = list(prep.get("categorical_used") or feats.get("categorical") or [])
+    classes = [str(c) for c in (run.run.get("class_names") or task.get("classes") or [])]
+    target = f"Target: {task.get('target', 'n/a')} ({task.get('task_type', '')}"
+    target += f", classes {', '.join(classes)})." if classes else ")."
+    notes = [sentence(str(n)) for n in task.get("notes") or []]
+    if compact >= 1 and len(notes) > 2:
+        notes = [*notes[:2], f"{len(notes) - 2} more notes in task.json."]
+    # The description opens the generated introduction; repeat it only after a user-written one.
+    limit = 10 if compact < 3 else 6
+    user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
+    dropped = prep.get("dropped_features") or sp.get("dropped_features") or []
+    drop_txt = (
+        "Dropped features: " + "; ".join(f"{c} ({why})" for c, why in dropped) + "."
+        if dropped
+        else ""
+    )
+    data = spans(
+        sentence(str(task.get("description", ""))) + " " if user_intro else "",
+        "Source: ",
+        sentence(
+            f"{task.get('provenance', 'not recorded')} (licence "
+            f"{task.get('licence', 'not recorded')})"
+        ),
+        " ",
+        target,
+        f" Features: {len(numeric)} numeric ({_names(numeric, limit)}) and {len(categorical)} "
+        f"categorical ({_names(categorical, limit)}). ",
+        " ".join(notes),
+        " ",
+        drop_txt,
+    )
+    sizes = sp.get("sizes") or {}
+    rows = task.get("rows") or {}
+    shift = task.get("shift") or {}
+    split_txt = (
+        f"The ID pool ({count(rows.get('id_pool'))} rows) gives {count(sizes.get('train'))} "
+        f"training, {count(sizes.get('val'))} validation and {count(sizes.get('test'))} ID test "
+        f"rows (data seed {sp.get('seed', 'n/a')}); the shift set has "
+        f"{count(sizes.get('shift'))} rows: {sentence(str(shift.get('description', '')))}"
+    )
+    balance = sp.get("class_balance") or {}
+    if classes and balance.get("train"):
+        pos = classes[-1]
+        shares = ", ".join(
+            f"{name} {float(balance[s].get(pos, 0)):.1%}"
+            for s, name in (("train", "train"), ("test", "ID test"), ("shift", "shift"))
+            if s in balance
+        )
+        split_txt += f" Share of class {pos}: {shares}."
+    if sp.get("hash"):
+        split_txt += " The row ids per split are hashed (sha256, first 16 hex digits "
+    split = spans(
+        split_txt,
+        Code(str(sp.get("hash", ""))[:16]) if sp.get("hash") else None,
+        ")." if sp.get("hash") else None,
+    )
+    transform = str(
+        prep.get("numeric_transform") or spec_value(run, "split", "numeric_transform") or "quantile"
+    )
+    how = (
+        "mapped to a normal distribution by a quantile transform "
+        if transform == "quantile"
+        else "standardised "
+    )
+    prepro = spans(
+        "Fitted on the training split only: numeric features are median-imputed and, for the "
+        f"neural networks, {how}",
+        _c("pedregosa2011scikit"),
+        "; GBDT sees the raw values. "
+        "Categorical features are coded by the training categories (missing and unseen "
+        "categories share one code), embedded by the neural networks and used as native "
+        "categoricals by GBDT.",
+    )
+    return [
+        Paragraph(data, lead="Data."),
+        Paragraph(split, lead="Splits and shift."),
+        Paragraph(prepro, lead="Preprocessing."),
+    ]
+
+
+def _families_paragraph(run: RunData, compact: int) -> Paragraph:
+    backend = gbdt_backend(run)
+    trials = run.run.get("trials_per_family") or spec_value(run, "budget", "trials")
+    startup = spec_value(run, "budget", "startup_trials")
+    fixed = []
+    for fam in run.families:
+        fx = (run.best.get(fam) or {}).get("fixed") or {}
+        if fx:
+            fixed.append(f"{run.label(fam)}: " + ", ".join(f"{k} {v}" for k, v in fx.items()))
+    parts = spans(
+        "The MLP and the FT-Transformer ",
+        _c("gorishniy2021revisiting"),
+        " are trained in PyTorch ",
+        _c("paszke2019pytorch"),
+        " with AdamW ",
+        _c("loshchilov2019decoupled"),
+        f" and early stopping on the validation set; GBDT uses {BACKEND_NAME.get(backend, backend)}"
+        " ",
+        _c(BACKEND_CITE.get(backend, "ke2017lightgbm")),
+        " with early stopping on the same "
+        f"set. Every family gets the same budget of {trials} trials of Optuna ",
+        _c("akiba2019optuna"),
+        " with the seeded TPE sampler ",
+        _c("bergstra2011algorithms"),
+        (f" ({startup} start-up trials)" if startup else ""),
+        ", starting from the family's default configuration. ",
+        Ref("tab-design"),
+        " lists the search spaces, the selected configurations and the compute each family used. ",
+        ("Fixed settings: " + "; ".join(fixed) + ".") if fixed and compact < 2 else None,
+    )
+    return Paragraph(parts, lead="Families and budget.")
+
+
+def _methods_paragraph(run: RunData) -> Paragraph:
+    st, n, conf = run.stats, run.n_seeds, confidence_label(run)
+    m = run.primary
+    metrics = ", ".join(
+        f"{run.metric_label(x)}{' (primary)' if x == m else ''}" for x in run.metrics
+    )
+    rule = (st.get("top_two") or {}).get("rule", "not recorded")
+    min_w = 2 / 2**n
+    n_boot, boot_seed = st.get("n_boot"), st.get("boot_seed")
+    ci_method = str(st.get("ci_method") or "t")
+    ci_txt = (
+        spans(f"mean with a {conf} Student-t interval over seeds ", _c("student1908probable"))
+        if ci_method == "t"
+        else spans(f"mean with a {conf} {ci_method} interval over seeds")
+    )
+    mcn = any(finite(c.get("mcnemar_pvalue")) is not None for c in st.get("comparisons") or [])
+    parts = spans(
+        f"Each family's selected configuration is retrained with {n} seeds; seed ",
+        Emph("i"),
+        " of every family shares the data split, so comparisons are paired by seed. Metrics: "
+        f"{metrics}. Selection: each family keeps its trial with the best validation "
+        f"{run.metric_label(m)}; the two families compared in detail are {rule}, so the choice "
+        "never looks at test or shift data. Statistics: ",
+        ci_txt,
+        "; for the top two, a paired t-test, the exact Wilcoxon signed-rank test ",
+        _c("wilcoxon1945individual"),
+        f" (two-sided p cannot go below {min_w:.4g} with {n} pairs) and Cohen's ",
+        Emph("d"),
+        Sub("z"),
+        " ",
+        _c("cohen1988statistical"),
+        "; a paired bootstrap over test rows ",
+        _c("efron1979bootstrap"),
+        (f" ({count(n_boot)} resamples, seed {boot_seed})" if finite(n_boot) is not None else ""),
+        " shows test-set sampling noise beside seed noise ",
+        _c("bouthillier2021accounting"),
+        (spans("; McNemar's test ", _c("mcnemar1947note"), " for accuracy") if mcn else None),
+        f". All pairs on {run.metric_label(m)} are tested with Holm's correction ",
+        _c("holm1979simple"),
+        f". A difference is called resolved when p < {ALPHA:g} and its {conf} CI excludes 0.",
+    )
+    return Paragraph(parts, lead="Seeds, metrics, selection and statistics.")
+
+
+def design(run: RunData, compact: int) -> Section:
+    blocks: list[Block] = [
+        *_data_paragraphs(run, compact),
+        _families_paragraph(run, compact),
+        design_table(run, selected=compact < 3),
+        _methods_paragraph(run),
+    ]
+    return Section("Benchmark design", tuple(blocks), label="sec-design")
+
+
+def _package_list(pk: dict[str, Any]) -> str:
+    order = [
+        "torch",
+        "rtdl_revisiting_models",
+        "lightgbm",
+        "xgboost",
+        "xgboost-cpu",
+        "catboost",
+        "optuna",
+        "scikit-learn",
+        "numpy",
+        "pandas",
+        "scipy",
+        "pyarrow",
+        "matplotlib",
+        "typst",
+        "ray",
+    ]
+    return ", ".join(f"{p} {pk[p]}" for p in order if p in pk)
+
+
+def reproducibility(run: RunData) -> Section:
+    man = run.manifest
+    pk = man.get("packages") or {}
+    gpu = man.get("gpu") or {}
+    gpu_txt = (
+        f"GPU {gpu.get('name')}" if isinstance(gpu, dict) and gpu.get("available") else "no GPU"
+    )
+    timings = man.get("timings") or {}
+    total = finite(timings.get("total_s"))
+    if total is None:
+        parts = [finite(timings.get(k)) for k in ("prepare_s", "units_s", "assemble_stats_s")]
+        total = (
+            sum(p for p in parts if p is not None) if any(p is not None for p in parts) else None
+        )
+    commit = str(man.get("git_commit") or "not recorded")
+    command = str(man.get("command") or "").strip() or (
+        f"archbench run --spec {run.root.name}/spec.toml --out {run.root.name}"
+    )
+    s = spans(
+        f"archbench {pk.get('archbench', __version__)} (git commit ",
+        Code(commit[:12]),
+        f"), Python {man.get('python', 'n/a')}; "
+        f"{_package_list(pk) or 'package versions not recorded'}."
+        f" Hardware: {man.get('cpu', 'n/a')}, {man.get('cores', 'n/a')} cores, "
+        f"{man.get('memory_gib', 'n/a')} GiB memory, {gpu_txt}; {man.get('executor', 'local')} "
+        f"executor with {man.get('workers', 'n/a')} workers of "
+        f"{man.get('threads_per_worker', 'n/a')} thread(s) each. Run time: {duration(total)} "
+        f"wall clock ({duration(man.get('units_wall_s'))} summed over trials and seeds). "
+        "Spec hash (sha256) ",
+        Code(run.spec_hash or str(man.get("spec_hash", "n/a"))),
+        ", data hash (first 16 hex digits) ",
+        Code(str(man.get("data_hash") or run.run.get("data_hash") or "n/a")[:16]),
+        ". To reproduce, run ",
+        Code(command),
+        " with the spec.toml stored in the run directory; re-running skips finished work and ",
+        Code(f"archbench report {run.root.name}"),
+        " rebuilds this report.",
+    )
+    return Section("Reproducibility", (Paragraph(s),), label="sec-repro")

@@ -1,0 +1,309 @@
+"""The LaTeX writer: the document model -> main.tex plus one .tex file per table.
+
+The output uses archbench.sty (NeurIPS geometry) and BibTeX (refs.bib, plainnat numbers), and
+compiles with plain pdflatex, without shell escape, on a Debian TeX Live or on Overleaf.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .document import (
+    Block,
+    BulletList,
+    Cite,
+    Code,
+    Document,
+    Emph,
+    Figure,
+    Inline,
+    Link,
+    Paragraph,
+    RawLatex,
+    Ref,
+    Row,
+    Section,
+    Spans,
+    Strong,
+    Sub,
+    Table,
+    Text,
+)
+
+_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    '"': r"\textquotedbl{}",
+    "\u2212": r"\textminus{}",
+    "\u00b1": r"\textpm{}",
+    "\u00d7": r"\texttimes{}",
+    "\u2264": r"\ensuremath{\leq}",
+    "\u2265": r"\ensuremath{\geq}",
+    "\u2248": r"\ensuremath{\approx}",
+    "\u2191": r"\ensuremath{\uparrow}",
+    "\u2193": r"\ensuremath{\downarrow}",
+    "\u2192": r"\ensuremath{\rightarrow}",
+    "\u0394": r"\ensuremath{\Delta}",
+    "\u2026": r"\ldots{}",
+    "\u00b0": r"\textdegree{}",
+    "\u00b5": r"\textmu{}",
+    "\u03bc": r"\textmu{}",
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u00a0": "~",
+    "\u2018": "`",
+    "\u2019": "'",
+    "\u201c": "``",
+    "\u201d": "''",
+    "\u200b": "",
+}
+
+
+#: After these characters a long data token (a column name, a path) may break across lines.
+_BREAK_AFTER = set("_/\\&#$%^~<>@*|")
+
+
+def escape(text: str, *, breaks: bool = True) -> str:
+    """Escape ``text`` for LaTeX body text (T1 fonts, utf8 input).
+
+    Every special character (``% _ & # $ ~ ^ \\ { } < > |``) becomes its text command; ASCII
+    double hyphens and doubled quote marks are kept from turning into dashes and quotes;
+    characters outside Latin-1/Latin Extended-A without a command are transliterated (or
+    become "?") so that pdflatex never stops on them. With ``breaks``, a line may break after
+    ``_ / & # $ % ^ ~ < > @ * |`` inside a word (long column names); titles pass False.
+    """
+    out: list[str] = []
+    prev = ""
+    for i, ch in enumerate(text):
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch in "-`'" and (prev == ch or (ch == "`" and prev in "!?")):
+            out.append("{}" + ch)
+        elif ch in "\n\r\t":
+            out.append(" ")
+        elif ord(ch) < 0x20:
+            pass
+        elif ord(ch) < 0x180:
+            out.append(ch)
+        else:
+            ascii_ = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            out.append(escape(ascii_, breaks=False) if ascii_ else "?")
+        nxt = text[i + 1 : i + 2]
+        if breaks and ch in _BREAK_AFTER and nxt and not nxt.isspace():
+            out.append(r"\allowbreak{}")
+        prev = ch
+    return "".join(out)
+
+
+def _breakable(s: str, every: int = 8) -> str:
+    """Escape ``s`` and allow line breaks inside long tokens (hashes, paths)."""
+    parts = re.split(r"(\s+)", s)
+    out = []
+    for p in parts:
+        if len(p) > 2 * every and not p.isspace():
+            chunks = [p[i : i + every] for i in range(0, len(p), every)]
+            out.append(r"\allowbreak{}".join(escape(c) for c in chunks))
+        else:
+            out.append(escape(p))
+    return "".join(out)
+
+
+def inline(x: Inline) -> str:
+    if isinstance(x, Text):
+        return escape(x.text)
+    if isinstance(x, Emph):
+        return rf"\emph{{{escape(x.text)}}}"
+    if isinstance(x, Strong):
+        return rf"\textbf{{{escape(x.text)}}}"
+    if isinstance(x, Code):
+        return rf"\texttt{{{_breakable(x.text)}}}"
+    if isinstance(x, Sub):
+        return rf"\textsubscript{{{escape(x.text)}}}"
+    if isinstance(x, Cite):
+        return rf"\citep{{{','.join(x.keys)}}}" if x.keys else ""
+    if isinstance(x, Ref):
+        return rf"{x.kind}~\ref{{{x.label}}}"
+    if isinstance(x, Link):
+        return rf"\href{{{_url(x.url)}}}{{{escape(x.text)}}}"
+    raise TypeError(f"unknown inline {x!r}")
+
+
+def _url(url: str) -> str:
+    return "".join("\\" + c if c in "%#&~_{}$^\\" else c for c in url)
+
+
+def render_spans(s: Spans) -> str:
+    out: list[str] = []
+    for i, x in enumerate(s):
+        piece = inline(x)
+        if isinstance(x, Cite) and out and out[-1].endswith(" "):
+            out[-1] = out[-1].rstrip() + "~"
+        elif isinstance(x, Cite) and i == 0:
+            pass
+        out.append(piece)
+    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+
+
+def table_tex(t: Table) -> str:
+    """A complete ``table`` float (caption above), for ``tables/<stem>.tex``."""
+    spec = "".join(_colspec(c.align, c.width_in) for c in t.columns)
+    n = len(t.columns)
+    lines = [
+        "% Generated by archbench from the run directory; do not edit by hand.",
+        r"\begin{table}[tb]",
+        r"\centering",
+        rf"\{t.size}",
+        rf"\setlength{{\tabcolsep}}{{{t.colsep_pt:g}pt}}",
+        rf"\caption{{{render_spans(t.caption)}}}\label{{{t.label}}}",
+        r"\archbenchfit{%",
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+    ]
+    for row in t.header:
+        lines.append(_row(row, t) + r" \\")
+        rules, col = [], 1
+        for c in row.cells:
+            if c.colspan > 1:
+                rules.append(rf"\cmidrule(lr){{{col}-{col + c.colspan - 1}}}")
+            col += c.colspan
+        if rules:
+            lines.append("".join(rules))
+    lines.append(r"\midrule")
+    first = True
+    for row in t.body:
+        if row.kind == "group":
+            if not first:
+                lines.append(r"\addlinespace[2pt]")
+            text = render_spans(row.cells[0].spans)
+            lines.append(rf"\multicolumn{{{n}}}{{l}}{{\emph{{{text}}}}} \\")
+        else:
+            if row.rule_above:
+                lines.append(r"\midrule")
+            elif row.gap_above:
+                lines.append(r"\addlinespace[3pt]")
+            lines.append(_row(row, t) + r" \\")
+        first = False
+    lines += [r"\bottomrule", r"\end{tabular}}", r"\end{table}", ""]
+    return "\n".join(lines)
+
+
+def _colspec(align: str, width: float | None) -> str:
+    if width is None:
+        return align
+    ragged = {"l": r"\raggedright", "r": r"\raggedleft", "c": r"\centering"}[align]
+    return rf">{{{ragged}\arraybackslash}}p{{{width:g}in}}"
+
+
+def _row(row: Row, t: Table) -> str:
+    cells = []
+    col = 0
+    for c in row.cells:
+        text = render_spans(c.spans)
+        if c.bold:
+            text = rf"\textbf{{{text}}}"
+        if c.colspan > 1 or (
+            c.align and c.align != t.columns[col].align and t.columns[col].width_in is None
+        ):
+            text = rf"\multicolumn{{{c.colspan}}}{{{c.align or 'l'}}}{{{text}}}"
+        cells.append(text)
+        col += c.colspan
+    return " & ".join(cells)
+
+
+def figure_tex(f: Figure) -> str:
+    width = r"\linewidth" if f.width_in >= 5.5 else f"{f.width_in:g}in"
+    return "\n".join(
+        [
+            r"\begin{figure}[tb]",
+            r"\centering",
+            rf"\includegraphics[width={width}]{{figures/{f.stem}.pdf}}",
+            rf"\caption{{{render_spans(f.caption)}}}\label{{{f.label}}}",
+            r"\end{figure}",
+        ]
+    )
+
+
+def block(b: Block, tables: dict[str, str]) -> str:
+    if isinstance(b, Paragraph):
+        lead = rf"\paragraph{{{escape(b.lead)}}} " if b.lead else ""
+        return lead + render_spans(b.spans)
+    if isinstance(b, BulletList):
+        items = "\n".join(rf"  \item {render_spans(i)}" for i in b.items)
+        return "\\begin{itemize}\n" + items + "\n\\end{itemize}"
+    if isinstance(b, Table):
+        tables[b.stem] = table_tex(b)
+        return rf"\input{{tables/{b.stem}}}"
+    if isinstance(b, Figure):
+        return figure_tex(b)
+    if isinstance(b, RawLatex):
+        return "% -- user-written introduction (spec report.introduction) --\n" + b.latex
+    if isinstance(b, Section):
+        cmd = "section" if b.level <= 1 else "subsection"
+        head = rf"\{cmd}{{{escape(b.title, breaks=False)}}}" + (
+            rf"\label{{{b.label}}}" if b.label else ""
+        )
+        return "\n\n".join([head, *(block(c, tables) for c in b.blocks)])
+    raise TypeError(f"unknown block {b!r}")
+
+
+def render(doc: Document) -> dict[str, str]:
+    """Return ``{relative path: text}``: ``main.tex`` and ``tables/<stem>.tex``."""
+    tables: dict[str, str] = {}
+    body = "\n\n".join(block(s, tables) for s in doc.sections)
+    abstract = "\n\n".join(render_spans(p.spans) for p in doc.abstract)
+    bib = ""
+    if doc.bibliography:
+        bib = "\\bibliographystyle{plainnat}\n\\bibliography{refs}\n"
+    main = "\n".join(
+        [
+            "% Generated by archbench from the run directory; compile with pdflatex + bibtex",
+            "% (or upload this folder to Overleaf). Every number comes from the run directory.",
+            r"\documentclass[10pt,letterpaper]{article}",
+            r"\usepackage{archbench}",
+            "",
+            rf"\title{{{escape(doc.title, breaks=False)}}}",
+            rf"\author{{{escape(doc.author, breaks=False)}}}",
+            rf"\affiliation{{{escape(doc.affiliation, breaks=False)}}}",
+            "",
+            r"\begin{document}",
+            r"\maketitle",
+            "",
+            r"\begin{abstract}",
+            abstract,
+            r"\end{abstract}",
+            "",
+            body + r"\label{archbench-main-end}% the main text ends here (or with its last float)",
+            "",
+            r"\archbenchfloatbarrier",
+            "",
+            bib + r"\end{document}",
+            "",
+        ]
+    )
+    files = {"main.tex": main}
+    files.update({f"tables/{k}.tex": v for k, v in tables.items()})
+    return files
+
+
+def main_end_page(aux_text: str) -> int | None:
+    """The page on which the main text ends (its last line or its last float), from main.aux."""
+    pages = [
+        int(p)
+        for p in re.findall(
+            r"\\newlabel\{(?:archbench-main-end|tab-[^}]*|fig-[^}]*)\}\{\{[^}]*\}\{(\d+)\}",
+            aux_text,
+        )
+    ]
+    return max(pages) if pages else None
