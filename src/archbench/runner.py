@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from .errors import ConfigError, RunFailed, StoreError
 from .executor import Executor, make_executor
 from .manifest import data_digest, environment_manifest
 from .metrics import HIGHER_IS_BETTER, PRIMARY, metrics_for, score_for_maximisation
+from .models.base import Model
 from .models.registry import family_label, get_family
 from .preprocess import Preprocessor
 from .seeding import derive_seed
@@ -90,7 +91,7 @@ def prepare(spec: Spec) -> Prepared:
 @dataclass
 class _FamilyState:
     name: str
-    cls: type
+    cls: type[Model]
     trials: int
     batch: int
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -468,7 +469,9 @@ class Runner:
                         "params": _json(r["params"]),
                     }
                 )
-            direction = "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
+            direction: Literal["minimize", "maximize"] = (
+                "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
+            )
             export_study(
                 st.path("optuna", f"{fam.name}.db"),
                 fam.name,

@@ -17,7 +17,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import optuna
 from optuna.distributions import BaseDistribution, distribution_to_json, json_to_distribution
@@ -123,7 +123,12 @@ def best_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     return sorted(ok, key=lambda r: (-float(r["score"]), r["number"]))[0]
 
 
-def export_study(path: Path, family: str, records: list[dict[str, Any]], direction: str) -> None:
+def export_study(
+    path: Path,
+    family: str,
+    records: list[dict[str, Any]],
+    direction: Literal["minimize", "maximize"],
+) -> None:
     """Write the family's trials to an Optuna SQLite storage (atomically, via a temp file)."""
     import os
     import tempfile
