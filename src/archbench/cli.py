@@ -242,7 +242,33 @@ class _Progress:
             self.started = False
 
 
-def _print_stats(console: Any, run_dir: Path) -> None:
+def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
+    from rich.table import Table
+
+    a, b = stats["top_two"]["families"]
+    t = Table(
+        title=f"paired by seed: {labels.get(a, a)} - {labels.get(b, b)}", title_justify="left"
+    )
+    for col in ("split", "metric", "diff", "95% CI", "t p", "Wilcoxon p", "row-bootstrap 95% CI"):
+        t.add_column(col, justify="left" if col in ("split", "metric") else "right")
+
+    def f(x: Any, spec: str = ".4f") -> str:
+        return "-" if x is None else format(x, spec)
+
+    for c in stats["comparisons"]:
+        t.add_row(
+            c["split"],
+            c["metric"],
+            f(c["mean_diff"], "+.4f"),
+            f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
+            f(c["t_pvalue"], ".3g"),
+            f(c["wilcoxon_pvalue"], ".3g"),
+            f"[{f(c.get('bootstrap_ci_low'))}, {f(c.get('bootstrap_ci_high'))}]",
+        )
+    console.print(t)
+
+
+def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> None:
     """Mean ± 95% CI half-width per family, metric and split; then the key verdicts."""
     import json
 
@@ -287,6 +313,8 @@ def _print_stats(console: Any, run_dir: Path) -> None:
         return
     stats = json.loads(stats_path.read_text())
     primary = stats["primary_metric"]
+    if comparisons:
+        _print_comparisons(console, stats, labels)
     console.print(
         f"[bold]Top two[/] ({stats['top_two']['rule']}): "
         + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])

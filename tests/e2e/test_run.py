@@ -30,8 +30,10 @@ def _trial_mtimes(run_dir: Path) -> dict[str, float]:
 
 def test_quick_preset_end_to_end_and_rerun_skips(archbench_cmd, tmp_path: Path) -> None:
     out = tmp_path / "quick"
-    r = _run(archbench_cmd, "run", "--preset", "quick", "--out", str(out), "--no-report", "--quiet")
+    r = _run(archbench_cmd, "run", "--preset", "quick", "--out", str(out), "--quiet")
     assert r.returncode == 0, r.stderr
+    assert (out / "report" / "report.pdf").stat().st_size > 10_000
+    assert (out / "report" / "latex" / "main.tex").exists()
     res = _results(out)
     assert set(res.family) == {"mlp", "ft_transformer", "gbdt"}
     assert set(res.split) == {"val", "test", "shift"}
@@ -108,3 +110,59 @@ def test_resume_with_a_different_spec_is_refused(archbench_cmd, tiny_spec, tmp_p
     assert "seeds.count: 2 -> 3" in r2.stderr
     assert "Traceback" not in r2.stderr
     assert json.loads((out / "run.json").read_text())["seeds"] == [0, 1]
+
+
+def _check_stats_against_scipy(run_dir: Path) -> None:
+    """Recompute summary.csv and the top-two paired tests from results.parquet with scipy."""
+    from scipy import stats as st
+
+    res = pd.read_parquet(run_dir / "results.parquet")
+    summary = pd.read_csv(run_dir / "summary.csv")
+    for _, row in summary.iterrows():
+        x = (
+            res[(res.family == row.family) & (res.split == row.split) & (res.metric == row.metric)]
+            .sort_values("seed")
+            .value.to_numpy()
+        )
+        n = len(x)
+        half = st.t.ppf(0.975, n - 1) * x.std(ddof=1) / n**0.5
+        assert abs(row["mean"] - x.mean()) < 1e-9
+        if x.std(ddof=1) > 0:
+            assert abs(row.ci_low - (x.mean() - half)) < 1e-9
+            assert abs(row.ci_high - (x.mean() + half)) < 1e-9
+    stats = json.loads((run_dir / "stats.json").read_text())
+    run = json.loads((run_dir / "run.json").read_text())
+    val = res[(res.split == "val") & (res.metric == run["primary_metric"])]
+    means = val.groupby("family").value.mean()
+    order = means.sort_values(ascending=not run["higher_is_better"][run["primary_metric"]])
+    assert stats["top_two"]["families"] == list(order.index[:2])
+    comps = pd.read_csv(run_dir / "comparisons.csv")
+    a, b = stats["top_two"]["families"]
+    top = comps[comps.table == "top_two"]
+    assert len(top) == 2 * len(run["metrics"])
+    for _, row in top.iterrows():
+        xa = res[(res.family == a) & (res.split == row.split) & (res.metric == row.metric)]
+        xb = res[(res.family == b) & (res.split == row.split) & (res.metric == row.metric)]
+        d = xa.sort_values("seed").value.to_numpy() - xb.sort_values("seed").value.to_numpy()
+        assert abs(row.mean_diff - d.mean()) < 1e-9
+        if d.std(ddof=1) > 0:
+            t = st.ttest_rel(xa.sort_values("seed").value, xb.sort_values("seed").value)
+            assert abs(row.t_pvalue - t.pvalue) < 1e-9
+
+
+def test_stats_of_a_real_run_match_scipy_and_stats_command_recomputes(
+    archbench_cmd, tiny_spec, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    r = _run(archbench_cmd, "run", "--spec", str(tiny_spec(seeds=5)), "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    _check_stats_against_scipy(out)
+    before = (out / "summary.csv").read_bytes(), (out / "comparisons.csv").read_bytes()
+    (out / "summary.csv").unlink()
+    r = _run(archbench_cmd, "stats", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Top two" in r.stdout
+    assert ((out / "summary.csv").read_bytes(), (out / "comparisons.csv").read_bytes()) == before
+    r = _run(archbench_cmd, "report", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "report" / "report.pdf").exists()
