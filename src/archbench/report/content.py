@@ -351,7 +351,7 @@ def results(run: RunData, compact: int) -> Section:
             spans(
                 f"Left: mean {ml} and {conf} CI on the ID test and shift sets, with one thin line "
                 "per seed. Right: best validation score so far against the trial number (faint "
-                "dots: single trials; failed and pruned trials have no dot)."
+                "dots: single trials; failed trials have no dot)."
             ),
             "shift_tuning",
         ),

@@ -116,6 +116,14 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
     backend = gbdt_backend(run)
     trials = run.run.get("trials_per_family") or spec_value(run, "budget", "trials")
     startup = spec_value(run, "budget", "startup_trials")
+    tune_rows = spec_value(run, "budget", "tune_max_rows") or 0
+    train_rows = run.run.get("train_rows")
+    subsample = (
+        f"; every trial trains on the same seeded subsample of {tune_rows:,} training rows "
+        f"(the final seeds use all {train_rows:,})"
+        if tune_rows and train_rows and tune_rows < train_rows
+        else ""
+    )
     fixed = []
     for fam in run.families:
         fx = (run.best.get(fam) or {}).get("fixed") or {}
@@ -137,7 +145,9 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         " with the seeded TPE sampler ",
         _c("bergstra2011algorithms"),
         (f" ({startup} start-up trials)" if startup else ""),
-        ", starting from the family's default configuration. ",
+        ", starting from the family's default configuration",
+        subsample,
+        ". ",
         Ref("tab-design"),
         " lists the search spaces, the selected configurations and the compute each family used. ",
         ("Fixed settings: " + "; ".join(fixed) + ".") if fixed and compact < 2 else None,

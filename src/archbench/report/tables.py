@@ -299,14 +299,14 @@ def design_table(run: RunData, *, selected: bool = True) -> Table:
         heads.append(_c("Selected (trial)"))
     cols += [Column("r"), Column("r")]
     heads += [_c("Trials", align="r"), _c("CPU min", align="r")]
-    sub = [_c("")] * (len(heads) - 2) + [_c("ok/pr/fail", align="r"), _c("tune/final", align="r")]
+    sub = [_c("")] * (len(heads) - 2) + [_c("ok/fail", align="r"), _c("tune/final", align="r")]
     body: list[Row] = []
     for i, fam in enumerate(run.families):
         best = run.best.get(fam) or {}
         ft = t[t["family"] == fam]
         states = ft["state"].astype(str).str.upper()
-        ok, pruned = int((states == "COMPLETE").sum()), int((states == "PRUNED").sum())
-        failed = len(ft) - ok - pruned
+        ok = int((states == "COMPLETE").sum())
+        failed = len(ft) - ok
         space = best.get("search_space") or {}
         space_txt = "; ".join(f"{k} {v}" for k, v in space.items()) or "not recorded"
         cells = [_c(run.label(fam)), _c(space_txt)]
@@ -321,11 +321,11 @@ def design_table(run: RunData, *, selected: bool = True) -> Table:
             cells.append(_c(sel or "none"))
         cpu_tune = float(ft["cpu_s"].sum()) if "cpu_s" in ft.columns else None
         cpu_final = finite(best.get("final_cpu_s"))
-        cells += [_c(f"{ok}/{pruned}/{failed}"), _c(f"{_minutes(cpu_tune)}/{_minutes(cpu_final)}")]
+        cells += [_c(f"{ok}/{failed}"), _c(f"{_minutes(cpu_tune)}/{_minutes(cpu_final)}")]
         body.append(Row(tuple(cells), gap_above=i > 0))
     caption = spans(
         "Search spaces as each family declares them (U uniform, logU log-uniform), the selected "
-        "configuration (#trial, from 1), trials completed/pruned/failed, and CPU minutes used "
+        "configuration (#trial, from 1), trials completed/failed, and CPU minutes used "
         "by tuning and by the final seeds."
     )
     return Table(
