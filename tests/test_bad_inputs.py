@@ -813,10 +813,13 @@ def special_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lab, Path]:
     lab = Lab(tmp_path_factory.mktemp("special"))
     lab.data(_special_frame(), name="données spéciales.csv")
     spec = lab.spec(
-        {"task": {"path": "données spéciales.csv", "target": TARGET_SPECIAL}},
+        {
+            "task": {"path": "données spéciales.csv", "target": TARGET_SPECIAL},
+            "report": {"enabled": True, "title": "Ünïcode & 100% specials_{x}"},
+        },
         shift={"kind": "quantile", "column": UNICODE, "quantile": 0.7},
     )
-    code, _, err = run_subprocess(lab.argv(spec, "--no-report", "--workers", "1"), lab.root)
+    code, _, err = run_subprocess(lab.argv(spec, "--workers", "1"), lab.root)
     assert code == 0, err
     assert "Traceback" not in err
     return lab, spec
@@ -835,6 +838,10 @@ def test_special_column_names_run_end_to_end(special_run: tuple[Lab, Path]) -> N
     assert task["features"]["numeric"] == [SPACED, UNICODE]
     assert task["features"]["categorical"] == [LATEX]
     assert task["classes"] == ["non", "oui"]
+    # The report is written too: names with LaTeX/Typst specials are escaped, not fatal.
+    assert (lab.out / "report" / "report.pdf").stat().st_size > 10_000
+    main_tex = (lab.out / "report" / "latex" / "main.tex").read_text(encoding="utf-8")
+    assert "\\documentclass" in main_tex
 
 
 @pytest.mark.slow
