@@ -320,16 +320,8 @@ class Runner:
             "params": prop.params,
             "suggested": prop.suggested,
             "distributions": prop.distributions,
-            "fixed": res.unit.fixed,
-            "seed": res.unit.seed,
-            "wall_s": res.wall_s,
-            "cpu_s": res.cpu_s,
-            "fit_s": res.fit_s,
-            "predict_s": res.predict_s,
-            "n_iter": res.n_iter,
-            "best_iter": res.best_iter,
             "reason": res.reason,
-            "worker": res.worker,
+            **_unit_fields(res),
         }
         self.store.write_unit(self.store.trial_path(fam.name, res.unit.index), rec)
         fam.records[res.unit.index] = rec
@@ -345,18 +337,10 @@ class Runner:
         rec = {
             "family": fam.name,
             "index": res.unit.index,
-            "seed": res.unit.seed,
             "params": res.unit.params,
-            "fixed": res.unit.fixed,
             "best_trial": fam.best["number"] if fam.best else None,
             "metrics": res.metrics,
-            "wall_s": res.wall_s,
-            "cpu_s": res.cpu_s,
-            "fit_s": res.fit_s,
-            "predict_s": res.predict_s,
-            "n_iter": res.n_iter,
-            "best_iter": res.best_iter,
-            "worker": res.worker,
+            **_unit_fields(res),
         }
         from .store import parquet_bytes
 
@@ -523,6 +507,21 @@ class Runner:
         atomic_write_parquet(
             st.path("predictions.parquet"), pd.concat(pred_frames, ignore_index=True)
         )
+
+
+def _unit_fields(res: UnitResult) -> dict[str, Any]:
+    """What every unit record holds: its seed, fixed settings, timings and worker."""
+    return {
+        "fixed": res.unit.fixed,
+        "seed": res.unit.seed,
+        "wall_s": res.wall_s,
+        "cpu_s": res.cpu_s,
+        "fit_s": res.fit_s,
+        "predict_s": res.predict_s,
+        "n_iter": res.n_iter,
+        "best_iter": res.best_iter,
+        "worker": res.worker,
+    }
 
 
 def prediction_frame(p: Prepared, res: UnitResult) -> pd.DataFrame:
