@@ -6,7 +6,7 @@ import numpy as np
 import optuna
 
 from archbench.models.base import Model
-from archbench.tuning import best_record, propose_batch
+from archbench.tuning import best_record, propose_trial
 
 
 class Toy(Model):
@@ -27,26 +27,47 @@ class Toy(Model):
         return np.zeros(1)
 
 
-def _tune(trials: int, batch: int) -> list[dict[str, Any]]:
-    recs: list[dict[str, Any]] = []
-    for b in range(-(-trials // batch)):
-        nums = list(range(b * batch, min((b + 1) * batch, trials)))
-        props = propose_batch(Toy, "toy", recs, batch_index=b, numbers=nums, base_seed=7, startup=2)
-        for p in props:
-            score = -((p.params["a"] - 0.8) ** 2) - 0.01 * abs(p.params["b"] - 6)
-            state = "FAIL" if p.number == 3 else "COMPLETE"
-            recs.append(
-                {
-                    "number": p.number,
-                    "params": p.params,
-                    "suggested": p.suggested,
-                    "distributions": p.distributions,
-                    "state": state,
-                    "score": score if state == "COMPLETE" else None,
-                    "value": score,
-                }
+def _score(params: dict[str, Any]) -> float:
+    return -((params["a"] - 0.8) ** 2) - 0.01 * abs(params["b"] - 6)
+
+
+def _tune(trials: int, window: int, order_seed: int = 0, base_seed: int = 7) -> list[dict]:
+    """Simulate a run: up to ``window`` trials in flight, finishing in a random order."""
+    rng = np.random.default_rng(order_seed)
+    recs: dict[int, dict[str, Any]] = {}
+    props: dict[int, Any] = {}
+    while len(recs) < trials:
+        for n in range(trials):
+            if n in recs or n in props:
+                continue
+            if any(j not in recs for j in range(n - window + 1)):
+                break
+            pending = [
+                recs.get(j) or props[j].as_record() for j in range(max(0, n - window + 1), n)
+            ]
+            props[n] = propose_trial(
+                Toy,
+                "toy",
+                [recs[j] for j in range(n - window + 1)],
+                pending,
+                number=n,
+                base_seed=base_seed,
+                startup=2,
             )
-    return recs
+        running = sorted(set(props) - set(recs))
+        n = int(rng.choice(running))  # any running trial may finish first
+        p = props[n]
+        state = "FAIL" if n == 3 else "COMPLETE"
+        recs[n] = {
+            "number": n,
+            "params": p.params,
+            "suggested": p.suggested,
+            "distributions": p.distributions,
+            "state": state,
+            "score": _score(p.params) if state == "COMPLETE" else None,
+            "value": _score(p.params),
+        }
+    return [recs[n] for n in range(trials)]
 
 
 def test_first_trial_is_the_default_configuration() -> None:
@@ -54,20 +75,27 @@ def test_first_trial_is_the_default_configuration() -> None:
     assert recs[0]["params"] == Toy.default_params()
 
 
-def test_proposals_are_a_pure_function_of_history() -> None:
-    a, b = _tune(10, 2), _tune(10, 2)
-    assert [r["params"] for r in a] == [r["params"] for r in b]
-    # Resume: replaying batch 3 from the stored records gives the same proposals.
-    replay = propose_batch(Toy, "toy", a[:6], batch_index=3, numbers=[6, 7], base_seed=7, startup=2)
-    assert [p.params for p in replay] == [r["params"] for r in a[6:8]]
+def test_proposals_do_not_depend_on_which_trial_finishes_first() -> None:
+    runs = [_tune(10, 2, order_seed=s) for s in range(4)]
+    for other in runs[1:]:
+        assert [r["params"] for r in other] == [r["params"] for r in runs[0]]
+    # Resume: re-proposing trial 7 from the stored records gives the stored configuration.
+    a = runs[0]
+    again = propose_trial(Toy, "toy", a[:6], [a[6]], number=7, base_seed=7, startup=2)
+    assert again.params == a[7]["params"]
+
+
+def test_window_of_one_is_sequential_and_differs_from_window_two() -> None:
+    seq = _tune(8, 1)
+    assert [r["params"] for r in seq] == [r["params"] for r in _tune(8, 1, order_seed=5)]
+    assert [r["params"] for r in seq] != [r["params"] for r in _tune(8, 2)]
 
 
 def test_other_base_seed_gives_other_proposals() -> None:
-    a = _tune(6, 2)
-    other = propose_batch(Toy, "toy", [], batch_index=1, numbers=[2, 3], base_seed=8, startup=2)
-    mine = propose_batch(Toy, "toy", [], batch_index=1, numbers=[2, 3], base_seed=7, startup=2)
-    assert [p.params for p in other] != [p.params for p in mine]
-    assert len(a) == 6
+    a = [r["params"] for r in _tune(6, 2, base_seed=7)]
+    b = [r["params"] for r in _tune(6, 2, base_seed=8)]
+    assert a[0] == b[0]  # the default configuration
+    assert a[1:] != b[1:]
 
 
 def test_failed_trials_count_and_are_never_best() -> None:

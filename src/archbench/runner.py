@@ -34,7 +34,7 @@ from .splits import SPLIT_NAMES, Splits, make_splits
 from .store import RunStore, atomic_write_json, atomic_write_parquet, atomic_write_text
 from .tasks import load_task
 from .tasks.base import TaskData
-from .tuning import Proposal, best_record, export_study, propose_batch
+from .tuning import Proposal, best_record, export_study, propose_trial
 from .work import Payload, Unit, UnitResult
 
 log = logging.getLogger(__name__)
@@ -98,13 +98,6 @@ class _FamilyState:
     proposed: dict[int, Proposal] = field(default_factory=dict)
     seeds: dict[int, dict[str, Any]] = field(default_factory=dict)
     best: dict[str, Any] | None = None
-
-    def batch_numbers(self, b: int) -> list[int]:
-        return list(range(b * self.batch, min((b + 1) * self.batch, self.trials)))
-
-    @property
-    def n_batches(self) -> int:
-        return -(-self.trials // self.batch)
 
     @property
     def tuned(self) -> bool:
@@ -232,40 +225,35 @@ class Runner:
 
     # -- scheduling --------------------------------------------------------------------------
     def _propose(self, fam: _FamilyState) -> list[Unit]:
-        """Units of the next batch whose earlier batches are all told, not yet done."""
+        """Trials that may start now: trial ``n`` once trials ``0 .. n - window`` are told.
+
+        At most ``window`` (= budget.batch) trials of a family run at once, and trial ``n``
+        is proposed from the same inputs whoever finished first (see tuning.propose_trial).
+        """
         units = []
-        for b in range(fam.n_batches):
-            numbers = fam.batch_numbers(b)
-            if all(n in fam.records for n in numbers):
+        w = fam.batch
+        for n in range(fam.trials):
+            if n in fam.records or n in fam.proposed:
                 continue
-            if any(n not in fam.records for n in range(b * fam.batch)):
-                break  # an earlier batch is still running
-            if any(n in fam.proposed for n in numbers):
-                break  # this batch is in flight
-            earlier = [fam.records[n] for n in range(b * fam.batch)]
-            props = propose_batch(
+            if any(j not in fam.records for j in range(n - w + 1)):
+                break
+            pending = []
+            for j in range(max(0, n - w + 1), n):
+                known = fam.records.get(j) or fam.proposed.get(j)
+                if known is None:  # pragma: no cover - proposals are made in number order
+                    raise RunFailed(f"trial {fam.name}/{j} has no proposal (internal error)")
+                pending.append(known if isinstance(known, dict) else known.as_record())
+            prop = propose_trial(
                 fam.cls,
                 fam.name,
-                earlier,
-                batch_index=b,
-                numbers=numbers,
+                [fam.records[j] for j in range(n - w + 1)],
+                pending,
+                number=n,
                 base_seed=self.base_seed,
                 startup=self.spec.budget.startup_trials,
             )
-            for prop in props:
-                fam.proposed[prop.number] = prop
-                if prop.number in fam.records:
-                    old = fam.records[prop.number]["params"]
-                    if old != prop.params:
-                        log.warning(
-                            "stored trial %s/%d differs from its re-proposal; keeping "
-                            "the stored one",
-                            fam.name,
-                            prop.number,
-                        )
-                    continue
-                units.append(self._trial_unit(fam, prop))
-            break
+            fam.proposed[n] = prop
+            units.append(self._trial_unit(fam, prop))
         return units
 
     def _trial_unit(self, fam: _FamilyState, prop: Proposal) -> Unit:

@@ -1,9 +1,11 @@
 """The Optuna study of one family: seeded TPE, ask/tell in the driver, one budget for all.
 
-The study is rebuilt in memory from the stored trial records before each batch of asks, with
-a sampler seeded from ``(base seed, family, batch index)``. A proposal is therefore a pure
-function of the finished trials, so a resumed run proposes exactly what an uninterrupted run
-would have, whatever the number of workers. Trial 0 is the family's default configuration.
+The study is rebuilt in memory from the stored trial records before each ask, with a sampler
+seeded from ``(base seed, family, trial number)``. Trial ``n`` sees the trials before
+``n - window`` as finished and the ``window`` trials before it as running (constant liar), so a
+proposal is a pure function of stored records: a resumed run proposes exactly what an
+uninterrupted run would have, whatever the number of workers or the order in which they
+finish. Trial 0 is the family's default configuration.
 
 Failed trials (an exception or a non-finite score) count toward the budget of every family
 alike: they are told to the study as FAIL with their reason and never selected.
@@ -40,10 +42,13 @@ class Proposal:
     distributions: dict[str, str]  # Optuna distributions as JSON, for rebuilding the study
     suggested: dict[str, Any] = field(default_factory=dict)  # raw trial.params
 
+    def as_record(self) -> dict[str, Any]:
+        return {"number": self.number, "suggested": self.suggested, "params": self.params}
 
-def _new_study(family: str, base_seed: int, batch_index: int, startup: int) -> optuna.Study:
+
+def _new_study(family: str, base_seed: int, number: int, startup: int) -> optuna.Study:
     sampler = optuna.samplers.TPESampler(
-        seed=derive_seed(base_seed, "tpe", family, batch_index),
+        seed=derive_seed(base_seed, "tpe", family, number),
         n_startup_trials=startup,
         multivariate=True,
         constant_liar=True,
@@ -68,10 +73,10 @@ def _as_frozen_trial(rec: dict[str, Any]) -> optuna.trial.FrozenTrial:
 
 
 def build_study(
-    family: str, records: list[dict[str, Any]], *, base_seed: int, batch_index: int, startup: int
+    family: str, records: list[dict[str, Any]], *, base_seed: int, number: int, startup: int
 ) -> optuna.Study:
     """An in-memory study holding ``records`` (finished trials, in number order)."""
-    study = _new_study(family, base_seed, batch_index, startup)
+    study = _new_study(family, base_seed, number, startup)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for rec in sorted(records, key=lambda r: r["number"]):
@@ -79,36 +84,45 @@ def build_study(
     return study
 
 
-def propose_batch(
+def _ask(model_cls: type[Model], family: str, study: optuna.Study, number: int) -> Proposal:
+    trial = study.ask()
+    params = model_cls.search_space(trial)
+    return Proposal(
+        family=family,
+        number=number,
+        params=params,
+        distributions={k: distribution_to_json(d) for k, d in trial.distributions.items()},
+        suggested=dict(trial.params),
+    )
+
+
+def propose_trial(
     model_cls: type[Model],
     family: str,
-    records: list[dict[str, Any]],
+    finished: list[dict[str, Any]],
+    pending: list[dict[str, Any]],
     *,
-    batch_index: int,
-    numbers: list[int],
+    number: int,
     base_seed: int,
     startup: int,
-) -> list[Proposal]:
-    """Ask the study for the configurations of trials ``numbers`` (one batch)."""
-    study = build_study(
-        family, records, base_seed=base_seed, batch_index=batch_index, startup=startup
-    )
-    out = []
-    for number in numbers:
-        if number == 0:
-            study.enqueue_trial(model_cls.default_params(), skip_if_exists=False)
-        trial = study.ask()
-        params = model_cls.search_space(trial)
-        out.append(
-            Proposal(
-                family=family,
-                number=number,
-                params=params,
-                distributions={k: distribution_to_json(d) for k, d in trial.distributions.items()},
-                suggested=dict(trial.params),
-            )
-        )
-    return out
+) -> Proposal:
+    """The configuration of trial ``number``, a pure function of its inputs.
+
+    A sliding window of ``window`` trials per family: trial ``n`` is proposed once trials
+    ``0 .. n - window - 1`` are finished (``finished``), while trials ``n - window .. n - 1``
+    may still run (``pending``: their suggested params, held by the sampler as running
+    trials with the constant liar). Which worker finishes first never changes a proposal,
+    so the numbers are the same with 1 worker, 2, or a cluster, and after a resume.
+    """
+    study = build_study(family, finished, base_seed=base_seed, number=number, startup=startup)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rec in sorted(pending, key=lambda r: r["number"]):
+            study.enqueue_trial(rec["suggested"], skip_if_exists=False)
+            _ask(model_cls, family, study, rec["number"])
+    if number == 0:
+        study.enqueue_trial(model_cls.default_params(), skip_if_exists=False)
+    return _ask(model_cls, family, study, number)
 
 
 def is_valid_score(score: Any) -> bool:
