@@ -113,8 +113,10 @@ class FamiliesSpec:
 class BudgetSpec:
     """The shared tuning budget: the same number of trials for every family.
 
-    ``tune_max_rows`` > 0 tunes every family on the same seeded subsample of train (early
-    stopping still uses the whole validation set); the final seeds train on all of train.
+    ``batch`` is the window of trials of one family that may run at once: trial ``n`` is
+    proposed when trials ``0 .. n - batch`` are finished. ``tune_max_rows`` > 0 tunes every
+    family on the same seeded subsample of train (early stopping still uses the whole
+    validation set); the final seeds train on all of train.
     """
 
     trials: int = 10

@@ -34,7 +34,8 @@ gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[x
 
 [budget]
 trials = 10                 # the SAME number of Optuna trials for every family
-batch = 2                   # trials proposed at once; fixed so results do not depend on workers
+batch = 2                   # at most this many trials of a family run at once (a sliding
+                            # window); part of the spec, so results never depend on workers
 # startup_trials = 4        # random trials before TPE takes over (trial 0 = the default config)
 # tune_max_rows = 5000     # tune every family on the same subsample of train (0 = all rows);
                             # the final seeds always train on all of train
