@@ -185,6 +185,12 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
             progress.stop()
     if not args.quiet:
         _print_stats(console, store.root)
+        import json
+
+        man = json.loads(store.path("manifest.json").read_text())
+        took = man.get("timings", {}).get("total_s")
+        if took is not None:
+            console.print(f"\nfinished in {took:.0f} s on {man.get('workers')} worker(s)")
         console.print(
             f"\nResults: [bold]{store.root}[/] (results.parquet, summary.csv, "
             "comparisons.csv, stats.json)"

@@ -85,12 +85,7 @@ class TorchModel(Model):
         d_out = info.n_classes if info.task_type == "classification" and info.n_classes > 2 else 1
         self.module_ = self._build(p, info, d_out).to(device)
         self.info_, self.device_ = info, device
-        # foreach=True: one multi-tensor update per step instead of a Python loop over the
-        # parameters; the same arithmetic (bit-identical on CPU) and 10-15% faster per epoch
-        # here (benchmarks/throughput.py). fused=True is faster still but changes the numbers.
-        opt = torch.optim.AdamW(
-            self._param_groups(self.module_, p["weight_decay"]), lr=p["lr"], foreach=True
-        )
+        opt = torch.optim.AdamW(self._param_groups(self.module_, p["weight_decay"]), lr=p["lr"])
         gen = torch.Generator().manual_seed(derive_seed(seed, "batch_order"))
         self._train(p, opt, gen, train, val)
         return self
