@@ -18,7 +18,7 @@ from .errors import ArchbenchError, ConfigError
 
 EXAMPLES = """\
 examples:
-  archbench run                                   default benchmark (flights), ~5 min on 2 cores
+  archbench run                                   default benchmark (flights) -> runs/flights-default
   archbench run --preset quick --out runs/quick   a first look in about a minute
   archbench init --task csv --out my.toml         write a spec for your own CSV/Parquet file
   archbench run --spec my.toml --out runs/mine    run it (re-run the same command to resume)
@@ -67,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=["quick", "default", "thorough"],
         help="sizes and budget: quick (~1 min), default (~5 min), thorough (hours)",
     )
-    r.add_argument("--out", metavar="DIR", help="run directory (default: the spec's output.dir)")
+    r.add_argument(
+        "--out",
+        metavar="DIR",
+        help="run directory (default: the spec's output.dir, else runs/TASK-PRESET)",
+    )
     r.add_argument(
         "--workers",
         type=int,
@@ -167,7 +171,7 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
     spec = _build_spec(args)
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers}: use 1 or more")
-    out = Path(args.out or spec.output.dir)
+    out = Path(args.out or spec.default_out())
     options = RunOptions(
         out=out,
         executor=args.executor,

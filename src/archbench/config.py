@@ -136,7 +136,9 @@ class SeedsSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    dir: str = "runs/archbench"
+    """Where the run directory goes; empty: ``runs/<task>-<preset>``."""
+
+    dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,11 @@ class Spec:
 
     def to_dict(self) -> dict[str, Any]:
         return _to_plain(self)
+
+    def default_out(self) -> str:
+        """The run directory when neither --out nor output.dir is given."""
+        name = self.task.name if self.task.is_builtin else Path(self.task.path).stem
+        return self.output.dir or f"runs/{name}-{self.preset}"
 
     def digest(self, *, exclude_output: bool = True) -> str:
         """sha256 of the canonical JSON of the spec (the output dir and report text excluded)."""

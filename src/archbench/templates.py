@@ -46,7 +46,7 @@ count = 5                   # final runs per family; every seed is evaluated on 
 base = 0
 
 [output]
-dir = "runs/{name}"
+# dir = "runs/{name}"        # default: runs/<task>-<preset>; --out overrides it
 
 [report]
 # title = "..."
