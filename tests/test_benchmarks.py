@@ -1,0 +1,127 @@
+"""The benchmark scripts' --smoke modes write valid JSON with the expected keys.
+
+No timing is asserted: timings depend on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+MACHINE_KEYS = {"cpu", "cores", "memory_gib", "gpu", "platform", "python", "versions"}
+
+
+def run_smoke(script: str, tmp_path: Path, *extra: str) -> dict[str, Any]:
+    out = tmp_path / f"{script}.json"
+    r = subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), "--smoke", *extra, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert data["benchmark"] == script
+    assert data["smoke"] is True
+    assert MACHINE_KEYS <= set(data["machine"])
+    assert data["machine"]["cores"] >= 1
+    assert len(data["load_average_start"]) == 3 and len(data["load_average_end"]) == 3
+    assert "|" in r.stdout  # the printed table
+    return data
+
+
+def finite(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+@pytest.mark.slow
+def test_throughput_smoke(tmp_path: Path) -> None:
+    data = run_smoke("throughput", tmp_path)
+    assert {"matmul_peak", "step_flops", "rows", "setup"} <= set(data)
+    assert {(r["family"], r["variant"]) for r in data["rows"]} == {
+        ("mlp", "archbench"),
+        ("mlp", "foreach"),
+        ("ft_transformer", "archbench"),
+        ("ft_transformer", "foreach"),
+    }
+    for r in data["rows"]:
+        assert r["step_gflop"] > 0 and finite(r["ratio_cpu"]) and finite(r["ratio_wall"])
+        assert r["same_results_as_archbench"] is True  # foreach AdamW = the for-loop, bit for bit
+
+
+@pytest.mark.slow
+def test_quality_smoke(tmp_path: Path) -> None:
+    data = run_smoke("quality_california", tmp_path)
+    assert [r["family"] for r in data["rows"]] == ["mlp", "ft_transformer", "gbdt"]
+    for r in data["rows"]:
+        assert finite(r["test_rmse_mean"]) and r["test_rmse_mean"] > 0
+        assert r["published"] > 0 and isinstance(r["within_5pct"], bool)
+    assert data["split"]["sizes"]["train"] == 2000
+
+
+@pytest.mark.slow
+def test_peer_smoke(tmp_path: Path) -> None:
+    data = run_smoke("peer_pytorch_tabular", tmp_path)
+    (row,) = data["ft_transformer"]
+    assert row["side"] == "archbench" and 0.0 <= row["val_auc"] <= 1.0 and row["epoch_s"] > 0
+    lgb = data["lightgbm"]
+    assert lgb["same_predictions"] is True and finite(lgb["overhead"])
+
+
+@pytest.mark.slow
+def test_end_to_end_smoke(tmp_path: Path) -> None:
+    data = run_smoke("end_to_end", tmp_path)
+    (row,) = data["summary"]
+    assert row["preset"] == "quick" and row["runs"] == 1
+    for key in (
+        "wall_s",
+        "cpu_util",
+        "peak_rss_gib",
+        "overhead",
+        "before_units_s",
+        "units_phase_s",
+        "after_units_s",
+        "model_s",
+    ):
+        assert finite(row[key]), key
+    assert 0.0 < row["cpu_util"] and 0.0 < row["overhead"] < 1.0 and row["peak_rss_gib"] > 0
+
+
+def test_scaling_spec_is_a_valid_archbench_spec(tmp_path: Path) -> None:
+    from scaling import spec_toml
+
+    from archbench.config import load_spec
+
+    path = tmp_path / "s.toml"
+    path.write_text(spec_toml(5000, 4, 2))
+    spec = load_spec(path)
+    assert spec.split.max_train_rows == 5000 and spec.budget.trials == 4
+    assert spec.seeds.count == 2 and spec.families.ft_transformer.max_epochs == 4
+    assert spec.report.enabled is False
+
+
+def test_gpu_check_fails_clearly_without_cuda() -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is visible")
+    r = subprocess.run(
+        ["bash", str(BENCH / "gpu_check")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
+    )
+    assert r.returncode != 0
+    assert "no CUDA GPU is visible" in r.stderr
