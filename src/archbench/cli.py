@@ -18,7 +18,7 @@ from .errors import ArchbenchError, ConfigError
 
 EXAMPLES = """\
 examples:
-  archbench run                                   default benchmark (flights) -> runs/flights-default
+  archbench run                                   the default benchmark -> runs/flights-default
   archbench run --preset quick --out runs/quick   a first look in about a minute
   archbench init --task csv --out my.toml         write a spec for your own CSV/Parquet file
   archbench run --spec my.toml --out runs/mine    run it (re-run the same command to resume)

@@ -22,13 +22,20 @@ log = logging.getLogger(__name__)
 _PAYLOAD: Payload | None = None
 
 
-def default_workers(threads_per_worker: int = 1) -> int:
-    """As many workers as the cores allow (``os.sched_getaffinity`` where available)."""
+#: Workers sharing one GPU: each opens its own CUDA context, and small tabular models leave
+#: the GPU idle between kernels, so a few concurrent processes help and many do not.
+GPU_WORKERS = 4
+
+
+def default_workers(threads_per_worker: int = 1, *, gpu: bool = False) -> int:
+    """As many workers as the cores allow (``os.sched_getaffinity`` where available); with a
+    GPU at most ``GPU_WORKERS`` (GBDT units still run on the CPU)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
         cores = os.cpu_count() or 1
-    return max(1, cores // max(1, threads_per_worker))
+    n = max(1, cores // max(1, threads_per_worker))
+    return min(n, GPU_WORKERS) if gpu else n
 
 
 def _die_with_parent() -> None:
@@ -145,11 +152,16 @@ class InlineExecutor(Executor):
 
 
 def make_executor(
-    kind: str, *, workers: int | None = None, address: str | None = None, threads: int = 1
+    kind: str,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    threads: int = 1,
+    gpu: bool = False,
 ) -> Executor:
     """``"local"`` (default), ``"inline"`` or ``"ray"``."""
     if kind == "local":
-        return LocalExecutor(workers or default_workers(threads))
+        return LocalExecutor(workers or default_workers(threads, gpu=gpu))
     if kind == "inline":
         return InlineExecutor()
     if kind == "ray":

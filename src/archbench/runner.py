@@ -438,6 +438,8 @@ class Runner:
                         "fit_s": r.get("fit_s"),
                         "n_iter": r["n_iter"],
                         "reason": r.get("reason", ""),
+                        "started_at": r.get("started_at"),
+                        "ended_at": r.get("ended_at"),
                         "params": _json(r["params"]),
                     }
                 )
@@ -497,6 +499,12 @@ class Runner:
         )
 
 
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def _unit_fields(res: UnitResult) -> dict[str, Any]:
     """What every unit record holds: its seed, fixed settings, timings and worker."""
     return {
@@ -509,6 +517,8 @@ def _unit_fields(res: UnitResult) -> dict[str, Any]:
         "n_iter": res.n_iter,
         "best_iter": res.best_iter,
         "worker": res.worker,
+        "started_at": res.started_at,
+        "ended_at": res.ended_at,
     }
 
 
@@ -571,6 +581,7 @@ def run_benchmark(
         workers=options.workers,
         address=options.address,
         threads=spec.budget.threads_per_worker,
+        gpu=spec.device != "cpu" and _cuda_available(),
     )
     runner = Runner(prepared, store, executor, progress=progress)
     runner.write_static()
@@ -609,7 +620,9 @@ def run_benchmark(
         progress and progress("report", {})
         from .report.build import write_report
 
+        t4 = time.perf_counter()
         write_report(store.root)
+        man["timings"]["report_s"] = time.perf_counter() - t4
     man["timings"]["total_s"] = time.perf_counter() - t0
     atomic_write_json(store.path("manifest.json"), man)
     return store

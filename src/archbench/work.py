@@ -67,6 +67,8 @@ class UnitResult:
     reason: str = ""
     predictions: dict[str, np.ndarray] = field(default_factory=dict)  # split -> (n,) or (n, K)
     worker: str = ""
+    started_at: float = 0.0  # Unix time at the start and end of the unit, for timelines
+    ended_at: float = 0.0
 
 
 def _subsample(m: Matrix, n: int, seed: int, classification: bool) -> Matrix:
@@ -89,6 +91,7 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
 
     from .models.registry import get_family
 
+    started_at = time.time()
     configure_determinism(unit.seed, unit.threads)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     splits = ("val",) if unit.kind == "trial" else ("val", "test", "shift")
@@ -125,7 +128,7 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
             score_for_maximisation(payload.primary, primary)
         ):
             state, reason = "FAIL", f"validation {payload.primary} is not finite ({primary})"
-        return UnitResult(
+        res = UnitResult(
             unit,
             state,
             metrics,
@@ -143,7 +146,7 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
         log.warning("%s failed: %s", unit.label, exc)
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         log.debug("%s", traceback.format_exc())
-        return UnitResult(
+        res = UnitResult(
             unit,
             "FAIL",
             {},
@@ -154,3 +157,5 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
             reason=reason,
             worker=worker,
         )
+    res.started_at, res.ended_at = started_at, time.time()
+    return res

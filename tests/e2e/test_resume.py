@@ -98,8 +98,12 @@ def test_killed_five_times_then_resumed_gives_identical_results(
     assert final[str(torn.with_suffix(".json"))] != done_before[str(torn.with_suffix(".json"))]
     assert not list(out.glob("*/*/*.running"))
     pd.testing.assert_frame_equal(_results(out), _results(ref), check_exact=True)
-    t_ref = pd.read_parquet(ref / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
-    t_out = pd.read_parquet(out / "trials.parquet").drop(columns=["wall_s", "cpu_s", "fit_s"])
+    t_ref = pd.read_parquet(ref / "trials.parquet").drop(
+        columns=["wall_s", "cpu_s", "fit_s", "started_at", "ended_at"]
+    )
+    t_out = pd.read_parquet(out / "trials.parquet").drop(
+        columns=["wall_s", "cpu_s", "fit_s", "started_at", "ended_at"]
+    )
     pd.testing.assert_frame_equal(t_out, t_ref, check_exact=True)
     p_ref = pd.read_parquet(ref / "predictions.parquet")
     p_out = pd.read_parquet(out / "predictions.parquet")
