@@ -469,6 +469,12 @@ class Runner:
                     "failed_trials": sum(r["state"] != "COMPLETE" for r in fam.records.values()),
                     "wall_s": float(sum(r["wall_s"] for r in fam.records.values())),
                     "cpu_s": float(sum(r["cpu_s"] for r in fam.records.values())),
+                    "final_n_iter": [fam.seeds[i]["n_iter"] for i in sorted(fam.seeds)],
+                    "iter_cap": _iteration_cap(fam.cls, fixed_params(self.spec, fam.name)),
+                    "capped_seeds": sum(
+                        r["n_iter"] >= (_iteration_cap(fam.cls, r["fixed"]) or 10**9)
+                        for r in fam.seeds.values()
+                    ),
                     "final_wall_s": float(sum(r["wall_s"] for r in fam.seeds.values())),
                     "final_cpu_s": float(sum(r["cpu_s"] for r in fam.seeds.values())),
                 },
@@ -497,6 +503,13 @@ class Runner:
         atomic_write_parquet(
             st.path("predictions.parquet"), pd.concat(pred_frames, ignore_index=True)
         )
+
+
+def _iteration_cap(cls: type[Model], fixed: dict[str, Any]) -> int | None:
+    """The epoch (neural nets) or boosting-round (GBDT) cap a final seed trained under."""
+    defaults = {**getattr(cls, "fixed_defaults", {}), **fixed}
+    cap = defaults.get("max_epochs", defaults.get("max_rounds"))
+    return int(cap) if cap else None
 
 
 def _cuda_available() -> bool:

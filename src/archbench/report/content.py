@@ -424,6 +424,7 @@ def discussion(run: RunData, compact: int) -> Section:
         "families differently. Not resolved means the data cannot tell the families apart at "
         f"this budget, not that they are equal. Intervals are {conf} intervals without "
         "correction across the many metrics shown; only the all-pairs test is Holm-corrected.",
+        _capped_sentence(run),
     )
     blocks: list[Block] = []
     if items:
@@ -476,4 +477,21 @@ def build(run: RunData, *, compact: int = 0) -> Document:
         bibliography=used_citations(abs_, sections),
         figures=FIGURES,
         metadata={"run": run.root.name, "compact": str(compact)},
+    )
+
+
+def _capped_sentence(run: RunData) -> str | None:
+    """Name the families whose final seeds stopped at the epoch/round cap (still improving)."""
+    parts = []
+    for fam in run.families:
+        b = run.best.get(fam) or {}
+        capped, seeds, cap = b.get("capped_seeds"), b.get("final_n_iter") or [], b.get("iter_cap")
+        if capped and cap:
+            unit = "rounds" if fam == "gbdt" else "epochs"
+            parts.append(f"{run.label(fam)} ({capped} of {len(seeds)} seeds at {cap} {unit})")
+    if not parts:
+        return None
+    return (
+        " Final seeds that stopped at the training cap were still improving, so these families "
+        "may be under-trained at this budget: " + "; ".join(parts) + "."
     )
