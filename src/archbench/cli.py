@@ -19,7 +19,7 @@ from .errors import ArchbenchError, ConfigError
 EXAMPLES = """\
 examples:
   archbench run                                   the default benchmark -> runs/flights-default
-  archbench run --preset quick --out runs/quick   a first look in about a minute
+  archbench run --preset quick --out runs/quick   a first look in under a minute
   archbench init --task csv --out my.toml         write a spec for your own CSV/Parquet file
   archbench run --spec my.toml --out runs/mine    run it (re-run the same command to resume)
   archbench stats runs/mine                       recompute the statistics, print the tables
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--preset",
         choices=["quick", "default", "thorough"],
-        help="sizes and budget: quick (~1 min), default (~5 min), thorough (hours)",
+        help="sizes and budget: quick (<1 min), default (~5 min), thorough (hours)",
     )
     r.add_argument(
         "--out",
