@@ -57,33 +57,9 @@ def random_splits(n: int, seed: int, n_train: int | None = None):
 
 def prepare_random(spec, seed: int, n_train: int | None):
     """archbench.runner.prepare with a random split in place of the latitude shift."""
-    from archbench.manifest import data_digest
-    from archbench.metrics import PRIMARY, metrics_for
-    from archbench.preprocess import Preprocessor
-    from archbench.runner import Prepared
-    from archbench.seeding import derive_seed
-    from archbench.splits import SPLIT_NAMES
-    from archbench.tasks import load_task
-    from archbench.work import Payload
+    from archbench.runner import prepare
 
-    task = load_task(spec.task)
-    splits = random_splits(len(task.frame), seed, n_train)
-    primary = PRIMARY[task.task_type]
-    metrics = (primary, *[m for m in metrics_for(task.task_type) if m != primary])
-    pre = Preprocessor(
-        num_cols=list(task.numeric),
-        cat_cols=list(task.categorical),
-        target=task.target,
-        task_type=task.task_type,
-        classes=list(task.classes),
-        numeric_transform=spec.split.numeric_transform,
-        max_categories=spec.split.max_categories,
-        seed=derive_seed(spec.split.seed, "preprocess"),
-    ).fit(task.frame.loc[splits.train])
-    matrices = {s: pre.transform(task.frame.loc[splits.ids(s)]) for s in SPLIT_NAMES}
-    data_hash = data_digest(task.frame)
-    payload = Payload(matrices, pre.info, primary, metrics, key=f"{splits.digest()}:{data_hash}")
-    return Prepared(spec, task, splits, pre, payload, metrics, primary, data_hash)
+    return prepare(spec, make_split=lambda task: random_splits(len(task.frame), seed, n_train))
 
 
 def main(argv: list[str] | None = None) -> int:

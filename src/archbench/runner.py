@@ -59,8 +59,11 @@ class Prepared:
     data_hash: str
 
 
-def prepare(spec: Spec) -> Prepared:
-    """Load the task, split it, fit the preprocessing on train; raise on any bad input."""
+def prepare(spec: Spec, *, make_split: Callable[[TaskData], Splits] | None = None) -> Prepared:
+    """Load the task, split it, fit the preprocessing on train; raise on any bad input.
+
+    ``make_split`` replaces the spec's split (benchmarks use it for a random split).
+    """
     task = load_task(spec.task)
     primary = PRIMARY[task.task_type]
     allowed = metrics_for(task.task_type)
@@ -71,7 +74,10 @@ def prepare(spec: Spec) -> Prepared:
                 f"use some of {', '.join(allowed)}"
             )
     metrics = (primary, *[m for m in (spec.metrics or allowed) if m != primary])
-    splits = make_splits(task, spec.split, builtin=spec.task.is_builtin)
+    if make_split is not None:
+        splits = make_split(task)
+    else:
+        splits = make_splits(task, spec.split, builtin=spec.task.is_builtin)
     pre = Preprocessor(
         num_cols=list(task.numeric),
         cat_cols=list(task.categorical),
