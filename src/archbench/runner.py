@@ -154,7 +154,6 @@ class Runner:
             for f in self.spec.families.names
         }
         self.threads = self.spec.budget.threads_per_worker
-        self.timings: dict[str, float] = {}
         self.stale: list[str] = []
 
     # -- static artifacts --------------------------------------------------------------------

@@ -1,0 +1,84 @@
+"""One contract for every executor: the same units give the same numbers, wherever they run."""
+
+from __future__ import annotations
+
+import pytest
+
+from archbench.config import spec_from_dict
+from archbench.executor import Executor, default_workers, make_executor
+from archbench.models.registry import get_family
+from archbench.runner import prepare
+from archbench.work import Payload, Unit, UnitResult
+
+SPEC = {
+    "task": {"name": "california"},
+    "split": {
+        "max_train_rows": 400,
+        "max_val_rows": 200,
+        "max_test_rows": 200,
+        "max_shift_rows": 200,
+    },
+}
+FIXED = {
+    "mlp": {"max_epochs": 2, "patience": 1},
+    "ft_transformer": {"max_epochs": 1, "patience": 1, "n_blocks": 1, "d_block": 16},
+    "gbdt": {"max_rounds": 30, "early_stopping_rounds": 5},
+}
+
+
+@pytest.fixture(scope="module")
+def payload() -> Payload:
+    return prepare(spec_from_dict(SPEC)).payload
+
+
+def _units() -> list[Unit]:
+    out = []
+    for i, fam in enumerate(("mlp", "ft_transformer", "gbdt")):
+        params = get_family(fam).default_params()
+        out.append(Unit("trial", fam, 0, 100 + i, params, FIXED[fam]))
+        out.append(Unit("seed", fam, 0, 200 + i, params, FIXED[fam]))
+    out.append(Unit("trial", "mlp", 1, 7, {"no_such_param": 1}, FIXED["mlp"]))  # must FAIL
+    return out
+
+
+def _run(ex: Executor, payload: Payload) -> list[UnitResult]:
+    ex.start(payload, threads=1)
+    try:
+        futures = [ex.submit(u) for u in _units()]
+        return [f.result(timeout=300) for f in futures]
+    finally:
+        ex.shutdown()
+
+
+@pytest.fixture(scope="module")
+def reference(payload: Payload) -> list[UnitResult]:
+    return _run(make_executor("inline"), payload)
+
+
+KINDS = ["inline", "local", pytest.param("ray", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_executor_runs_units_and_matches_inline(kind: str, payload, reference) -> None:
+    if kind == "ray":
+        pytest.importorskip("ray", reason="Ray is an optional extra (pip install archbench[ray])")
+    ex = make_executor(kind, workers=2)
+    results = _run(ex, payload)
+    assert [r.unit for r in results] == _units()
+    for got, ref in zip(results, reference, strict=True):
+        assert got.state == ref.state
+        assert got.metrics == ref.metrics  # bit-identical
+        for split, pred in ref.predictions.items():
+            assert (got.predictions[split] == pred).all()
+        assert got.ended_at >= got.started_at > 0
+    ok = [r for r in results if r.unit.index == 0]
+    assert all(r.state == "COMPLETE" for r in ok)
+    assert {s for r in ok if r.unit.kind == "seed" for s in r.metrics} == {"val", "test", "shift"}
+    bad = results[-1]
+    assert bad.state == "FAIL" and "no_such_param" in bad.reason
+
+
+def test_default_workers_caps_gpu_sharing() -> None:
+    assert default_workers(1) >= 1
+    assert default_workers(1, gpu=True) <= 4
+    assert default_workers(10**6) == 1
