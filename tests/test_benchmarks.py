@@ -114,7 +114,9 @@ def test_scaling_spec_is_a_valid_archbench_spec(tmp_path: Path) -> None:
 def test_gpu_check_fails_clearly_without_cuda() -> None:
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
-        pytest.skip("a CUDA GPU is visible")
+        pytest.skip(
+            "a CUDA GPU is visible here: this test checks the message on machines without one"
+        )
     r = subprocess.run(
         ["bash", str(BENCH / "gpu_check")],
         cwd=ROOT,

@@ -45,7 +45,8 @@ def data_digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -53,6 +54,16 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (``os.sched_getaffinity`` where available)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _git_commit() -> str | None:
@@ -89,7 +100,6 @@ def _gpu() -> dict[str, Any]:
 def environment_manifest(
     spec: Spec, prepared: Prepared, *, executor_name: str, workers: int, command: str = ""
 ) -> dict[str, Any]:
-    import os
 
     versions = {}
     for name in PACKAGES:
@@ -97,18 +107,14 @@ def environment_manifest(
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover
-        cores = os.cpu_count() or 1
     import psutil
 
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
-        "cores": cores,
+        "cpu": cpu_model(),
+        "cores": usable_cores(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "gpu": _gpu(),
         "device": spec.device,
