@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
@@ -111,12 +112,11 @@ def test_scaling_spec_is_a_valid_archbench_spec(tmp_path: Path) -> None:
     assert spec.report.enabled is False
 
 
+@pytest.mark.skipif(
+    torch.cuda.is_available(),
+    reason="a CUDA GPU is visible here: this test checks the message on machines without one",
+)
 def test_gpu_check_fails_clearly_without_cuda() -> None:
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        pytest.skip(
-            "a CUDA GPU is visible here: this test checks the message on machines without one"
-        )
     r = subprocess.run(
         ["bash", str(BENCH / "gpu_check")],
         cwd=ROOT,
