@@ -29,6 +29,7 @@ from .fmt import (
     metric_decimals,
     num,
     p_is,
+    plural,
     resolved,
     signed,
 )
@@ -206,11 +207,13 @@ def abstract(run: RunData) -> tuple[Paragraph, ...]:
     text = (
         f"We compare {fams} on {run.task.get('title') or run.task.get('name')} "
         f"({run.run.get('task_type', 'tabular')}, {count(sizes.get('train'))} training rows). "
-        f"Every family gets the same budget of {trials} tuning trials on one validation set, "
+        f"Every family gets the same budget of {plural(trials, 'tuning trial')} on one "
+        "validation set, "
         f"and its selected configuration is retrained with {run.n_seeds} seeds. On the "
         f"in-distribution (ID) test set, {headline(run, 'test', short=True)}. On the shift set"
         f"\u2014{shift}\u2014{headline(run, 'shift', short=True)}. {change_range(run)}{order} "
-        f"With {run.n_seeds} seeds on one data split and {trials} trials per family, these "
+        f"With {run.n_seeds} seeds on one data split and {plural(trials, 'trial')} per family, "
+        "these "
         "findings describe this task, split and budget, not the architectures in general."
     )
     return (Paragraph(spans(" ".join(text.split()))),)
@@ -418,7 +421,8 @@ def discussion(run: RunData, compact: int) -> Section:
         _c("dror2018hitchhiker"),
         ".",
         power,
-        f" The budget of {trials} trials per family is small, so the ranking may change with "
+        f" The budget of {plural(trials, 'trial')} per family is small, so the ranking may "
+        "change with "
         "more tuning; the tuning curves show whether a family was still improving. The shift is "
         f"one definition, {shift.rstrip('.')}; other shifts of the same data may rank the "
         "families differently. Not resolved means the data cannot tell the families apart at "

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import __version__
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
-from .fmt import ALPHA, count, duration
+from .fmt import ALPHA, count, duration, plural
 from .prose import cite as _c
 from .prose import confidence_label, gbdt_backend, sentence, spec_value
 from .rundata import RunData, finite
@@ -140,7 +140,7 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         " ",
         _c(BACKEND_CITE.get(backend, "ke2017lightgbm")),
         " with early stopping on the same "
-        f"set. Every family gets the same budget of {trials} trials of Optuna ",
+        f"set. Every family gets the same budget of {plural(trials, 'trial')} of Optuna ",
         _c("akiba2019optuna"),
         " with the seeded TPE sampler ",
         _c("bergstra2011algorithms"),

@@ -104,3 +104,8 @@ def list_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plural(n: object, noun: str) -> str:
+    """``"1 trial"``, ``"10 trials"``; a missing count stays as it is printed."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
