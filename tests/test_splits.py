@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,21 +100,6 @@ def test_missing_class_in_an_evaluation_split_is_an_error() -> None:
     task = _task(n=3000)
     frame = task.frame.copy()
     frame.loc[task.shift_mask, "y"] = "0"  # the shift set holds one class only
-    t2 = TaskData(
-        name="t",
-        title="t",
-        description="",
-        provenance="",
-        licence="",
-        frame=frame,
-        target="y",
-        task_type="classification",
-        numeric=("x",),
-        categorical=("g",),
-        classes=("0", "1"),
-        id_mask=task.id_mask,
-        shift_mask=task.shift_mask,
-        shift_description="",
-    )
+    t2 = dataclasses.replace(task, frame=frame)
     with pytest.raises(DataError, match="absent from the shift split"):
         make_splits(t2, SplitSpec(), builtin=True)
