@@ -16,8 +16,15 @@ ratio is the headline number on a busy machine, the wall ratio the one on a quie
 Variants (alternated in rounds, medians reported): ``archbench``, the code as it is (AdamW's
 default per-parameter loop on CPU); ``foreach`` and ``fused``, AdamW's multi-tensor and fused
 implementations; ``batch512`` and ``threads2`` as what-ifs (they change the results or the
-per-worker thread budget, so archbench does not use them). ``same_results_as_archbench`` says
-whether the validation history is bit-identical to the ``archbench`` variant's.
+per-worker thread budget, so archbench does not use them); ``rtdl`` (FT-Transformer only) trains
+the authors' ``rtdl_revisiting_models.FTTransformer`` of the same configuration in the same loop,
+the module archbench used before its own ``_ftnet.FTNet`` (same function; FTNet also skips
+rtdl's feed-forward pass over the non-[CLS] tokens of the last block, so it performs fewer
+FLOPs: compare epoch times, not only ratios); ``bf16matmul`` sets
+``torch.set_float32_matmul_precision("medium")``, which lets oneDNN run float32 matrix
+products with bfloat16 inputs on CPUs that have AVX512-BF16 or AMX (float32 accumulation),
+archbench's ``matmul_precision = "medium"``. ``same_results_as_archbench`` says whether the
+validation history is bit-identical to the ``archbench`` variant's.
 
     python benchmarks/throughput.py            # ~3 min
     python benchmarks/throughput.py --smoke    # < 30 s, for the tests
@@ -91,8 +98,13 @@ def model_for(family: str, **fixed: Any) -> Any:
     return cls(**{**cls.default_params(), **fixed})
 
 
-def step_flops(family: str, train: Any, info: Any, batch: int) -> int:
+def step_flops(family: str, train: Any, info: Any, batch: int, variant: str = "archbench") -> int:
     """FLOPs (matrix products) of one training step: forward, loss, backward."""
+    with _Variant(variant):
+        return _step_flops(family, train, info, batch)
+
+
+def _step_flops(family: str, train: Any, info: Any, batch: int) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -149,7 +161,8 @@ def timed_fit(
         torch.optim.AdamW = _with(orig_adamw, kw)  # type: ignore[misc]
     try:
         w0 = time.perf_counter()
-        m.fit(train, val, info, seed=0)
+        with _Variant(variant):
+            m.fit(train, val, info, seed=0)
         fit_wall = time.perf_counter() - w0
     finally:
         T._train_epoch, torch.optim.AdamW = orig_epoch, orig_adamw  # type: ignore[misc]
@@ -163,7 +176,64 @@ def timed_fit(
     }
 
 
-VARIANTS = ("archbench", "foreach", "fused", "batch512", "threads2")
+VARIANTS = ("archbench", "foreach", "fused", "batch512", "threads2", "rtdl", "bf16matmul")
+
+
+def _rtdl_build(self: Any, params: dict[str, Any], info: Any, d_out: int) -> Any:
+    """The authors' FT-Transformer of the same configuration (the ``rtdl`` variant)."""
+    import rtdl_revisiting_models as rtdl
+
+    from archbench.models.ft_transformer import FFN_MULTIPLIER, N_HEADS
+
+    return rtdl.FTTransformer(
+        n_cont_features=len(info.num_names),
+        cat_cardinalities=list(info.cat_cardinalities),
+        d_out=d_out,
+        n_blocks=params["n_blocks"],
+        d_block=params["d_block"],
+        attention_n_heads=N_HEADS,
+        attention_dropout=params["attention_dropout"],
+        ffn_d_hidden=None,
+        ffn_d_hidden_multiplier=FFN_MULTIPLIER,
+        ffn_dropout=params["ffn_dropout"],
+        residual_dropout=params["residual_dropout"],
+    )
+
+
+def _rtdl_groups(self: Any, module: Any, weight_decay: float) -> list[dict[str, Any]]:
+    _, zero = module.make_parameter_groups()
+    no_decay = {id(q) for q in zero["params"]}
+    params = list(module.parameters())
+    return [
+        {"params": [q for q in params if id(q) not in no_decay], "weight_decay": weight_decay},
+        {"params": [q for q in params if id(q) in no_decay], "weight_decay": 0.0},
+    ]
+
+
+class _Variant:
+    """Patch archbench for one variant (``rtdl``: the module; ``bf16matmul``: the precision)."""
+
+    def __init__(self, variant: str) -> None:
+        self.variant = variant
+
+    def __enter__(self) -> None:
+        import torch
+
+        from archbench.models.ft_transformer import FTTransformerModel as F
+
+        self.saved = (F._build, F._param_groups, torch.get_float32_matmul_precision())
+        if self.variant == "rtdl":
+            F._build, F._param_groups = _rtdl_build, _rtdl_groups  # type: ignore[method-assign]
+        if self.variant == "bf16matmul":
+            torch.set_float32_matmul_precision("medium")
+
+    def __exit__(self, *exc: Any) -> None:
+        import torch
+
+        from archbench.models.ft_transformer import FTTransformerModel as F
+
+        F._build, F._param_groups, prec = self.saved  # type: ignore[method-assign]
+        torch.set_float32_matmul_precision(prec)
 
 
 def _with(cls: Any, kw: dict[str, Any]) -> Any:
@@ -178,7 +248,7 @@ def _with(cls: Any, kw: dict[str, Any]) -> Any:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
-        "--smoke", action="store_true", help="600 rows, 1 epoch, 1 round, 2 variants (< 30 s)"
+        "--smoke", action="store_true", help="600 rows, 1 epoch, 1 round, 3 variants (< 30 s)"
     )
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
@@ -195,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     raw_argv = list(argv if argv is not None else sys.argv[1:])
     if args.smoke:
         args.epochs, args.rounds, args.rows = 1, 1, 600
-        args.variants = "archbench,foreach"
+        args.variants = "archbench,foreach,rtdl"
     if args.variants is None:
         args.variants = ",".join(VARIANTS if args.device == "cpu" else VARIANTS[:4])
     if args.device == "cuda":
@@ -221,12 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     if "threads2" in variants:
         peaks[2] = [matmul_peak(2, n_mm, min_s, args.device)]
     flops = {
-        f: {b: step_flops(f, train, info, b) for b in (256, 512)} for f in ("mlp", "ft_transformer")
+        (f, v): step_flops(f, train, info, 512 if v == "batch512" else 256, v)
+        for f in ("mlp", "ft_transformer")
+        for v in variants
     }
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for _ in range(args.rounds):
         for fam in ("mlp", "ft_transformer"):
             for v in variants:
+                if v == "rtdl" and fam != "ft_transformer":
+                    continue  # archbench's MLP is rtdl's
                 runs.setdefault((fam, v), []).append(
                     timed_fit(fam, train, val, info, args.epochs, v, args.device)
                 )
@@ -238,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         batch = 512 if v == "batch512" else 256
         threads = 2 if v == "threads2" else 1
         n = len(train)
-        epoch_flops = flops[fam][batch] * n / batch * args.epochs
+        epoch_flops = flops[(fam, v)] * n / batch * args.epochs
         pw = max(p["flops_wall"] for p in peaks[threads])
         pc = max(p["flops_cpu"] for p in peaks[threads])
         tw = median([r["train_wall_s"] for r in rs])
@@ -254,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 "variant": v,
                 "batch": batch,
                 "threads": threads,
-                "step_gflop": flops[fam][batch] / 1e9,
+                "step_gflop": flops[(fam, v)] / 1e9,
                 "epoch_wall_s": tw / args.epochs,
                 "epoch_cpu_s": tc / args.epochs,
                 "gflops_wall": epoch_flops / tw / 1e9,
@@ -297,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             "flops": "torch.utils.flop_counter.FlopCounterMode, one step fwd+loss+bwd",
         },
         matmul_peak=peaks,
-        step_flops=flops,
+        step_flops={f"{f}/{v}": n for (f, v), n in flops.items()},
         rows=rows,
     )
     return 0

@@ -105,3 +105,18 @@ def test_init_templates_parse(task: str, tmp_path: Path) -> None:
         assert spec.task.target == "label"
     else:
         assert spec_from_dict(data).task.name == task
+
+
+def test_matmul_precision_is_validated_and_reaches_the_neural_families(tmp_path: Path) -> None:
+    from archbench.runner import fixed_params
+
+    with pytest.raises(ConfigError, match=r"matmul_precision = 'fp16'.*'highest'"):
+        spec_from_dict({"matmul_precision": "fp16"})
+    spec = spec_from_dict({"matmul_precision": "medium"}, preset="quick")
+    (tmp_path / "spec.toml").write_text(spec_to_toml(spec))
+    assert load_spec(tmp_path / "spec.toml") == spec
+    assert fixed_params(spec, "ft_transformer")["matmul_precision"] == "medium"
+    assert fixed_params(spec, "mlp")["matmul_precision"] == "medium"
+    assert "matmul_precision" not in fixed_params(spec, "gbdt")
+    # the default leaves the unit parameters (and so earlier runs' unit keys) unchanged
+    assert "matmul_precision" not in fixed_params(spec_from_dict({}), "mlp")

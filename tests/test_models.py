@@ -250,6 +250,39 @@ def test_nn_settings_are_validated() -> None:
             fit(("mlp", "lightgbm"), "binary", device="cuda")
 
 
+def test_matmul_precision_is_applied_validated_and_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    with pytest.raises(ConfigError, match="matmul_precision = 'low'"):
+        fit(("mlp", "lightgbm"), "binary", matmul_precision="low")
+    seen: list[str] = []
+    real_epoch = _torch_module()._train_epoch
+
+    def spy(*a: Any, **k: Any) -> float:
+        seen.append(torch.get_float32_matmul_precision())
+        return real_epoch(*a, **k)
+
+    monkeypatch.setattr(_torch_module(), "_train_epoch", spy)
+    exact, _ = fit(("ft_transformer", "lightgbm"), "binary", max_epochs=2)
+    reduced, data = fit(
+        ("ft_transformer", "lightgbm"), "binary", max_epochs=2, matmul_precision="medium"
+    )
+    assert seen == ["highest", "highest", "medium", "medium"]
+    assert torch.get_float32_matmul_precision() == "highest"  # restored after fit
+    p_exact, p_reduced = exact.predict(data), reduced.predict(data)
+    assert torch.get_float32_matmul_precision() == "highest"  # and after predict
+    # same seed, same model: bfloat16 products move the predictions only a little
+    assert np.abs(p_exact - p_reduced).max() < 0.1
+
+
+def _torch_module() -> Any:
+    from archbench.models import _torch
+
+    return _torch
+
+
 def test_nn_uses_the_given_thread_count() -> None:
     import torch
 

@@ -442,3 +442,17 @@ def test_regression_report_builds_with_typst(runs: dict, tmp_path: Path) -> None
     texts = _page_texts(pdf)
     assert _main_end_page(texts) <= 4
     assert "RMSE" in "".join(texts) and "R\u00b2" in "".join(texts)
+
+
+def test_reduced_matmul_precision_is_stated(runs: dict, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(runs["classification"], run)
+
+    def repro_text() -> str:
+        return lx.render(build_document(run))["main.tex"].split("Reproducibility", 1)[1]
+
+    assert "precision" not in repro_text()  # exact float32: nothing to say
+    spec = json.loads((run / "spec.json").read_text())
+    spec["spec"]["matmul_precision"] = "medium"
+    (run / "spec.json").write_text(json.dumps(spec))
+    assert "torch precision" in repro_text() and "not exact float32" in repro_text()

@@ -123,6 +123,8 @@ def fixed_params(spec: Spec, family: str) -> dict[str, Any]:
             if getattr(s, key):
                 out[key] = getattr(s, key)
         out["device"] = spec.device
+        if spec.matmul_precision != "highest":
+            out["matmul_precision"] = spec.matmul_precision
     out.update(s.params)
     return out
 

@@ -9,6 +9,8 @@ _COMMON = """\
 # preset = "default"        # quick (~1 min) | default (~5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric of the task type; the primary comes first
 # device = "auto"           # auto: CUDA when available, else CPU
+# matmul_precision = "highest"  # "medium": bfloat16 / TF32 matrix products, faster on CPUs
+                                 # with AVX512-BF16 or AMX and on GPUs; not exact float32
 
 [split]
 val_fraction = 0.2          # of the in-distribution (ID) pool
@@ -34,7 +36,7 @@ gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[x
 
 [budget]
 trials = 10                 # the SAME number of Optuna trials for every family
-batch = 2                   # at most this many trials of a family run at once (a sliding
+batch = 3                   # at most this many trials of a family run at once (a sliding
                             # window); part of the spec, so results never depend on workers
 # startup_trials = 4        # random trials before TPE takes over (trial 0 = the default config)
 # tune_max_rows = 5000     # tune every family on the same subsample of train (0 = all rows);

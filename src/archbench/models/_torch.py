@@ -11,13 +11,16 @@ give bit-identical predictions.
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from scipy.special import expit, softmax
 
+from ..config import MATMUL_PRECISIONS
 from ..errors import ConfigError
 from ..metrics import PRIMARY, better, metric
 from ..preprocess import FeatureInfo, Matrix
@@ -40,7 +43,9 @@ class TorchModel(Model):
 
     Fixed settings: ``max_epochs``, ``patience`` (epochs without a validation improvement before
     stopping), ``batch_size``, ``device`` (``"auto"``: CUDA when visible, else CPU) and
-    ``threads`` (``torch.set_num_threads``). Every family also tunes ``lr`` and ``weight_decay``.
+    ``threads`` (``torch.set_num_threads``) and ``matmul_precision``
+    (``torch.set_float32_matmul_precision`` while fitting and predicting). Every family also
+    tunes ``lr`` and ``weight_decay``.
     """
 
     fixed_defaults: ClassVar[dict[str, Any]] = {
@@ -49,6 +54,7 @@ class TorchModel(Model):
         "batch_size": 256,
         "device": "auto",
         "threads": 1,
+        "matmul_precision": "highest",
     }
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
@@ -83,11 +89,13 @@ class TorchModel(Model):
         device = torch.device(resolve_device(p["device"]))
         torch.manual_seed(seed)
         d_out = info.n_classes if info.task_type == "classification" and info.n_classes > 2 else 1
-        self.module_ = self._build(p, info, d_out).to(device)
-        self.info_, self.device_ = info, device
-        opt = torch.optim.AdamW(self._param_groups(self.module_, p["weight_decay"]), lr=p["lr"])
-        gen = torch.Generator().manual_seed(derive_seed(seed, "batch_order"))
-        self._train(p, opt, gen, train, val)
+        self.precision_ = p["matmul_precision"]
+        with _matmul_precision(self.precision_):
+            self.module_ = self._build(p, info, d_out).to(device)
+            self.info_, self.device_ = info, device
+            opt = torch.optim.AdamW(self._param_groups(self.module_, p["weight_decay"]), lr=p["lr"])
+            gen = torch.Generator().manual_seed(derive_seed(seed, "batch_order"))
+            self._train(p, opt, gen, train, val)
         return self
 
     def _train(
@@ -134,7 +142,8 @@ class TorchModel(Model):
         if not hasattr(self, "module_"):
             raise RuntimeError(f"{self.family}: predict called before fit")
         check_matrix(data, self.info_, "data")
-        return self._to_prediction(_infer(self, *_tensors(data, self.device_)))
+        with _matmul_precision(self.precision_):
+            return self._to_prediction(_infer(self, *_tensors(data, self.device_)))
 
     def _to_prediction(self, out: np.ndarray) -> np.ndarray:
         """Network outputs ``(n, d_out)`` -> target units ``(n,)`` or probabilities ``(n, K)``."""
@@ -147,9 +156,27 @@ class TorchModel(Model):
         return softmax(out, axis=1)
 
 
+@contextlib.contextmanager
+def _matmul_precision(precision: str) -> Iterator[None]:
+    """``torch.set_float32_matmul_precision(precision)`` for the block, restored after it."""
+    import torch
+
+    old = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision(precision)
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(old)
+
+
 def _check_fixed(family: str, p: dict[str, Any]) -> None:
     import torch
 
+    if p["matmul_precision"] not in MATMUL_PRECISIONS:
+        raise ConfigError(
+            f"{family}: matmul_precision = {p['matmul_precision']!r}; use one of "
+            + ", ".join(MATMUL_PRECISIONS)
+        )
     for key in ("max_epochs", "patience", "batch_size", "threads"):
         if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
             raise ConfigError(f"{family}: {key} = {p[key]!r} must be an integer >= 1")

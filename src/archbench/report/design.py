@@ -230,6 +230,16 @@ def _package_list(pk: dict[str, Any]) -> str:
     return ", ".join(f"{p} {pk[p]}" for p in order if p in pk)
 
 
+def _precision(run: RunData) -> str:
+    prec = spec_value(run, "matmul_precision") or "highest"
+    if prec == "highest":
+        return ""
+    return (
+        f"; the neural families ran float32 matrix products at torch precision \u201c{prec}\u201d "
+        "(bfloat16 or TF32 inputs where the hardware has them), not exact float32"
+    )
+
+
 def reproducibility(run: RunData) -> Section:
     man = run.manifest
     pk = man.get("packages") or {}
@@ -256,7 +266,8 @@ def reproducibility(run: RunData) -> Section:
         f" Hardware: {man.get('cpu', 'n/a')}, {man.get('cores', 'n/a')} cores, "
         f"{man.get('memory_gib', 'n/a')} GiB memory, {gpu_txt}; {man.get('executor', 'local')} "
         f"executor with {man.get('workers', 'n/a')} workers of "
-        f"{man.get('threads_per_worker', 'n/a')} thread(s) each. Run time: {duration(total)} "
+        f"{man.get('threads_per_worker', 'n/a')} thread(s) each{_precision(run)}. "
+        f"Run time: {duration(total)} "
         f"wall clock ({duration(man.get('units_wall_s'))} summed over trials and seeds). "
         "Spec hash (sha256) ",
         Code(run.spec_hash or str(man.get("spec_hash", "n/a"))),
