@@ -37,6 +37,7 @@ def main() -> int:
 
     import_s = time.perf_counter() - t0
     torch.set_num_threads(1)
+    torch.set_float32_matmul_precision(cfg.get("matmul_precision", "highest"))
     data = Path(args.data)
     train, val = pd.read_parquet(data / "train.parquet"), pd.read_parquet(data / "val.parquet")
     num = [c for c in train.columns if c.startswith("n")]

@@ -26,6 +26,12 @@ Matched configuration and what cannot be matched (pytorch-tabular 1.2):
   classifier head has 2 logits and cross-entropy, archbench 1 logit and BCE. Both evaluate the
   validation set after every epoch (pytorch-tabular: loss and accuracy; archbench: ROC-AUC).
 
+A third side, ``archbench_rtdl``, trains the authors' ``rtdl_revisiting_models.FTTransformer``
+(the module archbench used before its own ``_ftnet.FTNet``) in archbench's loop: it separates
+what the network layout gains from what the loop gains. ``--matmul-precision medium`` runs
+every side with ``torch.set_float32_matmul_precision("medium")`` (bfloat16 matrix products on
+CPUs with AVX512-BF16/AMX), archbench's ``matmul_precision`` setting.
+
 Time per epoch: median over epochs 2..E of each run (epoch 1 carries one-off warm-up), then the
 median over runs; each epoch includes its validation pass. Validation ROC-AUC: after the last
 epoch (archbench restores the best epoch's weights for its own use; ``history_[-1]`` is the
@@ -37,6 +43,8 @@ overhead = adapter / direct - 1.
 
     python benchmarks/peer_pytorch_tabular.py --setup     # create benchmarks/.peer-venv once
     python benchmarks/peer_pytorch_tabular.py             # ~6 min
+    python benchmarks/peer_pytorch_tabular.py --matmul-precision medium \
+        --out benchmarks/results/peer_pytorch_tabular_bf16.json
     python benchmarks/peer_pytorch_tabular.py --smoke     # < 1 min (no peer venv needed)
 """
 
@@ -108,10 +116,17 @@ def export(p: Any, out: Path) -> None:
         df.to_parquet(out / f"{split}.parquet", index=False)
 
 
-def archbench_side(max_train: int, max_val: int, epochs: int, seed: int) -> dict[str, Any]:
-    """Train archbench's FT-Transformer for ``epochs`` epochs; per-epoch wall seconds."""
+def archbench_side(
+    max_train: int, max_val: int, epochs: int, seed: int, module: str, precision: str
+) -> dict[str, Any]:
+    """Train archbench's FT-Transformer for ``epochs`` epochs; per-epoch wall seconds.
+
+    ``module = "rtdl"`` trains the authors' module in archbench's loop (the ``rtdl`` variant
+    of throughput.py) instead of archbench's own network.
+    """
     t0 = time.perf_counter()
     import torch
+    from throughput import _Variant
 
     from archbench.models import _torch as T
     from archbench.models.ft_transformer import FTTransformerModel
@@ -135,13 +150,16 @@ def archbench_side(max_train: int, max_val: int, epochs: int, seed: int) -> dict
         batch_size=CONFIG["batch_size"],
         threads=1,
         device="cpu",
+        matmul_precision=precision,
     )
     w0 = time.perf_counter()
-    m.fit(p.payload.matrices["train"], p.payload.matrices["val"], p.payload.info, seed=seed)
+    with _Variant(module):
+        m.fit(p.payload.matrices["train"], p.payload.matrices["val"], p.payload.info, seed=seed)
     end = time.perf_counter()
     marks = [*starts, end]
     return {
-        "side": "archbench",
+        "side": "archbench" if module == "archbench" else f"archbench_{module}",
+        "matmul_precision": precision,
         "epoch_s": [b - a for a, b in itertools.pairwise(marks)],
         "fit_s": end - w0,
         "val_auc": float(m.history_[-1]),
@@ -245,7 +263,16 @@ def main(argv: list[str] | None = None) -> int:
         default=[1],
         help="pytorch-tabular num_heads settings to run (1 = matched size)",
     )
+    ap.add_argument(
+        "--matmul-precision",
+        choices=["highest", "medium"],
+        default="highest",
+        help="torch float32 matmul precision on every side (medium: bfloat16 products)",
+    )
     ap.add_argument("--side", choices=["archbench"], help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--module", choices=["archbench", "rtdl"], default="archbench", help=argparse.SUPPRESS
+    )
     ap.add_argument("--rows", default="10000,4000", help=argparse.SUPPRESS)
     ap.add_argument(
         "--out", help="JSON path (default benchmarks/results/peer_pytorch_tabular.json)"
@@ -259,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         args.epochs, args.rounds, args.lgb_rounds, args.rows = 2, 1, 1, "1000,500"
     max_train, max_val = (int(x) for x in args.rows.split(","))
     if args.side == "archbench":
-        print(json.dumps(archbench_side(max_train, max_val, args.epochs, seed=1)))
+        side = archbench_side(
+            max_train, max_val, args.epochs, 1, args.module, args.matmul_precision
+        )
+        print(json.dumps(side))
         return 0
     run_peer = not args.smoke
     if run_peer and not PEER_PY.exists():
@@ -282,12 +312,15 @@ def main(argv: list[str] | None = None) -> int:
             str(args.epochs),
             "--rows",
             args.rows,
+            "--matmul-precision",
+            args.matmul_precision,
         ]
         for i in range(args.rounds):
             sides: list[tuple[str, list[str]]] = [("archbench", me)]
             if run_peer:
+                sides.append(("archbench_rtdl", [*me, "--module", "rtdl"]))
                 for h in args.peer_heads:
-                    cfg = {**CONFIG, "ptab_num_heads": h}
+                    cfg = {**CONFIG, "ptab_num_heads": h, "matmul_precision": args.matmul_precision}
                     sides.append(
                         (
                             f"pytorch_tabular_heads{h}",
@@ -359,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": args.rounds,
             "config": CONFIG,
             "threads": 1,
+            "matmul_precision": args.matmul_precision,
             "peer_versions": dict(
                 zip(PEER_PACKAGES, peer_version or [PEER_MISSING] * 4, strict=True)
             ),

@@ -9,9 +9,10 @@ arithmetic is laid out, measured on one CPU thread (``benchmarks/throughput.py``
   product per block, one copy to split the heads); the last block projects the queries of the
   [CLS] token only, like rtdl;
 - the attention scale is folded into the batched product (``baddbmm``'s ``alpha``);
-- dropout draws 16 random bits per element from 32-bit integers instead of torch's
-  per-element Bernoulli sampler, ~4x cheaper on CPU; the drop probability is rounded to a
-  multiple of 1/65536 and the kept values are scaled by the exact inverse keep rate;
+- on CPU, dropout draws 16 random bits per element from 32-bit integers instead of torch's
+  per-element Bernoulli sampler, ~4x cheaper; the drop probability is rounded to a multiple
+  of 1/65536 and the kept values are scaled by the exact inverse keep rate (on CUDA, torch's
+  fused dropout kernel is used);
 - categorical embeddings are one table with per-feature offsets (one lookup, not one per
   feature); dropout layers with probability 0 are skipped.
 """
@@ -44,9 +45,14 @@ class _MaskedScale(torch.autograd.Function):
 
 
 def dropout(x: Tensor, p: float, training: bool) -> Tensor:
-    """Inverted dropout with 16-bit random thresholds (see the module docstring)."""
+    """Inverted dropout with 16-bit random thresholds (see the module docstring).
+
+    On CUDA, torch's own fused dropout kernel is fast already and is used instead.
+    """
     if not training or p == 0.0:
         return x
+    if x.device.type != "cpu":
+        return F.dropout(x, p, training=True)
     drop = round(p * _LEVELS)
     if drop >= _LEVELS:
         return torch.zeros_like(x)
