@@ -133,3 +133,42 @@ def test_gpu_check_fails_clearly_without_cuda() -> None:
     )
     assert r.returncode != 0
     assert "no CUDA GPU is visible" in r.stderr
+
+
+def _unit_files(run: Path, units: list[tuple[str, str, int, float]]) -> None:
+    for fam, kind, i, seconds in units:
+        sub = run / ("trials" if kind == "trial" else "final") / fam
+        sub.mkdir(parents=True, exist_ok=True)
+        name = f"{i:04d}.json" if kind == "trial" else f"seed{i}.json"
+        key = "number" if kind == "trial" else "index"
+        rec = {"family": fam, key: i, "started_at": 100.0, "ended_at": 100.0 + seconds}
+        (sub / name).write_text(json.dumps(rec))
+
+
+def test_replay_schedule_reproduces_hand_computed_schedules(tmp_path: Path) -> None:
+    import replay_schedule as rs
+
+    # One family, trials of 10, 1, 1, 1 s, then two 5 s seeds, on 2 workers.
+    _unit_files(
+        tmp_path,
+        [
+            *[("ft_transformer", "trial", i, s) for i, s in enumerate([10.0, 1.0, 1.0, 1.0])],
+            ("ft_transformer", "seed", 0, 5.0),
+            ("ft_transformer", "seed", 1, 5.0),
+        ],
+    )
+    dur = rs.durations(tmp_path)
+    assert len(dur) == 6
+    # window 1: trials one after another (13 s), then both seeds at once (5 s)
+    assert rs.replay(dur, 1, 2)["units_s"] == pytest.approx(18.0)
+    # window 2: trials 2 and 3 wait for trial 0 (10 s), run side by side to 11; seeds 11..16
+    assert rs.replay(dur, 2, 2)["units_s"] == pytest.approx(16.0)
+    # window 4: trials 1-3 run beside trial 0 on the other worker; seeds start at 10
+    r = rs.replay(dur, 4, 2)
+    assert r["units_s"] == pytest.approx(15.0)
+    assert r["busy_share"] == pytest.approx(23.0 / 30.0)
+    # a second family fills the idle worker, cheapest-last order kept
+    _unit_files(tmp_path, [("gbdt", "trial", 0, 2.0), ("gbdt", "seed", 0, 1.0)])
+    assert rs.replay(rs.durations(tmp_path), 1, 2)["units_s"] == pytest.approx(18.0)
+    with pytest.raises(SystemExit, match="no unit records"):
+        rs.durations(tmp_path / "empty")

@@ -351,7 +351,7 @@ def preset_overrides(preset: str) -> dict[str, Any]:
         "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 5000},
         "families": {
             "mlp": {"max_epochs": 30, "patience": 5},
-            "ft_transformer": {"max_epochs": 10, "patience": 3},
+            "ft_transformer": {"max_epochs": 15, "patience": 4},
             "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
         },
     }

@@ -173,16 +173,25 @@ def _run_tex(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         raise RunFailed(f"{cmd[0]} did not finish within {_LATEX_TIMEOUT_S} s in {cwd}") from None
 
 
-def compile_latex(folder: Path, *, bibliography: bool = True) -> tuple[bytes, int | None]:
-    """Compile ``folder/main.tex`` in a scratch copy; return (PDF bytes, main-text end page).
+class LatexBuild:
+    """``folder/main.tex`` compiled in a scratch copy, in two steps.
+
+    ``first_pass()`` runs pdflatex once and returns the page of the main-text end label (the
+    citations still show as [?]); ``finish()`` runs bibtex and the two pdflatex passes that
+    resolve citations and references, and returns (PDF bytes, main-text end page). The report
+    picks its compaction level from first passes, so a level that does not fit costs one
+    pdflatex run, not four.
 
     Raises:
         RunFailed: pdflatex stopped; the message holds the error lines of main.log.
     """
-    with tempfile.TemporaryDirectory(prefix="archbench-tex-") as tmp:
-        work = Path(tmp) / "latex"
-        shutil.copytree(folder, work)
-        pdflatex = [
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._tmp = tempfile.TemporaryDirectory(prefix="archbench-tex-")
+        self.work = Path(self._tmp.name) / "latex"
+        shutil.copytree(folder, self.work)
+        self._pdflatex = [
             shutil.which("pdflatex") or "pdflatex",
             "-interaction=nonstopmode",
             "-halt-on-error",
@@ -190,26 +199,48 @@ def compile_latex(folder: Path, *, bibliography: bool = True) -> tuple[bytes, in
             "-file-line-error",
             "main.tex",
         ]
-        passes = [pdflatex]
+
+    def __enter__(self) -> LatexBuild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tmp.cleanup()
+
+    def _run(self, cmd: list[str]) -> None:
+        res = _run_tex(cmd, self.work)
+        if res.returncode == 0:
+            return
+        logf = self.work / ("main.blg" if "bibtex" in cmd[0] else "main.log")
+        text = logf.read_text(errors="replace") if logf.exists() else res.stdout
+        if "bibtex" in cmd[0]:
+            log.warning("bibtex reported problems:\n%s", text[-2000:])
+            return
+        raise RunFailed(f"pdflatex failed on {self.folder / 'main.tex'}:\n{_log_excerpt(text)}")
+
+    def _end_page(self) -> int | None:
+        return latex.main_end_page((self.work / "main.aux").read_text(errors="replace"))
+
+    def first_pass(self) -> int | None:
+        self._run(self._pdflatex)
+        return self._end_page()
+
+    def finish(self, *, bibliography: bool = True) -> tuple[bytes, int | None]:
         bibtex = shutil.which("bibtex")
+        passes = [self._pdflatex]
         if bibliography and bibtex:
-            passes += [[bibtex, "main"], pdflatex, pdflatex]
+            passes = [[bibtex, "main"], self._pdflatex, self._pdflatex]
         elif bibliography:
             log.warning("bibtex is not on PATH: the references will show as [?]")
-            passes += [pdflatex]
-        else:
-            passes += [pdflatex]
         for cmd in passes:
-            res = _run_tex(cmd, work)
-            if res.returncode != 0:
-                logf = work / ("main.blg" if "bibtex" in cmd[0] else "main.log")
-                text = logf.read_text(errors="replace") if logf.exists() else res.stdout
-                if "bibtex" in cmd[0]:
-                    log.warning("bibtex reported problems:\n%s", text[-2000:])
-                    continue
-                raise RunFailed(f"pdflatex failed on {folder / 'main.tex'}:\n{_log_excerpt(text)}")
-        aux = (work / "main.aux").read_text(errors="replace")
-        return (work / "main.pdf").read_bytes(), latex.main_end_page(aux)
+            self._run(cmd)
+        return (self.work / "main.pdf").read_bytes(), self._end_page()
+
+
+def compile_latex(folder: Path, *, bibliography: bool = True) -> tuple[bytes, int | None]:
+    """Compile ``folder/main.tex`` in a scratch copy; return (PDF bytes, main-text end page)."""
+    with LatexBuild(folder) as build:
+        build.first_pass()
+        return build.finish(bibliography=bibliography)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +346,16 @@ def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
             folder.mkdir()
             write_latex_folder(doc, folder, fig_dir)
             if chosen == "latex":
-                pdf, end_page = compile_latex(folder, bibliography=bool(doc.bibliography))
+                with LatexBuild(folder) as tex:
+                    first = tex.first_pass()
+                    if first is not None and first > MAX_MAIN_PAGES and compact < MAX_COMPACT:
+                        log.info(
+                            "main text ends on page %d; rebuilding with compact=%d",
+                            first,
+                            compact + 1,
+                        )
+                        continue
+                    pdf, end_page = tex.finish(bibliography=bool(doc.bibliography))
             else:
                 pdf, end_page = compile_typst(doc, fig_dir)
             if end_page is None or end_page <= MAX_MAIN_PAGES:
