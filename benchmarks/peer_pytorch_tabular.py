@@ -29,8 +29,8 @@ Matched configuration and what cannot be matched (pytorch-tabular 1.2):
 A third side, ``archbench_rtdl``, trains the authors' ``rtdl_revisiting_models.FTTransformer``
 (the module archbench used before its own ``_ftnet.FTNet``) in archbench's loop: it separates
 what the network layout gains from what the loop gains. ``--matmul-precision medium`` runs
-every side with ``torch.set_float32_matmul_precision("medium")`` (bfloat16 matrix products on
-CPUs with AVX512-BF16/AMX), archbench's ``matmul_precision`` setting.
+every side with ``torch.set_float32_matmul_precision("medium")`` (archbench's
+``matmul_precision`` setting; bfloat16 in oneDNN's CPU matmuls, TF32 on CUDA).
 
 Time per epoch: median over epochs 2..E of each run (epoch 1 carries one-off warm-up), then the
 median over runs; each epoch includes its validation pass. Validation ROC-AUC: after the last
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "--matmul-precision",
         choices=["highest", "medium"],
         default="highest",
-        help="torch float32 matmul precision on every side (medium: bfloat16 products)",
+        help="torch float32 matmul precision on every side",
     )
     ap.add_argument("--side", choices=["archbench"], help=argparse.SUPPRESS)
     ap.add_argument(

@@ -21,9 +21,9 @@ the authors' ``rtdl_revisiting_models.FTTransformer`` of the same configuration 
 the module archbench used before its own ``_ftnet.FTNet`` (same function; FTNet also skips
 rtdl's feed-forward pass over the non-[CLS] tokens of the last block, so it performs fewer
 FLOPs: compare epoch times, not only ratios); ``bf16matmul`` sets
-``torch.set_float32_matmul_precision("medium")``, which lets oneDNN run float32 matrix
-products with bfloat16 inputs on CPUs that have AVX512-BF16 or AMX (float32 accumulation),
-archbench's ``matmul_precision = "medium"``. ``same_results_as_archbench`` says whether the
+archbench's ``matmul_precision = "medium"`` (``torch.set_float32_matmul_precision``), which
+allows bfloat16 inputs in oneDNN's float32 matrix products on CPUs with AVX512-BF16 or AMX
+(on CUDA: TF32). ``same_results_as_archbench`` says whether the
 validation history is bit-identical to the ``archbench`` variant's.
 
     python benchmarks/throughput.py            # ~3 min
@@ -141,6 +141,7 @@ def timed_fit(
         batch_size=batch,
         threads=threads,
         device=device,
+        matmul_precision="medium" if variant == "bf16matmul" else "highest",
     )
     walls: list[float] = []
     cpus: list[float] = []
@@ -211,7 +212,7 @@ def _rtdl_groups(self: Any, module: Any, weight_decay: float) -> list[dict[str, 
 
 
 class _Variant:
-    """Patch archbench for one variant (``rtdl``: the module; ``bf16matmul``: the precision)."""
+    """Patch archbench for the ``rtdl`` variant (the authors' module)."""
 
     def __init__(self, variant: str) -> None:
         self.variant = variant
@@ -224,8 +225,6 @@ class _Variant:
         self.saved = (F._build, F._param_groups, torch.get_float32_matmul_precision())
         if self.variant == "rtdl":
             F._build, F._param_groups = _rtdl_build, _rtdl_groups  # type: ignore[method-assign]
-        if self.variant == "bf16matmul":
-            torch.set_float32_matmul_precision("medium")
 
     def __exit__(self, *exc: Any) -> None:
         import torch

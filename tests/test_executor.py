@@ -82,3 +82,39 @@ def test_default_workers_caps_gpu_sharing() -> None:
     assert default_workers(1) >= 1
     assert default_workers(1, gpu=True) <= 4
     assert default_workers(10**6) == 1
+
+
+def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
+    import os
+    from pathlib import Path
+
+    from archbench.executor import LocalExecutor
+
+    ex = LocalExecutor(workers=2)
+    ex.warm(1)  # the driver would be preparing the data now
+    pool = ex._pool
+    assert pool is not None and len(pool._processes) == 2  # spawned before any unit exists
+    ex.start(payload, threads=1)
+    assert ex._pool is pool  # the warm workers are the ones that run the units
+    data_file = Path(str(ex._payload_file))
+    assert data_file.exists() and data_file.stat().st_mode & 0o077 == 0  # private temp file
+    try:
+        got = ex.submit(_units()[0]).result(timeout=300)
+    finally:
+        ex.shutdown()
+    assert got.metrics == reference[0].metrics
+    assert not data_file.exists()
+    # abort (after an error or Ctrl-C) kills the workers and removes the data file too
+    ex = LocalExecutor(workers=2)
+    ex.start(payload, threads=1)
+    data_file = Path(str(ex._payload_file))
+    pids = [p.pid for p in ex._pool._processes.values()]  # type: ignore[union-attr]
+    ex.abort()
+    assert not data_file.exists()
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -170,8 +170,10 @@ class Spec:
     metrics: tuple[str, ...] = ()
     device: str = "auto"
     #: float32 matrix products of the neural families (torch.set_float32_matmul_precision):
-    #: "highest" exact float32; "high"/"medium" let TF32 (CUDA) or bfloat16 (CPUs with
-    #: AVX512-BF16 or AMX) inputs with float32 accumulation run them, up to 2x faster here.
+    #: "highest" exact float32; "high"/"medium" allow TF32 on CUDA GPUs (Ampere and later) and
+    #: bfloat16 in oneDNN's CPU matmuls. On this project's CPU (AVX512-BF16) "medium" moved
+    #: predictions by ~1e-7 and epoch times by nothing measurable: torch's CPU training
+    #: matmuls mostly go through MKL, which ignores it (benchmarks/throughput.py, bf16matmul).
     matmul_precision: str = "highest"
     preset: str = "default"
 

@@ -11,7 +11,10 @@ import abc
 import logging
 import multiprocessing as mp
 import os
+import pickle
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 from .errors import ConfigError, RunFailed
 from .seeding import set_thread_env
@@ -20,6 +23,7 @@ from .work import Payload, Unit, UnitResult, execute
 log = logging.getLogger(__name__)
 
 _PAYLOAD: Payload | None = None
+_PAYLOAD_FILE: str | None = None
 
 
 #: Workers sharing one GPU: each opens its own CUDA context, and small tabular models leave
@@ -51,18 +55,29 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init_worker(payload: Payload, threads: int) -> None:
-    global _PAYLOAD
+def _init_worker(threads: int) -> None:
+    """Pin the threads and import the model libraries; the data comes with the first unit."""
     _die_with_parent()
     set_thread_env(threads)
     import torch
 
     torch.set_num_threads(threads)
-    _PAYLOAD = payload
+    import lightgbm  # noqa: F401  (the GBDT default; a unit should not pay for its import)
+
+    from .models import registry  # noqa: F401
 
 
-def _run_in_worker(unit: Unit) -> UnitResult:
-    assert _PAYLOAD is not None, "worker not initialised"
+def _warm_up() -> None:
+    """A no-op unit of work: submitting one per worker makes the pool start them now."""
+
+
+def _run_in_worker(unit: Unit, payload_file: str) -> UnitResult:
+    """Run ``unit`` on the payload pickled in ``payload_file`` (read once per worker)."""
+    global _PAYLOAD, _PAYLOAD_FILE
+    if _PAYLOAD_FILE != payload_file:
+        _PAYLOAD = pickle.loads(Path(payload_file).read_bytes())
+        _PAYLOAD_FILE = payload_file
+    assert _PAYLOAD is not None
     return execute(unit, _PAYLOAD)
 
 
@@ -71,6 +86,9 @@ class Executor(abc.ABC):
 
     name: str = "executor"
     workers: int = 1
+
+    def warm(self, threads: int) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Start the workers ahead of ``start`` (while the driver prepares the data); optional."""
 
     @abc.abstractmethod
     def start(self, payload: Payload, threads: int) -> None: ...
@@ -93,33 +111,60 @@ class Executor(abc.ABC):
 
 
 class LocalExecutor(Executor):
-    """A pool of spawned worker processes, each pinned to ``threads`` threads."""
+    """A pool of spawned worker processes, each pinned to ``threads`` threads.
+
+    ``warm`` starts the workers (interpreter, torch, LightGBM: ~2-3 s each) while the driver
+    still loads and splits the data; ``start`` then pickles the data once to a private
+    temporary file that every worker reads with its first unit.
+    """
 
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
+        self._threads: int | None = None
+        self._payload_file: str | None = None
 
-    def start(self, payload: Payload, threads: int) -> None:
+    def warm(self, threads: int) -> None:
+        if self._pool is not None:
+            return
         # Children inherit the thread variables before they import numpy/torch.
         set_thread_env(threads)
+        self._threads = threads
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=mp.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(payload, threads),
+            initargs=(threads,),
         )
+        for _ in range(self.workers):  # the pool spawns a process per waiting task
+            self._pool.submit(_warm_up)
+
+    def start(self, payload: Payload, threads: int) -> None:
+        if self._pool is not None and self._threads != threads:
+            self.shutdown()
+        self.warm(threads)
+        fd, path = tempfile.mkstemp(prefix="archbench-payload-", suffix=".pkl")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._payload_file = path
 
     def submit(self, unit: Unit) -> Future[UnitResult]:
-        if self._pool is None:
+        if self._pool is None or self._payload_file is None:
             raise RunFailed("executor not started")
-        return self._pool.submit(_run_in_worker, unit)
+        return self._pool.submit(_run_in_worker, unit, self._payload_file)
+
+    def _remove_payload(self) -> None:
+        if self._payload_file is not None:
+            Path(self._payload_file).unlink(missing_ok=True)
+            self._payload_file = None
 
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._remove_payload()
 
     def abort(self) -> None:
         if self._pool is not None:
@@ -128,6 +173,7 @@ class LocalExecutor(Executor):
             for proc in procs:
                 proc.kill()
             self._pool = None
+        self._remove_payload()
 
 
 class InlineExecutor(Executor):

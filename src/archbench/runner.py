@@ -582,20 +582,6 @@ def run_benchmark(
     t0 = time.perf_counter()
     store = RunStore(options.out)
     store.check_location()
-    prepared = prepare(spec)
-    resumed = store.claim(spec.to_dict(), spec.digest(), force=options.force)
-    old_data = store.existing_spec()
-    if resumed and old_data is not None:
-        old_hash = old_data.get("data_hash")
-        if old_hash and old_hash != prepared.data_hash and not options.force:
-            raise StoreError(
-                f"the data of {str(options.out)!r} changed since the run started; "
-                "use a new --out directory or --force"
-            )
-    atomic_write_json(
-        store.path("spec.json"),
-        {"spec_hash": spec.digest(), "spec": spec.to_dict(), "data_hash": prepared.data_hash},
-    )
     executor = make_executor(
         options.executor,
         workers=options.workers,
@@ -603,12 +589,35 @@ def run_benchmark(
         threads=spec.budget.threads_per_worker,
         gpu=spec.device != "cpu" and _cuda_available(),
     )
-    runner = Runner(prepared, store, executor, progress=progress)
-    runner.write_static()
-    runner.load_done()
-    t1 = time.perf_counter()
-    runner.execute()
-    t2 = time.perf_counter()
+    if not store.path("results.parquet").exists():
+        # Workers import torch while the driver loads and splits the data (not when the run
+        # is finished already: a re-run then only checks and re-assembles).
+        executor.warm(spec.budget.threads_per_worker)
+    try:
+        prepared = prepare(spec)
+        resumed = store.claim(spec.to_dict(), spec.digest(), force=options.force)
+        old_data = store.existing_spec()
+        if resumed and old_data is not None:
+            old_hash = old_data.get("data_hash")
+            if old_hash and old_hash != prepared.data_hash and not options.force:
+                raise StoreError(
+                    f"the data of {str(options.out)!r} changed since the run started; "
+                    "use a new --out directory or --force"
+                )
+        atomic_write_json(
+            store.path("spec.json"),
+            {"spec_hash": spec.digest(), "spec": spec.to_dict(), "data_hash": prepared.data_hash},
+        )
+        runner = Runner(prepared, store, executor, progress=progress)
+        runner.write_static()
+        runner.load_done()
+        t1 = time.perf_counter()
+        runner.execute()
+        t2 = time.perf_counter()
+    except BaseException:
+        executor.abort()
+        raise
+    executor.shutdown()  # a finished run started no units; the warm pool goes
     runner.assemble()
     from .analysis import analyze_run
 

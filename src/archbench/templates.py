@@ -9,8 +9,8 @@ _COMMON = """\
 # preset = "default"        # quick (~1 min) | default (~5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric of the task type; the primary comes first
 # device = "auto"           # auto: CUDA when available, else CPU
-# matmul_precision = "highest"  # "medium": bfloat16 / TF32 matrix products, faster on CPUs
-                                 # with AVX512-BF16 or AMX and on GPUs; not exact float32
+# matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
+                                 # (Ampere+), faster but not exact float32
 
 [split]
 val_fraction = 0.2          # of the in-distribution (ID) pool
