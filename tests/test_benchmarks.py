@@ -103,6 +103,8 @@ def test_end_to_end_smoke(tmp_path: Path) -> None:
     ):
         assert finite(row[key]), key
     assert 0.0 < row["cpu_util"] and 0.0 < row["overhead"] < 1.0 and row["peak_rss_gib"] > 0
+    # a worker idling beside a busy one counts against "overhead" only
+    assert 0.0 < row["overhead_wall"] <= row["overhead"]
 
 
 def test_scaling_spec_is_a_valid_archbench_spec(tmp_path: Path) -> None:
