@@ -126,10 +126,10 @@ class BudgetSpec:
     stopping still uses the whole validation set); the final seeds train on all of train.
     """
 
-    trials: int = 10
+    trials: int = 20
     tune_max_rows: int = 0
     batch: int = 3
-    startup_trials: int = 4
+    startup_trials: int = 5
     threads_per_worker: int = 1
 
 
@@ -350,7 +350,7 @@ def preset_overrides(preset: str) -> dict[str, Any]:
             "max_test_rows": 4000,
             "max_shift_rows": 4000,
         },
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 5000},
+        "budget": {"trials": 20, "batch": 3, "startup_trials": 5, "tune_max_rows": 5000},
         "families": {
             "mlp": {"max_epochs": 30, "patience": 5},
             "ft_transformer": {"max_epochs": 15, "patience": 4},

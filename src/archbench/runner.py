@@ -23,7 +23,7 @@ import pandas as pd
 
 from .config import Spec
 from .errors import ConfigError, RunFailed, StoreError
-from .executor import Executor, make_executor
+from .executor import GPU_WORKERS, Executor, default_workers, make_executor
 from .manifest import data_digest, environment_manifest
 from .metrics import HIGHER_IS_BETTER, PRIMARY, metrics_for, score_for_maximisation
 from .models.base import Model
@@ -582,17 +582,21 @@ def run_benchmark(
     t0 = time.perf_counter()
     store = RunStore(options.out)
     store.check_location()
+    threads = spec.budget.threads_per_worker
+    # Whether a GPU is visible only matters where it would cap the pool (importing torch
+    # here costs the driver ~1 s before the first unit).
+    gpu_may_cap = options.workers is None and default_workers(threads) > GPU_WORKERS
     executor = make_executor(
         options.executor,
         workers=options.workers,
         address=options.address,
-        threads=spec.budget.threads_per_worker,
-        gpu=spec.device != "cpu" and _cuda_available(),
+        threads=threads,
+        gpu=spec.device != "cpu" and gpu_may_cap and _cuda_available(),
     )
     if not store.path("results.parquet").exists():
         # Workers import torch while the driver loads and splits the data (not when the run
         # is finished already: a re-run then only checks and re-assembles).
-        executor.warm(spec.budget.threads_per_worker)
+        executor.warm(threads)
     try:
         prepared = prepare(spec)
         resumed = store.claim(spec.to_dict(), spec.digest(), force=options.force)
