@@ -20,10 +20,8 @@ per-worker thread budget, so archbench does not use them); ``rtdl`` (FT-Transfor
 the authors' ``rtdl_revisiting_models.FTTransformer`` of the same configuration in the same loop,
 the module archbench used before its own ``_ftnet.FTNet`` (same function; FTNet also skips
 rtdl's feed-forward pass over the non-[CLS] tokens of the last block, so it performs fewer
-FLOPs: compare epoch times, not only ratios); ``bf16matmul`` sets
-archbench's ``matmul_precision = "medium"`` (``torch.set_float32_matmul_precision``), which
-allows bfloat16 inputs in oneDNN's float32 matrix products on CPUs with AVX512-BF16 or AMX
-(on CUDA: TF32). ``same_results_as_archbench`` says whether the
+FLOPs: compare epoch times, not only ratios); ``tf32`` (CUDA only) trains with archbench's
+``matmul_precision = "medium"``. ``same_results_as_archbench`` says whether the
 validation history is bit-identical to the ``archbench`` variant's.
 
     python benchmarks/throughput.py            # ~3 min
@@ -141,7 +139,7 @@ def timed_fit(
         batch_size=batch,
         threads=threads,
         device=device,
-        matmul_precision="medium" if variant == "bf16matmul" else "highest",
+        matmul_precision="medium" if variant == "tf32" else "highest",
     )
     walls: list[float] = []
     cpus: list[float] = []
@@ -177,7 +175,7 @@ def timed_fit(
     }
 
 
-VARIANTS = ("archbench", "foreach", "fused", "batch512", "threads2", "rtdl", "bf16matmul")
+VARIANTS = ("archbench", "foreach", "fused", "batch512", "threads2", "rtdl", "tf32")
 
 
 def _rtdl_build(self: Any, params: dict[str, Any], info: Any, d_out: int) -> Any:
@@ -266,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
         args.epochs, args.rounds, args.rows = 1, 1, 600
         args.variants = "archbench,foreach,rtdl"
     if args.variants is None:
-        args.variants = ",".join(VARIANTS if args.device == "cpu" else VARIANTS[:4])
+        on_gpu = ("archbench", "foreach", "fused", "batch512", "rtdl", "tf32")
+        args.variants = ",".join(
+            [v for v in VARIANTS if v != "tf32"] if args.device == "cpu" else on_gpu
+        )
     if args.device == "cuda":
         import torch
 
@@ -277,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     variants = [v for v in args.variants.split(",") if v]
     unknown = set(variants) - set(VARIANTS)
+    if "tf32" in variants and args.device != "cuda":
+        ap.error("the tf32 variant needs --device cuda (CPU training stays exact float32)")
     if unknown:
         ap.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
 

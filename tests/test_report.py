@@ -455,4 +455,8 @@ def test_reduced_matmul_precision_is_stated(runs: dict, tmp_path: Path) -> None:
     spec = json.loads((run / "spec.json").read_text())
     spec["spec"]["matmul_precision"] = "medium"
     (run / "spec.json").write_text(json.dumps(spec))
+    assert "precision" not in repro_text()  # the fixture ran on CPU: still exact float32
+    man = json.loads((run / "manifest.json").read_text())
+    man["gpu"] = {"available": True, "name": "Test GPU", "count": 1}
+    (run / "manifest.json").write_text(json.dumps(man))
     assert "torch precision" in repro_text() and "not exact float32" in repro_text()

@@ -170,10 +170,8 @@ class Spec:
     metrics: tuple[str, ...] = ()
     device: str = "auto"
     #: float32 matrix products of the neural families (torch.set_float32_matmul_precision):
-    #: "highest" exact float32; "high"/"medium" allow TF32 on CUDA GPUs (Ampere and later) and
-    #: bfloat16 in oneDNN's CPU matmuls. On this project's CPU (AVX512-BF16) "medium" moved
-    #: predictions by ~1e-7 and epoch times by nothing measurable: torch's CPU training
-    #: matmuls mostly go through MKL, which ignores it (benchmarks/throughput.py, bf16matmul).
+    #: "highest" exact float32; "high"/"medium" allow TF32 products on CUDA GPUs (Ampere and
+    #: later). CPU training always uses exact float32 (see models._torch._matmul_precision).
     matmul_precision: str = "highest"
     preset: str = "default"
 
@@ -467,8 +465,7 @@ def validate(spec: Spec) -> None:
     if spec.matmul_precision not in MATMUL_PRECISIONS:
         raise ConfigError(
             f"matmul_precision = {spec.matmul_precision!r}: use 'highest' (exact float32, the "
-            "default), 'high' or 'medium' (TF32 / bfloat16 matrix products where the hardware "
-            "has them)"
+            "default), 'high' or 'medium' (TF32 matrix products on CUDA GPUs)"
         )
     for m in spec.metrics:
         if m not in HIGHER_IS_BETTER:

@@ -231,12 +231,15 @@ def _package_list(pk: dict[str, Any]) -> str:
 
 
 def _precision(run: RunData) -> str:
+    """A clause when the neural families trained on a GPU with TF32 products allowed."""
     prec = spec_value(run, "matmul_precision") or "highest"
-    if prec == "highest":
-        return ""
+    gpu = run.manifest.get("gpu") or {}
+    on_gpu = isinstance(gpu, dict) and gpu.get("available") and run.manifest.get("device") != "cpu"
+    if prec == "highest" or not on_gpu:
+        return ""  # CPU training is exact float32 whatever the spec says
     return (
-        f"; the neural families ran float32 matrix products at torch precision \u201c{prec}\u201d "
-        "(bfloat16 or TF32 inputs where the hardware has them), not exact float32"
+        f"; the neural families' matrix products on the GPU used torch precision "
+        f"\u201c{prec}\u201d (TF32 inputs), not exact float32"
     )
 
 
