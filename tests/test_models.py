@@ -256,21 +256,31 @@ def test_nn_settings_are_validated() -> None:
             fit(("mlp", "lightgbm"), "binary", device="cuda")
 
 
-def test_matmul_precision_is_validated_and_exact_on_cpu(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def precision_per_epoch(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The torch float32 matmul precision in force at each training epoch, in order."""
     import torch
 
-    with pytest.raises(ConfigError, match="matmul_precision = 'low'"):
-        fit(("mlp", "lightgbm"), "binary", matmul_precision="low")
+    from archbench.models import _torch
+
     seen: list[str] = []
-    real_epoch = _torch_module()._train_epoch
+    real_epoch = _torch._train_epoch
 
     def spy(*a: Any, **k: Any) -> float:
         seen.append(torch.get_float32_matmul_precision())
         return real_epoch(*a, **k)
 
-    monkeypatch.setattr(_torch_module(), "_train_epoch", spy)
+    monkeypatch.setattr(_torch, "_train_epoch", spy)
+    return seen
+
+
+def test_matmul_precision_is_validated_and_exact_on_cpu(
+    precision_per_epoch: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import torch
+
+    with pytest.raises(ConfigError, match="matmul_precision = 'low'"):
+        fit(("mlp", "lightgbm"), "binary", matmul_precision="low")
     exact, data = fit(("ft_transformer", "lightgbm"), "binary", max_epochs=2, device="cpu")
     with caplog.at_level("WARNING"):
         asked, _ = fit(
@@ -281,33 +291,19 @@ def test_matmul_precision_is_validated_and_exact_on_cpu(
             matmul_precision="medium",
         )
     # CPU training ignores the setting (bfloat16 dispatch there is not reproducible) and says so
-    assert seen == ["highest"] * 4
+    assert precision_per_epoch == ["highest"] * 4
     assert "applies on CUDA only" in caplog.text
     assert (exact.predict(data) == asked.predict(data)).all()
     assert torch.get_float32_matmul_precision() == "highest"
 
 
 @pytest.mark.skipif(not _cuda(), reason="needs a CUDA GPU (TF32 products)")
-def test_matmul_precision_is_applied_and_restored_on_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_matmul_precision_is_applied_and_restored_on_cuda(precision_per_epoch: list[str]) -> None:
     import torch
 
-    seen: list[str] = []
-    real_epoch = _torch_module()._train_epoch
-
-    def spy(*a: Any, **k: Any) -> float:
-        seen.append(torch.get_float32_matmul_precision())
-        return real_epoch(*a, **k)
-
-    monkeypatch.setattr(_torch_module(), "_train_epoch", spy)
     fit(("mlp", "lightgbm"), "binary", max_epochs=1, device="cuda", matmul_precision="medium")
-    assert seen == ["medium"]
+    assert precision_per_epoch == ["medium"]
     assert torch.get_float32_matmul_precision() == "highest"
-
-
-def _torch_module() -> Any:
-    from archbench.models import _torch
-
-    return _torch
 
 
 def test_nn_uses_the_given_thread_count() -> None:
