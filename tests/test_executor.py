@@ -118,3 +118,33 @@ def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
             pass
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_data_files_of_killed_drivers_are_removed(payload) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from archbench.executor import LocalExecutor
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    tmp = Path(tempfile.gettempdir())
+    orphan = tmp / f"archbench-payload-{int(gone.stdout)}-x.pkl"  # its driver has exited
+    live = tmp / f"archbench-payload-{os.getppid()}-x.pkl"  # a running process's
+    for f in (orphan, live):
+        f.write_bytes(b"stale")
+    ex = LocalExecutor(workers=1)
+    try:
+        ex.start(payload, threads=1)
+        assert not orphan.exists()
+        assert live.exists()
+    finally:
+        ex.abort()
+        live.unlink(missing_ok=True)

@@ -67,6 +67,23 @@ def _init_worker(threads: int) -> None:
     from .models import registry  # noqa: F401
 
 
+_PAYLOAD_PREFIX = "archbench-payload-"
+
+
+def _remove_orphaned_payloads() -> None:
+    """Delete data files left by drivers that were killed (their PID is gone)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_PAYLOAD_PREFIX}*.pkl"):
+        pid = path.name[len(_PAYLOAD_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:  # another user's live process
+            pass
+
+
 def _warm_up() -> None:
     """A no-op unit of work: submitting one per worker makes the pool start them now."""
 
@@ -145,7 +162,8 @@ class LocalExecutor(Executor):
         if self._pool is not None and self._threads != threads:
             self.shutdown()
         self.warm(threads)
-        fd, path = tempfile.mkstemp(prefix="archbench-payload-", suffix=".pkl")
+        _remove_orphaned_payloads()
+        fd, path = tempfile.mkstemp(prefix=f"{_PAYLOAD_PREFIX}{os.getpid()}-", suffix=".pkl")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         self._payload_file = path
