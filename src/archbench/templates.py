@@ -6,7 +6,7 @@ from .config import BUILTIN_TASKS
 from .errors import ConfigError
 
 _COMMON = """\
-# preset = "default"        # quick (~0.5 min) | default (~4 min on 2 cores) | thorough (hours)
+# preset = "default"        # quick (~0.5 min) | default (~2-5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric of the task type; the primary comes first
 # device = "auto"           # auto: CUDA when available, else CPU
 # matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
@@ -35,10 +35,10 @@ gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[x
 # patience = 4
 
 [budget]
-trials = 20                 # the SAME number of Optuna trials for every family
+trials = 10                 # the SAME number of Optuna trials for every family
 batch = 3                   # at most this many trials of a family run at once (a sliding
                             # window); part of the spec, so results never depend on workers
-# startup_trials = 5        # random trials before TPE takes over (trial 0 = the default config)
+# startup_trials = 4        # random trials before TPE takes over (trial 0 = the default config)
 # tune_max_rows = 5000     # tune every family on the same subsample of train (0 = all rows);
                             # the final seeds always train on all of train
 # threads_per_worker = 1
