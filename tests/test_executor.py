@@ -104,6 +104,10 @@ def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
         ex.shutdown()
     assert got.metrics == reference[0].metrics
     assert not data_file.exists()
+    # the workers' view of CUDA, for the manifest, without importing torch in the driver
+    from archbench.manifest import gpu_info
+
+    assert ex.gpu_info() == gpu_info()
     # abort (after an error or Ctrl-C) kills the workers and removes the data file too
     ex = LocalExecutor(workers=2)
     ex.start(payload, threads=1)

@@ -15,6 +15,7 @@ import pickle
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError, RunFailed
 from .seeding import set_thread_env
@@ -84,8 +85,12 @@ def _remove_orphaned_payloads() -> None:
             pass
 
 
-def _warm_up() -> None:
-    """A no-op unit of work: submitting one per worker makes the pool start them now."""
+def _warm_up() -> dict[str, Any]:
+    """Submitted once per worker so that the pool starts them now; returns the worker's view
+    of CUDA for the manifest (the worker has imported torch already, the driver has not)."""
+    from .manifest import gpu_info
+
+    return gpu_info()
 
 
 def _run_in_worker(unit: Unit, payload_file: str) -> UnitResult:
@@ -106,6 +111,10 @@ class Executor(abc.ABC):
 
     def warm(self, threads: int) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Start the workers ahead of ``start`` (while the driver prepares the data); optional."""
+
+    def gpu_info(self) -> dict[str, Any] | None:
+        """CUDA as the workers see it, where they reported it; None otherwise."""
+        return None
 
     @abc.abstractmethod
     def start(self, payload: Payload, threads: int) -> None: ...
@@ -142,6 +151,7 @@ class LocalExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
         self._threads: int | None = None
         self._payload_file: str | None = None
+        self._warm_ups: list[Future[dict[str, Any]]] = []
 
     def warm(self, threads: int) -> None:
         if self._pool is not None:
@@ -155,8 +165,14 @@ class LocalExecutor(Executor):
             initializer=_init_worker,
             initargs=(threads,),
         )
-        for _ in range(self.workers):  # the pool spawns a process per waiting task
-            self._pool.submit(_warm_up)
+        # the pool spawns a process per waiting task
+        self._warm_ups = [self._pool.submit(_warm_up) for _ in range(self.workers)]
+
+    def gpu_info(self) -> dict[str, Any] | None:
+        for fut in self._warm_ups:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                return fut.result()
+        return None
 
     def start(self, payload: Payload, threads: int) -> None:
         if self._pool is not None and self._threads != threads:

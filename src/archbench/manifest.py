@@ -81,7 +81,8 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _gpu() -> dict[str, Any]:
+def gpu_info() -> dict[str, Any]:
+    """What torch sees of CUDA in this process (imports torch)."""
     try:
         import torch
 
@@ -98,8 +99,16 @@ def _gpu() -> dict[str, Any]:
 
 
 def environment_manifest(
-    spec: Spec, prepared: Prepared, *, executor_name: str, workers: int, command: str = ""
+    spec: Spec,
+    prepared: Prepared,
+    *,
+    executor_name: str,
+    workers: int,
+    command: str = "",
+    gpu: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The machine, versions and hashes of a run. ``gpu``: as a local worker reported it
+    (the driver then need not import torch); None asks torch here."""
 
     versions = {}
     for name in PACKAGES:
@@ -116,7 +125,7 @@ def environment_manifest(
         "cpu": cpu_model(),
         "cores": usable_cores(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "gpu": _gpu(),
+        "gpu": gpu if gpu is not None else gpu_info(),
         "device": spec.device,
         "packages": versions,
         "git_commit": _git_commit(),

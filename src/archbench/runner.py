@@ -633,6 +633,7 @@ def run_benchmark(
         executor_name=executor.name,
         workers=executor.workers,
         command=options.command,
+        gpu=executor.gpu_info(),
     )
     man["timings"] = {
         "prepare_s": t1 - t0,
