@@ -64,16 +64,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Recorder, median, table
 
+from archbench.models.ft_transformer import FTTransformerModel
+
 PEER_VENV = ROOT / "benchmarks" / ".peer-venv"
 PEER_PY = PEER_VENV / "bin" / "python"
+# archbench's default FT-Transformer configuration (read from the family, so the two never
+# drift apart) plus the settings the peer needs.
 CONFIG = {
-    "n_blocks": 2,
-    "d_block": 64,
-    "attention_dropout": 0.15,
-    "ffn_dropout": 0.05,
-    "residual_dropout": 0.0,
-    "lr": 3e-4,
-    "weight_decay": 1e-5,
+    **FTTransformerModel.default_params(),
     "batch_size": 256,
     "ptab_num_heads": 1,
     "ptab_ff_hidden_multiplier": 1,
@@ -129,7 +127,6 @@ def archbench_side(
     from throughput import _Variant
 
     from archbench.models import _torch as T
-    from archbench.models.ft_transformer import FTTransformerModel
 
     import_s = time.perf_counter() - t0
     torch.set_num_threads(1)
