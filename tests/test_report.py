@@ -378,6 +378,37 @@ def test_latex_failure_reports_the_log_lines(tmp_path: Path) -> None:
         rb.compile_latex(tmp_path, bibliography=False)
 
 
+@needs_latex
+def test_first_passes_side_by_side_read_each_end_page_and_raise_a_failure(
+    tmp_path: Path,
+) -> None:
+    def folder(name: str, body: str) -> Path:
+        d = tmp_path / name
+        d.mkdir()
+        (d / "main.tex").write_text(
+            "\\documentclass{article}\n\\begin{document}\n"
+            + body
+            + "\\label{archbench-main-end}\n\\end{document}\n"
+        )
+        return d
+
+    pages = {"one": "x", "three": "x\\newpage y\\newpage z", "two": "x\\newpage y"}
+    builds = [rb.LatexBuild(folder(k, v)) for k, v in pages.items()]
+    try:
+        assert rb.first_passes(builds, parallel=2) == [1, 3, 2]
+        assert rb.first_passes(builds, parallel=1) == [1, 3, 2]
+    finally:
+        for b in builds:
+            b.__exit__()
+    bad = [rb.LatexBuild(folder("ok", "x")), rb.LatexBuild(folder("bad", "\\undefinedmacro"))]
+    try:
+        with pytest.raises(RunFailed, match="Undefined control sequence"):
+            rb.first_passes(bad)
+    finally:
+        for b in bad:
+            b.__exit__()
+
+
 # -- user introduction, errors ---------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,6 +105,7 @@ class _FamilyState:
     proposed: dict[int, Proposal] = field(default_factory=dict)
     seeds: dict[int, dict[str, Any]] = field(default_factory=dict)
     best: dict[str, Any] | None = None
+    exported: bool = False  # optuna/<family>.db holds every trial record
 
     @property
     def tuned(self) -> bool:
@@ -139,8 +141,12 @@ class Runner:
         executor: Executor,
         *,
         progress: ProgressFn | None = None,
+        on_tail: Callable[[], None] | None = None,
     ) -> None:
+        """``on_tail`` runs once, when a worker first has nothing left to run (the driver's
+        own later work can use that idle core)."""
         self.p = prepared
+        self.on_tail = on_tail
         self.spec = prepared.spec
         self.store = store
         self.executor = executor
@@ -394,6 +400,13 @@ class Runner:
                     self._inflight[self.executor.submit(unit)] = unit
                 if not self._inflight:
                     break
+                # while the workers are busy: write the studies of families done tuning
+                for fam in self.families.values():
+                    if fam.tuned and not fam.exported:
+                        self._export_study(fam)
+                if self.on_tail and len(self._inflight) < self.executor.workers:
+                    self.on_tail()
+                    self.on_tail = None
                 done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: self._inflight[f].label):
                     unit = self._inflight.pop(fut)
@@ -428,6 +441,18 @@ class Runner:
                 fam.best = best_record(list(fam.records.values()))
 
     # -- assembling the store ----------------------------------------------------------------
+    def _export_study(self, fam: _FamilyState) -> None:
+        direction: Literal["minimize", "maximize"] = (
+            "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
+        )
+        export_study(
+            self.store.path("optuna", f"{fam.name}.db"),
+            fam.name,
+            [fam.records[n] for n in sorted(fam.records)],
+            direction,
+        )
+        fam.exported = True
+
     def assemble(self) -> None:
         st = self.store
         rows = []
@@ -450,15 +475,8 @@ class Runner:
                         "params": _json(r["params"]),
                     }
                 )
-            direction: Literal["minimize", "maximize"] = (
-                "maximize" if HIGHER_IS_BETTER[self.p.primary] else "minimize"
-            )
-            export_study(
-                st.path("optuna", f"{fam.name}.db"),
-                fam.name,
-                [fam.records[n] for n in sorted(fam.records)],
-                direction,
-            )
+            if not fam.exported:
+                self._export_study(fam)
             best = fam.best or {}
             cls = fam.cls
             atomic_write_json(
@@ -517,6 +535,14 @@ def _iteration_cap(cls: type[Model], fixed: dict[str, Any]) -> int | None:
     defaults = {**getattr(cls, "fixed_defaults", {}), **fixed}
     cap = defaults.get("max_epochs", defaults.get("max_rounds"))
     return int(cap) if cap else None
+
+
+def _import_after(report: bool) -> None:
+    """Import what the statistics and the report need (~0.5 s, mostly matplotlib)."""
+    from . import analysis  # noqa: F401
+
+    if report:
+        from .report import build  # noqa: F401
 
 
 def _cuda_available() -> bool:
@@ -612,7 +638,10 @@ def run_benchmark(
             store.path("spec.json"),
             {"spec_hash": spec.digest(), "spec": spec.to_dict(), "data_hash": prepared.data_hash},
         )
-        runner = Runner(prepared, store, executor, progress=progress)
+        report = options.report and spec.report.enabled
+        runner = Runner(
+            prepared, store, executor, progress=progress, on_tail=partial(_import_after, report)
+        )
         runner.write_static()
         runner.load_done()
         t1 = time.perf_counter()
@@ -650,7 +679,7 @@ def run_benchmark(
         )
     )
     atomic_write_json(store.path("manifest.json"), man)
-    if options.report and spec.report.enabled:
+    if report:
         progress and progress("report", {})
         from .report.build import write_report
 

@@ -311,26 +311,47 @@ Resampler = Callable[[np.ndarray], np.ndarray]
 def _weighted_auc(score: np.ndarray, positive: np.ndarray) -> Resampler:
     """Prepare a weighted Mann-Whitney AUC: ``counts (B, n) -> (B,)``; ties count one half.
 
-    Integer counts stay integers (exact, and a quarter of the memory traffic of floats).
+    Rows are sorted by score once. A positive row scores ``2 x`` (negative weight strictly
+    below it) ``+`` (negative weight tied with it), read from one running sum of the negative
+    weights; rows in tied groups are corrected from their group's ends (few columns), so no
+    per-group reduction runs over the resamples. Integer counts stay integers (exact, and a
+    quarter of the memory traffic of floats).
     """
     order = np.argsort(score, kind="stable")
     s, pos = score[order], positive[order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    tied = starts.size < s.size
+    n = s.size
+    new_group = np.r_[True, s[1:] != s[:-1]]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    sizes = np.diff(np.r_[starts, n])
+    # positive rows that share their score with another row, and their group's first/last row
+    tied_pos = np.flatnonzero(pos & (sizes[group] > 1))
+    t_first = starts[group[tied_pos]]
+    t_last = t_first + sizes[group[tied_pos]] - 1
 
     def auc(counts: np.ndarray) -> np.ndarray:
-        exact = np.issubdtype(counts.dtype, np.integer) and counts.shape[1] < 2**24
-        acc = np.int32 if exact else np.float64
         w = counts[:, order]
+        integer = np.issubdtype(w.dtype, np.integer)
+        # exact when every partial product fits: count x 2 n < 2**31
+        exact = integer and (int(w.max(initial=0)) + 1) * 2 * (n + 1) < 2**31
+        acc = np.int32 if exact else np.float64
+        if integer and not exact:
+            w = w.astype(np.float64)
         wp = w * pos
         wn = w - wp
-        if tied:
-            wp = np.add.reduceat(wp, starts, axis=1, dtype=acc)
-            wn = np.add.reduceat(wn, starts, axis=1, dtype=acc)
-        twice_below = 2 * np.cumsum(wn, axis=1, dtype=acc) - wn  # 2 * (weight below) + ties
+        below = np.cumsum(wn, axis=1, dtype=acc)  # at a positive row: negatives below it
         n_pos = wp.sum(axis=1, dtype=np.float64)
-        n_neg = wn.sum(axis=1, dtype=np.float64)
-        num = np.sum(wp * twice_below, axis=1, dtype=np.int64 if exact else np.float64)
+        n_neg = below[:, -1].astype(np.float64) if n else np.zeros(w.shape[0])
+        num = np.asarray(2 * np.sum(wp * below, axis=1, dtype=np.int64 if exact else np.float64))
+        if tied_pos.size:
+            # tied: 2 x below its group + the group's negatives = below(first) + below(last),
+            # with below(first) exclusive of the first row's own negative weight
+            twice = below[:, t_first] - wn[:, t_first] + below[:, t_last]
+            num = num + np.sum(
+                wp[:, tied_pos] * (twice - 2 * below[:, tied_pos]),
+                axis=1,
+                dtype=np.int64 if exact else np.float64,
+            )
         with np.errstate(divide="ignore", invalid="ignore"):
             out = num / (2.0 * n_pos * n_neg)
         return np.where((n_pos > 0) & (n_neg > 0), out, np.nan)

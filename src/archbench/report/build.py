@@ -16,6 +16,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -179,8 +181,8 @@ class LatexBuild:
     ``first_pass()`` runs pdflatex once and returns the page of the main-text end label (the
     citations still show as [?]); ``finish()`` runs bibtex and the two pdflatex passes that
     resolve citations and references, and returns (PDF bytes, main-text end page). The report
-    picks its compaction level from first passes, so a level that does not fit costs one
-    pdflatex run, not four.
+    picks its compaction level from first passes (:func:`first_passes` runs them side by
+    side), so a level that does not fit costs one pdflatex run, not four.
 
     Raises:
         RunFailed: pdflatex stopped; the message holds the error lines of main.log.
@@ -224,6 +226,34 @@ class LatexBuild:
         self._run(self._pdflatex)
         return self._end_page()
 
+    def start_first_pass(self) -> subprocess.Popen[str]:
+        """Start the first pass without waiting; :meth:`end_first_pass` collects it."""
+        return subprocess.Popen(
+            self._pdflatex,
+            cwd=self.work,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            env=_tex_env(),
+        )
+
+    def end_first_pass(self, proc: subprocess.Popen[str]) -> int | None:
+        try:
+            stdout, _ = proc.communicate(timeout=_LATEX_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise RunFailed(
+                f"pdflatex did not finish within {_LATEX_TIMEOUT_S} s in {self.work}"
+            ) from None
+        if proc.returncode != 0:
+            logf = self.work / "main.log"
+            text = logf.read_text(errors="replace") if logf.exists() else stdout
+            raise RunFailed(f"pdflatex failed on {self.folder / 'main.tex'}:\n{_log_excerpt(text)}")
+        return self._end_page()
+
     def finish(self, *, bibliography: bool = True) -> tuple[bytes, int | None]:
         bibtex = shutil.which("bibtex")
         passes = [self._pdflatex]
@@ -234,6 +264,28 @@ class LatexBuild:
         for cmd in passes:
             self._run(cmd)
         return (self.work / "main.pdf").read_bytes(), self._end_page()
+
+
+def first_passes(builds: list[LatexBuild], *, parallel: int | None = None) -> list[int | None]:
+    """First passes of several builds, ``parallel`` at a time (default: the usable cores).
+
+    Returns each build's main-text end page, in order. The first failure is raised after
+    every started pdflatex has been collected.
+    """
+    width = max(1, parallel or len(os.sched_getaffinity(0)))
+    pages: list[int | None] = [None] * len(builds)
+    error: RunFailed | None = None
+    for lo in range(0, len(builds), width):
+        group = builds[lo : lo + width]
+        procs = [b.start_first_pass() for b in group]
+        for i, (b, proc) in enumerate(zip(group, procs, strict=True)):
+            try:
+                pages[lo + i] = b.end_first_pass(proc)
+            except RunFailed as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+    return pages
 
 
 def compile_latex(folder: Path, *, bibliography: bool = True) -> tuple[bytes, int | None]:
@@ -315,6 +367,55 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+BuildDoc = Callable[..., Document]
+
+
+def _latex_report(
+    run: RunData, tmp: Path, fig_dir: Path, max_compact: int, build: BuildDoc
+) -> tuple[bytes, int | None, Path]:
+    """Write every compaction level, run their first passes side by side, finish the least
+    compact level whose main text fits (the most compact one when none does)."""
+    docs, builds = [], []
+    with ExitStack() as stack:
+        for compact in range(max_compact + 1):
+            doc = build(run, compact=compact)
+            folder = tmp / f"latex-{compact}"
+            folder.mkdir()
+            write_latex_folder(doc, folder, fig_dir)
+            docs.append(doc)
+            builds.append(stack.enter_context(LatexBuild(folder)))
+        pages = first_passes(builds)
+        fits = [c for c, page in enumerate(pages) if page is None or page <= MAX_MAIN_PAGES]
+        for c, page in enumerate(pages):
+            if c not in fits:
+                log.info("main text ends on page %s at compact=%d", page, c)
+        # resolved citations can move the end label: finish the next level if it moved past
+        for c in [*fits, max_compact] if max_compact not in fits else fits:
+            pdf, end_page = builds[c].finish(bibliography=bool(docs[c].bibliography))
+            if end_page is None or end_page <= MAX_MAIN_PAGES or c == max_compact:
+                break
+            log.info("main text ends on page %s after the bibliography at compact=%d", end_page, c)
+        return pdf, end_page, builds[c].folder
+
+
+def _typst_report(
+    run: RunData, tmp: Path, fig_dir: Path, max_compact: int, build: BuildDoc
+) -> tuple[bytes, int | None, Path]:
+    """Compile compaction levels in turn until the main text fits (Typst has no cheap pass)."""
+    pdf, end_page, folder = b"", None, tmp / "latex"
+    for compact in range(max_compact + 1):
+        doc = build(run, compact=compact)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        write_latex_folder(doc, folder, fig_dir)
+        pdf, end_page = compile_typst(doc, fig_dir)
+        if end_page is None or end_page <= MAX_MAIN_PAGES:
+            break
+        log.info("main text ends on page %d; rebuilding with compact=%d", end_page, compact + 1)
+    return pdf, end_page, folder
+
+
 def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
     """Write ``report/latex/`` and ``report/report.pdf`` for a finished run; return the PDF path.
 
@@ -336,35 +437,13 @@ def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
     with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp:
         fig_dir = Path(tmp) / "figures"
         draw_figures(run, fig_dir)
-        pdf, end_page, folder = b"", None, Path(tmp) / "latex"
         from .content import MAX_COMPACT, build
 
-        for compact in range(MAX_COMPACT + 1):
-            doc = build(run, compact=compact)
-            if folder.exists():
-                shutil.rmtree(folder)
-            folder.mkdir()
-            write_latex_folder(doc, folder, fig_dir)
-            if chosen == "latex":
-                with LatexBuild(folder) as tex:
-                    first = tex.first_pass()
-                    if first is not None and first > MAX_MAIN_PAGES and compact < MAX_COMPACT:
-                        log.info(
-                            "main text ends on page %d; rebuilding with compact=%d",
-                            first,
-                            compact + 1,
-                        )
-                        continue
-                    pdf, end_page = tex.finish(bibliography=bool(doc.bibliography))
-            else:
-                pdf, end_page = compile_typst(doc, fig_dir)
-            if end_page is None or end_page <= MAX_MAIN_PAGES:
-                break
-            if compact < MAX_COMPACT:
-                log.info(
-                    "main text ends on page %d; rebuilding with compact=%d", end_page, compact + 1
-                )
+        if chosen == "latex":
+            pdf, end_page, folder = _latex_report(run, Path(tmp), fig_dir, MAX_COMPACT, build)
         else:
+            pdf, end_page, folder = _typst_report(run, Path(tmp), fig_dir, MAX_COMPACT, build)
+        if end_page is not None and end_page > MAX_MAIN_PAGES:
             log.warning(
                 "the main text ends on page %s, past the %d-page limit", end_page, MAX_MAIN_PAGES
             )

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,16 @@ class RunData:
 
     # -- look-ups --------------------------------------------------------------------------
     def summary_row(self, family: str, split: str, metric: str) -> dict[str, Any] | None:
-        s = self.summary
-        rows = s[(s["family"] == family) & (s["split"] == split) & (s["metric"] == metric)]
-        return None if rows.empty else rows.iloc[0].to_dict()
+        row = self._summary_index.get((family, split, metric))
+        return None if row is None else dict(row)
+
+    @cached_property
+    def _summary_index(self) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """``(family, split, metric) -> row`` of summary.csv (the first row of each key)."""
+        index: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in self.summary.to_dict("records"):
+            index.setdefault((row["family"], row["split"], row["metric"]), row)
+        return index
 
     def top_two(self) -> tuple[str, str] | None:
         fams = (self.stats.get("top_two") or {}).get("families") or []
