@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 TaskType = Literal["classification", "regression"]
 
@@ -80,13 +79,39 @@ def metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> float:
     if name == "roc_auc":
         if len(np.unique(y)) < 2:
             return float("nan")
+        if not np.isfinite(proba).all():
+            raise ValueError("roc_auc: the predicted probabilities contain NaN or infinity")
         if k == 2:
-            return float(roc_auc_score(y, proba[:, 1]))
-        present = np.unique(y)
-        if len(present) < k:
+            return roc_auc(y == 1, proba[:, 1])
+        if len(np.unique(y)) < k:
             return float("nan")
-        return float(roc_auc_score(y, proba, multi_class="ovr", average="macro"))
+        # one-vs-rest, unweighted mean over classes (scikit-learn's multi_class="ovr", macro)
+        return float(np.mean([roc_auc(y == c, proba[:, c]) for c in range(k)]))
     raise KeyError(f"unknown metric {name!r}")
+
+
+def roc_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve of ``score`` for the boolean labels ``positive``.
+
+    The Mann-Whitney form: the probability that a random positive scores above a random
+    negative, ties counting one half (equal to the trapezoidal area under the ROC curve, as in
+    ``sklearn.metrics.roc_auc_score``). Midranks are half-integers and their sums are exact in
+    float64. NaN when one class is absent. Kept free of scikit-learn so that the worker
+    processes do not import it (~0.6 s each at start-up).
+    """
+    pos = np.asarray(positive, dtype=bool)
+    s = np.asarray(score, dtype=np.float64)
+    n, n_pos = s.size, int(pos.sum())
+    n_neg = n - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(s, kind="stable")
+    ss = s[order]
+    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
+    ends = np.r_[starts[1:], n]
+    midrank = np.repeat((starts + ends + 1) / 2.0, ends - starts)  # 1-based average ranks
+    rank_sum = float(midrank[pos[order]].sum())
+    return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
 
 
 def compute_metrics(

@@ -14,7 +14,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import QuantileTransformer
 
 from .errors import DataError
 
@@ -147,6 +146,8 @@ class Preprocessor:
         self.medians_ = np.nanmedian(raw, axis=0).astype(np.float32) if kept_num else np.zeros(0)
         filled = self._impute(raw)
         if kept_num and self.numeric_transform == "quantile":
+            from sklearn.preprocessing import QuantileTransformer
+
             self.qt_ = QuantileTransformer(
                 n_quantiles=max(min(1000, len(train) // 10), 10),
                 output_distribution="normal",

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from .config import SplitSpec
 from .errors import DataError
@@ -88,6 +87,8 @@ def feature_row_hash(frame: pd.DataFrame, features: list[str]) -> np.ndarray:
 def _cap(ids: np.ndarray, cap: int, strat: np.ndarray | None, seed: int) -> np.ndarray:
     if cap <= 0 or len(ids) <= cap:
         return ids
+    from sklearn.model_selection import train_test_split
+
     try:
         kept, _ = train_test_split(ids, train_size=cap, random_state=seed, stratify=strat)
     except ValueError:  # a class too rare to stratify at this size: fall back to uniform
@@ -102,6 +103,8 @@ def _split_groups(
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     g_strat = strat[first] if strat is not None else None
     g_idx = np.arange(len(uniq))
+    from sklearn.model_selection import train_test_split
+
     try:
         _, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
     except ValueError as exc:
