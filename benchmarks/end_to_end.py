@@ -6,11 +6,14 @@ times per preset, alternating presets, each into a fresh directory, and measures
 - ``wall_s``: from starting the subprocess to its exit (interpreter start, imports, the run,
   the statistics and the report).
 - ``cpu_util``: CPU seconds of the whole process tree / (wall_s x cores). CPU seconds come from
-  ``resource.getrusage(RUSAGE_CHILDREN)`` after the wait: it includes every descendant that was
-  reaped (the driver reaps its workers), so nothing short-lived is missed.
+  ``resource.getrusage(RUSAGE_CHILDREN)`` after every descendant is reaped: this script makes
+  itself the subreaper of the run (``PR_SET_CHILD_SUBREAPER``), so the workers, which are
+  children of archbench's fork server, and the fork server, which leaves after the driver,
+  are counted; nothing short-lived is missed.
 - ``peak_rss_gib``: the whole tree's resident memory, summed over the live processes at each
-  0.2 s sample (psutil), maximum over samples. Shared pages are counted once per process, so
-  this overstates the physical memory a little.
+  0.2 s sample (psutil), maximum over samples. Pages shared between processes (the workers
+  share the fork server's imported libraries copy-on-write) count once per process, so this
+  overstates the physical memory.
 - Harness overhead, from the run directory (trials/*.json and final/*/seed*.json record each
   unit's ``fit_s`` and ``predict_s``; manifest.json the driver's phases):
   ``model_s`` = sum over units of fit_s + predict_s; ``slots_s`` = wall_s x workers;
@@ -75,9 +78,39 @@ def tree_rss(proc: Any) -> int:
     return total
 
 
+def become_subreaper() -> bool:
+    """Adopt the run's orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    archbench's workers are children of a fork server that the driver starts and does not wait
+    for (it leaves once the driver has exited); adopted here and reaped by
+    :func:`reap_descendants`, their CPU time reaches ``RUSAGE_CHILDREN`` like the driver's.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return False
+
+
+def reap_descendants(timeout: float = 60.0) -> float:
+    """Wait for every remaining child (adopted orphans included); return the seconds waited."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.01)
+    return time.perf_counter() - t0
+
+
 def run_once(args: list[str], out: Path, interval: float = 0.2) -> dict[str, Any]:
     import psutil
 
+    subreaper = become_subreaper()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -93,6 +126,7 @@ def run_once(args: list[str], out: Path, interval: float = 0.2) -> dict[str, Any
         time.sleep(interval)
     wall = time.perf_counter() - t0
     output = proc.stdout.read() if proc.stdout else ""
+    tail = reap_descendants()  # the fork server leaves after the driver; not in `wall`
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
@@ -105,6 +139,8 @@ def run_once(args: list[str], out: Path, interval: float = 0.2) -> dict[str, Any
         "cpu_util": cpu / (wall * cores()),
         "peak_rss_gib": peak / 2**30,
         "max_single_rss_gib": after.ru_maxrss / 2**20,
+        "descendants_exit_s": tail,
+        "subreaper": subreaper,
     }
     res.update(overhead(out, wall))
     return res
@@ -237,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         archbench_args=extra,
         goals=GOALS,
         definitions={
-            "cpu_util": "CPU s of the process tree (getrusage RUSAGE_CHILDREN) / (wall x cores)",
+            "cpu_util": "CPU s of the process tree (getrusage RUSAGE_CHILDREN; this script is "
+            "the subreaper of the run's descendants and reaps them all) / (wall x cores)",
+            "descendants_exit_s": "seconds from the driver's exit until its last descendant "
+            "(the fork server) was reaped; not part of wall_s",
             "peak_rss_gib": "max over 0.2 s samples of the summed RSS of the live process tree",
             "overhead": "1 - sum(unit fit_s + predict_s) / (wall x workers)",
             "overhead_wall": "1 - (union of the units' start..end intervals) / wall",

@@ -91,9 +91,12 @@ def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
     from archbench.executor import LocalExecutor
 
     ex = LocalExecutor(workers=2)
-    ex.warm(1)  # the driver would be preparing the data now
+    ex.warm(1)  # returns at once; the driver would be preparing the data now
     pool = ex._pool
-    assert pool is not None and len(pool._processes) == 2  # spawned before any unit exists
+    ex._started()
+    assert pool is not None and len(pool._processes) == 2  # started before any unit exists
+    # forked from a server that imported torch and LightGBM once (Linux)
+    assert pool._mp_context.get_start_method() == "forkserver"
     ex.start(payload, threads=1)
     assert ex._pool is pool  # the warm workers are the ones that run the units
     data_file = Path(str(ex._payload_file))

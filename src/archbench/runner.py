@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
@@ -384,6 +384,11 @@ class Runner:
         )
         started = False
         ok = False
+        # Driver chores that must not delay the next unit's dispatch: writing the Optuna study
+        # of a family that finished tuning, the tail hook. One thread, joined below.
+        chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archbench-chores")
+        chore_futures: list[Future[None]] = []
+        exporting: set[str] = set()
         try:
             while True:
                 self._queued.extend(self._ready_units())
@@ -400,12 +405,12 @@ class Runner:
                     self._inflight[self.executor.submit(unit)] = unit
                 if not self._inflight:
                     break
-                # while the workers are busy: write the studies of families done tuning
                 for fam in self.families.values():
-                    if fam.tuned and not fam.exported:
-                        self._export_study(fam)
+                    if fam.tuned and not fam.exported and fam.name not in exporting:
+                        exporting.add(fam.name)
+                        chore_futures.append(chores.submit(self._export_study, fam))
                 if self.on_tail and len(self._inflight) < self.executor.workers:
-                    self.on_tail()
+                    chore_futures.append(chores.submit(self.on_tail))
                     self.on_tail = None
                 done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=lambda f: self._inflight[f].label):
@@ -436,6 +441,9 @@ class Runner:
         finally:
             if started:
                 self.executor.shutdown() if ok else self.executor.abort()
+            chores.shutdown(wait=True, cancel_futures=not ok)
+        for chore in chore_futures:
+            chore.result()  # a failed chore (say, the study could not be written) surfaces here
         for fam in self.families.values():
             if fam.best is None:
                 fam.best = best_record(list(fam.records.values()))
