@@ -409,6 +409,37 @@ def test_first_passes_side_by_side_read_each_end_page_and_raise_a_failure(
             b.__exit__()
 
 
+@pytest.mark.parametrize("width", [1, 2, 3, 8])
+@pytest.mark.parametrize(
+    "ends",
+    [
+        [3, 3, 3, 3, 3],  # everything fits: the least compact level wins
+        [5, 5, 5, 5, 4],  # only the most compact fits (the usual default report)
+        [6, 5, 4, 4, 3],
+        [7, 6, 6, 5, 5],  # nothing fits: the most compact is the fallback
+        [5, None, 4, 4, 4],  # no end label: counts as fitting
+    ],
+)
+def test_compaction_search_finds_the_least_compact_fitting_level(
+    ends: list[int | None], width: int
+) -> None:
+    calls: list[list[int]] = []
+
+    def first_pages(group: list[int]) -> list[int | None]:
+        calls.append(group)
+        return [ends[c] for c in group]
+
+    candidates, pages = rb.compaction_candidates(len(ends) - 1, width, first_pages)
+    fitting = [c for c, e in enumerate(ends) if e is None or e <= rb.MAX_MAIN_PAGES]
+    # what a full scan of every level would choose
+    assert candidates[0] == (fitting[0] if fitting else len(ends) - 1)
+    assert all(len(g) <= width for g in calls)
+    assert sorted(c for g in calls for c in g) == sorted(pages)  # each level compiled once
+    # the search stops in the first round that holds a level that does not fit
+    failing_rounds = [i for i, g in enumerate(calls) if any(c not in fitting for c in g)]
+    assert failing_rounds in ([], [len(calls) - 1])
+
+
 # -- user introduction, errors ---------------------------------------------------------------
 
 

@@ -370,27 +370,68 @@ def _atomic_write(path: Path, data: bytes) -> None:
 BuildDoc = Callable[..., Document]
 
 
+def compaction_candidates(
+    max_compact: int, width: int, first_pages: Callable[[list[int]], list[int | None]]
+) -> tuple[list[int], dict[int, int | None]]:
+    """Levels worth finishing, least compact first, and the first-pass end page of each level
+    tried. ``first_pages(levels)`` runs the first passes of ``levels`` (side by side).
+
+    Rounds of ``width`` levels go from ``max_compact`` down and stop at the first round with
+    a level whose main text ends past ``MAX_MAIN_PAGES`` (less compact ones would not fit
+    either). The candidates are the fitting levels above the highest level that does not fit,
+    then ``max_compact`` (the fallback when nothing fits).
+    """
+    pages: dict[int, int | None] = {}
+
+    def fits(c: int) -> bool:
+        page = pages[c]
+        return page is None or page <= MAX_MAIN_PAGES
+
+    top = max_compact
+    while top >= 0:
+        group = list(range(top, max(top - width, -1), -1))
+        pages.update(zip(group, first_pages(group), strict=True))
+        if not all(fits(c) for c in group):
+            break
+        top -= width
+    floor = max((c for c in pages if not fits(c)), default=-1)
+    candidates = sorted(c for c in pages if c > floor and fits(c))
+    if max_compact not in candidates:
+        candidates.append(max_compact)
+    return candidates, pages
+
+
 def _latex_report(
     run: RunData, tmp: Path, fig_dir: Path, max_compact: int, build: BuildDoc
 ) -> tuple[bytes, int | None, Path]:
-    """Write every compaction level, run their first passes side by side, finish the least
-    compact level whose main text fits (the most compact one when none does)."""
-    docs, builds = [], []
+    """Finish the least compact level whose main text fits (the most compact one when none
+    does), found with first passes run side by side from the most compact level down.
+
+    Compaction only removes material, so once a level does not fit no less compact one will:
+    the search stops at the first round with a level that does not fit (one round of
+    first passes for a report that needs the most compaction).
+    """
+    width = max(1, len(os.sched_getaffinity(0)))
+    docs: dict[int, Document] = {}
+    builds: dict[int, LatexBuild] = {}
+
     with ExitStack() as stack:
-        for compact in range(max_compact + 1):
-            doc = build(run, compact=compact)
-            folder = tmp / f"latex-{compact}"
-            folder.mkdir()
-            write_latex_folder(doc, folder, fig_dir)
-            docs.append(doc)
-            builds.append(stack.enter_context(LatexBuild(folder)))
-        pages = first_passes(builds)
-        fits = [c for c, page in enumerate(pages) if page is None or page <= MAX_MAIN_PAGES]
-        for c, page in enumerate(pages):
-            if c not in fits:
-                log.info("main text ends on page %s at compact=%d", page, c)
+
+        def first_pages(group: list[int]) -> list[int | None]:
+            for c in group:
+                docs[c] = build(run, compact=c)
+                folder = tmp / f"latex-{c}"
+                folder.mkdir()
+                write_latex_folder(docs[c], folder, fig_dir)
+                builds[c] = stack.enter_context(LatexBuild(folder))
+            return first_passes([builds[c] for c in group])
+
+        candidates, pages = compaction_candidates(max_compact, width, first_pages)
+        for c in sorted(pages):
+            if c < candidates[0]:
+                log.info("main text ends on page %s at compact=%d", pages[c], c)
         # resolved citations can move the end label: finish the next level if it moved past
-        for c in [*fits, max_compact] if max_compact not in fits else fits:
+        for c in candidates:
             pdf, end_page = builds[c].finish(bibliography=bool(docs[c].bibliography))
             if end_page is None or end_page <= MAX_MAIN_PAGES or c == max_compact:
                 break
