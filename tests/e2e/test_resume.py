@@ -15,6 +15,36 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
+_SHM = Path("/dev/shm")
+
+
+def _mapped_shm() -> set[str]:
+    """Names of /dev/shm files that some live process has mapped."""
+    names = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            text = maps.read_text()
+        except OSError:
+            continue
+        names.update(
+            m.split("/dev/shm/", 1)[1].strip() for m in text.splitlines() if "/dev/shm/" in m
+        )
+    return names
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_semaphores():
+    """SIGKILL of a whole run (driver, workers and multiprocessing's resource tracker) leaves
+    the pool's named semaphores in /dev/shm; remove the ones these tests created once nothing
+    maps them."""
+    before = set(os.listdir(_SHM)) if _SHM.is_dir() else set()
+    yield
+    if not _SHM.is_dir():
+        return
+    new = {n for n in os.listdir(_SHM) if n.startswith("sem.mp-")} - before
+    for name in new - _mapped_shm():
+        (_SHM / name).unlink(missing_ok=True)
+
 
 def _results(run_dir: Path) -> pd.DataFrame:
     df = pd.read_parquet(run_dir / "results.parquet")
