@@ -26,6 +26,7 @@ import matplotlib
 
 from .. import figures as fg
 from ..errors import RunFailed, StoreError
+from ..manifest import usable_cores
 from . import latex, typst_writer
 from .document import Document
 from .rundata import RunData, load_run
@@ -272,7 +273,7 @@ def first_passes(builds: list[LatexBuild], *, parallel: int | None = None) -> li
     Returns each build's main-text end page, in order. The first failure is raised after
     every started pdflatex has been collected.
     """
-    width = max(1, parallel or len(os.sched_getaffinity(0)))
+    width = max(1, parallel or usable_cores())
     pages: list[int | None] = [None] * len(builds)
     error: RunFailed | None = None
     for lo in range(0, len(builds), width):
@@ -411,7 +412,7 @@ def _latex_report(
     the search stops at the first round with a level that does not fit (one round of
     first passes for a report that needs the most compaction).
     """
-    width = max(1, len(os.sched_getaffinity(0)))
+    width = max(1, usable_cores())
     docs: dict[int, Document] = {}
     builds: dict[int, LatexBuild] = {}
 
