@@ -155,3 +155,14 @@ def test_data_files_of_killed_drivers_are_removed(payload) -> None:
     finally:
         ex.abort()
         live.unlink(missing_ok=True)
+
+
+def test_units_run_with_torchs_deterministic_algorithms_in_warn_only_mode() -> None:
+    import torch
+
+    from archbench.seeding import configure_determinism
+
+    configure_determinism(3, torch.get_num_threads())
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.is_deterministic_algorithms_warn_only_enabled()
+    assert torch.initial_seed() == 3

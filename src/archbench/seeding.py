@@ -54,7 +54,19 @@ def configure_determinism(seed: int, threads: int) -> None:
     torch.manual_seed(seed)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    if not (
+        torch.are_deterministic_algorithms_enabled()
+        and torch.is_deterministic_algorithms_warn_only_enabled()
+    ):
+        # torch.use_deterministic_algorithms also sets torch._inductor.config.deterministic,
+        # and importing that config loads the compiler stack: 0.8 s in each worker's first
+        # unit. archbench trains eagerly (nothing is compiled), so only the eager switch, the
+        # one every kernel (cuDNN included) reads, is set.
+        setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+        if setter is not None:
+            setter(True, warn_only=True)
+        else:  # pragma: no cover - another torch
+            torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
     try:
         from threadpoolctl import threadpool_limits
