@@ -256,7 +256,7 @@ class LocalExecutor(Executor):
 
     def shutdown(self) -> None:
         # Every submitted unit has finished when the runner shuts down, so the workers are
-        # not waited for: their exit (~0.8 s of interpreter and torch teardown) overlaps the
+        # not waited for: they leave at once (``_leave_now``) while the driver goes on to the
         # statistics and the report. The pool's thread reaps them; Python joins it at exit.
         self._started()
         if self._pool is not None:
