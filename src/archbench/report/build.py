@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 import matplotlib
 
@@ -213,19 +213,24 @@ class LatexBuild:
         res = _run_tex(cmd, self.work)
         if res.returncode == 0:
             return
-        logf = self.work / ("main.blg" if "bibtex" in cmd[0] else "main.log")
-        text = logf.read_text(errors="replace") if logf.exists() else res.stdout
         if "bibtex" in cmd[0]:
+            blg = self.work / "main.blg"
+            text = blg.read_text(errors="replace") if blg.exists() else res.stdout
             log.warning("bibtex reported problems:\n%s", text[-2000:])
             return
+        self._pdflatex_failed(res.stdout)
+
+    def _pdflatex_failed(self, stdout: str) -> NoReturn:
+        """Raise RunFailed with the error lines of main.log (or of ``stdout`` without one)."""
+        logf = self.work / "main.log"
+        text = logf.read_text(errors="replace") if logf.exists() else stdout
         raise RunFailed(f"pdflatex failed on {self.folder / 'main.tex'}:\n{_log_excerpt(text)}")
 
     def _end_page(self) -> int | None:
         return latex.main_end_page((self.work / "main.aux").read_text(errors="replace"))
 
     def first_pass(self) -> int | None:
-        self._run(self._pdflatex)
-        return self._end_page()
+        return self.end_first_pass(self.start_first_pass())
 
     def start_first_pass(self) -> subprocess.Popen[str]:
         """Start the first pass without waiting; :meth:`end_first_pass` collects it."""
@@ -250,9 +255,7 @@ class LatexBuild:
                 f"pdflatex did not finish within {_LATEX_TIMEOUT_S} s in {self.work}"
             ) from None
         if proc.returncode != 0:
-            logf = self.work / "main.log"
-            text = logf.read_text(errors="replace") if logf.exists() else stdout
-            raise RunFailed(f"pdflatex failed on {self.folder / 'main.tex'}:\n{_log_excerpt(text)}")
+            self._pdflatex_failed(stdout)
         return self._end_page()
 
     def finish(self, *, bibliography: bool = True) -> tuple[bytes, int | None]:
