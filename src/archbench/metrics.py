@@ -6,6 +6,7 @@ classification (``K >= 2``); targets are floats or class indices ``0..K-1``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -91,27 +92,68 @@ def metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> float:
 
 
 def roc_auc(positive: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve of ``score`` for the boolean labels ``positive``.
-
-    The Mann-Whitney form: the probability that a random positive scores above a random
-    negative, ties counting one half (equal to the trapezoidal area under the ROC curve, as in
-    ``sklearn.metrics.roc_auc_score``). Midranks are half-integers and their sums are exact in
-    float64. NaN when one class is absent. Kept free of scikit-learn so that the worker
-    processes do not import it (~0.6 s each at start-up).
+    """Area under the ROC curve of ``score`` for the boolean labels ``positive``: the
+    probability that a random positive scores above a random negative, ties counting one half
+    (the trapezoidal area of ``sklearn.metrics.roc_auc_score``). NaN when one class is absent.
+    Free of scikit-learn so that the worker processes do not import it for a metric.
     """
-    pos = np.asarray(positive, dtype=bool)
     s = np.asarray(score, dtype=np.float64)
-    n, n_pos = s.size, int(pos.sum())
-    n_neg = n - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    order = np.argsort(s, kind="stable")
-    ss = s[order]
-    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
-    ends = np.r_[starts[1:], n]
-    midrank = np.repeat((starts + ends + 1) / 2.0, ends - starts)  # 1-based average ranks
-    rank_sum = float(midrank[pos[order]].sum())
-    return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
+    ones = np.ones((1, s.size), dtype=np.int32)
+    return float(weighted_roc_auc(s, np.asarray(positive, dtype=bool))(ones)[0])
+
+
+def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Prepare a weighted Mann-Whitney AUC: ``counts (B, n) -> (B,)``; ties count one half.
+
+    ``counts[b, i]`` is the weight of row ``i`` in resample ``b`` (the row bootstrap of
+    ``archbench.stats``); one row of ones gives the plain ROC-AUC (:func:`roc_auc`).
+
+    Rows are sorted by score once. A positive row scores ``2 x`` (negative weight strictly
+    below it) ``+`` (negative weight tied with it), read from one running sum of the negative
+    weights; rows in tied groups are corrected from their group's ends (few columns), so no
+    per-group reduction runs over the resamples. Integer counts stay integers (exact, and a
+    quarter of the memory traffic of floats).
+    """
+    order = np.argsort(score, kind="stable")
+    s, pos = score[order], positive[order]
+    n = s.size
+    new_group = np.r_[True, s[1:] != s[:-1]]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    sizes = np.diff(np.r_[starts, n])
+    # positive rows that share their score with another row, and their group's first/last row
+    tied_pos = np.flatnonzero(pos & (sizes[group] > 1))
+    t_first = starts[group[tied_pos]]
+    t_last = t_first + sizes[group[tied_pos]] - 1
+
+    def auc(counts: np.ndarray) -> np.ndarray:
+        w = counts[:, order]
+        integer = np.issubdtype(w.dtype, np.integer)
+        # exact when every partial product fits: count x 2 n < 2**31
+        exact = integer and (int(w.max(initial=0)) + 1) * 2 * (n + 1) < 2**31
+        acc = np.int32 if exact else np.float64
+        if integer and not exact:
+            w = w.astype(np.float64)
+        wp = w * pos
+        wn = w - wp
+        below = np.cumsum(wn, axis=1, dtype=acc)  # at a positive row: negatives below it
+        n_pos = wp.sum(axis=1, dtype=np.float64)
+        n_neg = below[:, -1].astype(np.float64) if n else np.zeros(w.shape[0])
+        num = np.asarray(2 * np.sum(wp * below, axis=1, dtype=np.int64 if exact else np.float64))
+        if tied_pos.size:
+            # tied: 2 x below its group + the group's negatives = below(first) + below(last),
+            # with below(first) exclusive of the first row's own negative weight
+            twice = below[:, t_first] - wn[:, t_first] + below[:, t_last]
+            num = num + np.sum(
+                wp[:, tied_pos] * (twice - 2 * below[:, tied_pos]),
+                axis=1,
+                dtype=np.int64 if exact else np.float64,
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = num / (2.0 * n_pos * n_neg)
+        return np.where((n_pos > 0) & (n_neg > 0), out, np.nan)
+
+    return auc
 
 
 def compute_metrics(

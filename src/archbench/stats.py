@@ -22,6 +22,7 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as st
 
+from archbench.metrics import weighted_roc_auc
 from archbench.seeding import as_generator
 
 ALPHA = 0.05
@@ -308,57 +309,6 @@ def power_analysis(
 Resampler = Callable[[np.ndarray], np.ndarray]
 
 
-def _weighted_auc(score: np.ndarray, positive: np.ndarray) -> Resampler:
-    """Prepare a weighted Mann-Whitney AUC: ``counts (B, n) -> (B,)``; ties count one half.
-
-    Rows are sorted by score once. A positive row scores ``2 x`` (negative weight strictly
-    below it) ``+`` (negative weight tied with it), read from one running sum of the negative
-    weights; rows in tied groups are corrected from their group's ends (few columns), so no
-    per-group reduction runs over the resamples. Integer counts stay integers (exact, and a
-    quarter of the memory traffic of floats).
-    """
-    order = np.argsort(score, kind="stable")
-    s, pos = score[order], positive[order]
-    n = s.size
-    new_group = np.r_[True, s[1:] != s[:-1]]
-    starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
-    sizes = np.diff(np.r_[starts, n])
-    # positive rows that share their score with another row, and their group's first/last row
-    tied_pos = np.flatnonzero(pos & (sizes[group] > 1))
-    t_first = starts[group[tied_pos]]
-    t_last = t_first + sizes[group[tied_pos]] - 1
-
-    def auc(counts: np.ndarray) -> np.ndarray:
-        w = counts[:, order]
-        integer = np.issubdtype(w.dtype, np.integer)
-        # exact when every partial product fits: count x 2 n < 2**31
-        exact = integer and (int(w.max(initial=0)) + 1) * 2 * (n + 1) < 2**31
-        acc = np.int32 if exact else np.float64
-        if integer and not exact:
-            w = w.astype(np.float64)
-        wp = w * pos
-        wn = w - wp
-        below = np.cumsum(wn, axis=1, dtype=acc)  # at a positive row: negatives below it
-        n_pos = wp.sum(axis=1, dtype=np.float64)
-        n_neg = below[:, -1].astype(np.float64) if n else np.zeros(w.shape[0])
-        num = np.asarray(2 * np.sum(wp * below, axis=1, dtype=np.int64 if exact else np.float64))
-        if tied_pos.size:
-            # tied: 2 x below its group + the group's negatives = below(first) + below(last),
-            # with below(first) exclusive of the first row's own negative weight
-            twice = below[:, t_first] - wn[:, t_first] + below[:, t_last]
-            num = num + np.sum(
-                wp[:, tied_pos] * (twice - 2 * below[:, tied_pos]),
-                axis=1,
-                dtype=np.int64 if exact else np.float64,
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = num / (2.0 * n_pos * n_neg)
-        return np.where((n_pos > 0) & (n_neg > 0), out, np.nan)
-
-    return auc
-
-
 def prepare_resampled_metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> Resampler:
     """Return ``counts (B, n_rows) -> (B, n_seeds)``: metric ``name`` on each weighted resample.
 
@@ -405,7 +355,7 @@ def prepare_resampled_metric(name: str, y_true: np.ndarray, pred: np.ndarray) ->
         return lambda counts: counts.astype(np.float64, copy=False) @ loss.T / n_rows
     if name == "roc_auc":
         classes = [1] if k == 2 else list(range(k))
-        aucs = [[_weighted_auc(p[s, :, c], yi == c) for c in classes] for s in range(p.shape[0])]
+        aucs = [[weighted_roc_auc(p[s, :, c], yi == c) for c in classes] for s in range(p.shape[0])]
         return lambda counts: np.stack(
             [np.mean([f(counts) for f in per_seed], axis=0) for per_seed in aucs], axis=1
         )
