@@ -1,0 +1,1 @@
+"""Forecasting: rolling-origin windows, PatchTST, N-HiTS-style MLP and LightGBM on lags."""

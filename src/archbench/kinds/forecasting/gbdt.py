@@ -1,0 +1,217 @@
+"""LightGBM on lag, rolling-window and calendar features: one direct multi-horizon model.
+
+Strategy: direct, with one model for all steps and the step ``h`` as a feature. Each window
+gives ``H`` rows, one per step; every feature of a row is computed from the window's context
+(the past of its origin) or from known-in-advance covariates and the calendar at the target
+time, so no row sees a value after its origin. Direct forecasting avoids the error accumulation
+of the recursive strategy (skforecast's ``ForecasterDirect``, mlforecast's ``max_horizon``)
+and one shared model instead of ``H`` models keeps training to a single booster (the M5
+practice of pooling many series and steps in one LightGBM model).
+
+Target and lags are in per-series standard units relative to the last observed value
+(``(y - y_origin) / std``): trees cannot extrapolate levels, and differencing against the
+origin lets a model trained on January-September temperatures forecast colder months.
+
+Features: step; the level ``z_origin``; the last ``n_lags`` values; the values one and two
+seasons before the target step (the seasonal-naive value first); mean and standard deviation
+over the last season and the whole context, minimum and maximum over the last season;
+calendar of the target time (hour, day of week, day of year, month, as the frequency allows);
+known covariates at the target step and at the origin; observed covariates at the origin and
+their mean over the last season. Series ids are not features, so series never seen in
+training (a groups shift) are handled like any other.
+
+Early stopping: L1 on the validation rows weighted by ``std / mase_scale``, which is the
+validation MASE up to a constant; ``history_`` holds the MASE itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from ...errors import ConfigError
+from ...models.base import Model
+from ...seeding import derive_seed
+from ._train import check_windows
+from .metrics import PRIMARY
+from .windows import ForecastInfo, Windows
+
+
+def n_lags_for(info: ForecastInfo) -> int:
+    """Default lag count: two seasons, at least 14, at most the context."""
+    return min(info.context, max(2 * info.season, 14))
+
+
+def _calendar(origin: np.ndarray, info: ForecastInfo) -> np.ndarray:
+    """``(n, H, k)`` calendar of the target times; ``k = 0`` for integer time."""
+    n, h = len(origin), info.horizon
+    if info.frequency == "1":
+        return np.zeros((n, h, 0))
+    offset = pd.tseries.frequencies.to_offset(info.frequency)
+    step_ns = pd.Timedelta(pd.Timestamp("2000-01-03") + offset - pd.Timestamp("2000-01-03"))
+    times = pd.DatetimeIndex(
+        (origin.astype("datetime64[ns]")[:, None] + np.arange(1, h + 1) * step_ns.to_timedelta64()).ravel()
+    )
+    cols = []
+    if step_ns < pd.Timedelta(days=1):
+        cols.append(times.hour + times.minute / 60.0)
+    if step_ns < pd.Timedelta(days=7):
+        cols.append(times.dayofweek)
+    if step_ns < pd.Timedelta(days=28):
+        cols.append(times.dayofyear)
+    cols.append(times.month)
+    return np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1).reshape(n, h, -1)
+
+
+def features(w: Windows, info: ForecastInfo, n_lags: int) -> np.ndarray:
+    """``(n * H, F)`` float32 rows, window-major (row ``i * H + h - 1`` is window ``i``, step h)."""
+    n, c, h, m = len(w), info.context, info.horizon, max(info.season, 1)
+    z = (w.context - w.loc[:, None]) / w.scale[:, None]
+    last = z[:, -1:]
+    rel = z - last
+    steps = np.arange(1, h + 1)
+    per_window = [last, rel[:, ::-1][:, :n_lags]]
+    season = z[:, -min(m, c):]
+    per_window += [season.mean(1, keepdims=True) - last, season.std(1, keepdims=True),
+                   season.min(1, keepdims=True) - last, season.max(1, keepdims=True) - last,
+                   z.mean(1, keepdims=True) - last, z.std(1, keepdims=True)]
+    obs = w.observed
+    if obs.shape[2]:
+        per_window += [obs[:, -1, :], obs[:, -min(m, c):, :].mean(axis=1)]
+    k = len(info.known_names)
+    if k:
+        per_window.append(w.known[:, c - 1, :])
+    base = np.hstack(per_window)  # (n, F_w)
+    per_step = [np.broadcast_to(steps[None, :, None], (n, h, 1)).astype(np.float64)]
+    for back in (1, 2):  # one and two seasons before the target step, when inside the context
+        lag = m * (np.ceil(steps / m).astype(int) + back - 1)
+        ok = lag - steps < c
+        idx = np.clip(c - 1 + steps - lag, 0, c - 1)
+        vals = np.where(ok[None, :], rel[:, idx], np.nan)
+        per_step.append(vals[:, :, None])
+    per_step.append(_calendar(w.origin, info))
+    if k:
+        per_step.append(w.known[:, c:, :])
+    step_part = np.concatenate(per_step, axis=2)
+    rows = np.concatenate([np.repeat(base[:, None, :], h, axis=1), step_part], axis=2)
+    return rows.reshape(n * h, -1).astype(np.float32)
+
+
+def _target(w: Windows) -> np.ndarray:
+    """``(n * H,)`` target relative to the origin, in standard units."""
+    return ((w.target - w.context[:, -1:]) / w.scale[:, None]).ravel()
+
+
+class LightGBMForecaster(Model):
+    """The GBDT family of the forecasting kind (LightGBM, native API)."""
+
+    family: ClassVar[str] = "gbdt"
+    fixed_defaults: ClassVar[dict[str, Any]] = {
+        "max_rounds": 1000,
+        "early_stopping_rounds": 50,
+        "threads": 1,
+        "n_lags": 0,
+    }
+    fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
+
+    @staticmethod
+    def default_params() -> dict[str, Any]:
+        return {
+            "objective": "l2",
+            "learning_rate": 0.1,
+            "num_leaves": 31,
+            "min_child_samples": 20,
+            "feature_fraction": 1.0,
+            "bagging_fraction": 1.0,
+            "lambda_l2": 1e-8,
+        }
+
+    @staticmethod
+    def search_space(trial: optuna.Trial) -> dict[str, Any]:
+        return {
+            "objective": trial.suggest_categorical("objective", ["l2", "l1"]),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 4, 128, log=True),
+            "min_child_samples": trial.suggest_int("min_child_samples", 5, 200, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.5, 1.0),
+            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-8, 10.0, log=True),
+        }
+
+    @staticmethod
+    def space_description() -> dict[str, str]:
+        return {
+            "objective": "{l2, l1}",
+            "learning_rate": "logU(0.01, 0.3)",
+            "num_leaves": "int logU(4, 128)",
+            "min_child_samples": "int logU(5, 200)",
+            "feature_fraction": "U(0.5, 1)",
+            "bagging_fraction": "U(0.5, 1), bagging every round",
+            "lambda_l2": "logU(1e-8, 10)",
+            "strategy": "direct, one model, step as a feature; early stopping on validation MASE",
+        }
+
+    def fit(  # type: ignore[override]
+        self, train: Windows, val: Windows, info: ForecastInfo, *, seed: int
+    ) -> LightGBMForecaster:
+        import lightgbm as lgb
+
+        p = self.resolved_params()
+        for key in ("max_rounds", "early_stopping_rounds", "threads"):
+            if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
+                raise ConfigError(f"gbdt: {key} = {p[key]!r} must be an integer >= 1")
+        check_windows(train, info, "train")
+        check_windows(val, info, "val")
+        self.info_, self.threads_ = info, p["threads"]
+        self.n_lags_ = int(p["n_lags"]) or n_lags_for(info)
+        params = self._lgb_params(p, seed)
+        h = info.horizon
+        w_val = np.repeat(val.scale / val.mase_scale, h)
+        dtrain = lgb.Dataset(features(train, info, self.n_lags_), _target(train), free_raw_data=True)
+        dval = lgb.Dataset(
+            features(val, info, self.n_lags_), _target(val), weight=w_val, reference=dtrain
+        )
+        evals: dict[str, Any] = {}
+        self.booster_ = lgb.train(
+            params, dtrain, num_boost_round=p["max_rounds"], valid_sets=[dval],
+            valid_names=["val"],
+            callbacks=[lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
+                       lgb.record_evaluation(evals)],
+        )
+        factor = float(w_val.sum()) / len(w_val)
+        self.history_ = [float(v) * factor for v in evals["val"]["l1"]]
+        self.n_iter_ = len(self.history_)
+        self.best_iter_ = int(self.booster_.best_iteration) or self.n_iter_
+        self.history_metric_, self.best_score_ = PRIMARY, self.history_[self.best_iter_ - 1]
+        return self
+
+    def _lgb_params(self, p: dict[str, Any], seed: int) -> dict[str, Any]:
+        if p["objective"] not in ("l2", "l1"):
+            raise ConfigError(f"gbdt: objective = {p['objective']!r}; use 'l2' or 'l1'")
+        return {
+            **{k: p[k] for k in self.default_params()},
+            "metric": "l1",
+            "bagging_freq": 1 if p["bagging_fraction"] < 1.0 else 0,
+            "num_threads": p["threads"],
+            "seed": seed,
+            "bagging_seed": derive_seed(seed, "bagging"),
+            "feature_fraction_seed": derive_seed(seed, "feature_fraction"),
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbosity": -1,
+        }
+
+    def predict(self, data: Windows) -> np.ndarray:  # type: ignore[override]
+        """``(n, H)`` forecasts in the target's units."""
+        if not hasattr(self, "booster_"):
+            raise RuntimeError("gbdt: predict called before fit")
+        check_windows(data, self.info_, "data")
+        rel = self.booster_.predict(
+            features(data, self.info_, self.n_lags_), num_iteration=self.best_iter_,
+            num_threads=self.threads_,
+        )
+        rel = np.asarray(rel, dtype=np.float64).reshape(len(data), self.info_.horizon)
+        return rel * data.scale[:, None] + data.context[:, -1:]

@@ -1,0 +1,189 @@
+"""PatchTST (Nie et al., ICLR 2023), written from the paper and its reference code's defaults.
+
+RevIN normalises each context window; the window is padded at the end by repeating its last
+value ``patch_stride`` times and cut into patches of ``patch_len`` with step ``patch_stride``
+(16 and 8 by default; both shrink to fit a short context: ``patch_len <= context``,
+``patch_stride <= patch_len``). A linear map embeds each patch in ``d_model``, a learnable
+positional encoding is added, and ``n_layers`` Transformer encoder layers follow, as in the
+reference: multi-head attention with residual attention scores (each layer adds the previous
+layer's pre-softmax scores, the reference's ``res_attention``), BatchNorm over ``d_model``,
+GELU feed-forward, dropout on both residual branches, post-norm by default (``pre_norm``
+switches). The flatten head maps all patch embeddings to the ``H`` forecasts. MSE loss (the
+paper's), AdamW, early stopping on the validation MASE.
+
+Channel independence: each series (channel) is forecast from its own past only, with shared
+weights; covariates are therefore not read (in the paper every channel forecasts itself, and
+a covariate channel's forecast would not feed the target's).
+
+Default: the paper's small-data configuration (ILI/ETTh1/ETTh2): 3 layers, d_model 16,
+4 heads, FFN 128, dropout 0.2, lr 1e-4; batch 128 (the reference's ETTh batch size).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import optuna
+
+from ...errors import ConfigError
+from ._train import RevIN, WindowNetModel
+from .windows import ForecastInfo
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+
+def patch_geometry(context: int, patch_len: int, patch_stride: int) -> tuple[int, int, int]:
+    """``(patch_len, stride, n_patches)`` adapted to ``context`` (end padding of one stride)."""
+    plen = min(patch_len, context)
+    stride = max(1, min(patch_stride, plen))
+    return plen, stride, (context - plen) // stride + 2
+
+
+def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
+    """The network: ``forward(x (B, C), cov ignored) -> (B, H)``."""
+    import torch
+    from torch import nn
+
+    plen, stride, n_patches = patch_geometry(context, p["patch_len"], p["patch_stride"])
+    d, heads = p["d_model"], p["n_heads"]
+
+    class BatchNormD(nn.Module):
+        """BatchNorm1d over the model dimension of ``(B, N, d)``."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(d)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.bn(x.transpose(1, 2)).transpose(1, 2)
+
+    class Layer(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv = nn.Linear(d, 3 * d)
+            self.proj = nn.Linear(d, d)
+            self.drop_attn = nn.Dropout(p["dropout"])
+            self.norm_attn = BatchNormD()
+            self.ff = nn.Sequential(
+                nn.Linear(d, p["d_ff"]), nn.GELU(), nn.Dropout(p["dropout"]), nn.Linear(p["d_ff"], d)
+            )
+            self.drop_ff = nn.Dropout(p["dropout"])
+            self.norm_ff = BatchNormD()
+
+        def attend(
+            self, x: torch.Tensor, prev: torch.Tensor | None
+        ) -> tuple[torch.Tensor, torch.Tensor]:
+            b, n, _ = x.shape
+            q, k, v = self.qkv(x).view(b, n, 3, heads, d // heads).permute(2, 0, 3, 1, 4)
+            scores = (q @ k.transpose(-2, -1)) * (d // heads) ** -0.5
+            if prev is not None:
+                scores = scores + prev
+            out = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, d)
+            return self.proj(out), scores
+
+        def forward(
+            self, x: torch.Tensor, prev: torch.Tensor | None
+        ) -> tuple[torch.Tensor, torch.Tensor]:
+            pre = p["pre_norm"]
+            a, scores = self.attend(self.norm_attn(x) if pre else x, prev)
+            x = x + self.drop_attn(a)
+            x = x if pre else self.norm_attn(x)
+            x = x + self.drop_ff(self.ff(self.norm_ff(x) if pre else x))
+            return (x if pre else self.norm_ff(x)), scores
+
+    class PatchTST(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pad = nn.ReplicationPad1d((0, stride))
+            self.embed = nn.Linear(plen, d)
+            self.pos = nn.Parameter(torch.empty(n_patches, d).uniform_(-0.02, 0.02))
+            self.drop = nn.Dropout(p["dropout"])
+            self.layers = nn.ModuleList(Layer() for _ in range(p["n_layers"]))
+            self.head = nn.Sequential(
+                nn.Flatten(start_dim=1), nn.Dropout(p["head_dropout"]), nn.Linear(n_patches * d, horizon)
+            )
+
+        def forward(self, x: torch.Tensor, cov: torch.Tensor | None = None) -> torch.Tensor:
+            z, mean, std = RevIN.normalise(x)
+            patches = self.pad(z.unsqueeze(1)).squeeze(1).unfold(-1, plen, stride)
+            h = self.drop(self.embed(patches) + self.pos)
+            scores = None
+            for layer in self.layers:
+                h, scores = layer(h, scores)
+            return self.head(h) * std + mean
+
+    return PatchTST()
+
+
+class PatchTSTModel(WindowNetModel):
+    """The Transformer family of the forecasting kind."""
+
+    family: ClassVar[str] = "patchtst"
+    loss: ClassVar[str] = "mse"
+    uses_covariates: ClassVar[bool] = False
+    fixed_defaults: ClassVar[dict[str, Any]] = {**WindowNetModel.fixed_defaults, "batch_size": 128}
+
+    @staticmethod
+    def default_params() -> dict[str, Any]:
+        return {
+            "n_layers": 3,
+            "d_model": 16,
+            "n_heads": 4,
+            "d_ff": 128,
+            "dropout": 0.2,
+            "head_dropout": 0.0,
+            "patch_len": 16,
+            "patch_stride": 8,
+            "pre_norm": False,
+            "lr": 1e-4,
+            "weight_decay": 1e-6,
+        }
+
+    @staticmethod
+    def search_space(trial: optuna.Trial) -> dict[str, Any]:
+        patch_len = trial.suggest_categorical("patch_len", [8, 16, 24])
+        return {
+            "n_layers": trial.suggest_int("n_layers", 1, 3),
+            "d_model": trial.suggest_categorical("d_model", [16, 32, 64]),
+            "n_heads": trial.suggest_categorical("n_heads", [2, 4]),
+            "d_ff": trial.suggest_categorical("d_ff", [64, 128, 256]),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.3),
+            "head_dropout": trial.suggest_float("head_dropout", 0.0, 0.3),
+            "patch_len": patch_len,
+            "patch_stride": patch_len // 2,
+            "pre_norm": False,
+            "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
+        }
+
+    @staticmethod
+    def space_description() -> dict[str, str]:
+        return {
+            "n_layers": "int 1-3 (paper: 3)",
+            "d_model": "{16, 32, 64} (paper: 16 small data, 128 large)",
+            "n_heads": "{2, 4}",
+            "d_ff": "{64, 128, 256}",
+            "dropout": "U(0, 0.3) (paper: 0.2-0.3)",
+            "head_dropout": "U(0, 0.3)",
+            "patch_len": "{8, 16, 24}, stride patch_len / 2 (paper: 16, 8)",
+            "lr": "logU(1e-4, 3e-3) (paper: 1e-4)",
+            "weight_decay": "logU(1e-6, 1e-3)",
+            "loss": "MSE in per-series standard units; RevIN; channel-independent",
+        }
+
+    def _check(self, p: dict[str, Any]) -> None:
+        for key in ("n_layers", "d_model", "n_heads", "d_ff", "patch_len", "patch_stride"):
+            v = p[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"patchtst: {key} = {v!r} must be an integer >= 1")
+        if p["d_model"] % p["n_heads"]:
+            raise ConfigError(
+                f"patchtst: d_model = {p['d_model']} must be a multiple of n_heads = {p['n_heads']}"
+            )
+        if not 0.0 <= p["head_dropout"] < 1.0:
+            raise ConfigError(f"patchtst: head_dropout = {p['head_dropout']!r} must lie in [0, 1)")
+
+    def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
+        return build_patchtst(p, info.context, info.horizon)

