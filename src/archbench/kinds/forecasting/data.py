@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -250,7 +251,8 @@ def _parse_time(raw: pd.Series, col: str) -> pd.Series:
     text = raw.astype(str).str.strip()
     has_tz = text.str.contains(_TZ)
     if has_tz.any() and not has_tz.all():
-        row = int(np.flatnonzero(~has_tz.to_numpy())[0])
+        minority = has_tz if has_tz.sum() <= (~has_tz).sum() else ~has_tz
+        row = int(np.flatnonzero(minority.to_numpy())[0])
         raise DataError(
             f"time column {col!r} mixes timestamps with and without a time zone (row {row}: "
             f"{text.iat[row]!r}); write every timestamp with its offset or none"
@@ -359,16 +361,23 @@ def _frequency(out: pd.DataFrame, s: ForecastSettings) -> str:
         return pd.tseries.frequencies.to_offset(step).freqstr
     if (diffs % step == pd.Timedelta(0)).all():
         _check_grid(out, s, pd.tseries.frequencies.to_offset(step))
-    inferred = {
-        pd.infer_freq(pd.DatetimeIndex(g["time"])) if len(g) >= 3 else None
-        for _, g in out.groupby("series", sort=False)
-    }
+    inferred = {_infer(g["time"]) for _, g in out.groupby("series", sort=False)}
     if len(inferred) == 1 and None not in inferred:
         return str(inferred.pop())
     raise DataError(
         f"time column {s.time!r} is irregularly spaced (steps from {step} to {diffs.max()}); "
         "set task.frequency (e.g. 'h', 'D', 'B', 'MS') or use an integer step column"
     )
+
+
+def _infer(times: pd.Series) -> str | None:
+    """pandas' inferred frequency alias, or None."""
+    if len(times) < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = pd.infer_freq(pd.DatetimeIndex(times))
+    return None if found is None else str(getattr(found, "freqstr", found))
 
 
 def _check_grid(out: pd.DataFrame, s: ForecastSettings, offset: Any) -> None:

@@ -240,8 +240,9 @@ def _empty_message(name: str, data: ForecastData) -> str:
     s = data.settings
     if name == "shift":
         return (
-            "the shift rule leaves no shift window: no series has context + horizon = "
-            f"{s.context + s.horizon} steps around the shift period; widen task.shift.min/max"
+            "the shift rule leaves no shift window: no shift series has context + horizon = "
+            f"{s.context + s.horizon} steps around the shift period (groups: the ID test "
+            "period); widen task.shift.min/max or pick longer series"
         )
     return (
         f"the {name} period holds no complete window of context + horizon = "

@@ -1,0 +1,227 @@
+"""Forecasting data: settings, frequency inference, and one test per bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from archbench.errors import ConfigError, DataError
+from archbench.kinds.forecasting.data import ForecastSettings, load_frame
+from archbench.kinds.forecasting.windows import ForecastShift, ForecastSplit, make_splits
+
+
+def panel(n: int = 200, series: tuple[str, ...] = ("a", "b"), freq: str = "h") -> pd.DataFrame:
+    """A regular panel with a daily cycle, a known and an observed covariate."""
+    rng = np.random.default_rng(0)
+    times = pd.date_range("2020-01-01", periods=n, freq=freq)
+    parts = []
+    for k, s in enumerate(series):
+        y = 10 * k + np.sin(2 * np.pi * np.arange(n) / 24) + rng.normal(0, 0.1, n)
+        parts.append(
+            pd.DataFrame(
+                {"id": s, "ts": times.strftime("%Y-%m-%d %H:%M:%S"), "y": y,
+                 "promo": (np.arange(n) % 7 == 0).astype(float), "sensor": rng.normal(size=n)}
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+SETTINGS = ForecastSettings(
+    time="ts", target="y", series="id", horizon=4, context=12, known=("promo",),
+    observed=("sensor",),
+)
+
+
+def test_loads_a_regular_panel() -> None:
+    data = load_frame(panel(), SETTINGS)
+    assert data.frequency == "h" and data.season == 24
+    assert data.series_names == ("a", "b")
+    assert data.values[0].shape == (200,) and data.known[1].shape == (200, 1)
+    assert np.all(np.diff(data.times[0]) == np.timedelta64(1, "h"))
+
+
+def test_from_table_rejects_unknown_keys_and_requires_fields() -> None:
+    table = {"type": "forecasting", "time": "ts", "target": "y", "horizon": 4, "context": 8}
+    s = ForecastSettings.from_table({**table, "known": ["promo"]})
+    assert s.known == ("promo",) and s.step == 4
+    with pytest.raises(ConfigError, match="task.horizn is not a forecasting key; did you mean"):
+        ForecastSettings.from_table({**table, "horizn": 3})
+    with pytest.raises(ConfigError, match="task.context is required"):
+        ForecastSettings.from_table({k: v for k, v in table.items() if k != "context"})
+
+
+def test_monthly_frequency_is_inferred() -> None:
+    frame = pd.DataFrame({"ts": pd.date_range("2000-01-01", periods=60, freq="MS"),
+                          "y": np.arange(60.0)})
+    data = load_frame(frame, ForecastSettings(time="ts", target="y", horizon=3, context=12))
+    assert data.frequency == "MS" and data.season == 12
+
+
+def test_integer_time_and_timezone_offsets() -> None:
+    frame = pd.DataFrame({"t": np.arange(50), "y": np.arange(50.0)})
+    data = load_frame(frame, ForecastSettings(time="t", target="y", horizon=2, context=5))
+    assert data.integer_time and data.season == 1
+    ts = pd.date_range("2020-03-01", periods=48, freq="h", tz="America/New_York")
+    frame = pd.DataFrame({"t": [t.isoformat() for t in ts], "y": np.arange(48.0)})
+    data = load_frame(frame, ForecastSettings(time="t", target="y", horizon=2, context=5))
+    assert data.frequency == "h"  # mixed UTC offsets (DST) are one UTC grid
+
+
+def _bad(frame: pd.DataFrame, **kw: object) -> None:
+    load_frame(frame, ForecastSettings(**{**SETTINGS.__dict__, **kw}))  # type: ignore[arg-type]
+
+
+def test_unparseable_timestamp() -> None:
+    f = panel()
+    f.loc[5, "ts"] = "yesterday noon"
+    with pytest.raises(DataError, match=r"not a timestamp \(row 5: 'yesterday noon'\)"):
+        _bad(f)
+
+
+def test_missing_timestamp() -> None:
+    f = panel()
+    f.loc[7, "ts"] = None
+    with pytest.raises(DataError, match="1 missing values .first in row 7"):
+        _bad(f)
+
+
+def test_duplicated_series_time() -> None:
+    f = pd.concat([panel(), panel().iloc[[3]]], ignore_index=True)
+    with pytest.raises(DataError, match=r"2 rows share a \(series, time\) pair \(series 'a'"):
+        _bad(f)
+
+
+def test_irregular_spacing_without_frequency() -> None:
+    rng = np.random.default_rng(1)
+    times = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.cumsum(rng.integers(50, 70, 80)), "m")
+    f = pd.DataFrame({"ts": times, "y": np.arange(80.0)})
+    with pytest.raises(DataError, match="irregularly spaced .* set task.frequency"):
+        load_frame(f, ForecastSettings(time="ts", target="y", horizon=2, context=5))
+
+
+def test_gap_in_a_series() -> None:
+    f = panel().drop(index=[10, 11])
+    with pytest.raises(DataError, match="series 'a' has 2 missing time steps .* fill them"):
+        _bad(f)
+
+
+def test_off_grid_time_with_declared_frequency() -> None:
+    f = panel()
+    f.loc[20, "ts"] = "2020-01-01 20:30:00"
+    with pytest.raises(DataError, match="off the h grid"):
+        _bad(f, frequency="h")
+
+
+def test_unknown_frequency_alias() -> None:
+    with pytest.raises(ConfigError, match="task.frequency = 'hourly' is not a pandas frequency"):
+        _bad(panel(), frequency="hourly")
+
+
+def test_series_too_short() -> None:
+    f = pd.concat([panel(series=("a",)), panel(n=10, series=("b",))], ignore_index=True)
+    with pytest.raises(DataError, match="series 'b' has 10 steps, fewer than context \\+ horizon"):
+        _bad(f)
+
+
+def test_series_too_short_for_the_splits() -> None:
+    data = load_frame(panel(n=20), SETTINGS)
+    with pytest.raises(DataError, match="period holds no complete window .* lower task.context"):
+        make_splits(data, ForecastSplit(), None)
+
+
+@pytest.mark.parametrize("horizon", [0, -3])
+def test_horizon_not_positive(horizon: int) -> None:
+    with pytest.raises(ConfigError, match=f"task.horizon = {horizon} must be an integer >= 1"):
+        ForecastSettings(time="ts", target="y", horizon=horizon, context=4)
+
+
+def test_non_numeric_target() -> None:
+    f = panel()
+    f["y"] = f["y"].astype(object)
+    f.loc[3, "y"] = "n/a!"
+    with pytest.raises(DataError, match=r"target 'y' is not numeric \(row 3: 'n/a!'\)"):
+        _bad(f)
+
+
+def test_missing_target_inside_a_series() -> None:
+    f = panel()
+    f.loc[50, "y"] = np.nan
+    with pytest.raises(DataError, match="1 missing values inside series .* fill them"):
+        _bad(f)
+
+
+def test_missing_target_at_the_ends_is_trimmed() -> None:
+    f = panel()
+    f.loc[[0, 1, 199], "y"] = np.nan
+    data = load_frame(f, SETTINGS)
+    assert len(data.values[0]) == 197 and "3 leading or trailing" in data.notes[0]
+
+
+def test_unknown_series_in_groups_shift() -> None:
+    data = load_frame(panel(), SETTINGS)
+    with pytest.raises(DataError, match="names series 'zz', which is not in the data"):
+        make_splits(data, ForecastSplit(), ForecastShift(kind="groups", values=("zz",)))
+
+
+def test_groups_shift_leaving_no_id_series() -> None:
+    data = load_frame(panel(), SETTINGS)
+    with pytest.raises(DataError, match="leaves no ID series"):
+        make_splits(data, ForecastSplit(), ForecastShift(kind="groups", values=("a", "b")))
+
+
+def test_range_shift_leaving_no_id_range() -> None:
+    data = load_frame(panel(), SETTINGS)
+    with pytest.raises(DataError, match="leaves no ID range"):
+        make_splits(data, ForecastSplit(), ForecastShift(kind="range", min="2019-06-01"))
+
+
+def test_range_shift_leaving_no_shift_window() -> None:
+    data = load_frame(panel(), SETTINGS)
+    rule = ForecastShift(kind="range", min="2020-01-09 06:00", max="2020-01-09 07:00")
+    with pytest.raises(DataError, match="leaves no shift window"):
+        make_splits(data, ForecastSplit(), rule)
+
+
+def test_known_covariate_missing_in_the_future() -> None:
+    f = panel()
+    f.loc[195:199, "promo"] = np.nan
+    with pytest.raises(DataError, match="known covariate 'promo' is missing at 5 steps .* future"):
+        _bad(f)
+
+
+def test_observed_covariate_missing() -> None:
+    f = panel()
+    f.loc[40, "sensor"] = np.nan
+    with pytest.raises(DataError, match="observed covariate 'sensor' is missing at 1 steps"):
+        _bad(f)
+
+
+def test_timezone_mix() -> None:
+    f = panel()
+    f.loc[100, "ts"] = "2020-01-05 04:00:00+00:00"
+    with pytest.raises(DataError, match="mixes timestamps with and without a time zone .row 100"):
+        _bad(f)
+
+
+def test_missing_column_suggests_a_name() -> None:
+    with pytest.raises(DataError, match="column 'yy' is not in the data; did you mean 'y'"):
+        _bad(panel(), target="yy")
+
+
+def test_covariate_declared_known_and_observed() -> None:
+    with pytest.raises(ConfigError, match="both list 'promo'"):
+        ForecastSettings(time="ts", target="y", horizon=2, context=4, known=("promo",),
+                         observed=("promo",))
+
+
+def test_string_covariate_is_one_hot_encoded() -> None:
+    f = panel()
+    f["day"] = np.where(f.index % 2 == 0, "even", "odd")
+    data = _load(f, known=("day",))
+    assert data.known_names == ("day=even", "day=odd")
+    assert np.all(data.known[0].sum(axis=1) == 1.0)
+
+
+def _load(frame: pd.DataFrame, **kw: object):  # type: ignore[no-untyped-def]
+    return load_frame(frame, ForecastSettings(**{**SETTINGS.__dict__, **kw}))  # type: ignore[arg-type]
