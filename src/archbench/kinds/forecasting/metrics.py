@@ -152,9 +152,15 @@ def error_by_step(y_true: np.ndarray, pred: np.ndarray, name: str = "mase") -> n
 
 
 def default_block_len(groups: np.ndarray) -> int:
-    """``n^(1/3)`` (Hall, Horowitz & Jing 1995) for the median number of units per series."""
+    """``ceil(sqrt(m))`` for the median number ``m`` of units per series.
+
+    Hall, Horowitz & Jing (1995) give ``n^(1/3)`` as the rate that minimises the error of the
+    variance estimate; longer blocks keep more of the autocorrelation, which matters more for
+    the coverage of an interval: on AR(1) errors (phi = 0.5, 400 origins) blocks of 7 covered
+    the mean 91% of the time and blocks of 20 92% (tests/kinds/forecasting/test_metrics.py).
+    """
     sizes = np.unique(np.asarray(groups), return_counts=True)[1]
-    return max(1, int(round(float(np.median(sizes)) ** (1 / 3))))
+    return max(1, int(np.ceil(np.sqrt(float(np.median(sizes))))))
 
 
 def block_counts(
@@ -164,9 +170,10 @@ def block_counts(
 
     Units of one group are taken in the order they appear (origins in time order). Each group
     of ``m`` units is rebuilt from ``ceil(m / L)`` blocks of ``L = min(block_len, m)``
-    consecutive units with uniform starts in ``[0, m - L]``, cut to ``m`` units, so every
-    resample keeps each series' number of windows. ``block_len = 1`` is the iid bootstrap
-    within series.
+    consecutive units, cut to ``m`` units, so every resample keeps each series' number of
+    windows. Blocks wrap around the end of the series (the circular block bootstrap of Politis
+    & Romano 1992: every unit is equally likely, so the resampled mean is centred on the
+    sample mean). ``block_len = 1`` is the iid bootstrap within series.
     """
     if block_len < 1 or n_boot < 1:
         raise ValueError("block_len and n_boot must be >= 1")
@@ -180,7 +187,7 @@ def block_counts(
         m = idx.size
         ln = min(block_len, m)
         k = -(-m // ln)
-        starts = gen.integers(0, m - ln + 1, size=(n_boot, k))
-        pos = (starts[:, :, None] + np.arange(ln)).reshape(n_boot, -1)[:, :m]
+        starts = gen.integers(0, m, size=(n_boot, k))
+        pos = ((starts[:, :, None] + np.arange(ln)) % m).reshape(n_boot, -1)[:, :m]
         counts += np.bincount((rows + idx[pos]).ravel(), minlength=n_boot * n)
     return counts.reshape(n_boot, n).astype(np.int32)
