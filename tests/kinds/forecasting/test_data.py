@@ -20,15 +20,25 @@ def panel(n: int = 200, series: tuple[str, ...] = ("a", "b"), freq: str = "h") -
         y = 10 * k + np.sin(2 * np.pi * np.arange(n) / 24) + rng.normal(0, 0.1, n)
         parts.append(
             pd.DataFrame(
-                {"id": s, "ts": times.strftime("%Y-%m-%d %H:%M:%S"), "y": y,
-                 "promo": (np.arange(n) % 7 == 0).astype(float), "sensor": rng.normal(size=n)}
+                {
+                    "id": s,
+                    "ts": times.strftime("%Y-%m-%d %H:%M:%S"),
+                    "y": y,
+                    "promo": (np.arange(n) % 7 == 0).astype(float),
+                    "sensor": rng.normal(size=n),
+                }
             )
         )
     return pd.concat(parts, ignore_index=True)
 
 
 SETTINGS = ForecastSettings(
-    time="ts", target="y", series="id", horizon=4, context=12, known=("promo",),
+    time="ts",
+    target="y",
+    series="id",
+    horizon=4,
+    context=12,
+    known=("promo",),
     observed=("sensor",),
 )
 
@@ -45,15 +55,16 @@ def test_from_table_rejects_unknown_keys_and_requires_fields() -> None:
     table = {"type": "forecasting", "time": "ts", "target": "y", "horizon": 4, "context": 8}
     s = ForecastSettings.from_table({**table, "known": ["promo"]})
     assert s.known == ("promo",) and s.step == 4
-    with pytest.raises(ConfigError, match="task.horizn is not a forecasting key; did you mean"):
+    with pytest.raises(ConfigError, match=r"task.horizn is not a forecasting key; did you mean"):
         ForecastSettings.from_table({**table, "horizn": 3})
-    with pytest.raises(ConfigError, match="task.context is required"):
+    with pytest.raises(ConfigError, match=r"task.context is required"):
         ForecastSettings.from_table({k: v for k, v in table.items() if k != "context"})
 
 
 def test_monthly_frequency_is_inferred() -> None:
-    frame = pd.DataFrame({"ts": pd.date_range("2000-01-01", periods=60, freq="MS"),
-                          "y": np.arange(60.0)})
+    frame = pd.DataFrame(
+        {"ts": pd.date_range("2000-01-01", periods=60, freq="MS"), "y": np.arange(60.0)}
+    )
     data = load_frame(frame, ForecastSettings(time="ts", target="y", horizon=3, context=12))
     assert data.frequency == "MS" and data.season == 12
 
@@ -82,7 +93,7 @@ def test_unparseable_timestamp() -> None:
 def test_missing_timestamp() -> None:
     f = panel()
     f.loc[7, "ts"] = None
-    with pytest.raises(DataError, match="1 missing values .first in row 7"):
+    with pytest.raises(DataError, match=r"1 missing values .first in row 7"):
         _bad(f)
 
 
@@ -96,37 +107,37 @@ def test_irregular_spacing_without_frequency() -> None:
     rng = np.random.default_rng(1)
     times = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.cumsum(rng.integers(50, 70, 80)), "m")
     f = pd.DataFrame({"ts": times, "y": np.arange(80.0)})
-    with pytest.raises(DataError, match="irregularly spaced .* set task.frequency"):
+    with pytest.raises(DataError, match=r"irregularly spaced .* set task.frequency"):
         load_frame(f, ForecastSettings(time="ts", target="y", horizon=2, context=5))
 
 
 def test_gap_in_a_series() -> None:
     f = panel().drop(index=[10, 11])
-    with pytest.raises(DataError, match="series 'a' has 2 missing time steps .* fill them"):
+    with pytest.raises(DataError, match=r"series 'a' has 2 missing time steps .* fill them"):
         _bad(f)
 
 
 def test_off_grid_time_with_declared_frequency() -> None:
     f = panel()
     f.loc[20, "ts"] = "2020-01-01 20:30:00"
-    with pytest.raises(DataError, match="off the h grid"):
+    with pytest.raises(DataError, match=r"off the h grid"):
         _bad(f, frequency="h")
 
 
 def test_unknown_frequency_alias() -> None:
-    with pytest.raises(ConfigError, match="task.frequency = 'hourly' is not a pandas frequency"):
+    with pytest.raises(ConfigError, match=r"task.frequency = 'hourly' is not a pandas frequency"):
         _bad(panel(), frequency="hourly")
 
 
 def test_series_too_short() -> None:
     f = pd.concat([panel(series=("a",)), panel(n=10, series=("b",))], ignore_index=True)
-    with pytest.raises(DataError, match="series 'b' has 10 steps, fewer than context \\+ horizon"):
+    with pytest.raises(DataError, match=r"series 'b' has 10 steps, fewer than context \+ horizon"):
         _bad(f)
 
 
 def test_series_too_short_for_the_splits() -> None:
     data = load_frame(panel(n=20), SETTINGS)
-    with pytest.raises(DataError, match="period holds no complete window .* lower task.context"):
+    with pytest.raises(DataError, match=r"period holds no complete window .* lower task.context"):
         make_splits(data, ForecastSplit(), None)
 
 
@@ -147,7 +158,7 @@ def test_non_numeric_target() -> None:
 def test_missing_target_inside_a_series() -> None:
     f = panel()
     f.loc[50, "y"] = np.nan
-    with pytest.raises(DataError, match="1 missing values inside series .* fill them"):
+    with pytest.raises(DataError, match=r"1 missing values inside series .* fill them"):
         _bad(f)
 
 
@@ -160,59 +171,60 @@ def test_missing_target_at_the_ends_is_trimmed() -> None:
 
 def test_unknown_series_in_groups_shift() -> None:
     data = load_frame(panel(), SETTINGS)
-    with pytest.raises(DataError, match="names series 'zz', which is not in the data"):
+    with pytest.raises(DataError, match=r"names series 'zz', which is not in the data"):
         make_splits(data, ForecastSplit(), ForecastShift(kind="groups", values=("zz",)))
 
 
 def test_groups_shift_leaving_no_id_series() -> None:
     data = load_frame(panel(), SETTINGS)
-    with pytest.raises(DataError, match="leaves no ID series"):
+    with pytest.raises(DataError, match=r"leaves no ID series"):
         make_splits(data, ForecastSplit(), ForecastShift(kind="groups", values=("a", "b")))
 
 
 def test_range_shift_leaving_no_id_range() -> None:
     data = load_frame(panel(), SETTINGS)
-    with pytest.raises(DataError, match="leaves no ID range"):
+    with pytest.raises(DataError, match=r"leaves no ID range"):
         make_splits(data, ForecastSplit(), ForecastShift(kind="range", min="2019-06-01"))
 
 
 def test_range_shift_leaving_no_shift_window() -> None:
     data = load_frame(panel(), SETTINGS)
     rule = ForecastShift(kind="range", min="2020-01-09 06:00", max="2020-01-09 07:00")
-    with pytest.raises(DataError, match="leaves no shift window"):
+    with pytest.raises(DataError, match=r"leaves no shift window"):
         make_splits(data, ForecastSplit(), rule)
 
 
 def test_known_covariate_missing_in_the_future() -> None:
     f = panel()
     f.loc[195:199, "promo"] = np.nan
-    with pytest.raises(DataError, match="known covariate 'promo' is missing at 5 steps .* future"):
+    with pytest.raises(DataError, match=r"known covariate 'promo' is missing at 5 steps .* future"):
         _bad(f)
 
 
 def test_observed_covariate_missing() -> None:
     f = panel()
     f.loc[40, "sensor"] = np.nan
-    with pytest.raises(DataError, match="observed covariate 'sensor' is missing at 1 steps"):
+    with pytest.raises(DataError, match=r"observed covariate 'sensor' is missing at 1 steps"):
         _bad(f)
 
 
 def test_timezone_mix() -> None:
     f = panel()
     f.loc[100, "ts"] = "2020-01-05 04:00:00+00:00"
-    with pytest.raises(DataError, match="mixes timestamps with and without a time zone .row 100"):
+    with pytest.raises(DataError, match=r"mixes timestamps with and without a time zone .row 100"):
         _bad(f)
 
 
 def test_missing_column_suggests_a_name() -> None:
-    with pytest.raises(DataError, match="column 'yy' is not in the data; did you mean 'y'"):
+    with pytest.raises(DataError, match=r"column 'yy' is not in the data; did you mean 'y'"):
         _bad(panel(), target="yy")
 
 
 def test_covariate_declared_known_and_observed() -> None:
-    with pytest.raises(ConfigError, match="both list 'promo'"):
-        ForecastSettings(time="ts", target="y", horizon=2, context=4, known=("promo",),
-                         observed=("promo",))
+    with pytest.raises(ConfigError, match=r"both list 'promo'"):
+        ForecastSettings(
+            time="ts", target="y", horizon=2, context=4, known=("promo",), observed=("promo",)
+        )
 
 
 def test_string_covariate_is_one_hot_encoded() -> None:

@@ -25,23 +25,41 @@ def random_task(seed: int) -> tuple[ForecastData, ForecastSplit, int]:
     for k in range(n_series):
         n = int(rng.integers(300, 500))
         end = pd.Timestamp("2021-01-20") + pd.Timedelta(hours=int(rng.integers(0, 3)))
-        parts.append(pd.DataFrame({
-            "id": f"s{k}", "t": pd.date_range(end=end, periods=n, freq="h"),
-            "y": rng.normal(size=n).cumsum(), "x": rng.normal(size=n),
-        }))
-    settings = ForecastSettings(time="t", target="y", series="id", horizon=horizon,
-                                context=context, stride=stride, observed=("x",))
-    split = ForecastSplit(val_fraction=float(rng.uniform(0.1, 0.25)),
-                          test_fraction=float(rng.uniform(0.1, 0.25)),
-                          train_stride=int(rng.integers(1, 4)))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": f"s{k}",
+                    "t": pd.date_range(end=end, periods=n, freq="h"),
+                    "y": rng.normal(size=n).cumsum(),
+                    "x": rng.normal(size=n),
+                }
+            )
+        )
+    settings = ForecastSettings(
+        time="t",
+        target="y",
+        series="id",
+        horizon=horizon,
+        context=context,
+        stride=stride,
+        observed=("x",),
+    )
+    split = ForecastSplit(
+        val_fraction=float(rng.uniform(0.1, 0.25)),
+        test_fraction=float(rng.uniform(0.1, 0.25)),
+        train_stride=int(rng.integers(1, 4)),
+    )
     return load_frame(pd.concat(parts, ignore_index=True), settings), split, seed
 
 
 def target_times(splits: ForecastSplits, data: ForecastData, name: str) -> set[tuple[int, object]]:
     w = splits.windows[name]
     step = np.timedelta64(1, "h")
-    return {(int(s), o + k * step) for s, o in zip(w.series, w.origin, strict=True)
-            for k in range(1, data.settings.horizon + 1)}
+    return {
+        (int(s), o + k * step)
+        for s, o in zip(w.series, w.origin, strict=True)
+        for k in range(1, data.settings.horizon + 1)
+    }
 
 
 RULES = [
@@ -86,7 +104,9 @@ def test_windows_read_the_series_around_each_origin(seed: int) -> None:
             p = int(np.flatnonzero(data.times[s] == w.origin[i])[0])
             np.testing.assert_array_equal(w.context[i], data.values[s][p - c + 1 : p + 1])
             np.testing.assert_array_equal(w.target[i], data.values[s][p + 1 : p + h + 1])
-            np.testing.assert_array_equal(w.observed[i, :, 0], data.observed[s][p - c + 1 : p + 1, 0])
+            np.testing.assert_array_equal(
+                w.observed[i, :, 0], data.observed[s][p - c + 1 : p + 1, 0]
+            )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -97,8 +117,10 @@ def test_no_statistic_from_later_periods_reaches_training(
     data, split, _ = random_task(seed)
     before = make_splits(data, split, rule)
     cut = before.cuts["val_start"]
-    values = tuple(np.where(t >= cut, v * 1000.0 + 5e5, v)
-                   for t, v in zip(data.times, data.values, strict=True))
+    values = tuple(
+        np.where(t >= cut, v * 1000.0 + 5e5, v)
+        for t, v in zip(data.times, data.values, strict=True)
+    )
     changed = ForecastData(**{**data.__dict__, "values": values})
     after = make_splits(changed, split, rule)
     for field in ("mean", "std", "mase_scale"):

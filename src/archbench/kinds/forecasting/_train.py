@@ -51,7 +51,9 @@ class RevIN:
     """Reversible instance normalisation (Kim et al. 2022) as two functions over tensors."""
 
     @staticmethod
-    def normalise(x: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def normalise(
+        x: torch.Tensor, eps: float = 1e-5
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``x (B, C)`` -> (normalised x, mean (B, 1), std (B, 1))."""
         mean = x.mean(dim=1, keepdim=True).detach()
         std = (x.var(dim=1, keepdim=True, unbiased=False) + eps).sqrt().detach()
@@ -61,13 +63,15 @@ class RevIN:
 class WindowNetModel(Model):
     """Base of the neural forecasters: subclasses build the network, this class trains it.
 
-    Fixed settings: ``max_epochs``, ``patience`` (epochs without a validation improvement),
-    ``batch_size``, ``device`` ("auto": CUDA when visible) and ``threads``.
+    Fixed settings: ``max_epochs`` (50), ``patience`` (5 epochs without a validation
+    improvement), ``batch_size`` (256 windows), ``device`` ("auto": CUDA when visible) and
+    ``threads`` (1). Forecasting epochs pass over thousands of overlapping windows, so the
+    validation MASE settles within a few epochs (weather: best epoch 4-11 at the defaults).
     """
 
     fixed_defaults: ClassVar[dict[str, Any]] = {
-        "max_epochs": 100,
-        "patience": 10,
+        "max_epochs": 50,
+        "patience": 5,
         "batch_size": 256,
         "device": "auto",
         "threads": 1,
@@ -107,7 +111,9 @@ class WindowNetModel(Model):
         self.cov_std_ = np.where(std > 0, std, 1.0)
         n_cov = cov.shape[1] if self.uses_covariates else 0
         self.module_ = self._build(p, info, n_cov).to(self.device_)
-        opt = torch.optim.AdamW(self.module_.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        opt = torch.optim.AdamW(
+            self.module_.parameters(), lr=p["lr"], weight_decay=p["weight_decay"]
+        )
         gen = torch.Generator().manual_seed(derive_seed(seed, "batch_order"))
         self._loop(p, opt, gen, train, val)
         return self
@@ -123,7 +129,11 @@ class WindowNetModel(Model):
         return x, torch.from_numpy(cov.astype(np.float32)).to(self.device_)
 
     def _loop(
-        self, p: dict[str, Any], opt: torch.optim.Optimizer, gen: torch.Generator, train: Windows,
+        self,
+        p: dict[str, Any],
+        opt: torch.optim.Optimizer,
+        gen: torch.Generator,
+        train: Windows,
         val: Windows,
     ) -> None:
         """Epochs until ``patience`` epochs pass without a better validation MASE."""
@@ -162,8 +172,13 @@ class WindowNetModel(Model):
         self.history_metric_, self.best_score_ = PRIMARY, history[best_epoch - 1]
 
     def _epoch(
-        self, opt: torch.optim.Optimizer, x: torch.Tensor, cov: torch.Tensor | None,
-        y: torch.Tensor, batch_size: int, gen: torch.Generator,
+        self,
+        opt: torch.optim.Optimizer,
+        x: torch.Tensor,
+        cov: torch.Tensor | None,
+        y: torch.Tensor,
+        batch_size: int,
+        gen: torch.Generator,
     ) -> float:
         import torch
         from torch.nn import functional as F
@@ -210,8 +225,15 @@ def _check_fixed(family: str, p: dict[str, Any]) -> None:
             raise ConfigError(f"{family}: {key} = {p[key]!r} must be an integer >= 1")
     for key, low_ok in (("lr", False), ("weight_decay", True)):
         v = p[key]
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or (v == 0 and not low_ok):
-            raise ConfigError(f"{family}: {key} = {v!r} must be a number {'>=' if low_ok else '>'} 0")
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or v < 0
+            or (v == 0 and not low_ok)
+        ):
+            raise ConfigError(
+                f"{family}: {key} = {v!r} must be a number {'>=' if low_ok else '>'} 0"
+            )
     if not 0.0 <= p.get("dropout", 0.0) < 1.0:
         raise ConfigError(f"{family}: dropout = {p['dropout']!r} must lie in [0, 1)")
     try:
@@ -221,4 +243,6 @@ def _check_fixed(family: str, p: dict[str, Any]) -> None:
             f"{family}: device = {p['device']!r} is not a torch device; use 'auto', 'cpu' or 'cuda'"
         ) from exc
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"{family}: device = {p['device']!r} but no CUDA GPU is visible; use 'auto'")
+        raise ConfigError(
+            f"{family}: device = {p['device']!r} but no CUDA GPU is visible; use 'auto'"
+        )

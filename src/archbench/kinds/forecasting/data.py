@@ -73,7 +73,7 @@ class ForecastSettings:
     def __post_init__(self) -> None:
         for key in ("time", "target"):
             if not isinstance(getattr(self, key), str) or not getattr(self, key):
-                raise ConfigError(f"task.{key} must name a column, e.g. {key} = \"{key}\"")
+                raise ConfigError(f'task.{key} must name a column, e.g. {key} = "{key}"')
         for key, low in (("horizon", 1), ("context", 1), ("stride", 0), ("season", 0)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
@@ -116,7 +116,7 @@ class ForecastSettings:
             kwargs[key] = tuple(value) if key in ("known", "observed") else value
         for key in ("time", "target", "horizon", "context"):
             if key not in kwargs:
-                raise ConfigError(f"task.{key} is required for type = \"forecasting\"")
+                raise ConfigError(f'task.{key} is required for type = "forecasting"')
         return cls(**kwargs)
 
 
@@ -221,7 +221,11 @@ def load_frame(
 
 def _hint(name: str, options: list[Any]) -> str:
     close = difflib.get_close_matches(name, [str(o) for o in options], n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; columns are: {', '.join(map(str, options[:20]))}"
+    return (
+        f"; did you mean {close[0]!r}?"
+        if close
+        else f"; columns are: {', '.join(map(str, options[:20]))}"
+    )
 
 
 def _series_ids(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -273,7 +277,9 @@ def _parse_time(raw: pd.Series, col: str) -> pd.Series:
 
 def _numeric_target(raw: pd.Series, col: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw) or not (
-        pd.api.types.is_numeric_dtype(raw) or raw.dtype == object or pd.api.types.is_string_dtype(raw)
+        pd.api.types.is_numeric_dtype(raw)
+        or raw.dtype == object
+        or pd.api.types.is_string_dtype(raw)
     ):
         raise DataError(f"target {col!r} has dtype {raw.dtype}; forecasting needs numbers")
     values = pd.to_numeric(raw, errors="coerce")
@@ -358,7 +364,8 @@ def _frequency(out: pd.DataFrame, s: ForecastSettings) -> str:
         raise DataError("every series has a single step; forecasting needs a history")
     step = diffs.min()
     if (diffs == step).all():
-        return pd.tseries.frequencies.to_offset(step).freqstr
+        longest = max((g["time"] for _, g in out.groupby("series", sort=False)), key=len)
+        return _infer(longest) or pd.tseries.frequencies.to_offset(step).freqstr
     if (diffs % step == pd.Timedelta(0)).all():
         _check_grid(out, s, pd.tseries.frequencies.to_offset(step))
     inferred = {_infer(g["time"]) for _, g in out.groupby("series", sort=False)}

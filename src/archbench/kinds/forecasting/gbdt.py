@@ -53,15 +53,18 @@ def _calendar(origin: np.ndarray, info: ForecastInfo) -> np.ndarray:
     offset = pd.tseries.frequencies.to_offset(info.frequency)
     step_ns = pd.Timedelta(pd.Timestamp("2000-01-03") + offset - pd.Timestamp("2000-01-03"))
     times = pd.DatetimeIndex(
-        (origin.astype("datetime64[ns]")[:, None] + np.arange(1, h + 1) * step_ns.to_timedelta64()).ravel()
+        (
+            origin.astype("datetime64[ns]")[:, None]
+            + np.arange(1, h + 1) * step_ns.to_timedelta64()
+        ).ravel()
     )
     cols = []
     if step_ns < pd.Timedelta(days=1):
         cols.append(times.hour + times.minute / 60.0)
     if step_ns < pd.Timedelta(days=7):
-        cols.append(times.dayofweek)
+        cols.append(times.day_of_week)
     if step_ns < pd.Timedelta(days=28):
-        cols.append(times.dayofyear)
+        cols.append(times.day_of_year)
     cols.append(times.month)
     return np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1).reshape(n, h, -1)
 
@@ -74,13 +77,18 @@ def features(w: Windows, info: ForecastInfo, n_lags: int) -> np.ndarray:
     rel = z - last
     steps = np.arange(1, h + 1)
     per_window = [last, rel[:, ::-1][:, :n_lags]]
-    season = z[:, -min(m, c):]
-    per_window += [season.mean(1, keepdims=True) - last, season.std(1, keepdims=True),
-                   season.min(1, keepdims=True) - last, season.max(1, keepdims=True) - last,
-                   z.mean(1, keepdims=True) - last, z.std(1, keepdims=True)]
+    season = z[:, -min(m, c) :]
+    per_window += [
+        season.mean(1, keepdims=True) - last,
+        season.std(1, keepdims=True),
+        season.min(1, keepdims=True) - last,
+        season.max(1, keepdims=True) - last,
+        z.mean(1, keepdims=True) - last,
+        z.std(1, keepdims=True),
+    ]
     obs = w.observed
     if obs.shape[2]:
-        per_window += [obs[:, -1, :], obs[:, -min(m, c):, :].mean(axis=1)]
+        per_window += [obs[:, -1, :], obs[:, -min(m, c) :, :].mean(axis=1)]
     k = len(info.known_names)
     if k:
         per_window.append(w.known[:, c - 1, :])
@@ -170,16 +178,23 @@ class LightGBMForecaster(Model):
         params = self._lgb_params(p, seed)
         h = info.horizon
         w_val = np.repeat(val.scale / val.mase_scale, h)
-        dtrain = lgb.Dataset(features(train, info, self.n_lags_), _target(train), free_raw_data=True)
+        dtrain = lgb.Dataset(
+            features(train, info, self.n_lags_), _target(train), free_raw_data=True
+        )
         dval = lgb.Dataset(
             features(val, info, self.n_lags_), _target(val), weight=w_val, reference=dtrain
         )
         evals: dict[str, Any] = {}
         self.booster_ = lgb.train(
-            params, dtrain, num_boost_round=p["max_rounds"], valid_sets=[dval],
+            params,
+            dtrain,
+            num_boost_round=p["max_rounds"],
+            valid_sets=[dval],
             valid_names=["val"],
-            callbacks=[lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
-                       lgb.record_evaluation(evals)],
+            callbacks=[
+                lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
+                lgb.record_evaluation(evals),
+            ],
         )
         factor = float(w_val.sum()) / len(w_val)
         self.history_ = [float(v) * factor for v in evals["val"]["l1"]]
@@ -210,7 +225,8 @@ class LightGBMForecaster(Model):
             raise RuntimeError("gbdt: predict called before fit")
         check_windows(data, self.info_, "data")
         rel = self.booster_.predict(
-            features(data, self.info_, self.n_lags_), num_iteration=self.best_iter_,
+            features(data, self.info_, self.n_lags_),
+            num_iteration=self.best_iter_,
             num_threads=self.threads_,
         )
         rel = np.asarray(rel, dtype=np.float64).reshape(len(data), self.info_.horizon)

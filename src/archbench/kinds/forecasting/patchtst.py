@@ -16,7 +16,9 @@ weights; covariates are therefore not read (in the paper every channel forecasts
 a covariate channel's forecast would not feed the target's).
 
 Default: the paper's small-data configuration (ILI/ETTh1/ETTh2): 3 layers, d_model 16,
-4 heads, FFN 128, dropout 0.2, lr 1e-4; batch 128 (the reference's ETTh batch size).
+4 heads, FFN 128, dropout 0.2, patches 16/8. The paper trains it with lr 1e-4 for up to 100
+epochs (batch 128); here lr is 1e-3 with batch 256: on the weather task (1 thread) that reached
+the same validation MASE (0.573 vs 0.572) in 16 epochs and 13 s instead of 79 epochs and 80 s.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
             self.drop_attn = nn.Dropout(p["dropout"])
             self.norm_attn = BatchNormD()
             self.ff = nn.Sequential(
-                nn.Linear(d, p["d_ff"]), nn.GELU(), nn.Dropout(p["dropout"]), nn.Linear(p["d_ff"], d)
+                nn.Linear(d, p["d_ff"]),
+                nn.GELU(),
+                nn.Dropout(p["dropout"]),
+                nn.Linear(p["d_ff"], d),
             )
             self.drop_ff = nn.Dropout(p["dropout"])
             self.norm_ff = BatchNormD()
@@ -102,7 +107,9 @@ def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
             self.drop = nn.Dropout(p["dropout"])
             self.layers = nn.ModuleList(Layer() for _ in range(p["n_layers"]))
             self.head = nn.Sequential(
-                nn.Flatten(start_dim=1), nn.Dropout(p["head_dropout"]), nn.Linear(n_patches * d, horizon)
+                nn.Flatten(start_dim=1),
+                nn.Dropout(p["head_dropout"]),
+                nn.Linear(n_patches * d, horizon),
             )
 
         def forward(self, x: torch.Tensor, cov: torch.Tensor | None = None) -> torch.Tensor:
@@ -123,7 +130,6 @@ class PatchTSTModel(WindowNetModel):
     family: ClassVar[str] = "patchtst"
     loss: ClassVar[str] = "mse"
     uses_covariates: ClassVar[bool] = False
-    fixed_defaults: ClassVar[dict[str, Any]] = {**WindowNetModel.fixed_defaults, "batch_size": 128}
 
     @staticmethod
     def default_params() -> dict[str, Any]:
@@ -137,7 +143,7 @@ class PatchTSTModel(WindowNetModel):
             "patch_len": 16,
             "patch_stride": 8,
             "pre_norm": False,
-            "lr": 1e-4,
+            "lr": 1e-3,
             "weight_decay": 1e-6,
         }
 

@@ -75,7 +75,10 @@ def weather() -> BuiltinForecast:
         data=data,
         split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=4),
         shift=ForecastShift(
-            kind="range", min="2013-11-01", max="2013-12-31", id_max="2013-09-30",
+            kind="range",
+            min="2013-11-01",
+            max="2013-12-31",
+            id_max="2013-09-30",
             description="November-December (late autumn and winter), after an October gap",
         ),
         description=(
@@ -120,7 +123,8 @@ def nyse() -> BuiltinForecast:
         data=data,
         split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=1),
         shift=ForecastShift(
-            kind="range", min=NYSE_TEST_START,
+            kind="range",
+            min=NYSE_TEST_START,
             description="1980-1986, the test period of ISLP (trading days 4281-6050)",
         ),
         description=(

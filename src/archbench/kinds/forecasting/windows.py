@@ -87,8 +87,10 @@ class ForecastSplit:
                 f"split.val_fraction = {v!r} and split.test_fraction = {t!r} must be in (0, 1) "
                 "with a sum below 1"
             )
-        if isinstance(self.train_stride, bool) or not isinstance(self.train_stride, int) or (
-            self.train_stride < 1
+        if (
+            isinstance(self.train_stride, bool)
+            or not isinstance(self.train_stride, int)
+            or (self.train_stride < 1)
         ):
             raise ConfigError(f"split.train_stride = {self.train_stride!r} must be an integer >= 1")
 
@@ -201,12 +203,15 @@ def make_splits(
     lo, hi, id_end = _bounds(data, shift)
     id_times = np.unique(np.concatenate([t[t <= id_end] for t in (data.times[i] for i in id_idx)]))
     n = len(id_times)
-    k_train = int(round(n * (1 - split.val_fraction - split.test_fraction)))
-    k_val = int(round(n * split.val_fraction))
+    k_train = round(n * (1 - split.val_fraction - split.test_fraction))
+    k_val = round(n * split.val_fraction)
     if k_train < 1 or k_train + k_val >= n:
         raise DataError(f"the ID range has {n} steps, too few for the split fractions")
-    cuts = {"val_start": id_times[k_train], "test_start": id_times[k_train + k_val],
-            "id_end": id_end}
+    cuts = {
+        "val_start": id_times[k_train],
+        "test_start": id_times[k_train + k_val],
+        "id_end": id_end,
+    }
     stats = _series_stats(data, cuts["val_start"])
     spans: dict[str, list[tuple[int, Any, Any, int]]] = {s: [] for s in SPLITS}
     train_stride, step = split.train_stride, data.settings.step
@@ -284,8 +289,10 @@ def _bounds(data: ForecastData, shift: ForecastShift | None) -> tuple[Any, Any, 
     """(shift min, shift max, last ID time)."""
     last = max(t[-1] for t in data.times)
     if shift is None or shift.kind == "groups":
-        id_end = last if shift is None or shift.id_max is None else _to_time(
-            data, shift.id_max, "id_max", end=True
+        id_end = (
+            last
+            if shift is None or shift.id_max is None
+            else _to_time(data, shift.id_max, "id_max", end=True)
         )
         return None, None, id_end
     assert shift.min is not None
@@ -344,7 +351,9 @@ def _origins(times: np.ndarray, ctx: int, h: int, start: Any, end: Any, stride: 
     return p[::stride]
 
 
-def _build(data: ForecastData, spans: list[tuple[int, Any, Any, int]], stats: SeriesStats) -> Windows:
+def _build(
+    data: ForecastData, spans: list[tuple[int, Any, Any, int]], stats: SeriesStats
+) -> Windows:
     c, h = data.settings.context, data.settings.horizon
     parts: list[dict[str, np.ndarray]] = []
     for i, start, end, stride in spans:
@@ -366,9 +375,7 @@ def _build(data: ForecastData, spans: list[tuple[int, Any, Any, int]], stats: Se
         raise DataError("no series to build windows from")
     cat = {k: np.concatenate([q[k] for q in parts]) for k in parts[0]}
     s = cat["series"]
-    return Windows(
-        **cat, loc=stats.mean[s], scale=stats.std[s], mase_scale=stats.mase_scale[s]
-    )
+    return Windows(**cat, loc=stats.mean[s], scale=stats.std[s], mase_scale=stats.mase_scale[s])
 
 
 @dataclass(frozen=True)
