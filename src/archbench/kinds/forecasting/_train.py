@@ -199,7 +199,7 @@ class WindowNetModel(Model):
             total += loss.detach() * idx.shape[0]
         return float(total) / n
 
-    def predict(self, data: Windows) -> np.ndarray:
+    def predict(self, data: Windows) -> np.ndarray:  # type: ignore[override]
         """``(n, H)`` forecasts in the target's units."""
         import torch
 
