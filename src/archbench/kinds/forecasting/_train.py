@@ -63,14 +63,14 @@ class RevIN:
 class WindowNetModel(Model):
     """Base of the neural forecasters: subclasses build the network, this class trains it.
 
-    Fixed settings: ``max_epochs`` (50), ``patience`` (5 epochs without a validation
+    Fixed settings: ``max_epochs`` (30), ``patience`` (5 epochs without a validation
     improvement), ``batch_size`` (256 windows), ``device`` ("auto": CUDA when visible) and
     ``threads`` (1). Forecasting epochs pass over thousands of overlapping windows, so the
     validation MASE settles within a few epochs (weather: best epoch 4-11 at the defaults).
     """
 
     fixed_defaults: ClassVar[dict[str, Any]] = {
-        "max_epochs": 50,
+        "max_epochs": 30,
         "patience": 5,
         "batch_size": 256,
         "device": "auto",
