@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import atexit
 import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -60,16 +61,17 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, modules: tuple[str, ...] = ()) -> None:
     """Pin the threads and import the model libraries; the data comes with the first unit."""
     _die_with_parent()
     set_thread_env(threads)
     import torch
 
     torch.set_num_threads(threads)
-    import lightgbm  # noqa: F401  (the GBDT default; a unit should not pay for its import)
-
-    from .models import registry  # noqa: F401
+    # The task kind's model libraries (LightGBM, the family modules): a unit should not pay
+    # for their import.
+    for module in modules:
+        importlib.import_module(module)
 
     # Registered last, so it runs first: a worker leaves without the interpreter's teardown
     # (~0.5 s of CPU with torch loaded, which would compete with the driver's statistics and
@@ -152,8 +154,21 @@ class Executor(abc.ABC):
         self.shutdown()
 
 
-#: Imported once by the fork server; every worker forked from it starts with them loaded.
-_PRELOAD = ["torch", "lightgbm", "archbench.executor", "archbench.models.registry"]
+#: Modules every worker imports at start (the kind's model libraries; see preload_modules).
+_WORKER_MODULES: list[str] = []
+
+
+def preload_modules(modules: tuple[str, ...] | list[str]) -> None:
+    """Have workers import ``modules`` when they start (a task kind's ``worker_modules``).
+
+    Call before the first pool starts: the fork server imports them once and every worker
+    forked from it starts with them loaded.
+    """
+    for m in modules:
+        if m not in _WORKER_MODULES:
+            _WORKER_MODULES.append(m)
+
+
 _forkserver_threads: int | None = None
 
 
@@ -171,7 +186,7 @@ def _worker_context(threads: int) -> mp.context.BaseContext:
         return mp.get_context("spawn")
     if _forkserver_threads is None:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
+        ctx.set_forkserver_preload(["torch", "archbench.executor", *_WORKER_MODULES])
         _forkserver_threads = threads
         return ctx
     return mp.get_context("forkserver" if _forkserver_threads == threads else "spawn")
@@ -206,7 +221,7 @@ class LocalExecutor(Executor):
             max_workers=self.workers,
             mp_context=_worker_context(threads),
             initializer=_init_worker,
-            initargs=(threads,),
+            initargs=(threads, tuple(_WORKER_MODULES)),
         )
         # The pool starts a process per waiting task. Starting one waits for the fork server
         # to finish its imports (~1.5 s), so a thread does it while the driver goes on.
