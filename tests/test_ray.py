@@ -1,6 +1,7 @@
 """The Ray path as the README tells a user to take it: a head started separately with
-``RAY_AUTH_MODE=token ray start --head`` on the loopback address, then ``archbench run --executor ray --address``. Results equal the local
-executor's to the last digit; every refusal names its cause in one line.
+``RAY_AUTH_MODE=token ray start --head`` on the loopback address, then ``archbench run
+--executor ray --address``. Results equal the local executor's to the last digit; every
+refusal names its cause in one line.
 
 The head runs in its own session, with its own temporary directory, HOME (for the token file)
 and free ports; the finalizer ends that session's processes only (never ``ray stop``, which
@@ -115,6 +116,38 @@ def test_unreachable_head_and_malformed_address_fail_fast() -> None:
     assert time.perf_counter() - t0 < 5
     with pytest.raises(ConfigError, match="is not HOST:PORT"):
         check_cluster("10.0.0.5", TokenSource(None, None))
+
+
+def test_worker_failure_becomes_one_line() -> None:
+    """A task that dies outside the unit (here: a node with another archbench) stops the run
+    with one line, not a Ray traceback."""
+    from concurrent.futures import Future
+
+    from archbench.errors import RunFailed
+    from archbench.ray_executor import _forward
+
+    text = (
+        "\x1b[36mray::_ray_execute()\x1b[39m (pid=6951, ip=10.0.0.2)\n  At least one of the input "
+        "arguments for this task could not be computed:\nray.exceptions.RaySystemError: System "
+        "error: cannot import name 'compute_metrics'\ntraceback: Traceback (most recent call "
+        'last):\n  File "/srv/archbench/work.py", line 18, in <module>\n    from .metrics '
+        "import compute_metrics\nImportError: cannot import name 'compute_metrics' from "
+        "'archbench.metrics' (/srv/archbench/metrics.py)\n"
+    )
+    src: Future[object] = Future()
+    dst: Future[object] = Future()
+    src.add_done_callback(lambda f: _forward(f, dst=dst, label="mlp/seed 0"))  # type: ignore[arg-type]
+    src.set_exception(RuntimeError(text))
+    exc = dst.exception()
+    assert isinstance(exc, RunFailed)
+    msg = str(exc)
+    assert msg.startswith("a Ray worker could not run mlp/seed 0: ImportError: cannot import")
+    assert "\n" not in msg and "\x1b" not in msg and "driver's archbench" in msg
+    ok: Future[object] = Future()
+    out: Future[object] = Future()
+    ok.add_done_callback(lambda f: _forward(f, dst=out, label="x"))  # type: ignore[arg-type]
+    ok.set_result(42)
+    assert out.result() == 42
 
 
 class _FakeGcs:

@@ -17,13 +17,16 @@ token missing, token wrong, or Ray/Python versions that differ.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
+import re
 import socket
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +231,35 @@ def init_failure_message(exc: BaseException, address: str | None, source: TokenS
     return f"could not start or reach Ray ({where}): {first}"
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
+
+
+def worker_failure_message(exc: BaseException, label: str) -> str:
+    """One line for a Ray task that failed outside the unit's own code (``execute`` turns a
+    model's errors into a FAIL result): its innermost exception line, and the usual causes."""
+    lines = [ln.strip() for ln in _ANSI.sub("", str(exc)).splitlines() if ln.strip()]
+    found = [ln for ln in lines if _EXC_LINE.match(ln)]
+    detail = found[-1] if found else (lines[0] if lines else type(exc).__name__)
+    return (
+        f"a Ray worker could not run {label}: {detail}; check that every node has the driver's "
+        "archbench and library versions (importable by the Python that runs `ray start`) and "
+        "memory to spare, then run the same command again to resume"
+    )
+
+
+def _forward(src: Future[UnitResult], dst: Future[UnitResult], label: str) -> None:
+    """Copy ``src``'s outcome to ``dst``, a Ray failure as one-line RunFailed."""
+    if dst.cancelled():
+        return
+    exc = src.exception()
+    with contextlib.suppress(InvalidStateError):
+        if exc is None:
+            dst.set_result(src.result())
+        else:
+            dst.set_exception(RunFailed(worker_failure_message(exc, label)))
+
+
 def _ray_execute(unit: Unit, payload: Payload) -> UnitResult:
     from .seeding import set_thread_env
     from .work import execute
@@ -308,7 +340,9 @@ class RayExecutor(Executor):
     def submit(self, unit: Unit) -> Future[UnitResult]:
         if self._remote is None:
             raise RunFailed("Ray executor not started")
-        fut: Future[UnitResult] = self._remote.remote(unit, self._payload_ref).future()
+        ray_fut: Future[UnitResult] = self._remote.remote(unit, self._payload_ref).future()
+        fut: Future[UnitResult] = Future()
+        ray_fut.add_done_callback(partial(_forward, dst=fut, label=unit.label))
         return fut
 
     def _restore_auth_mode(self) -> None:
