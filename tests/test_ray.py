@@ -116,6 +116,9 @@ def test_unreachable_head_and_malformed_address_fail_fast() -> None:
     assert time.perf_counter() - t0 < 5
     with pytest.raises(ConfigError, match="is not HOST:PORT"):
         check_cluster("10.0.0.5", TokenSource(None, None))
+    # Ray aborts the whole process (a C++ check) when token mode has no token: caught first
+    with pytest.raises(ConfigError, match="RAY_AUTH_MODE=token but this driver has no token"):
+        check_cluster(f"127.0.0.1:{port}", TokenSource("token", None))
 
 
 def test_worker_failure_becomes_one_line() -> None:

@@ -190,6 +190,12 @@ def check_cluster(address: str, source: TokenSource) -> None:
     """Ask the head at ``address`` once before ``ray.init``; raise ConfigError naming the cause
     when it is unreachable, refuses this driver's token (or its absence), or runs other
     Ray/Python versions. Addresses Ray resolves itself (auto, ray://) are left to Ray."""
+    if source.mode == "token" and source.where is None:  # Ray would abort the process
+        raise ConfigError(
+            f"{AUTH_MODE_ENV}=token but this driver has no token: copy the head's "
+            f"~/.ray/auth_token to this machine's ~/.ray/auth_token (or set {TOKEN_PATH_ENV}="
+            f"FILE or {TOKEN_ENV})"
+        )
     parts = _host_port(address)
     if parts is None:
         return
@@ -302,9 +308,8 @@ class RayExecutor(Executor):
             "log_to_driver": False,
             "configure_logging": False,
         }
-        source = TokenSource(None, None)
+        source = find_token()  # an unreadable RAY_AUTH_TOKEN_PATH would abort Ray
         if self.address:
-            source = find_token()
             self._use_token(source)
             check_cluster(self.address, source)
             kwargs["address"] = self.address
