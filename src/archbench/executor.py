@@ -7,7 +7,6 @@ results are identical with one worker, two, or a Ray cluster.
 
 from __future__ import annotations
 
-import abc
 import atexit
 import contextlib
 import importlib
@@ -23,8 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, RunFailed
+from .executor_base import Executor
 from .seeding import set_thread_env
 from .work import Payload, Unit, UnitResult, execute
+
+__all__ = [
+    "GPU_WORKERS",
+    "Executor",
+    "InlineExecutor",
+    "LocalExecutor",
+    "default_workers",
+    "make_executor",
+]
 
 log = logging.getLogger(__name__)
 
@@ -119,39 +128,6 @@ def _run_in_worker(unit: Unit, payload_file: str) -> UnitResult:
         _PAYLOAD_FILE = payload_file
     assert _PAYLOAD is not None
     return execute(unit, _PAYLOAD)
-
-
-class Executor(abc.ABC):
-    """Runs units concurrently; ``submit`` returns a Future of a UnitResult."""
-
-    name: str = "executor"
-    workers: int = 1
-
-    def warm(self, threads: int) -> None:  # noqa: B027 - optional hook, a no-op by default
-        """Start the workers ahead of ``start`` (while the driver prepares the data); optional."""
-
-    def gpu_info(self) -> dict[str, Any] | None:
-        """CUDA as the workers see it, where they reported it; None otherwise."""
-        return None
-
-    @abc.abstractmethod
-    def start(self, payload: Payload, threads: int) -> None: ...
-
-    @abc.abstractmethod
-    def submit(self, unit: Unit) -> Future[UnitResult]: ...
-
-    @abc.abstractmethod
-    def shutdown(self) -> None: ...
-
-    def abort(self) -> None:
-        """Stop at once, abandoning running units (after an error or Ctrl-C)."""
-        self.shutdown()
-
-    def __enter__(self) -> Executor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
 
 
 #: Modules every worker imports at start (the kind's model libraries; see preload_modules).
