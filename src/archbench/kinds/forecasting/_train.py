@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ...errors import ConfigError, DataError
-from ...models.base import Model, resolve_device
-from ...seeding import derive_seed
+from archbench.errors import ConfigError, DataError
+from archbench.family import Model, resolve_device
+from archbench.seeding import derive_seed
+
 from .metrics import METRICS, PRIMARY, pack_truth
 from .windows import ForecastInfo, Windows
 
@@ -60,7 +61,7 @@ class RevIN:
         return (x - mean) / std, mean, std
 
 
-class WindowNetModel(Model):
+class WindowNetModel(Model[Windows, ForecastInfo]):
     """Base of the neural forecasters: subclasses build the network, this class trains it.
 
     Fixed settings: ``max_epochs`` (30), ``patience`` (5 epochs without a validation
@@ -90,9 +91,7 @@ class WindowNetModel(Model):
     def _check(self, p: dict[str, Any]) -> None:
         """Raise ConfigError for an out-of-range architecture parameter."""
 
-    def fit(  # type: ignore[override]
-        self, train: Windows, val: Windows, info: ForecastInfo, *, seed: int
-    ) -> WindowNetModel:
+    def fit(self, train: Windows, val: Windows, info: ForecastInfo, *, seed: int) -> WindowNetModel:
         import torch
 
         p = self.resolved_params()
@@ -199,7 +198,7 @@ class WindowNetModel(Model):
             total += loss.detach() * idx.shape[0]
         return float(total) / n
 
-    def predict(self, data: Windows) -> np.ndarray:  # type: ignore[override]
+    def predict(self, data: Windows) -> np.ndarray:
         """``(n, H)`` forecasts in the target's units."""
         import torch
 

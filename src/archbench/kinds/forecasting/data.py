@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import ConfigError, DataError
+from archbench.errors import ConfigError, DataError
 
 #: Seasonal period by frequency prefix (pandas offset aliases), used when ``season`` is unset.
 SEASONS: dict[str, int] = {

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ...figures import family_style
+from archbench.figures import family_style
 
 #: Line style of the reference rows (not families).
 REFERENCE_STYLE: dict[str, dict[str, object]] = {

@@ -32,9 +32,10 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from ...errors import ConfigError
-from ...models.base import Model
-from ...seeding import derive_seed
+from archbench.errors import ConfigError
+from archbench.family import Model
+from archbench.seeding import derive_seed
+
 from ._train import check_windows
 from .metrics import PRIMARY
 from .windows import ForecastInfo, Windows
@@ -113,7 +114,7 @@ def _target(w: Windows) -> np.ndarray:
     return ((w.target - w.context[:, -1:]) / w.scale[:, None]).ravel()
 
 
-class LightGBMForecaster(Model):
+class LightGBMForecaster(Model[Windows, ForecastInfo]):
     """The GBDT family of the forecasting kind (LightGBM, native API)."""
 
     family: ClassVar[str] = "gbdt"
@@ -162,7 +163,7 @@ class LightGBMForecaster(Model):
             "strategy": "direct, one model, step as a feature; early stopping on validation MASE",
         }
 
-    def fit(  # type: ignore[override]
+    def fit(
         self, train: Windows, val: Windows, info: ForecastInfo, *, seed: int
     ) -> LightGBMForecaster:
         import lightgbm as lgb
@@ -219,7 +220,7 @@ class LightGBMForecaster(Model):
             "verbosity": -1,
         }
 
-    def predict(self, data: Windows) -> np.ndarray:  # type: ignore[override]
+    def predict(self, data: Windows) -> np.ndarray:
         """``(n, H)`` forecasts in the target's units."""
         if not hasattr(self, "booster_"):
             raise RuntimeError("gbdt: predict called before fit")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...seeding import as_generator
+from archbench.seeding import as_generator
 
 Weighted = Callable[[np.ndarray], np.ndarray]
 

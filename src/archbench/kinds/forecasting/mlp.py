@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import optuna
 
-from ...errors import ConfigError
+from archbench.errors import ConfigError
+
 from ._train import RevIN, WindowNetModel
 from .windows import ForecastInfo
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import DataError
+from archbench.errors import DataError
 
 
 def naive(context: np.ndarray, horizon: int) -> np.ndarray:

@@ -13,7 +13,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ...errors import ConfigError
+from archbench.errors import ConfigError
+
 from .data import ForecastData, ForecastSettings, load_frame
 from .windows import ForecastShift, ForecastSplit
 
@@ -88,6 +89,6 @@ def parse_sections(
 
 def load_user(path: Path, settings: ForecastSettings) -> ForecastData:
     """Read a CSV or Parquet file and validate it as a forecasting table."""
-    from ...tasks.user import read_table
+    from archbench.kinds.tabular.tasks.user import read_table
 
     return load_frame(read_table(path), settings, source=str(path))

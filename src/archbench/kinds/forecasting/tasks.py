@@ -17,7 +17,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ...tasks.flights import data_dir
+from archbench.kinds.tabular.tasks.flights import data_dir
+
 from .data import ForecastData, ForecastSettings, load_frame
 from .windows import ForecastShift, ForecastSplit
 

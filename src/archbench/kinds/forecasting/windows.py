@@ -30,7 +30,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ...errors import ConfigError, DataError
+from archbench.errors import ConfigError, DataError
+
 from .data import ForecastData
 
 SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")
