@@ -15,7 +15,9 @@ origin lets a model trained on January-September temperatures forecast colder mo
 Features: step; the level ``z_origin``; the last ``n_lags`` values; the values one and two
 seasons before the target step (the seasonal-naive value first); mean and standard deviation
 over the last season and the whole context, minimum and maximum over the last season;
-calendar of the target time (hour, day of week, day of year, month, as the frequency allows);
+calendar of the target time (hour below daily steps, day of week below weekly steps, month
+from daily steps on; no day of year: a seasonal shift puts its values outside the training range,
+where trees answer with the nearest trained season);
 known covariates at the target step and at the origin; observed covariates at the origin and
 their mean over the last season. Series ids are not features, so series never seen in
 training (a groups shift) are handled like any other.
@@ -26,6 +28,7 @@ validation MASE up to a constant; ``history_`` holds the MASE itself.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -53,20 +56,20 @@ def _calendar(origin: np.ndarray, info: ForecastInfo) -> np.ndarray:
         return np.zeros((n, h, 0))
     offset = pd.tseries.frequencies.to_offset(info.frequency)
     step_ns = pd.Timedelta(pd.Timestamp("2000-01-03") + offset - pd.Timestamp("2000-01-03"))
-    times = pd.DatetimeIndex(
-        (
-            origin.astype("datetime64[ns]")[:, None]
-            + np.arange(1, h + 1) * step_ns.to_timedelta64()
-        ).ravel()
-    )
+    base = pd.DatetimeIndex(origin.astype("datetime64[ns]"))
+    with warnings.catch_warnings():  # month offsets are applied element by element
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        steps = [base + k * offset for k in range(1, h + 1)]
+    times = pd.DatetimeIndex(np.stack([s.to_numpy() for s in steps], axis=1).ravel())
     cols = []
     if step_ns < pd.Timedelta(days=1):
         cols.append(times.hour + times.minute / 60.0)
     if step_ns < pd.Timedelta(days=7):
         cols.append(times.day_of_week)
-    if step_ns < pd.Timedelta(days=28):
-        cols.append(times.day_of_year)
-    cols.append(times.month)
+    if step_ns >= pd.Timedelta(days=1):
+        cols.append(times.month)
+    if not cols:
+        return np.zeros((n, h, 0))
     return np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1).reshape(n, h, -1)
 
 

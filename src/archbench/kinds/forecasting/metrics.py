@@ -20,25 +20,13 @@ iid bootstrap of windows understates the variance (``tests`` prove it on an AR(1
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from archbench.metrics import MetricSet, MetricSpec
 from archbench.seeding import as_generator
 
 Weighted = Callable[[np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class ForecastMetric:
-    """The MetricSpec shape of the common contract (kept local until the spine's lands)."""
-
-    name: str
-    label: str
-    higher_is_better: bool
-    fn: Callable[[np.ndarray, np.ndarray], float]
-    weighted: Callable[[np.ndarray, np.ndarray], Weighted]
-    count_test: bool = False
 
 
 def pack_truth(target: np.ndarray, mase_scale: np.ndarray) -> np.ndarray:
@@ -123,18 +111,22 @@ def _r2_weighted(y_true: np.ndarray, preds: np.ndarray) -> Weighted:
     return f
 
 
-def _spec(name: str, label: str) -> ForecastMetric:
+def _spec(name: str, label: str, note: str = "") -> MetricSpec:
     fn, weighted = _mean_metric(name)
-    return ForecastMetric(name, label, False, fn, weighted)
+    return MetricSpec(name, label, False, fn, weighted, error=True, note=note)
 
 
-METRICS: dict[str, ForecastMetric] = {
-    "mase": _spec("mase", "MASE"),
-    "mae": _spec("mae", "MAE"),
-    "rmse": _spec("rmse", "RMSE"),
-    "smape": _spec("smape", "sMAPE (%)"),
-    "r2": ForecastMetric("r2", "R^2", True, _r2_fn, _r2_weighted),
-}
+#: Every forecasting metric, the primary (MASE) first.
+FORECAST_METRICS = MetricSet(
+    (
+        _spec("mase", "MASE", "below 1 beats the in-sample seasonal naive forecast"),
+        _spec("mae", "MAE"),
+        _spec("rmse", "RMSE"),
+        _spec("smape", "sMAPE (%)"),
+        MetricSpec("r2", "R^2", True, _r2_fn, _r2_weighted),
+    )
+)
+METRICS: dict[str, MetricSpec] = dict(FORECAST_METRICS.by_name)
 PRIMARY = "mase"
 
 

@@ -109,6 +109,8 @@ class Windows:
         origin: ``(n,)`` time of the last observed step (datetime64[ns] or int64).
         loc / scale: ``(n,)`` the series' training-period mean and standard deviation.
         mase_scale: ``(n,)`` the series' training-period seasonal-naive MAE.
+        row_id: ``(n,)`` int64 window id, unique over all splits: ``series * (T_max + 1) +
+            position of the origin``, so sorting by it orders windows by series, then time.
     """
 
     context: np.ndarray
@@ -120,6 +122,7 @@ class Windows:
     loc: np.ndarray
     scale: np.ndarray
     mase_scale: np.ndarray
+    row_id: np.ndarray
 
     def __len__(self) -> int:
         return int(self.context.shape[0])
@@ -356,6 +359,7 @@ def _build(
     data: ForecastData, spans: list[tuple[int, Any, Any, int]], stats: SeriesStats
 ) -> Windows:
     c, h = data.settings.context, data.settings.horizon
+    base = max(len(t) for t in data.times) + 1
     parts: list[dict[str, np.ndarray]] = []
     for i, start, end, stride in spans:
         p = _origins(data.times[i], c, h, start, end, stride)
@@ -370,6 +374,7 @@ def _build(
                 "observed": data.observed[i][ctx_idx],
                 "series": np.full(len(p), i, dtype=np.int64),
                 "origin": data.times[i][p],
+                "row_id": i * base + p.astype(np.int64),
             }
         )
     if not parts:
