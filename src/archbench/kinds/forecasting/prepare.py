@@ -86,13 +86,13 @@ def _seasonal_amplitude(y: np.ndarray, season: int) -> float:
     return float(profile.max() - profile.min())
 
 
-def shift_profile(data: ForecastData, prepared: PreparedForecast) -> pd.DataFrame:
-    """Per series and period (``train``, ``shift``): mean, std and seasonal amplitude.
+def profile_rows(data: ForecastData, splits: ForecastSplits) -> list[dict[str, Any]]:
+    """Per series and period (``train``, ``shift``): steps, mean, std and seasonal amplitude.
 
     The training period is every step before the validation cut; the shift period is
-    ``[shift_min, shift_max]`` (a groups shift: the ID test period of the shift series).
+    ``[shift_min, shift_max]`` (a groups shift: the ID test period).
     """
-    cuts = prepared.splits.cuts
+    cuts = splits.cuts
     rows: list[dict[str, Any]] = []
     for name, t, y in zip(data.series_names, data.times, data.values, strict=True):
         periods = {"train": t < cuts["val_start"]}
@@ -112,4 +112,9 @@ def shift_profile(data: ForecastData, prepared: PreparedForecast) -> pd.DataFram
                     "seasonal_amplitude": _seasonal_amplitude(v, data.season),
                 }
             )
-    return pd.DataFrame(rows)
+    return rows
+
+
+def shift_profile(data: ForecastData, prepared: PreparedForecast) -> pd.DataFrame:
+    """:func:`profile_rows` as a frame."""
+    return pd.DataFrame(profile_rows(data, prepared.splits))

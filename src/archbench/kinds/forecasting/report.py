@@ -1,0 +1,250 @@
+"""The forecasting kind's parts of the report: the forecasting setup (horizon, context, origins,
+windows per split), the shift, the reference rows, how the families are built, and figures of
+the error by horizon step and of forecasts on one shift-set window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from archbench.report.document import Block, Figure, Paragraph, Spans, spans
+from archbench.report.fmt import count
+from archbench.report.prose import cite as _c
+from archbench.report.prose import sentence, spec_value
+from archbench.report.rundata import RunData
+
+from .references import REFERENCES
+
+#: BibTeX of the works the forecasting text cites (also appended to report/refs.bib).
+BIB = r"""
+@inproceedings{nie2023patchtst,
+  author    = {Yuqi Nie and Nam H. Nguyen and Phanwadee Sinthong and Jayant Kalagnanam},
+  title     = {A Time Series is Worth 64 Words: Long-term Forecasting with Transformers},
+  booktitle = {International Conference on Learning Representations},
+  year      = {2023}
+}
+
+@inproceedings{challu2023nhits,
+  author    = {Cristian Challu and Kin G. Olivares and Boris N. Oreshkin and Federico Garza
+               Ram{\'i}rez and Max Mergenthaler Canseco and Artur Dubrawski},
+  title     = {{N-HiTS}: Neural Hierarchical Interpolation for Time Series Forecasting},
+  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
+  volume    = {37},
+  number    = {6},
+  pages     = {6989--6997},
+  year      = {2023}
+}
+
+@inproceedings{oreshkin2020nbeats,
+  author    = {Boris N. Oreshkin and Dmitri Carpov and Nicolas Chapados and Yoshua Bengio},
+  title     = {{N-BEATS}: Neural Basis Expansion Analysis for Interpretable Time Series
+               Forecasting},
+  booktitle = {International Conference on Learning Representations},
+  year      = {2020}
+}
+
+@inproceedings{zeng2023transformers,
+  author    = {Ailing Zeng and Muxi Chen and Lei Zhang and Qiang Xu},
+  title     = {Are Transformers Effective for Time Series Forecasting?},
+  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
+  volume    = {37},
+  number    = {9},
+  pages     = {11121--11128},
+  year      = {2023}
+}
+
+@article{hyndman2006another,
+  author  = {Rob J. Hyndman and Anne B. Koehler},
+  title   = {Another Look at Measures of Forecast Accuracy},
+  journal = {International Journal of Forecasting},
+  volume  = {22},
+  number  = {4},
+  pages   = {679--688},
+  year    = {2006}
+}
+
+@article{makridakis2022m5,
+  author  = {Spyros Makridakis and Evangelos Spiliotis and Vassilios Assimakopoulos},
+  title   = {{M5} Accuracy Competition: Results, Findings, and Conclusions},
+  journal = {International Journal of Forecasting},
+  volume  = {38},
+  number  = {4},
+  pages   = {1346--1364},
+  year    = {2022}
+}
+
+@article{kunsch1989jackknife,
+  author  = {Hans R. K{\"u}nsch},
+  title   = {The Jackknife and the Bootstrap for General Stationary Observations},
+  journal = {The Annals of Statistics},
+  volume  = {17},
+  number  = {3},
+  pages   = {1217--1241},
+  year    = {1989}
+}
+
+@inproceedings{kim2022reversible,
+  author    = {Taesung Kim and Jinhee Kim and Yunwon Tae and Cheonbok Park and Jang-Ho Choi and
+               Jaegul Choo},
+  title     = {Reversible Instance Normalization for Accurate Time-Series Forecasting against
+               Distribution Shift},
+  booktitle = {International Conference on Learning Representations},
+  year      = {2022}
+}
+"""
+CITATIONS = frozenset(
+    {
+        "nie2023patchtst", "challu2023nhits", "oreshkin2020nbeats", "zeng2023transformers",
+        "hyndman2006another", "makridakis2022m5", "kunsch1989jackknife", "kim2022reversible",
+        "ke2017lightgbm", "paszke2019pytorch", "loshchilov2019decoupled",
+    }
+)  # fmt: skip
+
+
+def _num(x: Any, d: int = 3) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"{v:.{d}f}" if np.isfinite(v) else "n/a"
+
+
+def _setup(run: RunData) -> Spans:
+    t, sp = run.task, run.splits
+    sizes = sp.get("sizes") or {}
+    cuts = sp.get("cuts") or {}
+    known, observed = t.get("known") or [], t.get("observed") or []
+    cov = (
+        f" Covariates: {len(known)} known in advance, {len(observed)} observed up to the origin."
+        if known or observed
+        else ""
+    )
+    return spans(
+        f"{len(t.get('series') or [])} series of {t.get('target', 'n/a')} at frequency "
+        f"{t.get('frequency', 'n/a')} (season {t.get('season', 'n/a')}). Each forecast reads "
+        f"{t.get('context')} steps and predicts the next {t.get('horizon')} directly.{cov} "
+        "Splits are temporal: the ID range is cut at "
+        f"{str(cuts.get('val_start', 'n/a'))[:16]} and {str(cuts.get('test_start', 'n/a'))[:16]} "
+        "into training, validation and test periods; a window belongs to the split that holds "
+        "its whole target, so no target of one split is a target of another (contexts may reach "
+        "into earlier periods, which a deployed forecaster also sees). Evaluation origins every "
+        f"{t.get('stride')} steps, training origins every {t.get('train_stride')}: "
+        f"{count(sizes.get('train'))} training, {count(sizes.get('val'))} validation, "
+        f"{count(sizes.get('test'))} test and {count(sizes.get('shift'))} shift windows.",
+    )
+
+
+def _shift(run: RunData) -> Spans:
+    t = run.task
+    sh = t.get("shift") or {}
+    prof = pd.DataFrame(t.get("shift_profile") or [])
+    text = f"Shift set: {sentence(str(sh.get('description') or sh.get('kind', '')))}"
+    if not prof.empty and {"train", "shift"} <= set(prof["period"]):
+        g = prof.groupby("period")[["mean", "std", "seasonal_amplitude"]].mean()
+        text += (
+            f" Mean level {_num(g.loc['train', 'mean'], 1)} in the training period and "
+            f"{_num(g.loc['shift', 'mean'], 1)} in the shift period (standard deviation "
+            f"{_num(g.loc['train', 'std'], 1)} and {_num(g.loc['shift', 'std'], 1)}; mean "
+            f"seasonal cycle {_num(g.loc['train', 'seasonal_amplitude'], 1)} and "
+            f"{_num(g.loc['shift', 'seasonal_amplitude'], 1)}, averaged over series)."
+        )
+    return spans(
+        text,
+        " Scaling statistics (level, spread, the MASE scale) come from each series' training "
+        "period only; the networks also normalise each window (RevIN ",
+        _c("kim2022reversible"),
+        ").",
+    )
+
+
+def _references(run: RunData) -> Spans:
+    refs = run.task.get("references") or {}
+    parts = []
+    for ref, label in REFERENCES.items():
+        per = refs.get(ref)
+        if not per:
+            continue
+        vals = ", ".join(
+            f"{s} {_num((per.get(s) or {}).get('mase'))}" for s in ("val", "test", "shift")
+        )
+        parts.append(f"{label}: MASE {vals}")
+    return spans(
+        "Reference forecasts (no tuning, no seeds) on the same windows; MASE divides the MAE by "
+        "the in-sample seasonal-naive MAE of the series on its training period ",
+        _c("hyndman2006another"),
+        ", so below 1 beats that forecast. " + "; ".join(parts) + ".",
+    )
+
+
+def _data(run: RunData) -> Spans:
+    t = run.task
+    user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
+    notes = " ".join(sentence(str(n)) for n in (t.get("notes") or [])[:3])
+    return spans(
+        sentence(str(t.get("description", ""))) + " " if user_intro else "",
+        "Source: ",
+        sentence(f"{t.get('provenance', 'not recorded')} (licence {t.get('licence', 'n/a')})"),
+        " ",
+        notes,
+    )
+
+
+class ForecastReport:
+    """The report parts of the forecasting kind (see archbench.report.kindparts.KindReport)."""
+
+    citations: frozenset[str] = CITATIONS
+
+    def data_blocks(self, run: RunData, compact: int) -> list[Block]:
+        blocks: list[Block] = [
+            Paragraph(_data(run), lead="Data."),
+            Paragraph(_setup(run), lead="Forecasting setup."),
+            Paragraph(_shift(run), lead="Shift."),
+        ]
+        if compact < 3:
+            blocks.append(Paragraph(_references(run), lead="Reference rows."))
+        return blocks
+
+    def families_text(self, run: RunData) -> Spans:
+        return spans(
+            "The MLP is an N-HiTS-style stack of residual blocks with multi-rate pooling ",
+            _c("challu2023nhits", "oreshkin2020nbeats"),
+            "; the Transformer is PatchTST ",
+            _c("nie2023patchtst"),
+            " (patches, channel independence, RevIN; the paper's small-data configuration as "
+            "the first trial); both are trained in PyTorch ",
+            _c("paszke2019pytorch"),
+            " with AdamW ",
+            _c("loshchilov2019decoupled"),
+            ". GBDT is LightGBM ",
+            _c("ke2017lightgbm"),
+            " on lags, rolling statistics and calendar features of each window, one direct "
+            "model for all horizon steps. All three stop early on the validation MASE.",
+        )
+
+    def introduction_context(self, run: RunData) -> Spans:
+        return spans(
+            "Gradient-boosted trees on lag features won the M5 forecasting competition ",
+            _c("makridakis2022m5"),
+            ", deep MLP forecasters such as N-BEATS and N-HiTS ",
+            _c("oreshkin2020nbeats", "challu2023nhits"),
+            " and patch-based Transformers ",
+            _c("nie2023patchtst"),
+            " report strong results on public benchmarks, and simple linear and naive forecasts "
+            "remain hard to beat ",
+            _c("zeng2023transformers"),
+            ". Forecast windows overlap and errors are autocorrelated, so comparisons resample "
+            "blocks of forecast origins rather than single windows ",
+            _c("kunsch1989jackknife"),
+            ", and a model tuned on one period may rank differently on a later one.",
+        )
+
+    def bib(self) -> str:
+        return BIB
+
+    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
+        from .report_figures import draw
+
+        return draw(run, out_dir)

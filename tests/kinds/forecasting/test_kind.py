@@ -1,0 +1,126 @@
+"""The forecasting kind through the whole spine (the shipped contract), on a tiny user table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from archbench.config import spec_from_dict
+from archbench.errors import ConfigError
+from archbench.kinds import get_kind
+from archbench.kinds.base import Kind
+from archbench.kinds.contract import KindContract
+
+
+def tiny_table(path: Path) -> Path:
+    """Two hourly series, 40 days, a daily cycle; a known and an observed covariate."""
+    rng = np.random.default_rng(0)
+    n, parts = 24 * 40, []
+    t = np.arange(n)
+    for k in range(2):
+        y = 10 + 5 * k + 3 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.3, n)
+        parts.append(pd.DataFrame({
+            "site": f"s{k}", "time": pd.date_range("2024-01-01", periods=n, freq="h").astype(str),
+            "load": y, "holiday": (t // 24 % 7 == 6).astype(float), "temp": rng.normal(size=n),
+        }))  # fmt: skip
+    pd.concat(parts).to_csv(path, index=False)
+    return path
+
+
+def tiny_spec(path: Path) -> dict[str, Any]:
+    return {
+        "preset": "quick",
+        "task": {"type": "forecasting", "path": str(path), "time": "time", "target": "load",
+                 "series": "site", "horizon": 6, "context": 24, "known": ["holiday"],
+                 "observed": ["temp"], "train_stride": 3,
+                 "shift": {"kind": "range", "column": "time", "min": "2024-02-01"}},
+        "budget": {"trials": 2, "startup_trials": 1},
+        "seeds": {"count": 2},
+        "families": {"mlp": {"max_epochs": 2, "params": {"width": 32}},
+                     "patchtst": {"max_epochs": 2, "params": {"n_layers": 1}},
+                     "gbdt": {"max_rounds": 20}},
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+class TestForecastingKind(KindContract):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def kind(cls) -> Kind:
+        return get_kind("forecasting")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def spec_dict(cls, tmp_path_factory: Any) -> dict[str, Any]:
+        return tiny_spec(tiny_table(tmp_path_factory.mktemp("fc") / "load.csv"))
+
+
+def test_builtins_and_type_pick_the_kind() -> None:
+    assert spec_from_dict({"task": {"name": "weather"}}).kind.name == "forecasting"
+    spec = spec_from_dict({"task": {"name": "nyse", "train_stride": 2}})
+    assert spec.families.names == ("mlp", "patchtst", "gbdt")
+    assert spec.task.options == {"train_stride": 2}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"horizon": 0}, "task.horizon = 0 must be an integer >= 1"),
+        ({"horizn": 3}, "unknown key 'task.horizn'"),
+        ({"features": ["a"]}, "task.features does not apply to forecasting"),
+        ({"shift": {"kind": "range", "column": "load", "min": "2024-02-01"}},
+         "a range shift of a forecasting task is a later period"),
+        ({"shift": {"kind": "groups", "column": "time", "values": ["s1"]}},
+         "a groups shift names series never seen in training"),
+        ({"shift": {"kind": "quantile", "column": "time"}}, "does not apply to forecasting"),
+    ],
+)  # fmt: skip
+def test_bad_specs_are_one_line_errors(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    spec = tiny_spec(tmp_path / "x.csv")
+    spec["task"].update(change)
+    with pytest.raises(ConfigError, match=message):
+        spec_from_dict(spec)
+
+
+def test_builtin_task_keys_are_fixed() -> None:
+    with pytest.raises(ConfigError, match=r"task.horizon cannot be changed for the built-in"):
+        spec_from_dict({"task": {"name": "weather", "horizon": 12}})
+
+
+def test_prepared_parts_and_block_draws(tmp_path: Path) -> None:
+    from archbench.preparation import prepare
+
+    spec = spec_from_dict(tiny_spec(tiny_table(tmp_path / "load.csv")))
+    run = prepare(spec)
+    p, kind = run.prepared, run.kind
+    assert set(p.parts) == {"train", "val", "test", "shift"}
+    assert p.task_json["references"]["seasonal_naive"]["test"]["mase"] > 0
+    frame = kind.prediction_frame("shift", p.parts["shift"], p.parts["shift"].target + 1.0)
+    ids, y, preds = kind.unit_arrays([frame, frame], {})
+    assert preds.shape == (2, *p.parts["shift"].target.shape)
+    mase = kind.metric("mase").fn(y, preds[0])
+    assert mase == pytest.approx(np.mean(1.0 / p.parts["shift"].mase_scale))
+    counts = kind.draw_counts(np.random.default_rng(0), frame, 10)
+    assert counts is not None and counts.shape == (10, len(ids))
+    sub = kind.subsample(p.parts["train"], 50, 0, p.info)
+    assert len(sub) == 50 and np.all(np.diff(sub.row_id) > 0)
+
+
+def test_init_templates_parse(tmp_path: Path) -> None:
+    import tomllib
+
+    kind = get_kind("forecasting")
+    for variant in ("weather", "nyse"):
+        text = kind.init_template(variant)
+        assert text is not None
+        assert spec_from_dict(tomllib.loads(text)).task.name == variant
+    user = tomllib.loads(kind.init_template("forecasting") or "")
+    user["task"]["path"] = str(tmp_path / "sales.csv")
+    spec = spec_from_dict(user)
+    assert spec.task.options["horizon"] == 14
