@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
-from archbench.report.fmt import count
+from archbench.report.fmt import count, plural
 from archbench.report.prose import cite as _c
 from archbench.report.prose import sentence, spec_value
 from archbench.report.rundata import RunData
@@ -112,6 +112,15 @@ def _num(x: Any, d: int = 3) -> str:
     return f"{v:.{d}f}" if np.isfinite(v) else "n/a"
 
 
+def _sig(x: Any) -> str:
+    """Three significant digits."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"{v:.3g}" if np.isfinite(v) else "n/a"
+
+
 def _setup(run: RunData) -> Spans:
     t, sp = run.task, run.splits
     sizes = sp.get("sizes") or {}
@@ -122,16 +131,21 @@ def _setup(run: RunData) -> Spans:
         if known or observed
         else ""
     )
+    freq = str(t.get("frequency", "n/a"))
+    when = "on integer time steps" if freq == "1" else f"at frequency {freq}"
+    season = int(t.get("season") or 1)
+    when += f" (season {season})" if season > 1 else " (no season: the seasonal naive is naive)"
     return spans(
-        f"{len(t.get('series') or [])} series of {t.get('target', 'n/a')} at frequency "
-        f"{t.get('frequency', 'n/a')} (season {t.get('season', 'n/a')}). Each forecast reads "
-        f"{t.get('context')} steps and predicts the next {t.get('horizon')} directly.{cov} "
+        f"{len(t.get('series') or [])} series of {t.get('target', 'n/a')} {when}. "
+        f"Each forecast reads {plural(t.get('context'), 'step')} and predicts the next "
+        f"{t.get('horizon')} directly.{cov} "
         "Splits are temporal: the ID range is cut at "
         f"{str(cuts.get('val_start', 'n/a'))[:16]} and {str(cuts.get('test_start', 'n/a'))[:16]} "
         "into training, validation and test periods; a window belongs to the split that holds "
         "its whole target, so no target of one split is a target of another (contexts may reach "
         "into earlier periods, which a deployed forecaster also sees). Evaluation origins every "
-        f"{t.get('stride')} steps, training origins every {t.get('train_stride')}: "
+        f"{plural(t.get('stride'), 'step')}, training origins every "
+        f"{plural(t.get('train_stride'), 'step')}: "
         f"{count(sizes.get('train'))} training, {count(sizes.get('val'))} validation, "
         f"{count(sizes.get('test'))} test and {count(sizes.get('shift'))} shift windows.",
     )
@@ -145,12 +159,16 @@ def _shift(run: RunData) -> Spans:
     if not prof.empty and {"train", "shift"} <= set(prof["period"]):
         g = prof.groupby("period")[["mean", "std", "seasonal_amplitude"]].mean()
         text += (
-            f" Mean level {_num(g.loc['train', 'mean'], 1)} in the training period and "
-            f"{_num(g.loc['shift', 'mean'], 1)} in the shift period (standard deviation "
-            f"{_num(g.loc['train', 'std'], 1)} and {_num(g.loc['shift', 'std'], 1)}; mean "
-            f"seasonal cycle {_num(g.loc['train', 'seasonal_amplitude'], 1)} and "
-            f"{_num(g.loc['shift', 'seasonal_amplitude'], 1)}, averaged over series)."
+            f" Mean level {_sig(g.loc['train', 'mean'])} in the training period and "
+            f"{_sig(g.loc['shift', 'mean'])} in the shift period (standard deviation "
+            f"{_sig(g.loc['train', 'std'])} and {_sig(g.loc['shift', 'std'])}"
         )
+        if int(t.get("season") or 1) > 1:
+            text += (
+                f"; range of the mean seasonal cycle {_sig(g.loc['train', 'seasonal_amplitude'])}"
+                f" and {_sig(g.loc['shift', 'seasonal_amplitude'])}"
+            )
+        text += "; means over series)."
     return spans(
         text,
         " Scaling statistics (level, spread, the MASE scale) come from each series' training "
@@ -182,7 +200,7 @@ def _references(run: RunData) -> Spans:
 def _data(run: RunData) -> Spans:
     t = run.task
     user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
-    notes = " ".join(sentence(str(n)) for n in (t.get("notes") or [])[:3])
+    notes = " ".join(sentence(str(n)[:1].upper() + str(n)[1:]) for n in (t.get("notes") or [])[:3])
     return spans(
         sentence(str(t.get("description", ""))) + " " if user_intro else "",
         "Source: ",

@@ -143,7 +143,7 @@ def nyse() -> BuiltinForecast:
             "Tibshirani & Taylor (2023), An Introduction to Statistical Learning with "
             "Applications in Python"
         ),
-        licence="BSD-style (the ISLP package's licence)",
+        licence="BSD-style",
     )
 
 
