@@ -185,15 +185,15 @@ def _references(run: RunData) -> Spans:
         per = refs.get(ref)
         if not per:
             continue
-        vals = ", ".join(
-            f"{s} {_num((per.get(s) or {}).get('mase'))}" for s in ("val", "test", "shift")
-        )
-        parts.append(f"{label}: MASE {vals}")
+        vals = "/".join(_num((per.get(s) or {}).get("mase")) for s in ("val", "test", "shift"))
+        parts.append(f"{label.lower()} {vals}")
     return spans(
-        "Reference forecasts (no tuning, no seeds) on the same windows; MASE divides the MAE by "
-        "the in-sample seasonal-naive MAE of the series on its training period ",
+        "MASE of the reference forecasts on the same windows (validation/test/shift): "
+        + "; ".join(parts)
+        + ". MASE divides the MAE by the in-sample seasonal-naive MAE of the series on its "
+        "training period ",
         _c("hyndman2006another"),
-        ", so below 1 beats that forecast. " + "; ".join(parts) + ".",
+        ": below 1 beats that forecast.",
     )
 
 
@@ -221,8 +221,7 @@ class ForecastReport:
             Paragraph(_setup(run), lead="Forecasting setup."),
             Paragraph(_shift(run), lead="Shift."),
         ]
-        if compact < 3:
-            blocks.append(Paragraph(_references(run), lead="Reference rows."))
+        blocks.append(Paragraph(_references(run), lead="Reference rows."))
         return blocks
 
     def families_text(self, run: RunData) -> Spans:
