@@ -58,6 +58,21 @@ class TestForecastingKind(KindContract):
     def spec_dict(cls, tmp_path_factory: Any) -> dict[str, Any]:
         return tiny_spec(tiny_table(tmp_path_factory.mktemp("fc") / "load.csv"))
 
+    def test_kind_figures_and_reference_rows(self, run_dir: Path, tmp_path: Path) -> None:
+        from archbench.kinds.forecasting.report_figures import draw, step_errors
+        from archbench.report.rundata import load_run
+
+        run = load_run(run_dir)
+        figures = draw(run, tmp_path)
+        assert [f.stem for f in figures] == ["error_by_horizon", "shift_window"]
+        for f in figures:
+            assert (tmp_path / f"{f.stem}.pdf").stat().st_size > 5_000
+        steps = step_errors(pd.read_parquet(run_dir / "predictions.parquet"), "shift")
+        assert set(steps["model"]) == {"mlp", "patchtst", "gbdt"} and steps["step"].max() == 6
+        refs = run.task["references"]
+        assert set(refs) == {"naive", "seasonal_naive"}
+        assert refs["seasonal_naive"]["shift"]["mase"] > 0
+
 
 def test_builtins_and_type_pick_the_kind() -> None:
     assert spec_from_dict({"task": {"name": "weather"}}).kind.name == "forecasting"

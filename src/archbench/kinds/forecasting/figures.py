@@ -29,6 +29,7 @@ def error_by_horizon(
     labels: Mapping[str, str],
     metric_label: str = "MASE",
     title: str = "",
+    legend: bool = True,
 ) -> Axes:
     """Mean error at each horizon step, one line per family (and per reference, grey).
 
@@ -59,7 +60,8 @@ def error_by_horizon(
             ax.plot(g["step"], g["value"], lw=1.0, label=labels.get(name, name), **style)  # type: ignore[arg-type]
     ax.set_xlabel("Horizon step")
     ax.set_ylabel(metric_label)
-    ax.legend(frameon=False, ncols=2)
+    if legend:
+        ax.legend(frameon=False, ncols=2)
     if title:
         ax.set_title(title, loc="left")
     return ax
@@ -75,6 +77,7 @@ def forecast_window(
     labels: Mapping[str, str],
     show_context: int = 0,
     title: str = "",
+    legend: bool = True,
 ) -> Axes:
     """Actual values and each model's forecast on one window (steps relative to the origin).
 
@@ -90,7 +93,8 @@ def forecast_window(
     keep = c if show_context <= 0 else min(show_context, c)
     past = np.arange(-keep + 1, 1)
     future = np.arange(1, h + 1)
-    ax.plot(past, context[-keep:], color="black", lw=0.9, label="Observed")
+    if keep:
+        ax.plot(past, context[-keep:], color="black", lw=0.9, label="Observed")
     ax.plot(future, target, color="black", lw=1.4, label="Actual")
     for model, pred in forecasts.items():
         if model in families:
@@ -99,9 +103,11 @@ def forecast_window(
         else:
             style = REFERENCE_STYLE.get(model, {"color": "0.5", "ls": "-."})
             ax.plot(future, pred, lw=0.9, label=labels.get(model, model), **style)  # type: ignore[arg-type]
-    ax.axvline(0.5, color="0.6", lw=0.6)
+    if keep:
+        ax.axvline(0.5, color="0.6", lw=0.6)
     ax.set_xlabel("Steps from the forecast origin")
-    ax.legend(frameon=False, ncols=2)
+    if legend:
+        ax.legend(frameon=False, ncols=2)
     if title:
         ax.set_title(title, loc="left")
     return ax

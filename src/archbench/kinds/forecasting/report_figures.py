@@ -5,6 +5,7 @@ actual values with each family's forecast on one shift-set window."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,13 @@ def step_errors(preds: pd.DataFrame, split: str) -> pd.DataFrame:
                 {"model": fam, "step": k, "value": float(err.groupby(g["seed"]).mean().mean())}
             )
     return pd.DataFrame(rows)
+
+
+def _legend_below(fig: Any, ax: Any) -> None:
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(
+        handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=5, frameon=False
+    )
 
 
 def draw(run: RunData, out_dir: Path) -> list[Figure]:
@@ -60,7 +68,9 @@ def draw(run: RunData, out_dir: Path) -> list[Figure]:
                 families=fams,
                 labels={**labels, "naive": "Naive", "seasonal_naive": "Seasonal naive"},
                 title=f"{split} windows",
+                legend=False,
             )
+        _legend_below(fig, axes[-1])
         save(fig, out_dir / "error_by_horizon.pdf")
         shift = preds[(preds["split"] == "shift") & (preds["seed"] == preds["seed"].min())]
         h = sum(1 for c in shift.columns if c.startswith("f_") and c[2:].isdigit())
@@ -79,7 +89,9 @@ def draw(run: RunData, out_dir: Path) -> list[Figure]:
             families=fams,
             labels=labels,
             title=f"shift window {rows.iloc[0]['origin']}",
+            legend=False,
         )
+        _legend_below(fig, ax)
         save(fig, out_dir / "shift_window.pdf")
     return [
         Figure(
