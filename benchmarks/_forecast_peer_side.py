@@ -48,7 +48,7 @@ def main(folder: Path) -> None:
         freq="h",
         lags=list(range(1, p["n_lags"] + 1)),
         lag_transforms={1: [RollingMean(window_size=season), RollingStd(window_size=season)]},
-        date_features=["hour", "dayofweek", "dayofyear", "month"],
+        date_features=["hour", "dayofweek"],
         num_threads=1,
     )
     t0, c0 = time.perf_counter(), time.process_time()

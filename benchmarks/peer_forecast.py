@@ -8,7 +8,8 @@ LightGBM: archbench's family at its defaults (direct, one model with the step as
 features from each window's context, early stopping on validation MASE) against mlforecast's
 ``MLForecast`` with LightGBM of the same parameters and the number of rounds archbench's early
 stopping chose, lags 1..n_lags (archbench's default lag count), rolling mean and standard
-deviation over a season, and the same calendar parts of the target time. Both train on the
+deviation over a season, and the same calendar parts of the target time (hour, day of week;
+no day of year, whose shift-set values lie outside the training range). Both train on the
 training period only (windows ending before the validation cut) and forecast the same test and
 shift windows from their contexts. mlforecast is recursive by default; ``--direct`` trains its
 ``max_horizon`` direct models (one per step) instead. Times are CPU seconds of the fit.
