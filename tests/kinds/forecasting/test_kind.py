@@ -139,3 +139,26 @@ def test_init_templates_parse(tmp_path: Path) -> None:
     user["task"]["path"] = str(tmp_path / "sales.csv")
     spec = spec_from_dict(user)
     assert spec.task.options["horizon"] == 14
+
+
+@pytest.mark.parametrize(
+    ("shift", "extra", "shift_series"),
+    [
+        ({"kind": "groups", "column": "site", "values": ["s1"]}, {}, ["s1"]),
+        ({"kind": "range", "column": "time", "min": "2024-02-01"}, {"shift_series": ["s0"]},
+         ["s0"]),
+    ],
+)  # fmt: skip
+def test_groups_and_both_rules_through_the_spec(
+    tmp_path: Path, shift: dict[str, Any], extra: dict[str, Any], shift_series: list[str]
+) -> None:
+    from archbench.preparation import prepare
+
+    spec = tiny_spec(tiny_table(tmp_path / "load.csv"))
+    spec["task"].update(shift=shift, **extra)
+    p = prepare(spec_from_dict(spec)).prepared
+    assert p.splits_json["shift_series"] == shift_series
+    frame = p.splits_frame
+    assert set(frame.loc[frame["split"] == "shift", "series"]) == set(shift_series)
+    if shift["kind"] == "groups":
+        assert not set(frame.loc[frame["split"] == "train", "series"]) & set(shift_series)
