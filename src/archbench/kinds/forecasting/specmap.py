@@ -7,6 +7,7 @@ of a split task: windows per part, reference scores, task.json and splits.json.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,8 +69,11 @@ def check_spec(spec: Spec) -> None:
         _shift(t.shift, settings, t.options)
 
 
-def _bound(value: float | str | None) -> str | int | None:
-    """Integer steps arrive as floats from the spine's ShiftSpec; dates stay strings."""
+def _bound(value: Any) -> str | int | None:
+    """Integer steps arrive as floats from the spine's ShiftSpec, TOML dates (``id_end``) as
+    date objects; both become what the window rules take (int steps, ISO strings)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
     if isinstance(value, float):
         if not value.is_integer():
             raise ConfigError(f"task.shift bound {value!r} must be a date or an integer step")
