@@ -112,6 +112,12 @@ def _num(x: Any, d: int = 3) -> str:
     return f"{v:.{d}f}" if np.isfinite(v) else "n/a"
 
 
+FREQ_WORDS = {
+    "min": "every minute", "h": "hourly", "D": "daily", "B": "on business days", "W": "weekly",
+    "MS": "monthly", "ME": "monthly", "M": "monthly", "QS": "quarterly", "QE": "quarterly",
+}  # fmt: skip
+
+
 def _sig(x: Any) -> str:
     """Three significant digits."""
     try:
@@ -126,13 +132,19 @@ def _setup(run: RunData) -> Spans:
     sizes = sp.get("sizes") or {}
     cuts = sp.get("cuts") or {}
     known, observed = t.get("known") or [], t.get("observed") or []
-    cov = (
-        f" Covariates: {len(known)} known in advance, {len(observed)} observed up to the origin."
-        if known or observed
-        else ""
-    )
+    cov = ""
+    if known or observed:
+        kinds = [
+            f"{label} {', '.join(map(str, names[:6]))}{' ...' if len(names) > 6 else ''}"
+            for label, names in (
+                ("known in advance:", known),
+                ("observed up to the origin:", observed),
+            )
+            if names
+        ]
+        cov = " Covariates " + "; ".join(kinds) + "."
     freq = str(t.get("frequency", "n/a"))
-    when = "on integer time steps" if freq == "1" else f"at frequency {freq}"
+    when = "on integer time steps" if freq == "1" else FREQ_WORDS.get(freq, f"at frequency {freq}")
     season = int(t.get("season") or 1)
     when += f" (season {season})" if season > 1 else " (no season: the seasonal naive is naive)"
     return spans(
