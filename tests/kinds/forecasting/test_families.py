@@ -162,3 +162,21 @@ def test_gbdt_seasonal_feature_is_the_seasonal_naive_forecast(task) -> None:  # 
     np.testing.assert_array_equal(
         x[:, :, n_window], np.broadcast_to(np.arange(1, 7), (len(test), 6))
     )
+
+
+def test_dropout_matches_inverted_dropout() -> None:
+    import torch
+
+    from archbench.kinds.forecasting._train import dropout
+
+    torch.manual_seed(0)
+    layer = dropout(0.25)
+    x = torch.ones(200_000)
+    y = layer(x)
+    kept = y != 0
+    assert abs(kept.float().mean().item() - 0.75) < 0.005
+    assert torch.allclose(y[kept], torch.full_like(y[kept], 1 / 0.75))
+    assert abs(y.mean().item() - 1.0) < 0.01  # expectation preserved
+    layer.eval()
+    assert torch.equal(layer(x), x)
+    assert torch.equal(dropout(0.0)(x), x)

@@ -23,7 +23,7 @@ import optuna
 
 from archbench.errors import ConfigError
 
-from ._train import RevIN, WindowNetModel
+from ._train import RevIN, WindowNetModel, dropout
 from .windows import ForecastInfo
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def build_nhits(p: dict[str, Any], context: int, horizon: int, n_cov: int) -> nn
             for i in range(p["n_layers"]):
                 layers += [nn.Linear(d_in if i == 0 else p["width"], p["width"]), nn.ReLU()]
                 if p["dropout"] > 0:
-                    layers.append(nn.Dropout(p["dropout"]))
+                    layers.append(dropout(p["dropout"]))
             self.mlp = nn.Sequential(*layers)
             self.n_forecast = max(horizon // down, 1)
             self.head = nn.Linear(p["width"], context + self.n_forecast)

@@ -32,7 +32,7 @@ import optuna
 
 from archbench.errors import ConfigError
 
-from ._train import RevIN, WindowNetModel
+from ._train import RevIN, WindowNetModel, dropout
 from .windows import ForecastInfo
 
 if TYPE_CHECKING:
@@ -56,29 +56,31 @@ def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
     d, heads = p["d_model"], p["n_heads"]
 
     class BatchNormD(nn.Module):
-        """BatchNorm1d over the model dimension of ``(B, N, d)``."""
+        """BatchNorm1d over the model dimension of ``(B, N, d)``: statistics over batch and
+        patches per channel, as the reference's transpose-BatchNorm-transpose, without the
+        two transposed copies."""
 
         def __init__(self) -> None:
             super().__init__()
             self.bn = nn.BatchNorm1d(d)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.bn(x.transpose(1, 2)).transpose(1, 2)
+            return self.bn(x.reshape(-1, d)).view(x.shape)
 
     class Layer(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.qkv = nn.Linear(d, 3 * d)
             self.proj = nn.Linear(d, d)
-            self.drop_attn = nn.Dropout(p["dropout"])
+            self.drop_attn = dropout(p["dropout"])
             self.norm_attn = BatchNormD()
             self.ff = nn.Sequential(
                 nn.Linear(d, p["d_ff"]),
                 nn.GELU(),
-                nn.Dropout(p["dropout"]),
+                dropout(p["dropout"]),
                 nn.Linear(p["d_ff"], d),
             )
-            self.drop_ff = nn.Dropout(p["dropout"])
+            self.drop_ff = dropout(p["dropout"])
             self.norm_ff = BatchNormD()
 
         def attend(
@@ -108,11 +110,11 @@ def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
             self.pad = nn.ReplicationPad1d((0, stride))
             self.embed = nn.Linear(plen, d)
             self.pos = nn.Parameter(torch.empty(n_patches, d).uniform_(-0.02, 0.02))
-            self.drop = nn.Dropout(p["dropout"])
+            self.drop = dropout(p["dropout"])
             self.layers = nn.ModuleList(Layer() for _ in range(p["n_layers"]))
             self.head = nn.Sequential(
                 nn.Flatten(start_dim=1),
-                nn.Dropout(p["head_dropout"]),
+                dropout(p["head_dropout"]),
                 nn.Linear(n_patches * d, horizon),
             )
 
