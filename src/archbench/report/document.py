@@ -1,8 +1,8 @@
 """The one document model of the report: sections, paragraphs, tables, figures, citations.
 
 The content is built once, from the run directory (``content.build_document``), as plain
-frozen dataclasses; the LaTeX writer and the Typst writer only render it. Every string in the model is
-plain text: escaping is the writers' job, so a task called ``50%_&#`` is safe in both.
+frozen dataclasses; the LaTeX writer and the Typst writer only render it. Every string in the
+model is plain text: escaping is the writers' job, so a task called ``50%_&#`` is safe in both.
 """
 
 from __future__ import annotations
