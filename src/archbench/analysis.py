@@ -9,11 +9,8 @@ arrays, names the numbers and stores them.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
-import math
 import time
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
@@ -22,63 +19,38 @@ import numpy as np
 import pandas as pd
 
 from archbench import stats as S
+from archbench.analysis_io import (
+    COMPARISON_COLUMNS,
+    EVAL_SPLITS,
+    POWER_COLUMNS,
+    SHIFT_COLUMNS,
+    SPLITS,
+    SUMMARY_COLUMNS,
+    TABLE_COLUMNS,
+    WHERE,
+    Row,
+    Scores,
+    comparisons_frame,
+    jsonable,
+    prediction_arrays,
+    read_inputs,
+    read_predictions,
+    score_table,
+    summary_frame,
+    verdict_lines,
+    write_outputs,
+)
 from archbench.errors import StoreError
 from archbench.metrics import HIGHER_IS_BETTER, LABELS
 from archbench.seeding import derive_seed
-from archbench.store import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("val", "test", "shift")
-EVAL_SPLITS = ("test", "shift")
-WHERE = {"val": "validation set", "test": "ID test set", "shift": "shift set"}
-SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
-COMPARISON_COLUMNS = [
-    "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",
-    "ci_high", "t_stat", "t_pvalue", "wilcoxon_pvalue", "cohens_dz", "bootstrap_ci_low",
-    "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue",
+__all__ = [
+    "COMPARISON_COLUMNS", "EVAL_SPLITS", "POWER_COLUMNS", "SHIFT_COLUMNS", "SPLITS",
+    "SUMMARY_COLUMNS", "TABLE_COLUMNS", "WHERE", "analyze_run", "comparisons_frame",
+    "summary_frame", "verdict_lines",
 ]  # fmt: skip
-SHIFT_COLUMNS = [
-    "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "t_pvalue",
-]  # fmt: skip
-POWER_COLUMNS = ["split", "metric", "n", "sd_diff", "observed_diff", "mde", "seeds_needed"]
-TABLE_COLUMNS = {
-    "comparisons": COMPARISON_COLUMNS[1:],
-    "all_pairs": [c for c in COMPARISON_COLUMNS[1:] if not c.startswith(("boot", "mcnemar"))],
-    "shift": SHIFT_COLUMNS,
-    "power": POWER_COLUMNS,
-}
-
-Scores = dict[tuple[str, str, str], pd.Series]  # (family, split, metric) -> value by seed
-Row = dict[str, Any]
-
-
-# ----------------------------------------------------------------------------- loading
-def _read_inputs(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
-    run_path, res_path = run_dir / "run.json", run_dir / "results.parquet"
-    for path in (run_path, res_path):
-        if not path.is_file():
-            raise StoreError(f"{path} does not exist; is {run_dir} a finished archbench run?")
-    run = json.loads(run_path.read_text())
-    for key in ("task_type", "primary_metric", "metrics", "families"):
-        if key not in run:
-            raise StoreError(f"{run_path} has no {key!r}; its keys are: {sorted(run)}")
-    results = pd.read_parquet(res_path)
-    missing = {"family", "seed", "split", "metric", "value"} - set(results.columns)
-    if missing:
-        raise StoreError(f"{res_path} lacks columns {sorted(missing)}; has {list(results.columns)}")
-    return run, results
-
-
-def _score_table(results: pd.DataFrame) -> Scores:
-    keyed = results.set_index(["family", "split", "metric", "seed"])["value"].astype(float)
-    if not keyed.index.is_unique:
-        dup = keyed.index[keyed.index.duplicated()][0]
-        raise StoreError(f"results.parquet has more than one value for {dup}")
-    return {
-        (str(f), str(sp), str(m)): grp.droplevel([0, 1, 2]).sort_index()
-        for (f, sp, m), grp in keyed.groupby(level=[0, 1, 2], sort=False)
-    }
 
 
 def _values(scores: Scores, family: str, split: str, metric: str) -> pd.Series:
@@ -114,27 +86,6 @@ def _rank_families(
 
 
 # ----------------------------------------------------------------------------- row level
-def _prediction_arrays(
-    df: pd.DataFrame, family: str, seeds: Sequence[int], prob_cols: list[str], task_type: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row ids ``(n,)``, targets ``(n,)`` and predictions ``(S, n[, K])`` of one family."""
-    ids: np.ndarray | None = None
-    y: np.ndarray | None = None
-    preds = []
-    for s in seeds:
-        sub = df[(df["family"] == family) & (df["seed"] == s)].sort_values("row_id")
-        rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy()
-        if ids is None or y is None:
-            ids, y = rid, yt
-        elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
-            raise StoreError(f"predictions of {family} differ in rows or targets across seeds")
-        cols = prob_cols if task_type == "classification" else ["y_pred"]
-        p = sub[cols].to_numpy(dtype=np.float64)
-        preds.append(p if task_type == "classification" else p[:, 0])
-    assert ids is not None and y is not None
-    return ids, y, np.stack(preds)
-
-
 def _row_level(
     run_dir: Path,
     task_type: str,
@@ -150,16 +101,12 @@ def _row_level(
     path = run_dir / "predictions.parquet"
     boots: dict[str, dict[str, S.RowBootstrap]] = {}
     mcnemar: dict[str, list[S.McNemarResult]] = {}
-    if not path.is_file():
+    stored = read_predictions(run_dir, pair, EVAL_SPLITS)
+    if stored is None:
         notes.append("predictions.parquet is missing: no row bootstrap and no McNemar test.")
         logger.warning("%s is missing; skipping the row bootstrap and McNemar's test", path)
         return boots, mcnemar
-    filters = [("family", "in", list(pair)), ("split", "in", list(EVAL_SPLITS))]
-    preds = pd.read_parquet(path, filters=filters)
-    prob_cols = sorted(
-        (c for c in preds.columns if c.startswith("p_") and c[2:].isdigit()),
-        key=lambda c: int(c[2:]),
-    )
+    preds, prob_cols = stored
     if task_type == "classification" and len(prob_cols) < 2:
         raise StoreError(f"{path} has no probability columns p_0 .. p_K-1: {list(preds.columns)}")
     skipped = [m for m in metrics if m not in S.RESAMPLED_METRICS]
@@ -171,8 +118,8 @@ def _row_level(
         seeds = sorted(set.intersection(*(set(df.loc[df["family"] == f, "seed"]) for f in pair)))
         if not seeds:
             continue
-        ids_a, y, pa = _prediction_arrays(df, pair[0], seeds, prob_cols, task_type)
-        ids_b, y_b, pb = _prediction_arrays(df, pair[1], seeds, prob_cols, task_type)
+        ids_a, y, pa = prediction_arrays(df, pair[0], seeds, prob_cols, task_type)
+        ids_b, y_b, pb = prediction_arrays(df, pair[1], seeds, prob_cols, task_type)
         if not (np.array_equal(ids_a, ids_b) and np.array_equal(y, y_b)):
             raise StoreError(f"{pair[0]} and {pair[1]} were scored on different {split} rows")
         if n_boot > 0:
@@ -380,8 +327,8 @@ def analyze_run(
         raise ValueError(f"ci_method {ci_method!r} is not 't' or 'bootstrap'")
     if n_boot < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot}")
-    run, results = _read_inputs(run_dir)
-    scores = _score_table(results)
+    run, results = read_inputs(run_dir)
+    scores = score_table(results)
     hib = {**HIGHER_IS_BETTER, **run.get("higher_is_better", {})}
     primary = run["primary_metric"]
     families, splits, metrics = _layout(run, scores)
@@ -427,8 +374,8 @@ def analyze_run(
         "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, _ in shift],
         "ranking_flip": ranking_row, "power": power, "verdicts": verdicts, "notes": notes,
     }  # fmt: skip
-    stats = _jsonable(stats)
-    _write_outputs(run_dir, stats)
+    stats = jsonable(stats)
+    write_outputs(run_dir, stats)
     elapsed = time.perf_counter() - started
     logger.info("statistics of %s written in %.1f s; top two: %s", run_dir, elapsed, pair)
     return stats
@@ -469,53 +416,3 @@ def _notes(ci_method: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- output
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    return obj
-
-
-def _write_outputs(run_dir: Path, stats: dict[str, Any]) -> None:
-    atomic_write_text(run_dir / "summary.csv", summary_frame(stats).to_csv(index=False))
-    table = pd.concat(
-        [comparisons_frame(stats).assign(table="top_two"),
-         comparisons_frame(stats, "all_pairs").assign(table="all_pairs")],
-        ignore_index=True,
-    )  # fmt: skip
-    atomic_write_text(run_dir / "comparisons.csv", table[COMPARISON_COLUMNS].to_csv(index=False))
-    atomic_write_text(run_dir / "stats.json", json.dumps(stats, indent=2, allow_nan=False) + "\n")
-
-
-def summary_frame(stats: dict[str, Any]) -> pd.DataFrame:
-    """The summary table (one row per family x split x metric) of a stats dict."""
-    return pd.DataFrame(stats["summary"], columns=SUMMARY_COLUMNS)
-
-
-def comparisons_frame(
-    stats: dict[str, Any],
-    table: Literal["comparisons", "all_pairs", "shift", "power"] = "comparisons",
-) -> pd.DataFrame:
-    """One table of a stats dict: the top-two comparisons (default), all_pairs, shift, power."""
-    return pd.DataFrame(stats[table], columns=TABLE_COLUMNS[table])
-
-
-def verdict_lines(
-    stats: dict[str, Any],
-    *,
-    metrics: Sequence[str] | None = None,
-    scopes: Sequence[str] | None = None,
-) -> list[str]:
-    """The verdict sentences, optionally only those for some metrics and scopes."""
-    return [
-        v["text"]
-        for v in stats["verdicts"]
-        if (metrics is None or v["metric"] in metrics) and (scopes is None or v["scope"] in scopes)
-    ]

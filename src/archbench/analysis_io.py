@@ -1,0 +1,162 @@
+"""Reading a run directory's inputs and writing its statistics (the file side of analysis).
+
+Reads ``run.json``, ``results.parquet`` and ``predictions.parquet`` (docs/run-directory.md);
+writes ``summary.csv``, ``comparisons.csv`` and ``stats.json`` atomically. The numbers are
+computed in :mod:`archbench.analysis`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import StoreError
+from archbench.store import atomic_write_text
+
+SPLITS = ("val", "test", "shift")
+EVAL_SPLITS = ("test", "shift")
+WHERE = {"val": "validation set", "test": "ID test set", "shift": "shift set"}
+SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
+COMPARISON_COLUMNS = [
+    "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",
+    "ci_high", "t_stat", "t_pvalue", "wilcoxon_pvalue", "cohens_dz", "bootstrap_ci_low",
+    "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue",
+]  # fmt: skip
+SHIFT_COLUMNS = [
+    "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "t_pvalue",
+]  # fmt: skip
+POWER_COLUMNS = ["split", "metric", "n", "sd_diff", "observed_diff", "mde", "seeds_needed"]
+TABLE_COLUMNS = {
+    "comparisons": COMPARISON_COLUMNS[1:],
+    "all_pairs": [c for c in COMPARISON_COLUMNS[1:] if not c.startswith(("boot", "mcnemar"))],
+    "shift": SHIFT_COLUMNS,
+    "power": POWER_COLUMNS,
+}
+
+Scores = dict[tuple[str, str, str], pd.Series]  # (family, split, metric) -> value by seed
+Row = dict[str, Any]
+
+
+def read_inputs(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    run_path, res_path = run_dir / "run.json", run_dir / "results.parquet"
+    for path in (run_path, res_path):
+        if not path.is_file():
+            raise StoreError(f"{path} does not exist; is {run_dir} a finished archbench run?")
+    run = json.loads(run_path.read_text())
+    for key in ("task_type", "primary_metric", "metrics", "families"):
+        if key not in run:
+            raise StoreError(f"{run_path} has no {key!r}; its keys are: {sorted(run)}")
+    results = pd.read_parquet(res_path)
+    missing = {"family", "seed", "split", "metric", "value"} - set(results.columns)
+    if missing:
+        raise StoreError(f"{res_path} lacks columns {sorted(missing)}; has {list(results.columns)}")
+    return run, results
+
+
+def score_table(results: pd.DataFrame) -> Scores:
+    keyed = results.set_index(["family", "split", "metric", "seed"])["value"].astype(float)
+    if not keyed.index.is_unique:
+        dup = keyed.index[keyed.index.duplicated()][0]
+        raise StoreError(f"results.parquet has more than one value for {dup}")
+    return {
+        (str(f), str(sp), str(m)): grp.droplevel([0, 1, 2]).sort_index()
+        for (f, sp, m), grp in keyed.groupby(level=[0, 1, 2], sort=False)
+    }
+
+
+def read_predictions(
+    run_dir: Path, families: Sequence[str], splits: Sequence[str]
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """Stored predictions of ``families`` on ``splits`` and the probability columns, in order.
+
+    ``None`` when predictions.parquet is missing.
+    """
+    path = run_dir / "predictions.parquet"
+    if not path.is_file():
+        return None
+    filters = [("family", "in", list(families)), ("split", "in", list(splits))]
+    preds = pd.read_parquet(path, filters=filters)
+    prob_cols = sorted(
+        (c for c in preds.columns if c.startswith("p_") and c[2:].isdigit()),
+        key=lambda c: int(c[2:]),
+    )
+    return preds, prob_cols
+
+
+def prediction_arrays(
+    df: pd.DataFrame, family: str, seeds: Sequence[int], prob_cols: list[str], task_type: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row ids ``(n,)``, targets ``(n,)`` and predictions ``(S, n[, K])`` of one family."""
+    ids: np.ndarray | None = None
+    y: np.ndarray | None = None
+    preds = []
+    for s in seeds:
+        sub = df[(df["family"] == family) & (df["seed"] == s)].sort_values("row_id")
+        rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy()
+        if ids is None or y is None:
+            ids, y = rid, yt
+        elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
+            raise StoreError(f"predictions of {family} differ in rows or targets across seeds")
+        cols = prob_cols if task_type == "classification" else ["y_pred"]
+        p = sub[cols].to_numpy(dtype=np.float64)
+        preds.append(p if task_type == "classification" else p[:, 0])
+    assert ids is not None and y is not None
+    return ids, y, np.stack(preds)
+
+
+def jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+def write_outputs(run_dir: Path, stats: dict[str, Any]) -> None:
+    atomic_write_text(run_dir / "summary.csv", summary_frame(stats).to_csv(index=False))
+    table = pd.concat(
+        [comparisons_frame(stats).assign(table="top_two"),
+         comparisons_frame(stats, "all_pairs").assign(table="all_pairs")],
+        ignore_index=True,
+    )  # fmt: skip
+    atomic_write_text(run_dir / "comparisons.csv", table[COMPARISON_COLUMNS].to_csv(index=False))
+    atomic_write_text(run_dir / "stats.json", json.dumps(stats, indent=2, allow_nan=False) + "\n")
+
+
+def summary_frame(stats: dict[str, Any]) -> pd.DataFrame:
+    """The summary table (one row per family x split x metric) of a stats dict."""
+    return pd.DataFrame(stats["summary"], columns=SUMMARY_COLUMNS)
+
+
+def comparisons_frame(
+    stats: dict[str, Any],
+    table: Literal["comparisons", "all_pairs", "shift", "power"] = "comparisons",
+) -> pd.DataFrame:
+    """One table of a stats dict: the top-two comparisons (default), all_pairs, shift, power."""
+    return pd.DataFrame(stats[table], columns=TABLE_COLUMNS[table])
+
+
+def verdict_lines(
+    stats: dict[str, Any],
+    *,
+    metrics: Sequence[str] | None = None,
+    scopes: Sequence[str] | None = None,
+) -> list[str]:
+    """The verdict sentences, optionally only those for some metrics and scopes."""
+    return [
+        v["text"]
+        for v in stats["verdicts"]
+        if (metrics is None or v["metric"] in metrics) and (scopes is None or v["scope"] in scopes)
+    ]
