@@ -32,14 +32,13 @@ from archbench.analysis_io import (
     Scores,
     comparisons_frame,
     jsonable,
-    prediction_arrays,
     read_inputs,
-    read_predictions,
     score_table,
     summary_frame,
     verdict_lines,
     write_outputs,
 )
+from archbench.analysis_rows import RowStats, row_stats
 from archbench.errors import StoreError
 from archbench.metrics import HIGHER_IS_BETTER, LABELS
 from archbench.seeding import derive_seed
@@ -85,57 +84,6 @@ def _rank_families(
     return sorted(families, key=key), means
 
 
-# ----------------------------------------------------------------------------- row level
-def _row_level(
-    run_dir: Path,
-    task_type: str,
-    pair: tuple[str, str],
-    metrics: list[str],
-    *,
-    n_boot: int,
-    boot_seed: int,
-    confidence: float,
-    notes: list[str],
-) -> tuple[dict[str, dict[str, S.RowBootstrap]], dict[str, list[S.McNemarResult]]]:
-    """Paired row bootstrap (every metric) and per-seed McNemar (accuracy) for the top two."""
-    path = run_dir / "predictions.parquet"
-    boots: dict[str, dict[str, S.RowBootstrap]] = {}
-    mcnemar: dict[str, list[S.McNemarResult]] = {}
-    stored = read_predictions(run_dir, pair, EVAL_SPLITS)
-    if stored is None:
-        notes.append("predictions.parquet is missing: no row bootstrap and no McNemar test.")
-        logger.warning("%s is missing; skipping the row bootstrap and McNemar's test", path)
-        return boots, mcnemar
-    preds, prob_cols = stored
-    if task_type == "classification" and len(prob_cols) < 2:
-        raise StoreError(f"{path} has no probability columns p_0 .. p_K-1: {list(preds.columns)}")
-    skipped = [m for m in metrics if m not in S.RESAMPLED_METRICS]
-    if skipped:
-        logger.warning("no row bootstrap for metrics %s", skipped)
-        metrics = [m for m in metrics if m in S.RESAMPLED_METRICS]
-    for split in EVAL_SPLITS:
-        df = preds[preds["split"] == split]
-        seeds = sorted(set.intersection(*(set(df.loc[df["family"] == f, "seed"]) for f in pair)))
-        if not seeds:
-            continue
-        ids_a, y, pa = prediction_arrays(df, pair[0], seeds, prob_cols, task_type)
-        ids_b, y_b, pb = prediction_arrays(df, pair[1], seeds, prob_cols, task_type)
-        if not (np.array_equal(ids_a, ids_b) and np.array_equal(y, y_b)):
-            raise StoreError(f"{pair[0]} and {pair[1]} were scored on different {split} rows")
-        if n_boot > 0:
-            seed = derive_seed(boot_seed, "rows", split)
-            boots[split] = S.paired_bootstrap_rows(
-                y, pa, pb, metrics, n_boot=n_boot, seed=seed, confidence=confidence
-            )
-        if task_type == "classification":
-            yi = y.astype(np.int64)
-            mcnemar[split] = [
-                S.mcnemar_exact(pa[i].argmax(axis=1) == yi, pb[i].argmax(axis=1) == yi)
-                for i in range(len(seeds))
-            ]
-    return boots, mcnemar
-
-
 # ----------------------------------------------------------------------------- tables
 def _summary(
     scores: Scores,
@@ -167,21 +115,18 @@ def _comparison_row(fa: str, fb: str, split: str, metric: str, comp: S.PairedCom
 
 def _all_pairs(
     scores: Scores, ranked: list[str], splits: list[str], primary: str, confidence: float
-) -> list[Row]:
-    """Every pair on the primary metric; Holm over the pairs within each split."""
-    rows = []
+) -> tuple[list[Row], dict[tuple[str, str, str], S.PairedComparison]]:
+    """Every pair on the primary metric (family_a has the better validation mean)."""
+    rows, comps = [], {}
     for split in splits:
-        block = []
         for fa, fb in itertools.combinations(ranked, 2):
             a, b = _aligned(
                 _values(scores, fa, split, primary), _values(scores, fb, split, primary)
             )
             comp = S.paired_comparison(a, b, confidence=confidence)
-            block.append(_comparison_row(fa, fb, split, primary, comp))
-        for row, h in zip(block, S.holm([r["t_pvalue"] for r in block]), strict=True):
-            row["holm_pvalue"] = float(h)
-        rows += block
-    return rows
+            rows.append(_comparison_row(fa, fb, split, primary, comp))
+            comps[(fa, fb, split)] = comp
+    return rows, comps
 
 
 def _comparisons(
@@ -190,9 +135,7 @@ def _comparisons(
     splits: list[str],
     metrics: list[str],
     *,
-    boots: dict[str, dict[str, S.RowBootstrap]],
-    mcnemar: dict[str, list[S.McNemarResult]],
-    holm_p: dict[tuple[str, str], float],
+    rows_stats: RowStats,
     confidence: float,
 ) -> tuple[list[Row], list[Row], dict[tuple[str, str], Any]]:
     """Top-two rows for every metric and evaluation split, their power rows, and the objects."""
@@ -201,100 +144,232 @@ def _comparisons(
         a, b = _aligned(*(_values(scores, f, split, m) for f in pair))
         comp = S.paired_comparison(a, b, confidence=confidence)
         power = S.power_analysis(comp)
-        boot = boots.get(split, {}).get(m)
-        mc = mcnemar.get(split, []) if m == "accuracy" else []
+        boot = rows_stats.boots.get(split, {}).get(m)
+        mc = rows_stats.mcnemar.get(split, []) if S.count_test_applies(m) else []
         row = _comparison_row(*pair, split, m, comp)
         row.update(
             bootstrap_ci_low=boot.ci_low if boot else None,
             bootstrap_ci_high=boot.ci_high if boot else None,
             bootstrap_estimate=boot.estimate if boot else None,
             bootstrap_n_valid=boot.n_valid if boot else None,
+            bootstrap_pvalue=boot.p_value if boot else None,
             n_boot=boot.n_boot if boot else None,
             mcnemar_pvalue=max(r.pvalue for r in mc) if mc else None,
             mcnemar_pvalues=[r.pvalue for r in mc] or None,
             mcnemar_a_only=[r.a_only for r in mc] or None,
             mcnemar_b_only=[r.b_only for r in mc] or None,
-            holm_pvalue=holm_p.get((split, m)),
         )
         rows.append(row)
         power_rows.append({"split": split, "metric": m, **asdict(power)})
-        objects[(split, m)] = (
-            comp,
-            power,
-            boot,
-            [r.pvalue for r in mc] or None,
-            row["holm_pvalue"],
-        )
+        objects[(split, m)] = (comp, power, boot, [r.pvalue for r in mc] or None)
     return rows, power_rows, objects
 
 
 def _shift_rows(
-    scores: Scores, families: list[str], metrics: list[str], confidence: float
-) -> list[tuple[Row, S.PairedComparison]]:
+    scores: Scores, families: list[str], metrics: list[str], rows_stats: RowStats,
+    confidence: float,
+) -> list[tuple[Row, S.PairedComparison, S.ShiftTest]]:  # fmt: skip
+    """Each family's ID -> shift change: per-seed t-test and the test with row noise."""
     out = []
     for f, m in itertools.product(families, metrics):
         idv, shv = _aligned(_values(scores, f, "test", m), _values(scores, f, "shift", m))
         keep = np.isfinite(idv) & np.isfinite(shv)
         comp = S.shift_change(idv[keep], shv[keep], confidence=confidence)
+        test = S.shift_test(comp, rows_stats.shift.get(f, {}).get(m))
         row = {"family": f, "metric": m, "n": comp.n}
         row["id_mean"] = float(np.mean(idv[keep])) if comp.n else None
         row["shift_mean"] = float(np.mean(shv[keep])) if comp.n else None
-        row.update(change=comp.mean_diff, ci_low=comp.ci_low, ci_high=comp.ci_high)
-        row.update(t_pvalue=comp.t_pvalue, wilcoxon_pvalue=comp.wilcoxon_pvalue)
-        out.append((row, comp))
+        row.update(change=comp.mean_diff, ci_low=test.ci_low, ci_high=test.ci_high)
+        row.update(p_value=test.p_value, seed_se=test.seed_se, row_se=test.row_se, df=test.df)
+        row.update(t_pvalue=comp.t_pvalue, seed_ci_low=comp.ci_low, seed_ci_high=comp.ci_high)
+        row.update(wilcoxon_pvalue=comp.wilcoxon_pvalue, identical_seeds=comp.identical)
+        out.append((row, comp, test))
     return out
 
 
-def _ranking(
-    scores: Scores, pair: tuple[str, str], primary: str, confidence: float
-) -> tuple[Row, S.RankingFlip]:
+def _gap_test(
+    scores: Scores, pair: tuple[str, str], primary: str, rows_stats: RowStats, confidence: float
+) -> S.ShiftTest:
+    """The change of the top two's gap, ``(a - b)_shift - (a - b)_id``, with row noise."""
     a_id, b_id, a_sh, b_sh = _aligned(
         *(_values(scores, f, split, primary) for split in EVAL_SPLITS for f in pair)
     )
-    flip = S.ranking_flip(a_id, b_id, a_sh, b_sh, confidence=confidence)
-    ch = flip.change
+    keep = np.isfinite(a_id) & np.isfinite(b_id) & np.isfinite(a_sh) & np.isfinite(b_sh)
+    change = S.paired_comparison(
+        a_sh[keep] - b_sh[keep], a_id[keep] - b_id[keep], confidence=confidence
+    )
+    return S.shift_test(change, rows_stats.gap.get(primary))
+
+
+def _ranking(
+    scores: Scores, pair: tuple[str, str], primary: str, gap: S.ShiftTest,
+    decisions: dict[tuple[Any, ...], S.Decision], confidence: float,
+) -> tuple[Row, S.RankingFlip]:  # fmt: skip
+    a_id, b_id, a_sh, b_sh = _aligned(
+        *(_values(scores, f, split, primary) for split in EVAL_SPLITS for f in pair)
+    )
+    id_dec, sh_dec = decisions[("pair", *pair, "test")], decisions[("pair", *pair, "shift")]
+    flip = S.ranking_flip(
+        a_id, b_id, a_sh, b_sh, confidence=confidence,
+        id_resolved=id_dec.resolved, shift_resolved=sh_dec.resolved,
+    )  # fmt: skip
+    ch, gap_dec = flip.change, decisions[("gap",)]
     row = {"metric": primary, "family_a": pair[0], "family_b": pair[1], "n": ch.n}
     row.update(id_diff=flip.id.mean_diff, shift_diff=flip.shift.mean_diff)
-    row.update(diff_of_diffs=ch.mean_diff, ci_low=ch.ci_low, ci_high=ch.ci_high)
+    row.update(diff_of_diffs=ch.mean_diff, ci_low=gap.ci_low, ci_high=gap.ci_high)
+    row.update(seed_se=gap.seed_se, row_se=gap.row_se, df=gap.df)
     row.update(t_pvalue=ch.t_pvalue, wilcoxon_pvalue=ch.wilcoxon_pvalue)
     row.update(id_t_pvalue=flip.id.t_pvalue, shift_t_pvalue=flip.shift.t_pvalue)
-    row.update(flips=flip.flips, flip_resolved=flip.flip_resolved)
+    _mark(row, gap_dec)
+    row.update(id_resolved=id_dec.resolved, shift_resolved=sh_dec.resolved)
+    row.update(flips=flip.flips, flip_resolved=flip.flip_resolved, gap_resolved=gap_dec.resolved)
+    row["resolved"] = flip.flip_resolved
     return row, flip
+
+
+# ----------------------------------------------------------------------------- declared tests
+def _pair_p(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> tuple[float | None, str]:
+    if comp.identical:
+        return (boot.p_value if boot else None), "paired row bootstrap"
+    return comp.t_pvalue, "paired t-test"
+
+
+def _declare(
+    pair: tuple[str, str],
+    primary: str,
+    objects: dict[tuple[str, str], Any],
+    pair_comps: dict[tuple[str, str, str], S.PairedComparison],
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    gap_p: float | None,
+    alpha: float,
+) -> tuple[dict[tuple[Any, ...], S.Decision], dict[str, Any]]:
+    """The confirmatory test, the gated Holm family of secondary tests, and their decisions."""
+    comp, _, boot, _ = objects.get(("test", primary), (None, None, None, None))
+    p, test = _pair_p(comp, boot) if comp is not None else (None, "paired t-test")
+    conf = S.Decision("confirmatory", test, p, alpha)
+    members: dict[tuple[Any, ...], tuple[float | None, str]] = {}
+    for (fa, fb, split), c in pair_comps.items():
+        if (fa, fb) != pair or split != "test":
+            top = (fa, fb) == pair
+            boot = objects.get((split, primary), (None,) * 4)[2] if top else None
+            members[("pair", fa, fb, split)] = _pair_p(c, boot)
+    for row, _, test in shift:
+        if row["metric"] == primary:
+            members[("shift", row["family"])] = (test.p_value, "combined seed and row test")
+    if shift:
+        members[("gap",)] = (gap_p, "combined seed and row test")
+    keys = list(members)
+    gate = S.gatekeeping(conf.p_value, [members[k][0] for k in keys], alpha=alpha)
+    decisions = {("pair", *pair, "test"): conf}
+    for k, h in zip(keys, gate.secondary_holm, strict=True):
+        p, test = members[k]
+        holm = float(h) if np.isfinite(h) else None
+        decisions[k] = S.Decision("secondary", test, p, alpha, holm, len(keys), gate.gate_open)
+    declared = {
+        "alpha": alpha,
+        "procedure": "serial gatekeeping: the confirmatory test at alpha on its raw p-value; "
+        "the secondary family is tested with Holm's correction only if it resolved, so the "
+        "family-wise error over both is at most alpha; everything else is exploratory",
+        "confirmatory": {"family_a": pair[0], "family_b": pair[1], "split": "test",
+                         "metric": primary, "test": conf.test, "p_value": conf.p_value,
+                         "resolved": conf.resolved,
+                         "rule": "the top two on validation, primary metric, ID test set"},
+        "secondary": {"size": len(keys), "gate_open": gate.gate_open,
+                      "members": [_member(k) for k in keys]},
+        "exploratory": "every other metric: the top two's comparisons, each family's shift "
+        "change, McNemar's test; uncorrected and never 'resolved'",
+    }  # fmt: skip
+    return decisions, declared
+
+
+def _member(key: tuple[Any, ...]) -> str:
+    if key[0] == "pair":
+        return f"{key[1]} - {key[2]} on {key[3]}"
+    return f"shift change of {key[1]}" if key[0] == "shift" else "change of the top two's gap"
+
+
+def _exploratory(p: float | None, test: str, alpha: float) -> S.Decision:
+    return S.Decision("exploratory", test, p, alpha)
+
+
+def _mark(row: Row, dec: S.Decision) -> None:
+    row.update(role=dec.role if not dec.exploratory else "exploratory", p_value=dec.p_value,
+               holm_pvalue=dec.holm_pvalue, resolved=dec.resolved)  # fmt: skip
+
+
+def _mark_rows(
+    comparisons: list[Row], all_pairs: list[Row],
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    objects: dict[tuple[str, str], Any], decisions: dict[tuple[Any, ...], S.Decision],
+    primary: str, alpha: float,
+) -> None:  # fmt: skip
+    """Write each row's role, deciding p-value, Holm p-value and "resolved"."""
+    for row in comparisons:
+        split, m = row["split"], row["metric"]
+        key = ("pair", row["family_a"], row["family_b"], split)
+        comp, _, boot, _ = objects[(split, m)]
+        dec = decisions.get(key) if m == primary else None
+        _mark(row, dec or _exploratory(*_pair_p(comp, boot), alpha))
+    for row in all_pairs:
+        _mark(row, decisions[("pair", row["family_a"], row["family_b"], row["split"])])
+    for row, _, test in shift:
+        dec = decisions.get(("shift", row["family"])) if row["metric"] == primary else None
+        _mark(row, dec or _exploratory(test.p_value, "combined seed and row test", alpha))
 
 
 def _verdicts(
     pair: tuple[str, str],
     objects: dict[tuple[str, str], Any],
-    shift: list[tuple[Row, S.PairedComparison]],
-    flip: S.RankingFlip | None,
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    ranking: tuple[S.RankingFlip, S.ShiftTest] | None,
+    decisions: dict[tuple[Any, ...], S.Decision],
     *,
     labels: dict[str, str],
     hib: dict[str, bool],
     primary: str,
+    alpha: float,
 ) -> list[Row]:
     la, lb = labels[pair[0]], labels[pair[1]]
     out = []
-    for (split, m), (comp, power, boot, mc, holm) in objects.items():
+    for (split, m), (comp, power, boot, mc) in objects.items():
+        p, test = _pair_p(comp, boot)
+        dec = decisions.get(("pair", *pair, split)) if m == primary else None
+        dec = dec or _exploratory(p, test, alpha)
         text = S.comparison_verdict(
             la, lb, LABELS.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
-            boot=boot, power=power, mcnemar_pvalues=mc, holm_pvalue=holm,
+            decision=dec, boot=boot, power=power, mcnemar_pvalues=mc,
         )  # fmt: skip
-        out.append({"scope": split, "family_a": pair[0], "family_b": pair[1], "metric": m,
-                    "resolved": comp.resolved(), "text": text})  # fmt: skip
-    if flip is not None:
-        label = LABELS.get(primary, primary)
-        text = S.ranking_verdict(la, lb, label, flip, higher_is_better=hib[primary])
-        out.append({"scope": "ranking", "family_a": pair[0], "family_b": pair[1],
-                    "metric": primary, "resolved": flip.flip_resolved, "text": text})  # fmt: skip
-    for row, comp in shift:
+        out.append(_verdict_row(split, pair[0], pair[1], m, dec, text))
+    if ranking is not None:
+        flip, gap = ranking
+        text = S.ranking_verdict(
+            la, lb, LABELS.get(primary, primary), flip, higher_is_better=hib[primary],
+            id_decision=decisions[("pair", *pair, "test")],
+            shift_decision=decisions[("pair", *pair, "shift")],
+            gap=gap, gap_decision=decisions[("gap",)],
+        )  # fmt: skip
+        row = _verdict_row("ranking", pair[0], pair[1], primary, decisions[("gap",)], text)
+        row["resolved"] = flip.flip_resolved
+        row["gap_resolved"] = decisions[("gap",)].resolved
+        out.append(row)
+    for row, comp, test in shift:
         f, m = str(row["family"]), str(row["metric"])
+        dec = decisions.get(("shift", f)) if m == primary else None
+        dec = dec or _exploratory(test.p_value, "combined seed and row test", alpha)
         text = S.shift_change_verdict(
-            labels[f], LABELS.get(m, m), comp, id_mean=row["id_mean"],
-            shift_mean=row["shift_mean"], higher_is_better=hib[m],
+            labels[f], LABELS.get(m, m), test, seeds=comp, id_mean=row["id_mean"],
+            shift_mean=row["shift_mean"], higher_is_better=hib[m], decision=dec,
         )  # fmt: skip
-        out.append({"scope": "shift_change", "family_a": f, "family_b": None, "metric": m,
-                    "resolved": comp.resolved(), "text": text})  # fmt: skip
+        out.append(_verdict_row("shift_change", f, None, m, dec, text))
     return out
+
+
+def _verdict_row(
+    scope: str, fa: str, fb: str | None, metric: str, dec: S.Decision, text: str
+) -> Row:
+    role = "exploratory" if dec.exploratory else dec.role
+    return {"scope": scope, "family_a": fa, "family_b": fb, "metric": metric,
+            "role": role, "resolved": dec.resolved, "text": text}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -340,38 +415,44 @@ def analyze_run(
     pair = (ranked[0], ranked[1])
     if boot_seed is None:
         boot_seed = derive_seed(int(run.get("base_seed", 0)), "stats", "bootstrap")
-    notes = _notes(ci_method)
-    boots, mcnemar = _row_level(
-        run_dir, run["task_type"], pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
+    alpha = round(1.0 - confidence, 12)  # one setting: alpha = 1 - confidence
+    notes = _notes(ci_method, alpha)
+    rs = row_stats(
+        run_dir, run["task_type"], families, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
         confidence=confidence, notes=notes,
     )  # fmt: skip
-    all_pairs = _all_pairs(scores, ranked, eval_splits, primary, confidence)
-    holm_p = {
-        (r["split"], r["metric"]): r["holm_pvalue"]
-        for r in all_pairs
-        if (r["family_a"], r["family_b"]) == pair
-    }
+    all_pairs, pair_comps = _all_pairs(scores, ranked, eval_splits, primary, confidence)
     comparisons, power, objects = _comparisons(
-        scores, pair, eval_splits, metrics, boots=boots, mcnemar=mcnemar, holm_p=holm_p,
-        confidence=confidence,
+        scores, pair, eval_splits, metrics, rows_stats=rs, confidence=confidence
+    )
+    both = eval_splits == list(EVAL_SPLITS)
+    shift = _shift_rows(scores, families, metrics, rs, confidence) if both else []
+    gap = _gap_test(scores, pair, primary, rs, confidence) if both else None
+    decisions, declared = _declare(
+        pair, primary, objects, pair_comps, shift, gap.p_value if gap else None, alpha
+    )
+    ranking_row, ranking = None, None
+    if gap is not None:
+        ranking_row, flip = _ranking(scores, pair, primary, gap, decisions, confidence)
+        ranking = (flip, gap)
+    _mark_rows(comparisons, all_pairs, shift, objects, decisions, primary, alpha)
+    verdicts = _verdicts(
+        pair, objects, shift, ranking, decisions, labels=labels, hib=hib, primary=primary,
+        alpha=alpha,
     )  # fmt: skip
-    shift, ranking_row, flip = [], None, None
-    if eval_splits == list(EVAL_SPLITS):
-        shift = _shift_rows(scores, families, metrics, confidence)
-        ranking_row, flip = _ranking(scores, pair, primary, confidence)
-    verdicts = _verdicts(pair, objects, shift, flip, labels=labels, hib=hib, primary=primary)
     word = "highest" if hib[primary] else "lowest"
     stats = {
         "confidence": confidence, "ci_method": ci_method, "n_boot": n_boot,
-        "boot_seed": boot_seed, "alpha": S.ALPHA, "power_target": S.POWER,
+        "boot_seed": boot_seed, "alpha": alpha, "power_target": S.POWER,
         "task_type": run["task_type"], "primary_metric": primary, "metrics": metrics,
         "higher_is_better": {m: hib[m] for m in metrics}, "family_labels": labels,
         "metric_labels": {m: LABELS.get(m, m) for m in metrics},
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
+        "tests": declared, "shift_method": S.SHIFT_METHOD,
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
                             n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
-        "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, _ in shift],
+        "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, *_ in shift],
         "ranking_flip": ranking_row, "power": power, "verdicts": verdicts, "notes": notes,
     }  # fmt: skip
     stats = jsonable(stats)
@@ -395,7 +476,7 @@ def _layout(run: dict[str, Any], scores: Scores) -> tuple[list[str], list[str], 
     return families, splits, metrics
 
 
-def _notes(ci_method: str) -> list[str]:
+def _notes(ci_method: str, alpha: float) -> list[str]:
     seeds_ci = "Student t" if ci_method == "t" else "percentile bootstrap (too narrow at n = 5)"
     return [
         "The top two are the families with the best validation mean of the primary metric; "
@@ -403,15 +484,27 @@ def _notes(ci_method: str) -> list[str]:
         f"Each family's interval over seeds: {seeds_ci}. Paired comparisons use the Student-t "
         "interval of the per-seed differences and the paired t-test; mean_diff is always "
         "family_a - family_b, where family_a has the better validation mean.",
+        f"One setting: every interval has confidence 1 - alpha = {1 - alpha:g} and every test "
+        f"uses alpha = {alpha:g}.",
+        "Confirmatory test (declared before the data): the top two on the primary metric on the "
+        "ID test set; it alone is 'resolved' on its raw p-value. Secondary tests (primary "
+        "metric: the top two on the shift set, every other pair on both sets, each family's "
+        "shift change, the change of the top two's gap) are Holm-corrected as one family and "
+        "tested only if the confirmatory test resolved (serial gatekeeping; family-wise error "
+        "<= alpha). Every other metric is exploratory, uncorrected, and never 'resolved'.",
+        "Shift changes (each family, and the top two's gap) include test-set noise: "
+        + S.SHIFT_METHOD
+        + ". t_pvalue in the shift rows is the seed-only t-test, for reference.",
+        "When every seed gave the same difference, the seeds are one experiment: no t-test and "
+        "no Wilcoxon p-value; the paired row bootstrap is the only evidence.",
         "The exact two-sided Wilcoxon signed-rank test cannot give p below 2/2^n: 0.0625 with "
-        "5 seeds, so it can never reach 0.05. It is reported beside the t-test.",
+        "5 seeds, so it can never reach 0.05. It is reported beside the t-test; ties and zeros "
+        "are judged relative to the scores' scale.",
         "The paired bootstrap resamples evaluation rows (the same rows for both families and "
         "every seed) and shows test-set sampling noise beside the seed-to-seed noise.",
-        "McNemar's exact test is run per seed; mcnemar_pvalue is the largest per-seed p-value, "
-        "below alpha only when every seed's test rejects.",
-        "Holm's correction in all_pairs is over the pairs of families within each split.",
-        "'Resolved' means the paired t-test gives p < 0.05. 'Not resolved' is not evidence "
-        "that two families are equal.",
+        "McNemar's exact test (exploratory) is run per seed; mcnemar_pvalue is the largest "
+        "per-seed p-value, below alpha only when every seed's test rejects.",
+        "'Not resolved' is not evidence that two families are equal.",
     ]
 
 

@@ -26,10 +26,11 @@ SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci
 COMPARISON_COLUMNS = [
     "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",
     "ci_high", "t_stat", "t_pvalue", "wilcoxon_pvalue", "cohens_dz", "bootstrap_ci_low",
-    "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue",
+    "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue", "role", "p_value", "resolved",
 ]  # fmt: skip
 SHIFT_COLUMNS = [
-    "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "t_pvalue",
+    "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "p_value",
+    "holm_pvalue", "role", "resolved", "t_pvalue",
 ]  # fmt: skip
 POWER_COLUMNS = ["split", "metric", "n", "sd_diff", "observed_diff", "mde", "seeds_needed"]
 TABLE_COLUMNS = {

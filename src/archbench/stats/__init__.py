@@ -5,8 +5,9 @@ shares the data split); row-level functions take ``(n_rows,)`` targets and ``(n_
 predictions or ``(n_seeds, n_rows, K)`` class probabilities. A value that cannot be computed
 (fewer than two seeds, identical scores in every seed) is ``None``, never an exception.
 
-Modules by job: :mod:`.intervals` (mean CI, paired t, Wilcoxon, McNemar, Holm, power),
-:mod:`.resampling` (row bootstrap, shift comparisons) and :mod:`.verdicts` (the sentences).
+Modules by job: :mod:`.intervals` (mean CI, paired t, Wilcoxon, McNemar, Holm, gatekeeping,
+power), :mod:`.resampling` (row bootstrap, shift bootstrap and shift tests) and
+:mod:`.verdicts` (the sentences and the decision each one states).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from .intervals import (
     ALPHA,
     MAX_SEEDS,
     POWER,
+    TIE_REL_TOL,
+    Gatekeeping,
     McNemarResult,
     MeanCI,
     PairedComparison,
     PowerResult,
+    gatekeeping,
     holm,
     is_constant,
     mcnemar_exact,
@@ -33,22 +37,36 @@ from .intervals import (
 )
 from .resampling import (
     RESAMPLED_METRICS,
+    SHIFT_METHOD,
     RankingFlip,
     Resampler,
     RowBootstrap,
+    ShiftTest,
+    count_test_applies,
     paired_bootstrap_rows,
     prepare_resampled_metric,
     ranking_flip,
+    shift_bootstrap,
     shift_change,
+    shift_test,
 )
-from .verdicts import comparison_verdict, fmt, ranking_verdict, shift_change_verdict
+from .verdicts import (
+    Decision,
+    comparison_verdict,
+    confirmatory,
+    fmt,
+    fmt_p,
+    ranking_verdict,
+    shift_change_verdict,
+)
 
 __all__ = [
-    "ALPHA", "MAX_SEEDS", "POWER", "RESAMPLED_METRICS", "McNemarResult", "MeanCI",
-    "PairedComparison", "PowerResult", "RankingFlip", "Resampler", "RowBootstrap",
-    "comparison_verdict", "fmt", "holm", "is_constant", "mcnemar_exact", "mean_ci",
-    "minimal_detectable_effect",
-    "paired_bootstrap_rows", "paired_comparison", "paired_t_power", "power_analysis",
-    "prepare_resampled_metric", "ranking_flip", "ranking_verdict", "seeds_needed",
-    "shift_change", "shift_change_verdict", "wilcoxon_exact", "wilcoxon_min_pvalue",
+    "ALPHA", "MAX_SEEDS", "POWER", "RESAMPLED_METRICS", "SHIFT_METHOD", "TIE_REL_TOL",
+    "Decision", "Gatekeeping", "McNemarResult", "MeanCI", "PairedComparison", "PowerResult",
+    "RankingFlip", "Resampler", "RowBootstrap", "ShiftTest", "comparison_verdict",
+    "confirmatory", "count_test_applies", "fmt", "fmt_p", "gatekeeping", "holm", "is_constant",
+    "mcnemar_exact", "mean_ci", "minimal_detectable_effect", "paired_bootstrap_rows",
+    "paired_comparison", "paired_t_power", "power_analysis", "prepare_resampled_metric",
+    "ranking_flip", "ranking_verdict", "seeds_needed", "shift_bootstrap", "shift_change",
+    "shift_change_verdict", "shift_test", "wilcoxon_exact", "wilcoxon_min_pvalue",
 ]  # fmt: skip

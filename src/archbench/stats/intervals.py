@@ -22,6 +22,9 @@ from archbench.seeding import as_generator
 ALPHA = 0.05
 POWER = 0.8
 _REL_TOL = 1e-12  # spread below this (relative to the scores) counts as "identical in every seed"
+#: Differences closer than this (relative to the scores) are ties, and equal to 0 when that
+#: close to 0: float noise of a metric is ~1e-15 relative, count metrics step by 1 / n_rows.
+TIE_REL_TOL = 1e-9
 _MAX_ENUM = 20  # exact Wilcoxon by enumeration up to 2**20 sign patterns
 MAX_SEEDS = 1_000_000
 
@@ -102,25 +105,39 @@ def wilcoxon_min_pvalue(n_nonzero: int) -> float:
     return min(1.0, 2.0 / 2.0**n_nonzero) if n_nonzero > 0 else 1.0
 
 
-def wilcoxon_exact(d: np.ndarray) -> float | None:
+def _tie_groups(mag: np.ndarray, tol: float) -> np.ndarray:
+    """Group ids of sorted-adjacent ``(n,)`` magnitudes closer than ``tol`` (single linkage)."""
+    order = np.argsort(mag, kind="stable")
+    step = np.concatenate([[0], (np.diff(mag[order]) > tol).astype(np.int64)])
+    groups = np.empty(mag.size, dtype=np.int64)
+    groups[order] = np.cumsum(step)
+    return groups
+
+
+def wilcoxon_exact(d: np.ndarray, *, scale: float | None = None) -> float | None:
     """Exact two-sided Wilcoxon signed-rank p-value of ``(n,)`` paired differences.
 
-    Zero differences are dropped (Wilcoxon's convention, scipy's ``zero_method="wilcox"``).
-    Without ties this is ``scipy.stats.wilcoxon(d, method="exact")``. With tied ``|d|``,
-    scipy's "exact" silently uses the no-ties null distribution, so here the exact
-    conditional distribution is enumerated over all 2^n sign patterns of the mid-ranks
-    (beyond 20 tied pairs: scipy's normal approximation). ``None`` when every difference is 0.
+    Differences within ``TIE_REL_TOL * scale`` of 0 are zeros and are dropped (Wilcoxon's
+    convention, scipy's ``zero_method="wilcox"``); magnitudes within that tolerance of each
+    other are ties. ``scale`` is the size of the scores that were subtracted (default: the
+    largest ``|d|``), so differences such as ``(ka - kb) / 300`` that are equal in exact
+    arithmetic but differ in the last bits are tied. Without ties this is
+    ``scipy.stats.wilcoxon(d, method="exact")``; with ties the exact conditional distribution
+    is enumerated over all 2^n sign patterns of the mid-ranks (beyond 20 pairs: scipy's normal
+    approximation). ``None`` when every difference is 0.
     """
     d = _finite(d)
-    d = d[d != 0]
+    ref = float(np.max(np.abs(d))) if scale is None and d.size else float(scale or 0.0)
+    tol = TIE_REL_TOL * ref
+    d = d[np.abs(d) > tol]
     n = int(d.size)
     if n == 0:
         return None
-    mag = np.abs(d)
-    if np.unique(mag).size == n or n > _MAX_ENUM:
-        method = "exact" if np.unique(mag).size == n else "approx"
-        return float(st.wilcoxon(d, method=method).pvalue)
-    ranks = st.rankdata(mag)
+    groups = _tie_groups(np.abs(d), tol)
+    untied = np.unique(groups).size == n
+    if untied or n > _MAX_ENUM:
+        return float(st.wilcoxon(d, method="exact" if untied else "approx").pvalue)
+    ranks = st.rankdata(groups)
     observed = float(ranks[d > 0].sum())
     centre = float(ranks.sum()) / 2.0
     signs = np.array(list(itertools.product((0.0, 1.0), repeat=n)))
@@ -131,7 +148,13 @@ def wilcoxon_exact(d: np.ndarray) -> float | None:
 
 @dataclass(frozen=True)
 class PairedComparison:
-    """Paired-by-seed comparison of ``a - b`` (``None`` where undefined)."""
+    """Paired-by-seed comparison of ``a - b`` (``None`` where undefined).
+
+    ``negligible``: the mean difference is below numerical noise (``TIE_REL_TOL`` relative to
+    the scores), so it names no winner. ``a_constant`` / ``b_constant``: that family gave the
+    same score in every seed. When every seed gave the same difference (``identical``) the
+    seeds are one experiment: no t-test and no Wilcoxon p-value exist.
+    """
 
     n: int
     mean_diff: float | None
@@ -145,15 +168,24 @@ class PairedComparison:
     n_nonzero: int
     cohens_dz: float | None
     confidence: float
+    negligible: bool = False
+    a_constant: bool = False
+    b_constant: bool = False
+
+    @property
+    def alpha(self) -> float:
+        """The significance level that matches the interval: ``1 - confidence``."""
+        return 1.0 - self.confidence
 
     @property
     def identical(self) -> bool:
         """Every seed gave the same difference, so no t-interval or t-test exists."""
         return self.n >= 2 and self.t_pvalue is None
 
-    def resolved(self, alpha: float = ALPHA) -> bool:
-        """The paired t-test rejects "mean difference = 0" at ``alpha``."""
-        return self.t_pvalue is not None and self.t_pvalue < alpha
+    def resolved(self, alpha: float | None = None) -> bool:
+        """The paired t-test rejects "mean difference = 0" at ``alpha`` (default 1 - confidence)."""
+        level = self.alpha if alpha is None else alpha
+        return self.t_pvalue is not None and self.t_pvalue < level
 
 
 def paired_comparison(
@@ -162,8 +194,8 @@ def paired_comparison(
     """Compare ``(n_seeds,)`` scores ``a`` and ``b`` paired by index; pairs with a NaN are dropped.
 
     Returns the mean of ``d = a - b``, its Student-t interval, the paired t-test
-    (``scipy.stats.ttest_rel``), the exact Wilcoxon signed-rank p-value and Cohen's
-    ``d_z = mean(d) / sd(d)``.
+    (``scipy.stats.ttest_rel``), the exact Wilcoxon signed-rank p-value (ties and zeros judged
+    relative to the scores' scale) and Cohen's ``d_z = mean(d) / sd(d)``.
     """
     a = np.asarray(a, dtype=np.float64).reshape(-1)
     b = np.asarray(b, dtype=np.float64).reshape(-1)
@@ -173,19 +205,25 @@ def paired_comparison(
     a, b = a[keep], b[keep]
     d = a - b
     n = int(d.size)
-    nonzero = int(np.count_nonzero(d))
+    scale = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if n else 0.0
+    nonzero = int(np.count_nonzero(np.abs(d) > TIE_REL_TOL * scale))
     mean = float(np.mean(d)) if n else None
     sd = _sd(d)
-    lo = hi = t_stat = t_p = dz = None
-    scale = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if n else 0.0
-    if mean is not None and sd is not None and n >= 2 and not is_constant(d, scale):
+    lo = hi = t_stat = t_p = dz = w_p = w_min = None
+    same = n >= 2 and is_constant(d, scale)
+    if mean is not None and sd is not None and n >= 2 and not same:
         res = st.ttest_rel(a, b)
         t_stat, t_p = float(res.statistic), float(res.pvalue)
         half = float(st.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
         lo, hi, dz = mean - half, mean + half, mean / sd
-    w_p = wilcoxon_exact(d) if n else None
-    w_min = wilcoxon_min_pvalue(nonzero) if nonzero else None
-    return PairedComparison(n, mean, sd, lo, hi, t_stat, t_p, w_p, w_min, nonzero, dz, confidence)
+    if n and not same:  # identical differences: one experiment, no rank test
+        w_p = wilcoxon_exact(d, scale=scale)
+        w_min = wilcoxon_min_pvalue(nonzero) if nonzero else None
+    negligible = mean is not None and abs(mean) <= TIE_REL_TOL * scale
+    flat = (n >= 2 and is_constant(a, scale), n >= 2 and is_constant(b, scale))
+    return PairedComparison(
+        n, mean, sd, lo, hi, t_stat, t_p, w_p, w_min, nonzero, dz, confidence, negligible, *flat
+    )
 
 
 @dataclass(frozen=True)
@@ -220,6 +258,35 @@ def holm(pvalues: Sequence[float | None] | np.ndarray) -> np.ndarray:
     adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
     out[order] = np.minimum(adjusted, 1.0)
     return out
+
+
+@dataclass(frozen=True)
+class Gatekeeping:
+    """Serial gatekeeping: one confirmatory test, then one Holm family of secondary tests.
+
+    ``secondary_holm``: Holm-adjusted p-values of the ``(m,)`` secondary tests (NaN where a
+    test has no p-value). ``secondary_resolved``: the gate is open (the confirmatory test
+    rejected) and the Holm p-value is below ``alpha``. The family-wise error rate over all
+    ``m + 1`` tests is at most ``alpha``: no secondary claim is made unless the confirmatory
+    one is, and Holm controls the secondary family once the gate opens.
+    """
+
+    alpha: float
+    confirmatory_p: float | None
+    gate_open: bool
+    secondary_holm: np.ndarray
+    secondary_resolved: np.ndarray
+
+
+def gatekeeping(
+    confirmatory_p: float | None, secondary_p: Sequence[float | None], *, alpha: float = ALPHA
+) -> Gatekeeping:
+    """Decide one confirmatory p-value at ``alpha``, then the secondary family with Holm."""
+    gate = confirmatory_p is not None and math.isfinite(confirmatory_p) and confirmatory_p < alpha
+    adj = holm(list(secondary_p))
+    with np.errstate(invalid="ignore"):
+        res = np.asarray(gate & (adj < alpha), dtype=bool) if adj.size else np.zeros(0, bool)
+    return Gatekeeping(alpha, confirmatory_p, bool(gate), adj, res)
 
 
 # ----------------------------------------------------------------------------- power
@@ -284,9 +351,15 @@ class PowerResult:
 
 
 def power_analysis(
-    comp: PairedComparison, *, alpha: float = ALPHA, power: float = POWER
+    comp: PairedComparison, *, alpha: float | None = None, power: float = POWER
 ) -> PowerResult:
-    """Minimal detectable difference with ``comp.n`` seeds, and the seeds the observed one needs."""
+    """Minimal detectable difference with ``comp.n`` seeds, and the seeds the observed one needs.
+
+    ``alpha`` defaults to ``1 - comp.confidence``. ``seeds_needed`` treats the observed
+    difference as if it were the true one (post-hoc), so it is a rough guide only; the
+    minimal detectable difference does not depend on the observed difference.
+    """
+    alpha = comp.alpha if alpha is None else alpha
     mde = needed = None
     if comp.cohens_dz is not None and comp.sd_diff:
         effect = minimal_detectable_effect(comp.n, alpha=alpha, power=power)

@@ -7,15 +7,17 @@ every seed, so the pairing is kept.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as st
 
 from archbench.metrics import weighted_roc_auc
 from archbench.seeding import as_generator
 
-from .intervals import ALPHA, PairedComparison, paired_comparison
+from .intervals import PairedComparison, paired_comparison
 
 _EPS = 1e-15  # the same probability clip as archbench.metrics
 _CHUNK = 250  # bootstrap resamples drawn per block; fixed so results never depend on memory
@@ -78,9 +80,20 @@ def prepare_resampled_metric(name: str, y_true: np.ndarray, pred: np.ndarray) ->
     raise KeyError(f"no resampled form for metric {name!r}")
 
 
+def count_test_applies(metric: str) -> bool:
+    """A paired count test (McNemar on per-row correctness) applies to ``metric``."""
+    return metric == "accuracy"
+
+
 @dataclass(frozen=True)
 class RowBootstrap:
-    """Paired bootstrap over rows of the seed-averaged metric difference A - B."""
+    """Bootstrap over evaluation rows of a seed-averaged metric contrast (A - B, or shift - ID).
+
+    ``se`` is the SD of the resampled contrasts; ``p_value`` the two-sided percentile-bootstrap
+    p-value of "contrast = 0" (``2 min(P*(d <= 0), P*(d >= 0))``), so ``p_value < 1 -
+    confidence`` matches an interval that excludes 0. ``n_rows_shift``: rows of the shift set
+    when ID and shift rows were resampled independently.
+    """
 
     metric: str
     estimate: float
@@ -90,6 +103,32 @@ class RowBootstrap:
     n_valid: int
     n_rows: int
     confidence: float
+    se: float | None = None
+    p_value: float | None = None
+    n_rows_shift: int | None = None
+
+
+def _draw_counts(rng: np.random.Generator, size: int, n_rows: int) -> np.ndarray:
+    """``(size, n_rows)`` multiplicities of ``size`` resamples of ``n_rows`` rows."""
+    idx = rng.integers(0, n_rows, size=(size, n_rows))
+    flat = (idx + (np.arange(size) * n_rows)[:, None]).ravel()
+    counts = np.bincount(flat, minlength=size * n_rows).reshape(size, n_rows)
+    return counts.astype(np.int16 if n_rows < 2**15 else np.int32)
+
+
+def _summarise(
+    metric: str, est: float, draws: list[np.ndarray], n_boot: int, confidence: float, **rows: int
+) -> RowBootstrap:
+    d = np.concatenate(draws) if draws else np.empty(0)
+    d = d[np.isfinite(d)]
+    lo = hi = se = p = None
+    if d.size:
+        q = np.quantile(d, [0.5 - confidence / 2, 0.5 + confidence / 2])
+        lo, hi = float(q[0]), float(q[1])
+        se = float(np.std(d, ddof=1)) if d.size > 1 else None
+        p = float(min(1.0, 2.0 * min(np.mean(d <= 0), np.mean(d >= 0))))
+    n_rows = rows.pop("n_rows")
+    return RowBootstrap(metric, est, lo, hi, n_boot, int(d.size), n_rows, confidence, se, p, **rows)
 
 
 def paired_bootstrap_rows(
@@ -119,24 +158,74 @@ def paired_bootstrap_rows(
     done = 0
     while done < n_boot:
         size = min(_CHUNK, n_boot - done)
-        idx = rng.integers(0, n_rows, size=(size, n_rows))
-        flat = (idx + (np.arange(size) * n_rows)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=size * n_rows).reshape(size, n_rows)
-        counts = counts.astype(np.int16 if n_rows < 2**15 else np.int32)
+        counts = _draw_counts(rng, size, n_rows)
         for m in metrics:
             diffs[m].append(fa[m](counts).mean(axis=1) - fb[m](counts).mean(axis=1))
         done += size
     out = {}
     for m in metrics:
         est = float(fa[m](ones).mean() - fb[m](ones).mean())
-        d = np.concatenate(diffs[m]) if diffs[m] else np.empty(0)
-        d = d[np.isfinite(d)]
-        lo = hi = None
-        if d.size:
-            q = np.quantile(d, [0.5 - confidence / 2, 0.5 + confidence / 2])
-            lo, hi = float(q[0]), float(q[1])
-        out[m] = RowBootstrap(m, est, lo, hi, n_boot, int(d.size), n_rows, confidence)
+        out[m] = _summarise(m, est, diffs[m], n_boot, confidence, n_rows=n_rows)
     return out
+
+
+def shift_bootstrap(
+    y_id: np.ndarray,
+    y_shift: np.ndarray,
+    id_preds: Sequence[np.ndarray],
+    shift_preds: Sequence[np.ndarray],
+    metrics: Sequence[str],
+    *,
+    weights: Sequence[float] | None = None,
+    n_boot: int = 2000,
+    seed: int | np.random.Generator = 0,
+    confidence: float = 0.95,
+) -> dict[str, RowBootstrap]:
+    """Row bootstrap of a seed-averaged ID -> shift contrast, the two sets resampled independently.
+
+    The contrast is ``sum_k w_k (mean_seeds metric(shift_preds[k]) - mean_seeds
+    metric(id_preds[k]))``: one family with ``w = [1]`` is its change under shift; the top two
+    with ``w = [1, -1]`` is the change of their gap. Each resample draws ID-test rows and shift
+    rows independently (the sets are separate samples) and applies each draw to every family
+    and seed, so the pairing by seed and family is kept. Shapes: ``y_id (n_id,)``,
+    ``y_shift (n_shift,)``, each prediction ``(n_seeds, n_rows[, K])``.
+    """
+    w = [1.0] * len(id_preds) if weights is None else [float(v) for v in weights]
+    if not len(w) == len(id_preds) == len(shift_preds):
+        raise ValueError("shift_bootstrap needs one weight and one ID/shift prediction per family")
+    rng = as_generator(seed)
+    n_id, n_sh = int(np.asarray(y_id).shape[0]), int(np.asarray(y_shift).shape[0])
+    f_id = [{m: prepare_resampled_metric(m, y_id, p) for m in metrics} for p in id_preds]
+    f_sh = [{m: prepare_resampled_metric(m, y_shift, p) for m in metrics} for p in shift_preds]
+
+    def contrast(m: str, c_id: np.ndarray, c_sh: np.ndarray) -> np.ndarray:
+        parts = [
+            wk * (fs[m](c_sh).mean(axis=1) - fi[m](c_id).mean(axis=1))
+            for wk, fi, fs in zip(w, f_id, f_sh, strict=True)
+        ]
+        return np.sum(parts, axis=0)
+
+    draws: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
+    done = 0
+    while done < n_boot:
+        size = min(_CHUNK, n_boot - done)
+        c_id, c_sh = _draw_counts(rng, size, n_id), _draw_counts(rng, size, n_sh)
+        for m in metrics:
+            draws[m].append(contrast(m, c_id, c_sh))
+        done += size
+    ones_id, ones_sh = np.ones((1, n_id)), np.ones((1, n_sh))
+    return {
+        m: _summarise(
+            m,
+            float(contrast(m, ones_id, ones_sh)[0]),
+            draws[m],
+            n_boot,
+            confidence,
+            n_rows=n_id,
+            n_rows_shift=n_sh,
+        )
+        for m in metrics
+    }
 
 
 # ----------------------------------------------------------------------------- shift
@@ -147,13 +236,68 @@ def shift_change(
     return paired_comparison(shift_scores, id_scores, confidence=confidence)
 
 
+SHIFT_METHOD = (
+    "seed t-test with row-bootstrap variance: SE^2 = SD_seeds^2 / n + Var_boot, where Var_boot "
+    "resamples ID-test rows and shift rows independently (paired by seed); Student t with "
+    "Welch-Satterthwaite df"
+)
+
+
+@dataclass(frozen=True)
+class ShiftTest:
+    """A change between the ID test set and the shift set with seed and test-set noise.
+
+    ``seed_se`` is the seed-to-seed standard error (``SD / sqrt(n)``, 0 when every seed gave
+    the same change), ``row_se`` the row-bootstrap SD of the seed-mean change; ``se`` combines
+    them. ``p_value`` and the interval use Student t with Welch-Satterthwaite ``df`` (infinite
+    when only row noise is left). Without a row bootstrap there is no p-value.
+    """
+
+    n: int
+    estimate: float | None
+    seed_se: float | None
+    row_se: float | None
+    se: float | None
+    df: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    confidence: float
+    method: str
+
+    def resolved(self, alpha: float | None = None) -> bool:
+        """The combined test rejects "no change" at ``alpha`` (default 1 - confidence)."""
+        level = 1.0 - self.confidence if alpha is None else alpha
+        return self.p_value is not None and self.p_value < level
+
+
+def shift_test(seeds: PairedComparison, rows: RowBootstrap | None) -> ShiftTest:
+    """Combine the per-seed change ``seeds`` (shift - id) with its row bootstrap ``rows``."""
+    conf, n, est = seeds.confidence, seeds.n, seeds.mean_diff
+    if rows is None or rows.se is None or est is None or n < 2 or seeds.sd_diff is None:
+        method = "seed t-test only: no row bootstrap, so test-set noise is not included"
+        return ShiftTest(n, est, None, None, None, None, seeds.ci_low, seeds.ci_high, None,
+                         conf, method)  # fmt: skip
+    seed_var = 0.0 if seeds.identical else seeds.sd_diff**2 / n
+    total = seed_var + rows.se**2
+    if total <= 0:
+        return ShiftTest(n, est, 0.0, 0.0, 0.0, None, None, None, None, conf, SHIFT_METHOD)
+    df = total**2 / (seed_var**2 / (n - 1)) if seed_var > 0 else math.inf
+    se = math.sqrt(total)
+    half = float(st.t.ppf(0.5 + conf / 2, df)) * se
+    p = float(2.0 * st.t.sf(abs(est) / se, df))
+    return ShiftTest(n, est, math.sqrt(seed_var), rows.se, se, df, est - half, est + half, p,
+                     conf, SHIFT_METHOD)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RankingFlip:
     """Does the order of A and B change between the ID test set and the shift set?
 
-    ``id`` and ``shift`` compare ``a - b`` on each set; ``change`` tests the per-seed
-    difference of differences ``(a - b)_shift - (a - b)_id``. ``flips``: the point estimates
-    favour different families; ``flip_resolved``: both of those differences are resolved.
+    ``id`` and ``shift`` compare ``a - b`` on each set; ``change`` is the per-seed difference
+    of differences ``(a - b)_shift - (a - b)_id``. ``flips``: the point estimates favour
+    different families (neither difference negligible); ``flip_resolved``: that, and both
+    differences are resolved (by the decisions passed in, else their t-tests at ``alpha``).
     """
 
     id: PairedComparison
@@ -170,9 +314,15 @@ def ranking_flip(
     b_shift: np.ndarray,
     *,
     confidence: float = 0.95,
-    alpha: float = ALPHA,
+    id_resolved: bool | None = None,
+    shift_resolved: bool | None = None,
 ) -> RankingFlip:
-    """Difference of differences for two families' ``(n_seeds,)`` scores on the two sets."""
+    """Difference of differences for two families' ``(n_seeds,)`` scores on the two sets.
+
+    ``id_resolved`` / ``shift_resolved``: whether each difference was resolved by the run's
+    declared tests (the ID one confirmatory, the shift one Holm-corrected); ``None`` falls back
+    to that comparison's own paired t-test at ``1 - confidence``.
+    """
     a_id, b_id, a_shift, b_shift = (
         np.asarray(v, dtype=np.float64) for v in (a_id, b_id, a_shift, b_shift)
     )
@@ -182,6 +332,8 @@ def ranking_flip(
     change = paired_comparison(
         a_shift[keep] - b_shift[keep], a_id[keep] - b_id[keep], confidence=confidence
     )
-    flips = bool(cid.mean_diff and csh.mean_diff and (cid.mean_diff > 0) != (csh.mean_diff > 0))
-    resolved = flips and cid.resolved(alpha) and csh.resolved(alpha)
-    return RankingFlip(cid, csh, change, flips, resolved)
+    real = cid.mean_diff and csh.mean_diff and not (cid.negligible or csh.negligible)
+    flips = bool(real and (cid.mean_diff > 0) != (csh.mean_diff > 0))  # type: ignore[operator]
+    r_id = cid.resolved() if id_resolved is None else id_resolved
+    r_sh = csh.resolved() if shift_resolved is None else shift_resolved
+    return RankingFlip(cid, csh, change, flips, bool(flips and r_id and r_sh))

@@ -1,43 +1,137 @@
 """English verdict sentences that never claim more than the numbers support.
 
-A difference is "resolved" only when the paired t-test rejects at ``alpha``; otherwise it is
-"not resolved" (never "no difference").
+Every sentence states a :class:`Decision`: which declared test decides it and whether it is
+"resolved". One comparison is confirmatory (the top two, chosen on validation, on the primary
+metric on the ID test set) and may say "resolved" on its raw p-value; the secondary tests say
+"resolved" only after Holm's correction and only when the confirmatory test resolved (serial
+gatekeeping); everything else is "exploratory, uncorrected" and never "resolved". "Not
+resolved" is never "no difference".
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
-from .intervals import ALPHA, MAX_SEEDS, PairedComparison, PowerResult
-from .resampling import RankingFlip, RowBootstrap
+from .intervals import ALPHA, MAX_SEEDS, PairedComparison, PowerResult, wilcoxon_min_pvalue
+from .resampling import RankingFlip, RowBootstrap, ShiftTest
+
+Role = Literal["confirmatory", "secondary", "exploratory"]
+#: Measured false-positive rate of the paired t-test at n = 5, alpha = 0.05, when one family is
+#: deterministic and the other's seed noise is skewed (tests/test_simulation.py, docs).
+SKEWED_FPR = "11-15%"
 
 
+@dataclass(frozen=True)
+class Decision:
+    """How one verdict is decided.
+
+    ``role``: "confirmatory" (raw p-value at ``alpha``), "secondary" (Holm over
+    ``family_size`` tests, only when ``gate_open``: the confirmatory test resolved) or
+    "exploratory" (uncorrected, never resolved). ``test`` names the test behind ``p_value``.
+    """
+
+    role: Role
+    test: str
+    p_value: float | None
+    alpha: float = ALPHA
+    holm_pvalue: float | None = None
+    family_size: int = 0
+    gate_open: bool = True
+
+    @property
+    def resolved(self) -> bool:
+        """The declared test rejects at ``alpha`` (secondary: Holm-adjusted, gate open)."""
+        if self.p_value is None or not math.isfinite(self.p_value):
+            return False
+        if self.role == "confirmatory":
+            return self.p_value < self.alpha
+        if self.role == "secondary":
+            h = self.holm_pvalue
+            return self.gate_open and h is not None and math.isfinite(h) and h < self.alpha
+        return False
+
+    @property
+    def exploratory(self) -> bool:
+        """No claim can be made: outside the declared tests, or the gate is closed."""
+        return self.role == "exploratory" or (self.role == "secondary" and not self.gate_open)
+
+    def clause(self) -> str:
+        """Why the verdict is (not) resolved, naming the test and its family."""
+        a, p = f"alpha = {self.alpha:g}", fmt_p(self.p_value, self.alpha)
+        holm = fmt_p(self.holm_pvalue, self.alpha).replace("p ", "Holm-adjusted p ", 1)
+        k = (
+            "the one secondary test"
+            if self.family_size == 1
+            else f"the {self.family_size} secondary tests"
+        )
+        if self.role == "confirmatory":
+            state = "resolved" if self.resolved else "not resolved"
+            return f"{state} by the {self.test} at {a} ({p}; the confirmatory test)"
+        if self.role == "secondary" and self.gate_open:
+            state = "resolved" if self.resolved else "not resolved"
+            return f"{state} after Holm's correction over {k} ({self.test} {p}, {holm}, {a})"
+        why = (
+            "the confirmatory test did not resolve, so no secondary test is claimed"
+            if self.role == "secondary"
+            else "outside the declared tests, so no claim is made"
+        )
+        return f"exploratory, uncorrected ({self.test} {p}): {why}"
+
+
+def confirmatory(comp: PairedComparison, boot: RowBootstrap | None = None) -> Decision:
+    """The confirmatory decision of ``comp``: the paired t-test, or the row bootstrap when the
+    seeds gave identical differences (then the only evidence)."""
+    if comp.identical:
+        return Decision("confirmatory", _BOOT, boot.p_value if boot else None, comp.alpha)
+    return Decision("confirmatory", "paired t-test", comp.t_pvalue, comp.alpha)
+
+
+_BOOT = "paired row bootstrap"
+
+
+# ----------------------------------------------------------------------------- formatting
 def fmt(x: float | None) -> str:
     """Three significant digits; an exponent only below 1e-4 (``None`` -> ``"n/a"``)."""
+    return _sig(x, 3)
+
+
+def _sig(x: float | None, digits: int) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
     if x == 0:
         return "0"
     if abs(x) < 1e-4:
-        return f"{x:.2e}"
-    decimals = max(0, 2 - math.floor(math.log10(abs(x))))
+        return f"{x:.{digits - 1}e}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
     return f"{x:.{decimals}f}"
 
 
-def _p(p: float | None) -> str:
-    return "p n/a" if p is None else ("p < 0.001" if p < 0.001 else f"p = {fmt(p)}")
+def fmt_p(p: float | None, alpha: float = ALPHA) -> str:
+    """``"p = 0.0123"``; near ``alpha`` with as many digits as it takes to stay on p's side.
+
+    ``p = 0.04996`` prints as ``"p = 0.04996"``, never ``"p = 0.0500"`` beside "resolved".
+    """
+    if p is None or not math.isfinite(p):
+        return "p n/a"
+    if p < 0.001 <= alpha:
+        return "p < 0.001"
+    for digits in range(3, 16):
+        text = _sig(p, digits)
+        v = float(text)
+        if (v < alpha) == (p < alpha) and (v != alpha or p == alpha):
+            break
+    return f"p = {text}"
 
 
 def _pct(confidence: float) -> str:
     return f"{100 * confidence:g}% CI"
 
 
-def _test(comp: PairedComparison) -> str:
-    if comp.identical:
-        return f"identical in all {comp.n} seeds, so no t-test"
-    ci = f"[{fmt(comp.ci_low)}, {fmt(comp.ci_high)}]"
-    return f"{_pct(comp.confidence)} {ci}, paired t {_p(comp.t_pvalue)}"
+def _ci(lo: float | None, hi: float | None, confidence: float) -> str:
+    return f"{_pct(confidence)} [{fmt(lo)}, {fmt(hi)}]"
 
 
 def _ahead(a: str, b: str, diff: float | None, higher_is_better: bool) -> str:
@@ -46,11 +140,12 @@ def _ahead(a: str, b: str, diff: float | None, higher_is_better: bool) -> str:
     return a if (diff > 0) == higher_is_better else b
 
 
+# ----------------------------------------------------------------------------- clauses
 def _wilcoxon_clause(comp: PairedComparison, alpha: float) -> list[str]:
     if comp.wilcoxon_pvalue is None:
         return []
-    text = f"exact Wilcoxon signed-rank {_p(comp.wilcoxon_pvalue)}"
-    if comp.wilcoxon_min_pvalue is not None and comp.wilcoxon_min_pvalue > alpha:
+    text = f"exact Wilcoxon signed-rank {fmt_p(comp.wilcoxon_pvalue, alpha)}"
+    if comp.wilcoxon_min_pvalue is not None and comp.wilcoxon_min_pvalue >= alpha:
         text += (
             f" (with {comp.n_nonzero} non-zero differences it cannot go below "
             f"{fmt(comp.wilcoxon_min_pvalue)}, so it can never reach {alpha:g})"
@@ -58,14 +153,50 @@ def _wilcoxon_clause(comp: PairedComparison, alpha: float) -> list[str]:
     return [text]
 
 
+def _min_wilcoxon_seeds(alpha: float) -> int:
+    n = 1
+    while wilcoxon_min_pvalue(n) >= alpha:
+        n += 1
+    return n
+
+
 def _power_clause(power: PowerResult | None, observed: float) -> list[str]:
+    """Lead with the minimum detectable difference; the observed one only as a hypothetical."""
     if power is None or power.mde is None:
         return []
     need = f"about {power.seeds_needed}" if power.seeds_needed else f"more than {MAX_SEEDS:,}"
     return [
+        f"with the observed seed-to-seed SD of the difference ({fmt(power.sd_diff)}), "
         f"{power.n} seeds detect a difference of about {fmt(power.mde)} with power "
-        f"{power.power:g}; one of {fmt(observed)} would need {need} seeds"
+        f"{power.power:g} at alpha = {power.alpha:g} (the minimum detectable difference); if "
+        f"the true difference were the observed one ({fmt(observed)}), it would need {need} seeds"
     ]
+
+
+def _normality_clause(
+    comp: PairedComparison, decision: Decision, power: PowerResult | None, names: tuple[str, str]
+) -> list[str]:
+    """Say when a resolved verdict rests on the t-test's normality alone, and the remedy."""
+    alpha = decision.alpha
+    if not decision.resolved or comp.identical or decision.test != "paired t-test":
+        return []
+    w = comp.wilcoxon_pvalue
+    if w is not None and w < alpha:
+        return []
+    rec = max(_min_wilcoxon_seeds(alpha), (power.seeds_needed or 0) if power else 0, comp.n + 1)
+    fixed = [nm for nm, flat in zip(names, (comp.a_constant, comp.b_constant), strict=True) if flat]
+    text = (
+        f"this rests on the paired t-test's assumption of roughly normal per-seed differences, "
+        f"which {comp.n} seeds cannot check and the exact Wilcoxon test does not back; with "
+        f"skewed seed noise the t-test at n = 5 rejects a true null in {SKEWED_FPR} of "
+        f"experiments instead of 5% (docs/statistics.md); remedy: seeds.count = {rec} or more"
+    )
+    if fixed:
+        text += (
+            f" and a seed that varies {' and '.join(fixed)} (it gave the same score in every "
+            "seed, so the difference carries only the other family's seed noise)"
+        )
+    return [text]
 
 
 def _row_clauses(
@@ -76,17 +207,27 @@ def _row_clauses(
         inside = "includes" if boot.ci_low <= 0 <= boot.ci_high else "excludes"
         out.append(
             f"a paired bootstrap over the {boot.n_rows} rows ({boot.n_boot} resamples) gives "
-            f"{_pct(boot.confidence)} [{fmt(boot.ci_low)}, {fmt(boot.ci_high)}], which {inside} 0"
+            f"{_ci(boot.ci_low, boot.ci_high, boot.confidence)}, which {inside} 0"
         )
     if mcnemar_pvalues:
         lo, hi = min(mcnemar_pvalues), max(mcnemar_pvalues)
         out.append(
-            f"McNemar's exact test per seed gives p from {fmt(lo)} to {fmt(hi)}"
+            f"McNemar's exact test per seed (exploratory) gives p from {fmt(lo)} to {fmt(hi)}"
             + (f" (below {alpha:g} in every seed)" if hi < alpha else "")
         )
     return out
 
 
+def _unvaried(comp: PairedComparison) -> str:
+    if comp.a_constant and comp.b_constant:
+        return (
+            "both families gave the same score in every seed (deterministic training on a data "
+            "split fixed across seeds: the seeds vary nothing that moves these scores)"
+        )
+    return "the seeds moved both families' scores by the same amount"
+
+
+# ----------------------------------------------------------------------------- sentences
 def comparison_verdict(
     label_a: str,
     label_b: str,
@@ -95,82 +236,115 @@ def comparison_verdict(
     comp: PairedComparison,
     *,
     higher_is_better: bool,
+    decision: Decision | None = None,
     boot: RowBootstrap | None = None,
     power: PowerResult | None = None,
     mcnemar_pvalues: Sequence[float] | None = None,
-    holm_pvalue: float | None = None,
-    alpha: float = ALPHA,
 ) -> str:
     """One sentence on ``label_a - label_b`` for one metric on one set (e.g. "ID test set").
 
-    ``holm_pvalue``: the same t-test Holm-corrected over every pair of families, if known.
+    ``decision`` says which declared test decides it (default: confirmatory, see
+    :func:`confirmatory`); its ``alpha`` is ``1 - comp.confidence`` unless set otherwise.
     """
-    a, b, m, n, d = label_a, label_b, metric_label, comp.n, comp.mean_diff
+    dec = decision or confirmatory(comp, boot)
+    a, b, m, n, d, alpha = label_a, label_b, metric_label, comp.n, comp.mean_diff, dec.alpha
     if n < 2 or d is None:
         return f"{a} vs {b} on {m} ({where}): not resolved, {n} paired seed(s) allow no interval."
     winner = _ahead(a, b, d, higher_is_better)
     loser = b if winner == a else a
     better = f"{'higher' if higher_is_better else 'lower'} (better) {m}"
     diff = f"{a} - {b} = {fmt(d)}"
-    if comp.identical and comp.n_nonzero == 0:
-        parts = [f"{a} and {b} gave identical {m} on the {where} in all {n} seeds ({diff})"]
-    elif comp.identical:
-        parts = [
-            f"{winner} has {better} than {loser} on the {where} by the same amount in all {n} "
-            f"seeds ({diff}); the seeds gave identical differences, so no t-interval or t-test"
-        ]
-    elif comp.resolved(alpha):
-        parts = [
-            f"{winner} has {better} than {loser} on the {where} ({diff}, {_test(comp)}, "
-            f"Cohen's d_z = {fmt(comp.cohens_dz)}): resolved by the paired t-test at "
-            f"alpha = {alpha:g}"
-        ]
+    if comp.identical:
+        parts = _identical_parts(a, b, m, where, comp, dec, winner, loser, better)
     else:
-        parts = [
-            f"The {m} difference between {a} and {b} on the {where} is not resolved with {n} "
-            f"seeds ({diff}, {_test(comp)}; the interval includes 0)"
-        ]
-        parts += _power_clause(power, abs(d))
-    if holm_pvalue is not None and math.isfinite(holm_pvalue):
-        parts.append(f"Holm-corrected over all pairs of families, paired t {_p(holm_pvalue)}")
+        stats = f"{diff}, {_ci(comp.ci_low, comp.ci_high, comp.confidence)}"
+        stats += f", paired t {fmt_p(comp.t_pvalue, alpha)}"
+        if dec.resolved:
+            parts = [
+                f"{winner} has {better} than {loser} on the {where} ({stats}, Cohen's d_z = "
+                f"{fmt(comp.cohens_dz)}): {dec.clause()}"
+            ]
+            parts += _normality_clause(comp, dec, power, (a, b))
+        elif dec.exploratory:
+            parts = [f"The {m} difference between {a} and {b} on the {where} ({stats}) is "
+                     f"{dec.clause()}"]  # fmt: skip
+        else:
+            parts = [
+                f"The {m} difference between {a} and {b} on the {where} is not resolved with "
+                f"{n} seeds ({stats}): {dec.clause()}"
+            ]
+            parts += _power_clause(power, abs(d))
     parts += _wilcoxon_clause(comp, alpha) + _row_clauses(boot, mcnemar_pvalues, alpha)
     return "; ".join(parts) + "."
+
+
+def _identical_parts(
+    a: str, b: str, m: str, where: str, comp: PairedComparison, dec: Decision,
+    winner: str, loser: str, better: str,
+) -> list[str]:  # fmt: skip
+    """Every seed gave the same difference: the seeds are one experiment."""
+    n, diff = comp.n, f"{a} - {b} = {fmt(comp.mean_diff)}"
+    if comp.negligible:
+        return [
+            f"{a} and {b} gave the same {m} on the {where} in all {n} seeds up to numerical "
+            f"noise ({diff}), so neither is ahead; {_unvaried(comp)}"
+        ]
+    head = (
+        f"{a} - {b} on the {where} is {fmt(comp.mean_diff)} in every one of the {n} seeds: "
+        f"{_unvaried(comp)}; the {n} seeds are one experiment, with no t-test and no Wilcoxon "
+        "p-value, and the paired row bootstrap is the only evidence"
+    )
+    if dec.p_value is None:
+        return [head, "no row bootstrap was run, so the difference is not resolved"]
+    if dec.resolved:
+        return [head, f"{winner} has {better} than {loser}: {dec.clause()}"]
+    return [head, f"the difference is {dec.clause()}"]
 
 
 def shift_change_verdict(
     label: str,
     metric_label: str,
-    comp: PairedComparison,
+    test: ShiftTest,
     *,
+    seeds: PairedComparison,
     id_mean: float | None,
     shift_mean: float | None,
     higher_is_better: bool,
-    alpha: float = ALPHA,
+    decision: Decision | None = None,
 ) -> str:
-    """One sentence on a family's ID -> shift change (``comp`` compares shift - id)."""
-    f, m, n, d = label, metric_label, comp.n, comp.mean_diff
-    move = f"{fmt(id_mean)} -> {fmt(shift_mean)}, change {fmt(d)}"
+    """One sentence on a family's ID -> shift change, with seed and test-set noise.
+
+    ``test`` combines the per-seed change ``seeds`` (shift - id) with the row bootstrap of
+    both sets; ``decision`` defaults to that test's p-value as an exploratory one.
+    """
+    dec = decision or Decision("exploratory", "combined seed and row test", test.p_value)
+    f, m, n, d = label, metric_label, test.n, test.estimate
     if n < 2 or d is None:
         return f"{f}'s {m} change under shift: not resolved, {n} seed(s) allow no interval."
-    if comp.identical and comp.n_nonzero == 0:
-        text = f"{f}'s {m} is identical on the ID test set and the shift set in all {n} seeds"
-    elif comp.identical:
-        text = (
-            f"{f}'s {m} changes by the same amount in all {n} seeds from the ID test set to the "
-            f"shift set ({move}); the seeds gave identical changes, so no t-interval or t-test"
-        )
-    elif comp.resolved(alpha):
+    move = f"{fmt(id_mean)} -> {fmt(shift_mean)}, change {fmt(d)}"
+    if test.ci_low is not None:
+        noise = "seed and test-set noise" if test.row_se is not None else "seed noise only"
+        move += f", {_ci(test.ci_low, test.ci_high, test.confidence)} with {noise}"
+    if dec.resolved:
         word = "better" if (d > 0) == higher_is_better else "worse"
-        text = (
-            f"{f}'s {m} is {word} on the shift set than on the ID test set ({move}, "
-            f"{_test(comp)}): resolved by the paired t-test at alpha = {alpha:g}"
-        )
+        text = f"{f}'s {m} is {word} on the shift set than on the ID test set ({move}): "
+    elif dec.exploratory:
+        text = f"The change in {f}'s {m} from the ID test set to the shift set ({move}) is "
     else:
         text = (
             f"The change in {f}'s {m} from the ID test set to the shift set is not resolved "
-            f"with {n} seeds ({move}, {_test(comp)}; the interval includes 0)"
+            f"({move}): "
         )
-    return "; ".join([text, *_wilcoxon_clause(comp, alpha)]) + "."
+    parts = [text + dec.clause()]
+    if seeds.identical:
+        rows = "" if test.row_se is not None else ", and no row bootstrap was run"
+        parts.append(f"every seed gave the same change, so only test-set noise is left{rows}")
+    elif seeds.t_pvalue is not None:
+        parts.append(
+            f"the seed-only paired t-test, which ignores test-set noise, gives "
+            f"{fmt_p(seeds.t_pvalue, dec.alpha)}"
+        )
+    return "; ".join(parts) + "."
 
 
 def ranking_verdict(
@@ -180,33 +354,62 @@ def ranking_verdict(
     flip: RankingFlip,
     *,
     higher_is_better: bool,
-    alpha: float = ALPHA,
+    id_decision: Decision | None = None,
+    shift_decision: Decision | None = None,
+    gap: ShiftTest | None = None,
+    gap_decision: Decision | None = None,
 ) -> str:
-    """One sentence on whether the top two swap places between the ID test and shift sets."""
+    """One sentence on whether the top two swap places between the ID test and shift sets.
+
+    "Flips" only when both differences are resolved with opposite signs; reversed point
+    estimates otherwise "reverse; not resolved". A resolved change of the gap is "the gap
+    changes", never a reversal.
+    """
     a, b, m = label_a, label_b, metric_label
     if flip.id.n < 2 or flip.id.mean_diff is None or flip.shift.mean_diff is None:
         return f"Whether {a} and {b} swap places on {m} under shift cannot be assessed."
-    sets = []
-    for comp, where in ((flip.id, "the ID test set"), (flip.shift, "the shift set")):
-        lead = _ahead(a, b, comp.mean_diff, higher_is_better)
-        sets.append(
-            f"{lead} is ahead on {where} ({a} - {b} = {fmt(comp.mean_diff)}, {_test(comp)})"
+    d_id = id_decision or confirmatory(flip.id)
+    p_sh = flip.shift.t_pvalue
+    d_sh = shift_decision or Decision(
+        "secondary", "paired t-test", p_sh, d_id.alpha, p_sh, 1, d_id.resolved
+    )
+    lead_id = _ahead(a, b, flip.id.mean_diff, higher_is_better)
+    lead_sh = _ahead(a, b, flip.shift.mean_diff, higher_is_better)
+    diffs = (
+        f"{a} - {b} = {fmt(flip.id.mean_diff)} on the ID test set and "
+        f"{fmt(flip.shift.mean_diff)} on the shift set"
+    )
+    if flip.flip_resolved:
+        head = (
+            f"The ranking of {a} and {b} on {m} flips under shift: {lead_id} is ahead on the ID "
+            f"test set and {lead_sh} on the shift set ({diffs}); both differences are resolved "
+            f"(ID: {d_id.clause()}; shift: {d_sh.clause()})"
         )
-    if flip.flips:
-        head = f"The ranking of {a} and {b} on {m} flips under shift: {sets[0]}, and {sets[1]}"
-        if flip.flip_resolved:
-            tail = f"both differences are resolved by paired t-tests at alpha = {alpha:g}"
-        else:
-            tail = (
-                "the reversal is not resolved, since at least one of the two intervals includes 0"
-            )
+    elif flip.flips:
+        weak = [
+            f"{where} difference is {dec.clause()}"
+            for where, dec in (("the ID", d_id), ("the shift", d_sh))
+            if not dec.resolved
+        ]
+        head = (
+            f"The point estimates of {a} and {b} on {m} reverse under shift ({diffs}); the "
+            f"reversal is not resolved: {'; '.join(weak)}"
+        )
     else:
-        head = f"The point estimates rank {a} and {b} on {m} the same way: {sets[0]}, and {sets[1]}"
-        tail = ""
+        head = f"The point estimates rank {a} and {b} on {m} the same way on both sets ({diffs})"
+    return "; ".join([head, _gap_clause(flip, gap, gap_decision)]) + "."
+
+
+def _gap_clause(flip: RankingFlip, gap: ShiftTest | None, dec: Decision | None) -> str:
     ch = flip.change
-    if ch.identical:
-        gap = f"the gap changes by {fmt(ch.mean_diff)} in every seed, so no t-test"
-    else:
-        state = "resolved" if ch.resolved(alpha) else "not resolved"
-        gap = f"the change in the gap, {fmt(ch.mean_diff)} ({_test(ch)}), is {state}"
-    return "; ".join(p for p in (head, tail, gap) if p) + "."
+    if gap is None:
+        state = "resolved" if ch.resolved() else "not resolved"
+        return f"the change in the gap, {fmt(ch.mean_diff)} (seed-only paired t), is {state}"
+    dec = dec or Decision("exploratory", "combined seed and row test", gap.p_value)
+    noise = "seed and test-set noise" if gap.row_se is not None else "seed noise only"
+    stats = f"{fmt(gap.estimate)}, {_ci(gap.ci_low, gap.ci_high, gap.confidence)} with {noise}"
+    if dec.resolved:
+        return f"under shift the gap between them changes by {stats}: {dec.clause()}"
+    if dec.exploratory:
+        return f"the change in the gap ({stats}) is {dec.clause()}"
+    return f"the change in the gap ({stats}) is not resolved: {dec.clause()}"
