@@ -114,8 +114,9 @@ def _comparison_row(fa: str, fb: str, split: str, metric: str, comp: S.PairedCom
 
 
 def _all_pairs(
-    scores: Scores, ranked: list[str], splits: list[str], primary: str, confidence: float
-) -> tuple[list[Row], dict[tuple[str, str, str], S.PairedComparison]]:
+    scores: Scores, ranked: list[str], splits: list[str], primary: str, rows_stats: RowStats,
+    confidence: float,
+) -> tuple[list[Row], dict[tuple[str, str, str], tuple[S.PairedComparison, Any]]]:  # fmt: skip
     """Every pair on the primary metric (family_a has the better validation mean)."""
     rows, comps = [], {}
     for split in splits:
@@ -124,8 +125,10 @@ def _all_pairs(
                 _values(scores, fa, split, primary), _values(scores, fb, split, primary)
             )
             comp = S.paired_comparison(a, b, confidence=confidence)
+            combined = _pair_test(comp, rows_stats.pairs.get((fa, fb, split)))
             rows.append(_comparison_row(fa, fb, split, primary, comp))
-            comps[(fa, fb, split)] = comp
+            _combined_fields(rows[-1], combined)
+            comps[(fa, fb, split)] = (comp, combined)
     return rows, comps
 
 
@@ -153,15 +156,18 @@ def _comparisons(
             bootstrap_estimate=boot.estimate if boot else None,
             bootstrap_n_valid=boot.n_valid if boot else None,
             bootstrap_pvalue=boot.p_value if boot else None,
+            bootstrap_se=boot.se if boot else None,
             n_boot=boot.n_boot if boot else None,
             mcnemar_pvalue=max(r.pvalue for r in mc) if mc else None,
             mcnemar_pvalues=[r.pvalue for r in mc] or None,
             mcnemar_a_only=[r.a_only for r in mc] or None,
             mcnemar_b_only=[r.b_only for r in mc] or None,
         )
+        combined = _pair_test(comp, boot)
+        _combined_fields(row, combined)
         rows.append(row)
         power_rows.append({"split": split, "metric": m, **asdict(power)})
-        objects[(split, m)] = (comp, power, boot, [r.pvalue for r in mc] or None)
+        objects[(split, m)] = (comp, power, boot, [r.pvalue for r in mc] or None, combined)
     return rows, power_rows, objects
 
 
@@ -175,7 +181,7 @@ def _shift_rows(
         idv, shv = _aligned(_values(scores, f, "test", m), _values(scores, f, "shift", m))
         keep = np.isfinite(idv) & np.isfinite(shv)
         comp = S.shift_change(idv[keep], shv[keep], confidence=confidence)
-        test = S.shift_test(comp, rows_stats.shift.get(f, {}).get(m))
+        test = S.seed_row_test(comp, rows_stats.shift.get(f, {}).get(m))
         row = {"family": f, "metric": m, "n": comp.n}
         row["id_mean"] = float(np.mean(idv[keep])) if comp.n else None
         row["shift_mean"] = float(np.mean(shv[keep])) if comp.n else None
@@ -198,7 +204,7 @@ def _gap_test(
     change = S.paired_comparison(
         a_sh[keep] - b_sh[keep], a_id[keep] - b_id[keep], confidence=confidence
     )
-    return S.shift_test(change, rows_stats.gap.get(primary))
+    return S.seed_row_test(change, rows_stats.gap.get(primary))
 
 
 def _ranking(
@@ -228,36 +234,48 @@ def _ranking(
 
 
 # ----------------------------------------------------------------------------- declared tests
-def _pair_p(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> tuple[float | None, str]:
+def _pair_test(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> S.SeedRowTest | None:
+    """The seed-and-row test of a paired comparison; ``None`` without a row bootstrap."""
+    return S.seed_row_test(comp, boot, S.PAIR_METHOD) if boot is not None else None
+
+
+def _pair_p(comp: S.PairedComparison, combined: S.SeedRowTest | None) -> tuple[float | None, str]:
+    """The deciding p-value of a paired comparison and the name of its test."""
+    if combined is not None and combined.p_value is not None:
+        return combined.p_value, ("row bootstrap" if comp.identical else S.COMBINED_TEST)
     if comp.identical:
-        return (boot.p_value if boot else None), "paired row bootstrap"
-    return comp.t_pvalue, "paired t-test"
+        return None, "row bootstrap (not run)"
+    return comp.t_pvalue, "paired t-test (seed noise only)"
+
+
+def _combined_fields(row: Row, combined: S.SeedRowTest | None) -> None:
+    row.update(
+        combined_ci_low=combined.ci_low if combined else None,
+        combined_ci_high=combined.ci_high if combined else None,
+        combined_se=combined.se if combined else None,
+        combined_df=combined.df if combined else None,
+    )
 
 
 def _declare(
     pair: tuple[str, str],
     primary: str,
-    objects: dict[tuple[str, str], Any],
-    pair_comps: dict[tuple[str, str, str], S.PairedComparison],
+    pair_comps: dict[tuple[str, str, str], tuple[S.PairedComparison, S.SeedRowTest | None]],
     shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
     gap_p: float | None,
     alpha: float,
 ) -> tuple[dict[tuple[Any, ...], S.Decision], dict[str, Any]]:
     """The confirmatory test, the gated Holm family of secondary tests, and their decisions."""
-    comp, _, boot, _ = objects.get(("test", primary), (None, None, None, None))
-    p, test = _pair_p(comp, boot) if comp is not None else (None, "paired t-test")
-    conf = S.Decision("confirmatory", test, p, alpha)
     members: dict[tuple[Any, ...], tuple[float | None, str]] = {}
-    for (fa, fb, split), c in pair_comps.items():
-        if (fa, fb) != pair or split != "test":
-            top = (fa, fb) == pair
-            boot = objects.get((split, primary), (None,) * 4)[2] if top else None
-            members[("pair", fa, fb, split)] = _pair_p(c, boot)
-    for row, _, test in shift:
+    for (fa, fb, split), (c, combined) in pair_comps.items():
+        members[("pair", fa, fb, split)] = _pair_p(c, combined)
+    p, test = members.pop(("pair", *pair, "test"), (None, "paired t-test"))
+    conf = S.Decision("confirmatory", test, p, alpha)
+    for row, _, t in shift:
         if row["metric"] == primary:
-            members[("shift", row["family"])] = (test.p_value, "combined seed and row test")
+            members[("shift", row["family"])] = (t.p_value, S.COMBINED_TEST)
     if shift:
-        members[("gap",)] = (gap_p, "combined seed and row test")
+        members[("gap",)] = (gap_p, S.COMBINED_TEST)
     keys = list(members)
     gate = S.gatekeeping(conf.p_value, [members[k][0] for k in keys], alpha=alpha)
     decisions = {("pair", *pair, "test"): conf}
@@ -307,14 +325,14 @@ def _mark_rows(
     for row in comparisons:
         split, m = row["split"], row["metric"]
         key = ("pair", row["family_a"], row["family_b"], split)
-        comp, _, boot, _ = objects[(split, m)]
+        comp, _, _, _, combined = objects[(split, m)]
         dec = decisions.get(key) if m == primary else None
-        _mark(row, dec or _exploratory(*_pair_p(comp, boot), alpha))
+        _mark(row, dec or _exploratory(*_pair_p(comp, combined), alpha))
     for row in all_pairs:
         _mark(row, decisions[("pair", row["family_a"], row["family_b"], row["split"])])
     for row, _, test in shift:
         dec = decisions.get(("shift", row["family"])) if row["metric"] == primary else None
-        _mark(row, dec or _exploratory(test.p_value, "combined seed and row test", alpha))
+        _mark(row, dec or _exploratory(test.p_value, S.COMBINED_TEST, alpha))
 
 
 def _verdicts(
@@ -331,13 +349,12 @@ def _verdicts(
 ) -> list[Row]:
     la, lb = labels[pair[0]], labels[pair[1]]
     out = []
-    for (split, m), (comp, power, boot, mc) in objects.items():
-        p, test = _pair_p(comp, boot)
+    for (split, m), (comp, power, boot, mc, combined) in objects.items():
         dec = decisions.get(("pair", *pair, split)) if m == primary else None
-        dec = dec or _exploratory(p, test, alpha)
+        dec = dec or _exploratory(*_pair_p(comp, combined), alpha)
         text = S.comparison_verdict(
             la, lb, LABELS.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
-            decision=dec, boot=boot, power=power, mcnemar_pvalues=mc,
+            decision=dec, boot=boot, power=power, mcnemar_pvalues=mc, combined=combined,
         )  # fmt: skip
         out.append(_verdict_row(split, pair[0], pair[1], m, dec, text))
     if ranking is not None:
@@ -355,7 +372,7 @@ def _verdicts(
     for row, comp, test in shift:
         f, m = str(row["family"]), str(row["metric"])
         dec = decisions.get(("shift", f)) if m == primary else None
-        dec = dec or _exploratory(test.p_value, "combined seed and row test", alpha)
+        dec = dec or _exploratory(test.p_value, S.COMBINED_TEST, alpha)
         text = S.shift_change_verdict(
             labels[f], LABELS.get(m, m), test, seeds=comp, id_mean=row["id_mean"],
             shift_mean=row["shift_mean"], higher_is_better=hib[m], decision=dec,
@@ -418,10 +435,10 @@ def analyze_run(
     alpha = round(1.0 - confidence, 12)  # one setting: alpha = 1 - confidence
     notes = _notes(ci_method, alpha)
     rs = row_stats(
-        run_dir, run["task_type"], families, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
+        run_dir, run["task_type"], ranked, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
         confidence=confidence, notes=notes,
     )  # fmt: skip
-    all_pairs, pair_comps = _all_pairs(scores, ranked, eval_splits, primary, confidence)
+    all_pairs, pair_comps = _all_pairs(scores, ranked, eval_splits, primary, rs, confidence)
     comparisons, power, objects = _comparisons(
         scores, pair, eval_splits, metrics, rows_stats=rs, confidence=confidence
     )
@@ -429,7 +446,7 @@ def analyze_run(
     shift = _shift_rows(scores, families, metrics, rs, confidence) if both else []
     gap = _gap_test(scores, pair, primary, rs, confidence) if both else None
     decisions, declared = _declare(
-        pair, primary, objects, pair_comps, shift, gap.p_value if gap else None, alpha
+        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha
     )
     ranking_row, ranking = None, None
     if gap is not None:
@@ -449,7 +466,7 @@ def analyze_run(
         "metric_labels": {m: LABELS.get(m, m) for m in metrics},
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
-        "tests": declared, "shift_method": S.SHIFT_METHOD,
+        "tests": declared, "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
                             n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
         "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, *_ in shift],

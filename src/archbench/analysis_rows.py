@@ -7,6 +7,7 @@ resamples, so adding a family never moves another's numbers.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class RowStats:
     mcnemar: dict[str, list[S.McNemarResult]] = field(default_factory=dict)  # split -> per seed
     shift: dict[str, dict[str, S.RowBootstrap]] = field(default_factory=dict)  # family -> metric
     gap: dict[str, S.RowBootstrap] = field(default_factory=dict)  # metric -> top two's gap
+    pairs: dict[tuple[str, str, str], S.RowBootstrap] = field(default_factory=dict)  # primary
 
 
 def load_arrays(
@@ -81,7 +83,7 @@ def _common(
 def row_stats(
     run_dir: Path,
     task_type: str,
-    families: list[str],
+    ranked: list[str],
     pair: tuple[str, str],
     metrics: list[str],
     *,
@@ -90,8 +92,13 @@ def row_stats(
     confidence: float,
     notes: list[str],
 ) -> RowStats:
-    """Top-two row bootstrap and McNemar per split; each family's and the gap's shift bootstrap."""
+    """Top-two row bootstrap and McNemar per split; every pair's row bootstrap on the primary
+    metric (``metrics[0]``); each family's and the top two's gap's shift bootstrap.
+
+    ``ranked``: the families best-first on validation (pairs are ``(better, worse)``).
+    """
     out = RowStats()
+    families = list(ranked)
     arrays = load_arrays(run_dir, task_type, families, notes)
     if arrays is None:
         return out
@@ -119,9 +126,39 @@ def row_stats(
                 S.mcnemar_exact(pa[i].argmax(axis=1) == yi, pb[i].argmax(axis=1) == yi)
                 for i in range(len(seeds))
             ]
-    if n_boot > 0:
+    if n_boot > 0 and metrics:
+        _pair_boots(out, ranked, pair, metrics[0], n_boot, boot_seed, confidence)
         _shift_boots(out, families, pair, metrics, n_boot, boot_seed, confidence)
     return out
+
+
+def _pair_boots(
+    out: RowStats,
+    ranked: list[str],
+    pair: tuple[str, str],
+    primary: str,
+    n_boot: int,
+    boot_seed: int,
+    confidence: float,
+) -> None:
+    """Paired row bootstrap of every pair on the primary metric (the top two's is reused)."""
+    for split in EVAL_SPLITS:
+        for fa, fb in itertools.combinations(ranked, 2):
+            if (fa, fb) == pair:
+                if primary in out.boots.get(split, {}):
+                    out.pairs[(fa, fb, split)] = out.boots[split][primary]
+                continue
+            seeds = _common(out.arrays, [(fa, split), (fb, split)])
+            if not seeds:
+                continue
+            ids_a, y, pa = _take(out.arrays, fa, split, seeds)
+            ids_b, y_b, pb = _take(out.arrays, fb, split, seeds)
+            if not (np.array_equal(ids_a, ids_b) and np.array_equal(y, y_b)):
+                raise StoreError(f"{fa} and {fb} were scored on different {split} rows")
+            seed = derive_seed(boot_seed, "rows", split, fa, fb)
+            out.pairs[(fa, fb, split)] = S.paired_bootstrap_rows(
+                y, pa, pb, [primary], n_boot=n_boot, seed=seed, confidence=confidence
+            )[primary]
 
 
 def _shift_boots(

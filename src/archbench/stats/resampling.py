@@ -236,16 +236,27 @@ def shift_change(
     return paired_comparison(shift_scores, id_scores, confidence=confidence)
 
 
+COMBINED_TEST = "seed-and-row t-test"
+_BOTH = (
+    "; resolved only when this test and the seed-only paired t-test both reject (p_value is "
+    "the larger p, the interval the hull of both intervals); with identical seeds only the row "
+    "part is left"
+)
+PAIR_METHOD = (
+    "seed-and-row t-test: SE^2 = SD_seeds^2 / n + Var_boot, where Var_boot is the variance of "
+    "the seed-mean difference over a paired bootstrap of the evaluation rows (the same rows for "
+    "both families and every seed); Student t with Welch-Satterthwaite df" + _BOTH
+)
 SHIFT_METHOD = (
-    "seed t-test with row-bootstrap variance: SE^2 = SD_seeds^2 / n + Var_boot, where Var_boot "
-    "resamples ID-test rows and shift rows independently (paired by seed); Student t with "
-    "Welch-Satterthwaite df"
+    "seed-and-row t-test: SE^2 = SD_seeds^2 / n + Var_boot, where Var_boot resamples ID-test "
+    "rows and shift rows independently (paired by seed and family); Student t with "
+    "Welch-Satterthwaite df" + _BOTH
 )
 
 
 @dataclass(frozen=True)
-class ShiftTest:
-    """A change between the ID test set and the shift set with seed and test-set noise.
+class SeedRowTest:
+    """A seed-averaged contrast (A - B on one set, or shift - ID) with seed and test-set noise.
 
     ``seed_se`` is the seed-to-seed standard error (``SD / sqrt(n)``, 0 when every seed gave
     the same change), ``row_se`` the row-bootstrap SD of the seed-mean change; ``se`` combines
@@ -271,23 +282,40 @@ class ShiftTest:
         return self.p_value is not None and self.p_value < level
 
 
-def shift_test(seeds: PairedComparison, rows: RowBootstrap | None) -> ShiftTest:
-    """Combine the per-seed change ``seeds`` (shift - id) with its row bootstrap ``rows``."""
+def seed_row_test(
+    seeds: PairedComparison, rows: RowBootstrap | None, method: str = SHIFT_METHOD
+) -> SeedRowTest:
+    """Combine the per-seed contrast ``seeds`` with the row bootstrap ``rows`` of its mean.
+
+    By the law of total variance the seed-mean contrast varies by ``SD^2 / n`` over seeds
+    (given the rows) plus the variance over row samples, which the bootstrap estimates (a
+    little conservatively: it also carries the seeds' row-specific noise). The seed t-test
+    must agree: ``p_value`` is the larger of the two tests' p-values and the interval the hull
+    of their intervals (so it excludes 0 exactly when both reject); when every seed gave the
+    same contrast only the row part is left (``df`` infinite).
+    """
     conf, n, est = seeds.confidence, seeds.n, seeds.mean_diff
     if rows is None or rows.se is None or est is None or n < 2 or seeds.sd_diff is None:
-        method = "seed t-test only: no row bootstrap, so test-set noise is not included"
-        return ShiftTest(n, est, None, None, None, None, seeds.ci_low, seeds.ci_high, None,
-                         conf, method)  # fmt: skip
+        return SeedRowTest(n, est, None, None, None, None, seeds.ci_low, seeds.ci_high, None,
+                           conf, "seed t-test only: no row bootstrap, so test-set noise is "
+                           "not included")  # fmt: skip
     seed_var = 0.0 if seeds.identical else seeds.sd_diff**2 / n
     total = seed_var + rows.se**2
     if total <= 0:
-        return ShiftTest(n, est, 0.0, 0.0, 0.0, None, None, None, None, conf, SHIFT_METHOD)
+        return SeedRowTest(n, est, 0.0, 0.0, 0.0, None, None, None, None, conf, method)
     df = total**2 / (seed_var**2 / (n - 1)) if seed_var > 0 else math.inf
     se = math.sqrt(total)
     half = float(st.t.ppf(0.5 + conf / 2, df)) * se
     p = float(2.0 * st.t.sf(abs(est) / se, df))
-    return ShiftTest(n, est, math.sqrt(seed_var), rows.se, se, df, est - half, est + half, p,
-                     conf, SHIFT_METHOD)  # fmt: skip
+    lo, hi = est - half, est + half
+    if seeds.t_pvalue is not None and seeds.ci_low is not None and seeds.ci_high is not None:
+        # Both must agree: the larger p-value, and the hull of the two intervals.
+        p, lo, hi = max(p, seeds.t_pvalue), min(lo, seeds.ci_low), max(hi, seeds.ci_high)
+    return SeedRowTest(n, est, math.sqrt(seed_var), rows.se, se, df, lo, hi, p, conf, method)
+
+
+ShiftTest = SeedRowTest
+shift_test = seed_row_test
 
 
 @dataclass(frozen=True)

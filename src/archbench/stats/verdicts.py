@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .intervals import ALPHA, MAX_SEEDS, PairedComparison, PowerResult, wilcoxon_min_pvalue
-from .resampling import RankingFlip, RowBootstrap, ShiftTest
+from .resampling import COMBINED_TEST, RankingFlip, RowBootstrap, SeedRowTest, ShiftTest
 
 Role = Literal["confirmatory", "secondary", "exploratory"]
 #: Measured false-positive rate of the paired t-test at n = 5, alpha = 0.05, when one family is
@@ -90,6 +90,7 @@ def confirmatory(comp: PairedComparison, boot: RowBootstrap | None = None) -> De
 
 
 _BOOT = "paired row bootstrap"
+_NORMAL_DF = 30  # beyond this the seed-and-row test is dominated by the (near-normal) row mean
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -174,11 +175,22 @@ def _power_clause(power: PowerResult | None, observed: float) -> list[str]:
 
 
 def _normality_clause(
-    comp: PairedComparison, decision: Decision, power: PowerResult | None, names: tuple[str, str]
+    comp: PairedComparison,
+    decision: Decision,
+    power: PowerResult | None,
+    names: tuple[str, str],
+    combined: SeedRowTest | None = None,
 ) -> list[str]:
-    """Say when a resolved verdict rests on the t-test's normality alone, and the remedy."""
+    """Say when a resolved verdict rests on the t-test's normality alone, and the remedy.
+
+    That is when the deciding test is a t-test whose noise is mostly seed noise (few degrees
+    of freedom; with row noise dominating, the row average is close to normal) and the exact
+    Wilcoxon test does not back it.
+    """
     alpha = decision.alpha
-    if not decision.resolved or comp.identical or decision.test != "paired t-test":
+    t_based = decision.test.startswith("paired t-test") or decision.test == COMBINED_TEST
+    few_df = combined is None or combined.df is None or combined.df < _NORMAL_DF
+    if not decision.resolved or comp.identical or not t_based or not few_df:
         return []
     w = comp.wilcoxon_pvalue
     if w is not None and w < alpha:
@@ -240,11 +252,13 @@ def comparison_verdict(
     boot: RowBootstrap | None = None,
     power: PowerResult | None = None,
     mcnemar_pvalues: Sequence[float] | None = None,
+    combined: SeedRowTest | None = None,
 ) -> str:
     """One sentence on ``label_a - label_b`` for one metric on one set (e.g. "ID test set").
 
     ``decision`` says which declared test decides it (default: confirmatory, see
     :func:`confirmatory`); its ``alpha`` is ``1 - comp.confidence`` unless set otherwise.
+    ``combined``: the seed-and-row test; its interval (seed and test-set noise) is shown.
     """
     dec = decision or confirmatory(comp, boot)
     a, b, m, n, d, alpha = label_a, label_b, metric_label, comp.n, comp.mean_diff, dec.alpha
@@ -257,14 +271,14 @@ def comparison_verdict(
     if comp.identical:
         parts = _identical_parts(a, b, m, where, comp, dec, winner, loser, better)
     else:
-        stats = f"{diff}, {_ci(comp.ci_low, comp.ci_high, comp.confidence)}"
-        stats += f", paired t {fmt_p(comp.t_pvalue, alpha)}"
+        stats = f"{diff}, {_ci(comp.ci_low, comp.ci_high, comp.confidence)} over seeds"
+        stats += f", paired t {fmt_p(comp.t_pvalue, alpha)}, Cohen's d_z = {fmt(comp.cohens_dz)}"
+        if combined is not None and combined.ci_low is not None:
+            ci = _ci(combined.ci_low, combined.ci_high, combined.confidence)
+            stats += f"; with test-set noise {ci}"
         if dec.resolved:
-            parts = [
-                f"{winner} has {better} than {loser} on the {where} ({stats}, Cohen's d_z = "
-                f"{fmt(comp.cohens_dz)}): {dec.clause()}"
-            ]
-            parts += _normality_clause(comp, dec, power, (a, b))
+            parts = [f"{winner} has {better} than {loser} on the {where} ({stats}): {dec.clause()}"]
+            parts += _normality_clause(comp, dec, power, (a, b), combined)
         elif dec.exploratory:
             parts = [f"The {m} difference between {a} and {b} on the {where} ({stats}) is "
                      f"{dec.clause()}"]  # fmt: skip
@@ -317,7 +331,7 @@ def shift_change_verdict(
     ``test`` combines the per-seed change ``seeds`` (shift - id) with the row bootstrap of
     both sets; ``decision`` defaults to that test's p-value as an exploratory one.
     """
-    dec = decision or Decision("exploratory", "combined seed and row test", test.p_value)
+    dec = decision or Decision("exploratory", COMBINED_TEST, test.p_value)
     f, m, n, d = label, metric_label, test.n, test.estimate
     if n < 2 or d is None:
         return f"{f}'s {m} change under shift: not resolved, {n} seed(s) allow no interval."
@@ -405,7 +419,7 @@ def _gap_clause(flip: RankingFlip, gap: ShiftTest | None, dec: Decision | None) 
     if gap is None:
         state = "resolved" if ch.resolved() else "not resolved"
         return f"the change in the gap, {fmt(ch.mean_diff)} (seed-only paired t), is {state}"
-    dec = dec or Decision("exploratory", "combined seed and row test", gap.p_value)
+    dec = dec or Decision("exploratory", COMBINED_TEST, gap.p_value)
     noise = "seed and test-set noise" if gap.row_se is not None else "seed noise only"
     stats = f"{fmt(gap.estimate)}, {_ci(gap.ci_low, gap.ci_high, gap.confidence)} with {noise}"
     if dec.resolved:
