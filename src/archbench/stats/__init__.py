@@ -55,6 +55,7 @@ from .resampling import (
     shift_test,
 )
 from .verdicts import (
+    SKEWED_FPR,
     Decision,
     comparison_verdict,
     confirmatory,
@@ -72,6 +73,7 @@ __all__ = [
     "POWER",
     "RESAMPLED_METRICS",
     "SHIFT_METHOD",
+    "SKEWED_FPR",
     "TIE_REL_TOL",
     "Decision",
     "Gatekeeping",
