@@ -16,6 +16,9 @@ from scipy import stats as st
 
 from archbench import stats as S
 from archbench.analysis import analyze_run
+from archbench.report import content as C
+from archbench.report.rundata import load_run
+from fixtures_report import make_run_dir
 
 FLIP = 0.05  # share of rows whose correctness a seed changes
 
@@ -237,8 +240,10 @@ def test_skewed_seed_noise_fpr_is_measured_and_the_verdict_says_so() -> None:
     resolved = 0
     for row in d[:600]:
         comp = S.paired_comparison(0.8 + 0.01 * row, fixed)
-        text = S.comparison_verdict("MLP", "GBDT", "AUC", "ID test set", comp,
-                                    higher_is_better=True, power=S.power_analysis(comp))  # fmt: skip
+        text = S.comparison_verdict(
+            "MLP", "GBDT", "AUC", "ID test set", comp, higher_is_better=True,
+            power=S.power_analysis(comp),
+        )  # fmt: skip
         if comp.resolved():
             resolved += 1
             assert "assumption of roughly normal per-seed differences" in text
@@ -256,3 +261,34 @@ def test_confidence_sets_alpha_end_to_end(tmp_path: Path) -> None:
     text = " ".join(v["text"] for v in stats["verdicts"])
     assert "90% CI" in text and "95% CI" not in text
     assert "alpha = 0.1" in text and "alpha = 0.05" not in text
+
+
+# ----------------------------------------------------------------------------- report wording
+def test_report_flip_and_shift_sentences_follow_the_stored_decisions(tmp_path: Path) -> None:
+    """Parent code: the report said "the order ... reverses" whenever the point estimates did
+    (49.9% of runs in the point-3 scenario). Here the report follows stats.json's decisions."""
+    root = make_run_dir(tmp_path / "run")
+    path = root / "stats.json"
+    stats = json.loads(path.read_text())
+    base = stats["ranking_flip"]
+    cases = {
+        (True, False): "point estimates of",
+        (True, True): "reverses from the ID test set",
+        (False, False): "same order on both sets",
+    }
+    for (flips, both), want in cases.items():
+        stats["ranking_flip"] = {**base, "flips": flips, "flip_resolved": both,
+                                 "gap_resolved": False, "role": "secondary"}  # fmt: skip
+        path.write_text(json.dumps(stats))
+        text = C.flip_sentence(load_run(root))
+        assert want in text
+        assert ("reverses" in text) == both and "gap changes" not in text
+    stats["ranking_flip"] = {**base, "flips": False, "flip_resolved": False,
+                             "gap_resolved": True, "role": "secondary"}  # fmt: skip
+    for row in stats["shift"]:
+        row.update(resolved=False, role="exploratory", p_value=0.001)
+    path.write_text(json.dumps(stats))
+    run = load_run(root)
+    assert "Their gap changes under shift" in C.flip_sentence(run)
+    assert "reverse" not in C.flip_sentence(run)
+    assert "exploratory and uncorrected" in C.shift_summary(run)
