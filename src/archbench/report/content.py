@@ -90,9 +90,10 @@ def headline(run: RunData, split: str, *, short: bool = False, brief: bool = Fal
         listed = ", ".join(f"{run.label(f)} {num(v, d)}" for f, v in means.items())
         return f"the mean {ml} is {listed}"
     a, b = str(c["family_a"]), str(c["family_b"])
-    lo, hi = _ci_keys(c)
+    lo_key, hi_key = _ci_keys(c)
     stat = (
-        f"difference {signed(c.get('mean_diff'), d)}, {conf} CI {interval(c.get(lo), c.get(hi), d)}"
+        f"difference {signed(c.get('mean_diff'), d)}, {conf} CI "
+        f"{interval(c.get(lo_key), c.get(hi_key), d)}"
     )
     if not short:
         stat += f", {_p(run, c)}"

@@ -126,7 +126,7 @@ def _summarise(
         q = np.quantile(d, [0.5 - confidence / 2, 0.5 + confidence / 2])
         lo, hi = float(q[0]), float(q[1])
         se = float(np.std(d, ddof=1)) if d.size > 1 else None
-        p = float(min(1.0, 2.0 * min(np.mean(d <= 0), np.mean(d >= 0))))
+        p = min(1.0, 2.0 * min(float(np.mean(d <= 0)), float(np.mean(d >= 0))))
     n_rows = rows.pop("n_rows")
     return RowBootstrap(metric, est, lo, hi, n_boot, int(d.size), n_rows, confidence, se, p, **rows)
 
