@@ -33,6 +33,7 @@ from archbench.analysis_io import (
     comparisons_frame,
     jsonable,
     read_inputs,
+    run_notes,
     score_table,
     summary_frame,
     verdict_lines,
@@ -433,9 +434,42 @@ def analyze_run(
     if boot_seed is None:
         boot_seed = derive_seed(int(run.get("base_seed", 0)), "stats", "bootstrap")
     alpha = round(1.0 - confidence, 12)  # one setting: alpha = 1 - confidence
-    notes = _notes(ci_method, alpha)
+    notes = run_notes(ci_method, alpha)
+    tested = _evaluate(
+        run_dir, run["task_type"], scores, families, ranked, pair, metrics, eval_splits,
+        labels, hib, n_boot=n_boot, boot_seed=boot_seed, confidence=confidence, notes=notes,
+    )  # fmt: skip
+    word = "highest" if hib[primary] else "lowest"
+    stats = {
+        "confidence": confidence, "ci_method": ci_method, "n_boot": n_boot,
+        "boot_seed": boot_seed, "alpha": alpha, "power_target": S.POWER,
+        "task_type": run["task_type"], "primary_metric": primary, "metrics": metrics,
+        "higher_is_better": {m: hib[m] for m in metrics}, "family_labels": labels,
+        "metric_labels": {m: LABELS.get(m, m) for m in metrics},
+        "top_two": {"rule": f"the two {word} validation means of {primary}",
+                    "families": list(pair), "ranking": ranked, "val_means": val_means},
+        "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
+        "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
+                            n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
+        **tested, "notes": notes,
+    }  # fmt: skip
+    stats = jsonable(stats)
+    write_outputs(run_dir, stats)
+    elapsed = time.perf_counter() - started
+    logger.info("statistics of %s written in %.1f s; top two: %s", run_dir, elapsed, pair)
+    return stats
+
+
+def _evaluate(
+    run_dir: Path, task_type: str, scores: Scores, families: list[str], ranked: list[str],
+    pair: tuple[str, str], metrics: list[str], eval_splits: list[str],
+    labels: dict[str, str], hib: dict[str, bool],
+    *, n_boot: int, boot_seed: int, confidence: float, notes: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """Every comparison, shift change and verdict, decided by the declared tests."""
+    primary, alpha = metrics[0], round(1.0 - confidence, 12)
     rs = row_stats(
-        run_dir, run["task_type"], ranked, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
+        run_dir, task_type, ranked, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
         confidence=confidence, notes=notes,
     )  # fmt: skip
     all_pairs, pair_comps = _all_pairs(scores, ranked, eval_splits, primary, rs, confidence)
@@ -457,26 +491,11 @@ def analyze_run(
         pair, objects, shift, ranking, decisions, labels=labels, hib=hib, primary=primary,
         alpha=alpha,
     )  # fmt: skip
-    word = "highest" if hib[primary] else "lowest"
-    stats = {
-        "confidence": confidence, "ci_method": ci_method, "n_boot": n_boot,
-        "boot_seed": boot_seed, "alpha": alpha, "power_target": S.POWER,
-        "task_type": run["task_type"], "primary_metric": primary, "metrics": metrics,
-        "higher_is_better": {m: hib[m] for m in metrics}, "family_labels": labels,
-        "metric_labels": {m: LABELS.get(m, m) for m in metrics},
-        "top_two": {"rule": f"the two {word} validation means of {primary}",
-                    "families": list(pair), "ranking": ranked, "val_means": val_means},
-        "tests": declared, "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
-        "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
-                            n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
-        "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, *_ in shift],
-        "ranking_flip": ranking_row, "power": power, "verdicts": verdicts, "notes": notes,
+    return {
+        "tests": declared, "comparisons": comparisons, "all_pairs": all_pairs,
+        "shift": [r for r, *_ in shift], "ranking_flip": ranking_row, "power": power,
+        "verdicts": verdicts,
     }  # fmt: skip
-    stats = jsonable(stats)
-    write_outputs(run_dir, stats)
-    elapsed = time.perf_counter() - started
-    logger.info("statistics of %s written in %.1f s; top two: %s", run_dir, elapsed, pair)
-    return stats
 
 
 def _layout(run: dict[str, Any], scores: Scores) -> tuple[list[str], list[str], list[str]]:
@@ -491,38 +510,6 @@ def _layout(run: dict[str, Any], scores: Scores) -> tuple[list[str], list[str], 
     families += sorted(known - set(families))
     splits = [s for s in SPLITS if any(k[1] == s for k in scores)]
     return families, splits, metrics
-
-
-def _notes(ci_method: str, alpha: float) -> list[str]:
-    seeds_ci = "Student t" if ci_method == "t" else "percentile bootstrap (too narrow at n = 5)"
-    return [
-        "The top two are the families with the best validation mean of the primary metric; "
-        "choosing them never looks at the test or shift scores.",
-        f"Each family's interval over seeds: {seeds_ci}. Paired comparisons use the Student-t "
-        "interval of the per-seed differences and the paired t-test; mean_diff is always "
-        "family_a - family_b, where family_a has the better validation mean.",
-        f"One setting: every interval has confidence 1 - alpha = {1 - alpha:g} and every test "
-        f"uses alpha = {alpha:g}.",
-        "Confirmatory test (declared before the data): the top two on the primary metric on the "
-        "ID test set; it alone is 'resolved' on its raw p-value. Secondary tests (primary "
-        "metric: the top two on the shift set, every other pair on both sets, each family's "
-        "shift change, the change of the top two's gap) are Holm-corrected as one family and "
-        "tested only if the confirmatory test resolved (serial gatekeeping; family-wise error "
-        "<= alpha). Every other metric is exploratory, uncorrected, and never 'resolved'.",
-        "Shift changes (each family, and the top two's gap) include test-set noise: "
-        + S.SHIFT_METHOD
-        + ". t_pvalue in the shift rows is the seed-only t-test, for reference.",
-        "When every seed gave the same difference, the seeds are one experiment: no t-test and "
-        "no Wilcoxon p-value; the paired row bootstrap is the only evidence.",
-        "The exact two-sided Wilcoxon signed-rank test cannot give p below 2/2^n: 0.0625 with "
-        "5 seeds, so it can never reach 0.05. It is reported beside the t-test; ties and zeros "
-        "are judged relative to the scores' scale.",
-        "The paired bootstrap resamples evaluation rows (the same rows for both families and "
-        "every seed) and shows test-set sampling noise beside the seed-to-seed noise.",
-        "McNemar's exact test (exploratory) is run per seed; mcnemar_pvalue is the largest "
-        "per-seed p-value, below alpha only when every seed's test rejects.",
-        "'Not resolved' is not evidence that two families are equal.",
-    ]
 
 
 # ----------------------------------------------------------------------------- output

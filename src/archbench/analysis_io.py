@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import StoreError
+from archbench.stats import SHIFT_METHOD
 from archbench.store import atomic_write_text
 
 SPLITS = ("val", "test", "shift")
@@ -109,6 +110,39 @@ def prediction_arrays(
         preds.append(p if task_type == "classification" else p[:, 0])
     assert ids is not None and y is not None
     return ids, y, np.stack(preds)
+
+
+def run_notes(ci_method: str, alpha: float) -> list[str]:
+    """The notes stored in stats.json: how to read every number."""
+    seeds_ci = "Student t" if ci_method == "t" else "percentile bootstrap (too narrow at n = 5)"
+    return [
+        "The top two are the families with the best validation mean of the primary metric; "
+        "choosing them never looks at the test or shift scores.",
+        f"Each family's interval over seeds: {seeds_ci}. Paired comparisons use the Student-t "
+        "interval of the per-seed differences and the paired t-test; mean_diff is always "
+        "family_a - family_b, where family_a has the better validation mean.",
+        f"One setting: every interval has confidence 1 - alpha = {1 - alpha:g} and every test "
+        f"uses alpha = {alpha:g}.",
+        "Confirmatory test (declared before the data): the top two on the primary metric on the "
+        "ID test set; it alone is 'resolved' on its raw p-value. Secondary tests (primary "
+        "metric: the top two on the shift set, every other pair on both sets, each family's "
+        "shift change, the change of the top two's gap) are Holm-corrected as one family and "
+        "tested only if the confirmatory test resolved (serial gatekeeping; family-wise error "
+        "<= alpha). Every other metric is exploratory, uncorrected, and never 'resolved'.",
+        "Shift changes (each family, and the top two's gap) include test-set noise: "
+        + SHIFT_METHOD
+        + ". t_pvalue in the shift rows is the seed-only t-test, for reference.",
+        "When every seed gave the same difference, the seeds are one experiment: no t-test and "
+        "no Wilcoxon p-value; the paired row bootstrap is the only evidence.",
+        "The exact two-sided Wilcoxon signed-rank test cannot give p below 2/2^n: 0.0625 with "
+        "5 seeds, so it can never reach 0.05. It is reported beside the t-test; ties and zeros "
+        "are judged relative to the scores' scale.",
+        "The paired bootstrap resamples evaluation rows (the same rows for both families and "
+        "every seed) and shows test-set sampling noise beside the seed-to-seed noise.",
+        "McNemar's exact test (exploratory) is run per seed; mcnemar_pvalue is the largest "
+        "per-seed p-value, below alpha only when every seed's test rejects.",
+        "'Not resolved' is not evidence that two families are equal.",
+    ]
 
 
 def jsonable(obj: Any) -> Any:

@@ -193,7 +193,6 @@ def shift_bootstrap(
     w = [1.0] * len(id_preds) if weights is None else [float(v) for v in weights]
     if not len(w) == len(id_preds) == len(shift_preds):
         raise ValueError("shift_bootstrap needs one weight and one ID/shift prediction per family")
-    rng = as_generator(seed)
     n_id, n_sh = int(np.asarray(y_id).shape[0]), int(np.asarray(y_shift).shape[0])
     f_id = [{m: prepare_resampled_metric(m, y_id, p) for m in metrics} for p in id_preds]
     f_sh = [{m: prepare_resampled_metric(m, y_shift, p) for m in metrics} for p in shift_preds]
@@ -206,26 +205,16 @@ def shift_bootstrap(
         return np.sum(parts, axis=0)
 
     draws: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
-    done = 0
+    rng, done = as_generator(seed), 0
     while done < n_boot:
         size = min(_CHUNK, n_boot - done)
         c_id, c_sh = _draw_counts(rng, size, n_id), _draw_counts(rng, size, n_sh)
         for m in metrics:
             draws[m].append(contrast(m, c_id, c_sh))
         done += size
-    ones_id, ones_sh = np.ones((1, n_id)), np.ones((1, n_sh))
-    return {
-        m: _summarise(
-            m,
-            float(contrast(m, ones_id, ones_sh)[0]),
-            draws[m],
-            n_boot,
-            confidence,
-            n_rows=n_id,
-            n_rows_shift=n_sh,
-        )
-        for m in metrics
-    }
+    est = {m: float(contrast(m, np.ones((1, n_id)), np.ones((1, n_sh)))[0]) for m in metrics}
+    rows = {"n_rows": n_id, "n_rows_shift": n_sh}
+    return {m: _summarise(m, est[m], draws[m], n_boot, confidence, **rows) for m in metrics}
 
 
 # ----------------------------------------------------------------------------- shift

@@ -387,8 +387,7 @@ def ranking_verdict(
     d_sh = shift_decision or Decision(
         "secondary", "paired t-test", p_sh, d_id.alpha, p_sh, 1, d_id.resolved
     )
-    lead_id = _ahead(a, b, flip.id.mean_diff, higher_is_better)
-    lead_sh = _ahead(a, b, flip.shift.mean_diff, higher_is_better)
+    lead_id, lead_sh = (_ahead(a, b, c.mean_diff, higher_is_better) for c in (flip.id, flip.shift))
     diffs = (
         f"{a} - {b} = {fmt(flip.id.mean_diff)} on the ID test set and "
         f"{fmt(flip.shift.mean_diff)} on the shift set"
