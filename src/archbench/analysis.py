@@ -312,8 +312,8 @@ def _exploratory(p: float | None, test: str, alpha: float) -> S.Decision:
 
 
 def _mark(row: Row, dec: S.Decision) -> None:
-    row.update(role=dec.role if not dec.exploratory else "exploratory", p_value=dec.p_value,
-               holm_pvalue=dec.holm_pvalue, resolved=dec.resolved)  # fmt: skip
+    row.update(role=dec.role if not dec.exploratory else "exploratory", test=dec.test,
+               p_value=dec.p_value, holm_pvalue=dec.holm_pvalue, resolved=dec.resolved)  # fmt: skip
 
 
 def _mark_rows(

@@ -162,7 +162,7 @@ def _alpha(run: RunData) -> float:
 def _p(run: RunData, row: dict[str, Any]) -> str:
     """The deciding p-value of a row (its test named when stored), on its side of alpha."""
     p = row.get("p_value", row.get("t_pvalue"))
-    name = "paired t" if "p_value" not in row else "seed-and-row t"
+    name = str(row.get("test") or "paired t-test").removesuffix(" (seed noise only)")
     return f"{name} {fmt_p(finite(p), _alpha(run))}"
 
 
