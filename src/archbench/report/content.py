@@ -506,7 +506,7 @@ def discussion(run: RunData, compact: int) -> Section:
         _c("dror2018hitchhiker"),
         f": with skewed seed noise (a deterministic family against a noisy one) the paired "
         f"t-test at n = 5 rejects a true null in {SKEWED_FPR} of simulated experiments instead "
-        f"of {_alpha(run):g}; more seeds (seeds.count) and families that vary with the seed "
+        f"of {100 * _alpha(run):g}%; more seeds (seeds.count) and families that vary with the seed "
         "are the remedy.",
         power,
         f" The budget of {plural(trials, 'trial')} per family is small, so the ranking may "

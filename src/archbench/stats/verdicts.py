@@ -405,8 +405,8 @@ def ranking_verdict(
             if not dec.resolved
         ]
         head = (
-            f"The point estimates of {a} and {b} on {m} reverse under shift ({diffs}); the "
-            f"reversal is not resolved: {'; '.join(weak)}"
+            f"The point estimates of {a} and {b} on {m} reverse under shift, but the reversal "
+            f"is not resolved ({diffs}): {'; '.join(weak)}"
         )
     else:
         head = f"The point estimates rank {a} and {b} on {m} the same way on both sets ({diffs})"
