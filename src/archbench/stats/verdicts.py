@@ -303,16 +303,26 @@ def _identical_parts(
             f"{a} and {b} gave the same {m} on the {where} in all {n} seeds up to numerical "
             f"noise ({diff}), so neither is ahead; {_unvaried(comp)}"
         ]
-    head = (
-        f"{a} - {b} on the {where} is {fmt(comp.mean_diff)} in every one of the {n} seeds: "
+    every = f"{diff} in every one of the {n} seeds"
+    why = (
         f"{_unvaried(comp)}; the {n} seeds are one experiment, with no t-test and no Wilcoxon "
-        "p-value, and the paired row bootstrap is the only evidence"
+        "p-value, so the paired row bootstrap is the only evidence"
     )
     if dec.p_value is None:
-        return [head, "no row bootstrap was run, so the difference is not resolved"]
-    if dec.resolved:
-        return [head, f"{winner} has {better} than {loser}: {dec.clause()}"]
-    return [head, f"the difference is {dec.clause()}"]
+        head = (
+            f"The {m} difference between {a} and {b} on the {where} ({every}) is not resolved: "
+            "no row bootstrap was run"
+        )
+    elif dec.resolved:
+        head = f"{winner} has {better} than {loser} on the {where} ({every}): {dec.clause()}"
+    elif dec.exploratory:
+        head = f"The {m} difference between {a} and {b} on the {where} ({every}) is {dec.clause()}"
+    else:
+        head = (
+            f"The {m} difference between {a} and {b} on the {where} is not resolved ({every}): "
+            f"{dec.clause()}"
+        )
+    return [head, why]
 
 
 def shift_change_verdict(
