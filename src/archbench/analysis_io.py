@@ -18,12 +18,13 @@ import pandas as pd
 
 from archbench.errors import StoreError
 from archbench.kinds.base import Kind
+from archbench.names import COMPARED_SPLITS, SCORED_SPLITS, SPLIT_PLACES
 from archbench.stats import SHIFT_METHOD
 from archbench.store import atomic_write_text
 
-SPLITS = ("val", "test", "shift")
-EVAL_SPLITS = ("test", "shift")
-WHERE = {"val": "validation set", "test": "ID test set", "shift": "shift set"}
+SPLITS = SCORED_SPLITS
+EVAL_SPLITS = COMPARED_SPLITS
+WHERE = SPLIT_PLACES
 SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
 COMPARISON_COLUMNS = [
     "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..names import ALPHA
 from .rundata import RunData, finite
 
 MINUS = "\u2212"
 NA = "n/a"
 #: Significance level of every "resolved" statement in the report.
-ALPHA = 0.05
 
 
 def num(x: Any, decimals: int) -> str:

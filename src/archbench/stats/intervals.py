@@ -17,9 +17,9 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as st
 
+from archbench.names import ALPHA
 from archbench.seeding import as_generator
 
-ALPHA = 0.05
 POWER = 0.8
 _REL_TOL = 1e-12  # spread below this (relative to the scores) counts as "identical in every seed"
 #: Differences closer than this (relative to the scores) are ties, and equal to 0 when that
