@@ -40,8 +40,9 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
     """The family to mark best in a column, or None when the comparisons do not support it.
 
     The best mean is marked only if it belongs to the top two, their paired comparison on this
-    split and metric has t p < ALPHA with a CI excluding 0 in its favour, and no other family's
-    comparison with it (``all_pairs``, where stored) is unresolved.
+    split and metric is resolved in its favour by the declared test (the row's stored decision;
+    older stats.json: t p < alpha with a CI excluding 0), and no other family's comparison with
+    it (``all_pairs``, where stored) is unresolved.
     """
     means = {f: finite((run.summary_row(f, split, metric) or {}).get("mean")) for f in run.families}
     known = {f: m for f, m in means.items() if m is not None}
@@ -51,7 +52,7 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
     best = max(known, key=lambda f: known[f] if hi else -known[f])
     top = run.top_two()
     comp = run.comparison(split, metric)
-    if top is None or best not in top or not resolved(comp):
+    if top is None or best not in top or comp is None or not _says(comp):
         return None
     assert comp is not None
     diff = finite(comp.get("mean_diff")) or 0.0
@@ -65,7 +66,8 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
         if pair is not None:
             key = "holm_pvalue" if finite(pair.get("holm_pvalue")) is not None else "t_pvalue"
             d = finite(pair.get("mean_diff")) or 0.0
-            if not resolved(pair, p_key=key) or (d > 0) != hi:
+            says = bool(pair["resolved"]) if "resolved" in pair else resolved(pair, p_key=key)
+            if not says or (d > 0) != hi:
                 return None
     return best
 
