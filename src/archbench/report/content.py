@@ -425,6 +425,7 @@ def results(run: RunData, compact: int) -> Section:
             ),
             "shift_tuning",
         ),
+        *kind_report(run).figures(run, compact),
     ]
     return Section("Results", tuple(blocks), label="sec-results")
 
@@ -558,7 +559,8 @@ def build(run: RunData, *, compact: int = 0) -> Document:
         abstract=abs_,
         sections=sections,
         bibliography=used_citations(abs_, sections),
-        figures=FIGURES,
+        figures=(*FIGURES, *(f.stem for f in kind_report(run).figures(run, compact))),
+        extra_bib=kind_report(run).bib(),
         metadata={"run": run.root.name, "compact": str(compact)},
     )
 

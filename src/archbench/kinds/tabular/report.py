@@ -166,5 +166,8 @@ class TabularReport:
     def bib(self) -> str:
         return ""
 
-    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
+    def figures(self, run: RunData, compact: int) -> list[Figure]:
+        return []
+
+    def draw(self, run: RunData, out_dir: Path) -> list[Path]:
         return []
