@@ -256,31 +256,69 @@ class _Progress:
 def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
     from rich.table import Table
 
+    from .stats import fmt_p
+
     a, b = stats["top_two"]["families"]
+    conf = f"{100 * float(stats.get('confidence', 0.95)):g}%"
+    alpha = float(stats.get("alpha", 0.05))
     t = Table(
         title=f"paired by seed: {labels.get(a, a)} - {labels.get(b, b)}", title_justify="left"
     )
-    for col in ("split", "metric", "diff", "95% CI", "t p", "Wilcoxon p", "row-bootstrap 95% CI"):
-        t.add_column(col, justify="left" if col in ("split", "metric") else "right")
+    cols = ("split", "metric", "role", "diff", f"{conf} CI", "t p", "Wilcoxon p",
+            f"row-bootstrap {conf} CI", "deciding p", "Holm p", "resolved")  # fmt: skip
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("split", "metric", "role") else "right")
 
     def f(x: Any, spec: str = ".4f") -> str:
         return "-" if x is None else format(x, spec)
+
+    def p(x: Any) -> str:
+        return "-" if x is None else fmt_p(x, alpha).removeprefix("p = ")
 
     for c in stats["comparisons"]:
         t.add_row(
             c["split"],
             c["metric"],
+            str(c.get("role", "-")),
             f(c["mean_diff"], "+.4f"),
             f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
-            f(c["t_pvalue"], ".3g"),
-            f(c["wilcoxon_pvalue"], ".3g"),
+            p(c["t_pvalue"]),
+            p(c["wilcoxon_pvalue"]),
             f"[{f(c.get('bootstrap_ci_low'))}, {f(c.get('bootstrap_ci_high'))}]",
+            p(c.get("p_value")),
+            p(c.get("holm_pvalue")),
+            "yes" if c.get("resolved") else "no",
         )
     console.print(t)
 
 
+def _print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
+    """The declared tests: which one is confirmatory, and whether the gate opened."""
+    tests = stats.get("tests")
+    if not tests:
+        return
+    c, sec = tests["confirmatory"], tests["secondary"]
+    la, lb = labels.get(c["family_a"], c["family_a"]), labels.get(c["family_b"], c["family_b"])
+    state = "resolved" if c["resolved"] else "not resolved"
+    console.print(
+        f"[bold]Confirmatory test[/]: {la} vs {lb}, {c['metric']}, ID test set ({c['test']}, "
+        f"alpha = {tests['alpha']:g}): {state}. "
+        + (
+            f"{sec['size']} secondary tests are Holm-corrected as one family"
+            + (
+                "."
+                if sec["gate_open"]
+                else " but not claimed: the confirmatory test did not resolve (exploratory)."
+            )
+            if sec["size"]
+            else "No secondary tests."
+        )
+        + " Other metrics: exploratory, uncorrected."
+    )
+
+
 def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> None:
-    """Mean ± 95% CI half-width per family, metric and split; then the key verdicts."""
+    """Mean ± CI half-width per family, metric and split; then the declared tests and verdicts."""
     import json
 
     import pandas as pd
@@ -289,8 +327,11 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
     summary = pd.read_csv(run_dir / "summary.csv")
     run = json.loads((run_dir / "run.json").read_text())
     labels = run.get("family_labels", {})
+    stats_path = run_dir / "stats.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else None
+    conf = f"{100 * float((stats or {}).get('confidence', 0.95)):g}%"
     t = Table(
-        title=f"mean ± 95% CI half-width over {len(run['seeds'])} seeds (Student t)",
+        title=f"mean ± {conf} CI half-width over {len(run['seeds'])} seeds (Student t)",
         title_justify="left",
     )
     t.add_column("family")
@@ -319,10 +360,8 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
                 row.append(f"{r0['mean']:.4f} ± {half:.4f}")
             t.add_row(*row, end_section=k == len(run["families"]) - 1)
     console.print(t)
-    stats_path = run_dir / "stats.json"
-    if not stats_path.exists():
+    if stats is None:
         return
-    stats = json.loads(stats_path.read_text())
     primary = stats["primary_metric"]
     if comparisons:
         _print_comparisons(console, stats, labels)
@@ -330,6 +369,7 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
         f"[bold]Top two[/] ({stats['top_two']['rule']}): "
         + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])
     )
+    _print_tests(console, stats, labels)
     for v in stats.get("verdicts", []):
         if v.get("metric") == primary and v["scope"] in (
             "test",
@@ -337,7 +377,8 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
             "ranking",
             "shift_change",
         ):
-            console.print(f"- {v['text']}", highlight=False, markup=False, emoji=False)
+            role = f"[{v['role']}] " if v.get("role") else ""
+            console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
 
 

@@ -39,14 +39,19 @@ import pandas as pd
 from archbench.errors import ConfigError
 from archbench.family import Model
 from archbench.metrics import MetricSet, MetricSpec
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
+
+__all__ = [
+    "SCORED_SPLITS",
+    "SPLIT_NAMES",
+    "Backend",
+    "FamilyDecl",
+    "Kind",
+    "Prepared",
+]
 
 if TYPE_CHECKING:
     from archbench.config import Spec
-
-#: The four parts of every task: ID train / validation / test and the shift set.
-SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "shift")
-#: The parts every final seed is evaluated on.
-EVAL_SPLITS: tuple[str, ...] = ("val", "test", "shift")
 
 
 # ----------------------------------------------------------------------------- families
@@ -268,6 +273,18 @@ class Kind(abc.ABC):
         """At most ``n`` units of the training part for tuning (same subsample for every
         family); ``n <= 0`` or a smaller part returns ``part`` unchanged."""
         return part
+
+    def bootstrap(self, part: Any, seed: int, info: Any) -> Any:
+        """A bootstrap resample of the training part (``seeds.vary = "model+data"``): as many
+        units as ``part``, drawn with replacement from ``seed`` alone. Kinds whose units are
+        dependent resample blocks.
+
+        Raises:
+            ConfigError: the kind cannot redraw its training data (the default).
+        """
+        raise ConfigError(
+            f'seeds.vary = "model+data" is not available for {self.name} tasks; use "model"'
+        )
 
     # -- store and statistics --------------------------------------------------------------------
     @abc.abstractmethod

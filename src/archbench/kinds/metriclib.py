@@ -18,6 +18,7 @@ import numpy as np
 
 from archbench.metrics import MetricSet, MetricSpec, Resampled
 
+#: The task types of the tables (the tabular kind); text classification reuses the first.
 TaskType = Literal["classification", "regression"]
 
 CLASSIFICATION_METRICS: tuple[str, ...] = ("roc_auc", "accuracy", "log_loss", "brier")
@@ -80,7 +81,8 @@ def metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> float:
     if name == "brier":
         onehot = np.zeros_like(proba)
         onehot[np.arange(n), y] = 1.0
-        # Binary: the usual Brier score on the positive class; multiclass: mean over classes.
+        # Binary: the usual Brier score on the positive class; multiclass: the squared error
+        # summed over the K classes, averaged over rows (Brier 1950; range 0..2).
         if k == 2:
             return float(np.mean((proba[:, 1] - y) ** 2))
         return float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))

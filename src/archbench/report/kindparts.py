@@ -38,8 +38,13 @@ class KindReport(Protocol):
         """Extra BibTeX entries (``""`` when report/refs.bib holds them all)."""
         ...
 
-    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
-        """Extra figures (drawn into ``out_dir``) for the results section; may be empty."""
+    def figures(self, run: RunData, compact: int) -> list[Figure]:
+        """Extra figures of the results section (the document model only: label, caption and
+        the file stem under figures/); may be empty. ``compact`` >= 3 asks for fewer."""
+        ...
+
+    def draw(self, run: RunData, out_dir: Path) -> list[Path]:
+        """Draw the files of :meth:`figures` (``<stem>.pdf``) into ``out_dir``."""
         ...
 
 

@@ -20,14 +20,13 @@ import pandas as pd
 
 from archbench.config import SplitSpec
 from archbench.errors import DataError
+from archbench.names import SPLIT_NAMES
 from archbench.seeding import derive_seed
 
 if TYPE_CHECKING:
     from .tasks.base import TaskData
 
 log = logging.getLogger(__name__)
-
-SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "shift")
 
 
 @dataclass(frozen=True)
