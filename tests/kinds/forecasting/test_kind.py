@@ -59,14 +59,17 @@ class TestForecastingKind(KindContract):
         return tiny_spec(tiny_table(tmp_path_factory.mktemp("fc") / "load.csv"))
 
     def test_kind_figures_and_reference_rows(self, run_dir: Path, tmp_path: Path) -> None:
-        from archbench.kinds.forecasting.report_figures import draw, step_errors
+        from archbench.kinds.forecasting.report_figures import draw, figures, step_errors
         from archbench.report.rundata import load_run
 
         run = load_run(run_dir)
-        figures = draw(run, tmp_path)
-        assert [f.stem for f in figures] == ["error_by_horizon", "shift_window"]
-        for f in figures:
-            assert (tmp_path / f"{f.stem}.pdf").stat().st_size > 5_000
+        paths = draw(run, tmp_path)
+        stems = [f.stem for f in figures(run, 0)]
+        assert stems == ["error_by_horizon", "shift_window"] == [p.stem for p in paths]
+        assert [f.stem for f in figures(run, 3)] == ["error_by_horizon"]
+        for p in paths:
+            assert p.stat().st_size > 5_000
+        assert (run_dir / "report" / "latex" / "figures" / "error_by_horizon.pdf").is_file()
         steps = step_errors(pd.read_parquet(run_dir / "predictions.parquet"), "shift")
         assert set(steps["model"]) == {"mlp", "patchtst", "gbdt"} and steps["step"].max() == 6
         refs = run.task["references"]

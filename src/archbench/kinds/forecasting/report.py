@@ -18,7 +18,7 @@ from archbench.report.rundata import RunData
 
 from .references import REFERENCES
 
-#: BibTeX of the works the forecasting text cites (also appended to report/refs.bib).
+#: BibTeX of the works the forecasting text cites beyond report/refs.bib.
 BIB = r"""
 @inproceedings{nie2023patchtst,
   author    = {Yuqi Nie and Nam H. Nguyen and Phanwadee Sinthong and Jayant Kalagnanam},
@@ -273,7 +273,12 @@ class ForecastReport:
     def bib(self) -> str:
         return BIB
 
-    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
+    def figures(self, run: RunData, compact: int) -> list[Figure]:
+        from .report_figures import figures
+
+        return figures(run, compact)
+
+    def draw(self, run: RunData, out_dir: Path) -> list[Path]:
         from .report_figures import draw
 
         return draw(run, out_dir)

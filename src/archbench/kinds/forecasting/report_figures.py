@@ -38,8 +38,37 @@ def _legend_below(fig: Any, ax: Any) -> None:
     )
 
 
-def draw(run: RunData, out_dir: Path) -> list[Figure]:
-    """Draw both figures into ``out_dir``; none when the predictions are missing."""
+def figures(run: RunData, compact: int) -> list[Figure]:
+    """The document model of the figures :func:`draw` makes (only the error by horizon step
+    at ``compact >= 3``); none when the predictions are missing."""
+    if not (run.root / "predictions.parquet").is_file():
+        return []
+    out = [
+        Figure(
+            "fig-horizon",
+            spans(
+                "MASE at each horizon step on the test and shift windows, mean over seeds; grey: "
+                "the reference forecasts."
+            ),
+            "error_by_horizon",
+        )
+    ]
+    if compact < 3:
+        out.append(
+            Figure(
+                "fig-shift-window",
+                spans(
+                    "Actual values and the forecasts of the first seed of each family on the "
+                    "shift-set window of median error."
+                ),
+                "shift_window",
+            )
+        )
+    return out
+
+
+def draw(run: RunData, out_dir: Path) -> list[Path]:
+    """Draw both figures into ``out_dir`` as PDF; none when the predictions are missing."""
     import matplotlib.pyplot as plt
 
     path = run.root / "predictions.parquet"
@@ -93,21 +122,4 @@ def draw(run: RunData, out_dir: Path) -> list[Figure]:
         )
         _legend_below(fig, ax)
         save(fig, out_dir / "shift_window.pdf")
-    return [
-        Figure(
-            "fig-horizon",
-            spans(
-                "MASE at each horizon step on the test and shift windows, "
-                "mean over seeds; grey: the reference forecasts."
-            ),
-            "error_by_horizon",
-        ),
-        Figure(
-            "fig-shift-window",
-            spans(
-                "Actual values and the forecasts of the first seed of "
-                "each family on the shift-set window of median error."
-            ),
-            "shift_window",
-        ),
-    ]
+    return [out_dir / "error_by_horizon.pdf", out_dir / "shift_window.pdf"]

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.base import EVAL_SPLITS, SPLIT_NAMES, Prepared
+from archbench.kinds.base import Prepared
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 from .data import ForecastSettings
 from .windows import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits
@@ -160,7 +161,7 @@ def _references(
         if ref == "seasonal_naive" and d.season > d.settings.context:
             continue
         out[ref], steps[ref] = {}, {}
-        for s in EVAL_SPLITS:
+        for s in SCORED_SPLITS:
             w = splits.windows[s]
             pred = reference_forecast(ref, w.context, d.settings.horizon, d.season)
             truth = pack_truth(w.target, w.mase_scale)

