@@ -64,12 +64,10 @@ class TestForecastingKind(KindContract):
 
         run = load_run(run_dir)
         paths = draw(run, tmp_path)
-        stems = [f.stem for f in figures(run, 0)]
-        assert stems == ["error_by_horizon", "shift_window"] == [p.stem for p in paths]
-        assert [f.stem for f in figures(run, 3)] == ["error_by_horizon"]
-        for p in paths:
-            assert p.stat().st_size > 5_000
-        assert (run_dir / "report" / "latex" / "figures" / "error_by_horizon.pdf").is_file()
+        assert [f.stem for f in figures(run, 0)] == ["forecasting"] == [p.stem for p in paths]
+        assert [f.stem for f in figures(run, 4)] == ["forecasting"]  # kept when compacted
+        assert paths[0].stat().st_size > 5_000
+        assert (run_dir / "report" / "latex" / "figures" / "forecasting.pdf").is_file()
         steps = step_errors(pd.read_parquet(run_dir / "predictions.parquet"), "shift")
         assert set(steps["model"]) == {"mlp", "patchtst", "gbdt"} and steps["step"].max() == 6
         refs = run.task["references"]
