@@ -163,3 +163,14 @@ def test_groups_and_both_rules_through_the_spec(
     assert set(frame.loc[frame["split"] == "shift", "series"]) == set(shift_series)
     if shift["kind"] == "groups":
         assert not set(frame.loc[frame["split"] == "train", "series"]) & set(shift_series)
+
+
+def test_builtin_nyse_through_the_spine() -> None:
+    from archbench.preparation import prepare
+
+    p = prepare(spec_from_dict({"task": {"name": "nyse"}})).prepared
+    assert dict(p.sizes) == {"train": 2957, "val": 642, "test": 642, "shift": 1770}
+    assert p.task_json["licence"] == "BSD-style"
+    refs = p.task_json["references"]
+    assert refs["naive"]["shift"]["mase"] == pytest.approx(refs["seasonal_naive"]["shift"]["mase"])
+    assert p.splits_json["cuts"]["shift_min"] == "4281"
