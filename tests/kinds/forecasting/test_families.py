@@ -167,10 +167,10 @@ def test_gbdt_seasonal_feature_is_the_seasonal_naive_forecast(task) -> None:  # 
 def test_dropout_matches_inverted_dropout() -> None:
     import torch
 
-    from archbench.kinds.forecasting._train import dropout
+    from archbench.kinds.forecasting._nets import Dropout
 
     torch.manual_seed(0)
-    layer = dropout(0.25)
+    layer = Dropout(0.25)
     x = torch.ones(200_000)
     y = layer(x)
     kept = y != 0
@@ -179,4 +179,4 @@ def test_dropout_matches_inverted_dropout() -> None:
     assert abs(y.mean().item() - 1.0) < 0.01  # expectation preserved
     layer.eval()
     assert torch.equal(layer(x), x)
-    assert torch.equal(dropout(0.0)(x), x)
+    assert torch.equal(Dropout(0.0)(x), x)

@@ -1,7 +1,7 @@
 """The training loop shared by the neural forecasters (window MLP, PatchTST).
 
 Inputs are the window arrays in per-series standard units (training-period mean and standard
-deviation of the series, ``Windows.loc``/``scale``); each network adds RevIN instance
+deviation of the series, ``Windows.loc``/``scale``); each network (``_nets``) adds RevIN instance
 normalisation on top. AdamW on mini-batches drawn from in-memory tensors in an order set by a
 ``torch.Generator`` seeded from the run seed; after every epoch the validation MASE (the
 primary metric) decides early stopping and the best weights are restored. Covariates, when a
@@ -46,41 +46,6 @@ def covariate_matrix(w: Windows) -> np.ndarray:
     """``(n, (C + H) * k + C * o)`` flattened known and observed covariates."""
     n = len(w)
     return np.hstack([w.known.reshape(n, -1), w.observed.reshape(n, -1)])
-
-
-def dropout(rate: float) -> nn.Module:
-    """Inverted dropout drawn from ``torch.rand_like``: the distribution of ``nn.Dropout`` at
-    lower CPU cost (``bernoulli_`` took 30% of a PatchTST training step on this CPU; with this
-    module and BatchNorm without transposes a step went from 58 to 43 ms, 1 thread)."""
-    import torch
-    from torch import nn
-
-    class Dropout(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.rate = rate
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            if not self.training or self.rate == 0.0:
-                return x
-            # in-place ge_ keeps the float dtype: the mask is 0 or 1 / (1 - rate), no copy
-            mask = torch.rand_like(x).ge_(self.rate).mul_(1.0 / (1.0 - self.rate))
-            return x * mask
-
-    return Dropout()
-
-
-class RevIN:
-    """Reversible instance normalisation (Kim et al. 2022) as two functions over tensors."""
-
-    @staticmethod
-    def normalise(
-        x: torch.Tensor, eps: float = 1e-5
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``x (B, C)`` -> (normalised x, mean (B, 1), std (B, 1))."""
-        mean = x.mean(dim=1, keepdim=True).detach()
-        std = (x.var(dim=1, keepdim=True, unbiased=False) + eps).sqrt().detach()
-        return (x - mean) / std, mean, std
 
 
 class WindowNetModel(Model[Windows, ForecastInfo]):

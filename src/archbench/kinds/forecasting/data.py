@@ -195,7 +195,14 @@ def load_frame(
     _check_target_inside(out, s)
     _check_covariates(out, list(known.columns), "known", s)
     _check_covariates(out, list(observed.columns), "observed", s)
-    season = s.season or _season(frequency)
+    return _build_data(out, s, frequency, list(known.columns), list(observed.columns), notes)
+
+
+def _build_data(
+    out: pd.DataFrame, s: ForecastSettings, frequency: str, known: list[str],
+    observed: list[str], notes: list[str],
+) -> ForecastData:  # fmt: skip
+    """The per-series arrays of a validated long frame."""
     groups = [g for _, g in out.groupby("series", sort=False)]
     for g in groups:
         if len(g) < s.context + s.horizon:
@@ -207,14 +214,14 @@ def load_frame(
         settings=s,
         frame=out,
         frequency=frequency,
-        season=season,
+        season=s.season or _season(frequency),
         series_names=tuple(str(g["series"].iat[0]) for g in groups),
         times=tuple(g["time"].to_numpy() for g in groups),
         values=tuple(g["target"].to_numpy(np.float64) for g in groups),
-        known=tuple(g[list(known.columns)].to_numpy(np.float64) for g in groups),
-        observed=tuple(g[list(observed.columns)].to_numpy(np.float64) for g in groups),
-        known_names=tuple(known.columns),
-        observed_names=tuple(observed.columns),
+        known=tuple(g[known].to_numpy(np.float64) for g in groups),
+        observed=tuple(g[observed].to_numpy(np.float64) for g in groups),
+        known_names=tuple(known),
+        observed_names=tuple(observed),
         notes=tuple(notes),
     )
 

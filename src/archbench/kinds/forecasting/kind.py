@@ -84,7 +84,9 @@ class ForecastingKind(Kind):
     builtin_tasks: ClassVar[tuple[str, ...]] = ("weather", "nyse")
     families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
     task_keys: ClassVar[tuple[str, ...]] = TASK_KEYS
-    worker_modules: ClassVar[tuple[str, ...]] = ("torch", "lightgbm", f"{_FC}._train")
+    worker_modules: ClassVar[tuple[str, ...]] = (
+        "torch", "lightgbm", f"{_FC}._nets", f"{_FC}.mlp", f"{_FC}.patchtst", f"{_FC}.gbdt"
+    )  # fmt: skip
     init_words: ClassVar[tuple[str, ...]] = ("forecasting",)
     unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
 

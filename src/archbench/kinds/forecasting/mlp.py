@@ -16,18 +16,16 @@ batch 256 (neuralforecast: 32 windows) to keep CPU epochs short.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import optuna
 
 from archbench.errors import ConfigError
 
-from ._train import RevIN, WindowNetModel, dropout
+from ._train import WindowNetModel
 from .windows import ForecastInfo
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
 #: (pooling kernel, forecast downsampling) per block, by schedule name.
@@ -36,55 +34,6 @@ SCHEDULES: dict[str, tuple[tuple[int, int], ...]] = {
     "nhits_coarse": ((4, 8), (2, 4), (1, 1)),
     "nbeats": ((1, 1), (1, 1), (1, 1)),
 }
-
-
-def build_nhits(p: dict[str, Any], context: int, horizon: int, n_cov: int) -> nn.Module:
-    """The network: ``forward(x (B, C), cov (B, F) | None) -> (B, H)``."""
-    import torch
-    from torch import nn
-    from torch.nn import functional as F
-
-    class Block(nn.Module):
-        def __init__(self, pool: int, down: int) -> None:
-            super().__init__()
-            self.pool = nn.MaxPool1d(pool, stride=pool, ceil_mode=True) if pool > 1 else None
-            d_in = math.ceil(context / pool) + n_cov
-            layers: list[nn.Module] = []
-            for i in range(p["n_layers"]):
-                layers += [nn.Linear(d_in if i == 0 else p["width"], p["width"]), nn.ReLU()]
-                if p["dropout"] > 0:
-                    layers.append(dropout(p["dropout"]))
-            self.mlp = nn.Sequential(*layers)
-            self.n_forecast = max(horizon // down, 1)
-            self.head = nn.Linear(p["width"], context + self.n_forecast)
-
-        def forward(
-            self, r: torch.Tensor, cov: torch.Tensor | None
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-            x = r if self.pool is None else self.pool(r.unsqueeze(1)).squeeze(1)
-            if cov is not None:
-                x = torch.cat([x, cov], dim=1)
-            theta = self.head(self.mlp(x))
-            back, fore = theta[:, :context], theta[:, context:]
-            if self.n_forecast != horizon:
-                fore = F.interpolate(fore.unsqueeze(1), size=horizon, mode="linear").squeeze(1)
-            return back, fore
-
-    class NHiTS(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.blocks = nn.ModuleList(Block(pl, dn) for pl, dn in SCHEDULES[p["schedule"]])
-
-        def forward(self, x: torch.Tensor, cov: torch.Tensor | None) -> torch.Tensor:
-            r, mean, std = RevIN.normalise(x)
-            out = torch.zeros(x.shape[0], horizon, device=x.device, dtype=x.dtype)
-            for block in self.blocks:
-                back, fore = block(r, cov)
-                r = r - back
-                out = out + fore
-            return out * std + mean
-
-    return NHiTS()
 
 
 class NHiTSModel(WindowNetModel):
@@ -137,4 +86,6 @@ class NHiTSModel(WindowNetModel):
                 raise ConfigError(f"mlp: {key} = {v!r} must be an integer >= 1")
 
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
-        return build_nhits(p, info.context, info.horizon, n_cov)
+        from ._nets import NHiTS
+
+        return NHiTS(p, info.context, info.horizon, n_cov)

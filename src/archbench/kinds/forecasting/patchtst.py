@@ -32,11 +32,10 @@ import optuna
 
 from archbench.errors import ConfigError
 
-from ._train import RevIN, WindowNetModel, dropout
+from ._train import WindowNetModel
 from .windows import ForecastInfo
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
 
@@ -45,89 +44,6 @@ def patch_geometry(context: int, patch_len: int, patch_stride: int) -> tuple[int
     plen = min(patch_len, context)
     stride = max(1, min(patch_stride, plen))
     return plen, stride, (context - plen) // stride + 2
-
-
-def build_patchtst(p: dict[str, Any], context: int, horizon: int) -> nn.Module:
-    """The network: ``forward(x (B, C), cov ignored) -> (B, H)``."""
-    import torch
-    from torch import nn
-
-    plen, stride, n_patches = patch_geometry(context, p["patch_len"], p["patch_stride"])
-    d, heads = p["d_model"], p["n_heads"]
-
-    class BatchNormD(nn.Module):
-        """BatchNorm1d over the model dimension of ``(B, N, d)``: statistics over batch and
-        patches per channel, as the reference's transpose-BatchNorm-transpose, without the
-        two transposed copies."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.bn = nn.BatchNorm1d(d)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.bn(x.reshape(-1, d)).view(x.shape)
-
-    class Layer(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.qkv = nn.Linear(d, 3 * d)
-            self.proj = nn.Linear(d, d)
-            self.drop_attn = dropout(p["dropout"])
-            self.norm_attn = BatchNormD()
-            self.ff = nn.Sequential(
-                nn.Linear(d, p["d_ff"]),
-                nn.GELU(),
-                dropout(p["dropout"]),
-                nn.Linear(p["d_ff"], d),
-            )
-            self.drop_ff = dropout(p["dropout"])
-            self.norm_ff = BatchNormD()
-
-        def attend(
-            self, x: torch.Tensor, prev: torch.Tensor | None
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-            b, n, _ = x.shape
-            q, k, v = self.qkv(x).view(b, n, 3, heads, d // heads).permute(2, 0, 3, 1, 4)
-            scores = (q @ k.transpose(-2, -1)) * (d // heads) ** -0.5
-            if prev is not None:
-                scores = scores + prev
-            out = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, d)
-            return self.proj(out), scores
-
-        def forward(
-            self, x: torch.Tensor, prev: torch.Tensor | None
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-            pre = p["pre_norm"]
-            a, scores = self.attend(self.norm_attn(x) if pre else x, prev)
-            x = x + self.drop_attn(a)
-            x = x if pre else self.norm_attn(x)
-            x = x + self.drop_ff(self.ff(self.norm_ff(x) if pre else x))
-            return (x if pre else self.norm_ff(x)), scores
-
-    class PatchTST(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.pad = nn.ReplicationPad1d((0, stride))
-            self.embed = nn.Linear(plen, d)
-            self.pos = nn.Parameter(torch.empty(n_patches, d).uniform_(-0.02, 0.02))
-            self.drop = dropout(p["dropout"])
-            self.layers = nn.ModuleList(Layer() for _ in range(p["n_layers"]))
-            self.head = nn.Sequential(
-                nn.Flatten(start_dim=1),
-                dropout(p["head_dropout"]),
-                nn.Linear(n_patches * d, horizon),
-            )
-
-        def forward(self, x: torch.Tensor, cov: torch.Tensor | None = None) -> torch.Tensor:
-            z, mean, std = RevIN.normalise(x)
-            patches = self.pad(z.unsqueeze(1)).squeeze(1).unfold(-1, plen, stride)
-            h = self.drop(self.embed(patches) + self.pos)
-            scores = None
-            for layer in self.layers:
-                h, scores = layer(h, scores)
-            return self.head(h) * std + mean
-
-    return PatchTST()
 
 
 class PatchTSTModel(WindowNetModel):
@@ -198,4 +114,6 @@ class PatchTSTModel(WindowNetModel):
             raise ConfigError(f"patchtst: head_dropout = {p['head_dropout']!r} must lie in [0, 1)")
 
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
-        return build_patchtst(p, info.context, info.horizon)
+        from ._nets import PatchTST
+
+        return PatchTST(p, info.context, info.horizon)

@@ -205,17 +205,7 @@ def make_splits(
             "keep at least one series out of the shift rule"
         )
     lo, hi, id_end = _bounds(data, shift)
-    id_times = np.unique(np.concatenate([t[t <= id_end] for t in (data.times[i] for i in id_idx)]))
-    n = len(id_times)
-    k_train = round(n * (1 - split.val_fraction - split.test_fraction))
-    k_val = round(n * split.val_fraction)
-    if k_train < 1 or k_train + k_val >= n:
-        raise DataError(f"the ID range has {n} steps, too few for the split fractions")
-    cuts = {
-        "val_start": id_times[k_train],
-        "test_start": id_times[k_train + k_val],
-        "id_end": id_end,
-    }
+    cuts = _cuts(data, split, id_idx, id_end)
     stats = _series_stats(data, cuts["val_start"])
     spans: dict[str, list[tuple[int, Any, Any, int]]] = {s: [] for s in SPLITS}
     train_stride, step = split.train_stride, data.settings.step
@@ -229,8 +219,7 @@ def make_splits(
         else:
             pool = shift_series if shift.kind == "both" else [names[i] for i in id_idx]
             shift_idx, period = [names.index(s) for s in pool], (lo, hi)
-        for i in shift_idx:
-            spans["shift"].append((i, period[0], period[1], step))
+        spans["shift"] = [(i, period[0], period[1], step) for i in shift_idx]
         cuts.update(shift_min=period[0], shift_max=period[1])
     windows = {s: _build(data, spans[s], stats) for s in SPLITS if s != "shift" or shift}
     for name, w in windows.items():
@@ -243,6 +232,23 @@ def make_splits(
         id_series=tuple(names[i] for i in id_idx),
         shift_series=tuple(shift_series),
     )
+
+
+def _cuts(
+    data: ForecastData, split: ForecastSplit, id_idx: list[int], id_end: Any
+) -> dict[str, Any]:
+    """The validation and test start times: fractions of the ID time steps of all ID series."""
+    id_times = np.unique(np.concatenate([data.times[i][data.times[i] <= id_end] for i in id_idx]))
+    n = len(id_times)
+    k_train = round(n * (1 - split.val_fraction - split.test_fraction))
+    k_val = round(n * split.val_fraction)
+    if k_train < 1 or k_train + k_val >= n:
+        raise DataError(f"the ID range has {n} steps, too few for the split fractions")
+    return {
+        "val_start": id_times[k_train],
+        "test_start": id_times[k_train + k_val],
+        "id_end": id_end,
+    }
 
 
 def _empty_message(name: str, data: ForecastData) -> str:
