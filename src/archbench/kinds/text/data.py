@@ -310,13 +310,22 @@ def _check_columns(frame: pd.DataFrame, settings: TextSettings, source: str) -> 
             raise DataError(f"task.text column {col!r} of {source} has no values (all missing)")
         numeric = pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
         if not numeric:
-            as_num = pd.to_numeric(s.astype(str).str.strip(), errors="coerce")
-            numeric = bool(as_num.notna().all())
+            numeric = all(_is_number_text(v) for v in s.to_numpy(dtype=object))
         if numeric:
             raise DataError(
                 f"task.text column {col!r} of {source} holds only numbers, not text; name the "
                 "column with the documents"
             )
+
+
+def _is_number_text(v: object) -> bool:
+    if isinstance(v, bytes):
+        return False
+    try:
+        float(str(v).strip())
+    except ValueError:
+        return False
+    return True
 
 
 def join_texts(frame: pd.DataFrame, settings: TextSettings, source: str) -> list[str]:
