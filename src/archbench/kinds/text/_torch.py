@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Rows per forward pass at inference.
 EVAL_BATCH_SIZE: dict[str, int] = {"cpu": 256, "cuda": 2048}
+#: Batches per length-sorted window (see ``batches``).
+BUCKET = 16
 
 
 class Encoded(Protocol):
@@ -40,6 +42,10 @@ class Encoded(Protocol):
     def __len__(self) -> int: ...
 
     def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor, ...]: ...
+
+
+# Encoded parts may also carry ``lengths: (n,) int64`` (tokens per row): batches are then
+# bucketed by length and inference runs in length order.
 
 
 class TorchTextModel(Model):
@@ -156,10 +162,8 @@ class TorchTextModel(Model):
 
         self.module_.train()
         n = len(enc)
-        perm = torch.randperm(n, generator=gen).numpy()
         total = 0.0
-        for start in range(0, n, p["batch_size"]):
-            idx = perm[start : start + p["batch_size"]]
+        for idx in batches(n, p["batch_size"], gen, getattr(enc, "lengths", None)):
             for opt in opts:
                 opt.zero_grad(set_to_none=True)
             out = self.module_(*enc.batch(idx, self.device_))
@@ -177,14 +181,17 @@ class TorchTextModel(Model):
 
         self.module_.eval()
         size = EVAL_BATCH_SIZE.get(self.device_.type, EVAL_BATCH_SIZE["cuda"])
+        lengths = getattr(enc, "lengths", None)
+        order = np.arange(len(enc)) if lengths is None else np.argsort(lengths, kind="stable")
         outs = []
         with torch.inference_mode():
             for s in range(0, len(enc), size):
-                idx = np.arange(s, min(s + size, len(enc)))
+                idx = order[s : s + size]
                 outs.append(self.module_(*enc.batch(idx, self.device_)).float().cpu())
         if not outs:
             return np.empty((0, self.info_.n_classes))
-        logits = torch.cat(outs).numpy().astype(np.float64)
+        logits = np.empty((len(enc), self.info_.n_classes))
+        logits[order] = torch.cat(outs).numpy().astype(np.float64)
         return softmax(logits, axis=1)
 
     def predict(self, part: TextPart) -> np.ndarray:
@@ -192,6 +199,31 @@ class TorchTextModel(Model):
         if not hasattr(self, "module_"):
             raise RuntimeError(f"{self.family}: predict called before fit")
         return self._predict_encoded(self._encode(part))
+
+
+def batches(
+    n: int, batch_size: int, gen: torch.Generator, lengths: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Row indices of one epoch's mini-batches, in an order drawn from ``gen``.
+
+    With ``lengths`` (token counts), rows are bucketed: each window of ``BUCKET`` batches of a
+    random permutation is sorted by length before it is cut into batches, and the batch order
+    is shuffled again, so a batch pads to similar lengths (Transformer inputs) while the
+    batches stay random.
+    """
+    import torch
+
+    perm = torch.randperm(n, generator=gen).numpy()
+    if lengths is None:
+        return [perm[s : s + batch_size] for s in range(0, n, batch_size)]
+    out: list[np.ndarray] = []
+    window = batch_size * BUCKET
+    for w in range(0, n, window):
+        chunk = perm[w : w + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        out.extend(chunk[s : s + batch_size] for s in range(0, chunk.size, batch_size))
+    shuffle = torch.randperm(len(out), generator=gen).numpy()
+    return [out[i] for i in shuffle]
 
 
 def check_fixed(family: str, p: dict[str, Any]) -> None:
