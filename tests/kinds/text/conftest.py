@@ -7,8 +7,13 @@ import pandas as pd
 import pytest
 
 from archbench.config import ShiftSpec
-from archbench.kinds.text.data import TextData, TextInfo, TextPart, TextSettings
-from archbench.kinds.text.data import text_data_from_frame
+from archbench.kinds.text.data import (
+    TextData,
+    TextInfo,
+    TextPart,
+    TextSettings,
+    text_data_from_frame,
+)
 from archbench.kinds.text.splits import split_text
 
 POSITIVE = ("great", "lovely", "perfect", "flattering", "soft", "comfortable", "gorgeous")

@@ -16,13 +16,20 @@ from archbench.kinds.text.data import (
     text_data_from_frame,
 )
 
-from .conftest import SETTINGS, SHIFT, make_reviews
+from .conftest import SETTINGS, SHIFT
 
 
 def test_settings_from_table() -> None:
     s = TextSettings.from_table(
-        {"name": "x", "path": "r.csv", "type": "text_classification", "text": ["a", "b"],
-         "target": "y", "separator": " | ", "positive_class": "yes"}
+        {
+            "name": "x",
+            "path": "r.csv",
+            "type": "text_classification",
+            "text": ["a", "b"],
+            "target": "y",
+            "separator": " | ",
+            "positive_class": "yes",
+        }
     )
     assert s.text == ("a", "b") and s.separator == " | " and s.positive_class == "yes"
     assert TextSettings.from_table({"text": "a", "target": "y"}).text == ("a",)
@@ -80,23 +87,23 @@ def test_missing_text_column(reviews: pd.DataFrame) -> None:
 
 
 def test_numeric_text_column(reviews: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match="'length' .* holds only numbers"):
+    with pytest.raises(DataError, match=r"'length' .* holds only numbers"):
         _bad(reviews, TextSettings(text=("length",), target="label"))
     reviews["as_str"] = reviews["length"].astype(str)
-    with pytest.raises(DataError, match="'as_str' .* holds only numbers"):
+    with pytest.raises(DataError, match=r"'as_str' .* holds only numbers"):
         _bad(reviews, TextSettings(text=("as_str",), target="label"))
 
 
 def test_too_many_empty_texts(reviews: pd.DataFrame) -> None:
     reviews.loc[:100, ["title", "body"]] = " \t "
-    with pytest.raises(DataError, match="101 of 400 labelled rows .* empty or whitespace-only"):
+    with pytest.raises(DataError, match=r"101 of 400 labelled rows .* empty or whitespace-only"):
         _bad(reviews)
 
 
 def test_invalid_utf8_values(reviews: pd.DataFrame) -> None:
     reviews["body"] = reviews["body"].astype(object)
     reviews.loc[7, "body"] = b"caf\xe9 great"
-    with pytest.raises(DataError, match="row 7 .* not valid UTF-8"):
+    with pytest.raises(DataError, match=r"row 7 .* not valid UTF-8"):
         _bad(reviews)
     reviews.loc[7, "body"] = b"caf\xe9".decode("utf-8", "surrogateescape")
     with pytest.raises(DataError, match="lone surrogates"):
@@ -106,7 +113,7 @@ def test_invalid_utf8_values(reviews: pd.DataFrame) -> None:
 def test_invalid_utf8_file(tmp_path: Path, reviews: pd.DataFrame) -> None:
     p = tmp_path / "r.csv"
     reviews.to_csv(p, index=False, encoding="latin-1")
-    p.write_bytes(p.read_bytes() + b'shirt,caf\xe9 ok,tops,3,c1\n')
+    p.write_bytes(p.read_bytes() + b"shirt,caf\xe9 ok,tops,3,c1\n")
     with pytest.raises(DataError, match=r"not valid UTF-8 \(byte .*, line 402\)"):
         read_text_table(p)
 
@@ -124,7 +131,7 @@ def test_read_text_table_roundtrip(tmp_path: Path, reviews: pd.DataFrame) -> Non
 
 def test_one_class_in_id_pool(reviews: pd.DataFrame) -> None:
     reviews.loc[reviews.dept == "tops", "label"] = "c1"
-    with pytest.raises(DataError, match="one class .* in the ID pool"):
+    with pytest.raises(DataError, match=r"one class .* in the ID pool"):
         _bad(reviews)
 
 
@@ -163,3 +170,13 @@ def test_builtin_clothing_reviews() -> None:
     assert 0.80 < data.labels[data.id_mask].mean() < 0.84
     depts = set(data.columns.loc[data.shift_mask, "Department Name"])
     assert depts == {"Intimate", "Jackets", "Trend"}
+
+
+def test_load_user_text_parquet(tmp_path: Path, reviews: pd.DataFrame) -> None:
+    from archbench.kinds.text.data import load_user_text
+
+    p = tmp_path / "shop.parquet"
+    reviews.to_parquet(p)
+    data = load_user_text(p, SETTINGS, SHIFT)
+    assert data.name == "shop" and len(data.texts) == len(reviews)
+    assert "'title' + 'body'" in data.description

@@ -15,13 +15,31 @@ from archbench.kinds.text.mlp import TextMLPModel
 from archbench.kinds.text.references import references
 
 TINY: dict[type, dict[str, Any]] = {
-    TextMLPModel: {"max_epochs": 4, "patience": 2, "d_block": 32, "max_features": 20_000,
-                   "device": "cpu", "lr": 3e-3},
-    TextEncoderModel: {"max_epochs": 3, "patience": 2, "d_model": 16, "n_layers": 1,
-                       "n_heads": 2, "vocab_size": 200, "max_length": 32, "device": "cpu",
-                       "lr": 3e-3},
-    TextLightGBMModel: {"max_rounds": 40, "early_stopping_rounds": 10, "max_features": 5_000,
-                        "min_child_samples": 5},
+    TextMLPModel: {
+        "max_epochs": 4,
+        "patience": 2,
+        "d_block": 32,
+        "max_features": 20_000,
+        "device": "cpu",
+        "lr": 3e-3,
+    },
+    TextEncoderModel: {
+        "max_epochs": 3,
+        "patience": 2,
+        "d_model": 16,
+        "n_layers": 1,
+        "n_heads": 2,
+        "vocab_size": 200,
+        "max_length": 32,
+        "device": "cpu",
+        "lr": 3e-3,
+    },
+    TextLightGBMModel: {
+        "max_rounds": 40,
+        "early_stopping_rounds": 10,
+        "max_features": 5_000,
+        "min_child_samples": 5,
+    },
 }
 FAMILIES = list(TINY)
 Parts = tuple[dict[str, TextPart], TextInfo]

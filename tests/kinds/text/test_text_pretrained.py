@@ -25,12 +25,19 @@ def tiny_bert(tmp_path: Path, parts: Parts) -> Path:
     p, _ = parts
     tok = train_subword_tokenizer(p["train"].texts, vocab_size=200)
     fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]",
+        tokenizer_object=tok,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
         sep_token="[SEP]",
     )
     config = transformers.BertConfig(
-        vocab_size=tok.get_vocab_size(), hidden_size=16, num_hidden_layers=1,
-        num_attention_heads=2, intermediate_size=32, max_position_embeddings=64,
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
     )
     out = tmp_path / "tiny-bert"
     transformers.BertForSequenceClassification(config).save_pretrained(out)
@@ -67,8 +74,9 @@ def test_directory_without_model(parts: Parts, tmp_path: Path) -> None:
         _fit(parts, seed=0, pretrained=str(tmp_path / "empty"))
 
 
-def test_hub_name_offline_fails_fast(parts: Parts, monkeypatch: pytest.MonkeyPatch,
-                                     tmp_path: Path) -> None:
+def test_hub_name_offline_fails_fast(
+    parts: Parts, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
     t0 = time.perf_counter()
     with pytest.raises(ConfigError, match="not a local directory nor in the local Hugging Face"):

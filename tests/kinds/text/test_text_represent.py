@@ -41,14 +41,17 @@ def test_tfidf_settings_checked() -> None:
 def test_subword_tokenizer_deterministic_and_encoded(model: str, text_data) -> None:
     texts = text_data.texts[:200]
     a = train_subword_tokenizer(texts, model=model, vocab_size=150)
-    b = train_subword_tokenizer(np.array(list(texts) + ["x"], dtype=object)[:-1], model=model,
-                                vocab_size=150)
+    b = train_subword_tokenizer(
+        np.array([*list(texts), "x"], dtype=object)[:-1], model=model, vocab_size=150
+    )
     assert a.get_vocab() == b.get_vocab()
     ids, lengths = encode(a, np.array(["Great SHIRT", "collar " * 50], dtype=object), 16)
     assert ids.dtype == np.int64 and ids.shape == (2, 16) and lengths.tolist()[1] == 16
-    assert (ids[:, 0] == CLS_ID).all() and (ids[0, lengths[0]:] == PAD_ID).all()
-    assert a.encode("great", add_special_tokens=False).ids == a.encode(
-        "Gréat", add_special_tokens=False).ids  # lower-cased, accents stripped
+    assert (ids[:, 0] == CLS_ID).all() and (ids[0, lengths[0] :] == PAD_ID).all()
+    assert (
+        a.encode("great", add_special_tokens=False).ids
+        == a.encode("Gréat", add_special_tokens=False).ids
+    )  # lower-cased, accents stripped
     with pytest.raises(ConfigError, match="vocab_size"):
         train_subword_tokenizer(texts, vocab_size=10)
 

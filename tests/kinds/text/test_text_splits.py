@@ -39,7 +39,9 @@ def _with_copies() -> TextData:
     shift_copy["dept"] = "coats"
     return text_data_from_frame(
         pd.concat([frame, copies, copies.iloc[:10], shift_copy], ignore_index=True),
-        SETTINGS, SHIFT, name="dups",
+        SETTINGS,
+        SHIFT,
+        name="dups",
     )
 
 

@@ -405,3 +405,21 @@ def _order_classes(classes: tuple[str, ...], positive: str, target: str) -> tupl
             "remove positive_class"
         )
     return (*tuple(c for c in classes if c != positive), positive)
+
+
+def load_user_text(path: str | Path, settings: TextSettings, shift: ShiftSpec | None) -> TextData:
+    """A user's CSV/Parquet text task (``task.path``)."""
+    p = Path(path)
+    frame = read_text_table(p)
+    return text_data_from_frame(
+        frame,
+        settings,
+        shift,
+        name=p.stem,
+        source=str(p),
+        title=p.stem,
+        description=f"Text classification of {settings.target!r} from "
+        + " + ".join(repr(c) for c in settings.text)
+        + f" ({p.name})",
+        provenance=str(p),
+    )
