@@ -64,7 +64,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Recorder, median, table
 
-from archbench.models.ft_transformer import FTTransformerModel
+from archbench.kinds.tabular.models.ft_transformer import FTTransformerModel
 
 PEER_VENV = ROOT / "benchmarks" / ".peer-venv"
 PEER_PY = PEER_VENV / "bin" / "python"
@@ -106,7 +106,7 @@ def export(p: Any, out: Path) -> None:
     import pandas as pd
 
     for split in ("train", "val"):
-        m = p.payload.matrices[split]
+        m = p.payload.parts[split]
         df = pd.DataFrame({f"n{i}": m.x_num[:, i] for i in range(m.x_num.shape[1])})
         for j in range(m.x_cat.shape[1]):
             df[f"c{j}"] = m.x_cat[:, j]
@@ -126,7 +126,7 @@ def archbench_side(
     import torch
     from throughput import _Variant
 
-    from archbench.models import _torch as T
+    from archbench.kinds.tabular.models import _torch as T
 
     import_s = time.perf_counter() - t0
     torch.set_num_threads(1)
@@ -151,7 +151,7 @@ def archbench_side(
     )
     w0 = time.perf_counter()
     with _Variant(module):
-        m.fit(p.payload.matrices["train"], p.payload.matrices["val"], p.payload.info, seed=seed)
+        m.fit(p.payload.parts["train"], p.payload.parts["val"], p.payload.info, seed=seed)
     end = time.perf_counter()
     marks = [*starts, end]
     return {
@@ -180,10 +180,10 @@ def lightgbm_pair(p: Any, rounds: int, max_rounds: int) -> dict[str, Any]:
     import lightgbm as lgb
     import numpy as np
 
-    from archbench.models.gbdt import LightGBMModel, features
+    from archbench.kinds.tabular.models.gbdt import LightGBMModel, features
     from archbench.seeding import derive_seed
 
-    tr, va, te = (p.payload.matrices[s] for s in ("train", "val", "test"))
+    tr, va, te = (p.payload.parts[s] for s in ("train", "val", "test"))
     info, seed = p.payload.info, 12345
     X = {s: features(m) for s, m in (("train", tr), ("val", va), ("test", te))}
     d = LightGBMModel.default_params()
@@ -383,8 +383,8 @@ def main(argv: list[str] | None = None) -> int:
         smoke=args.smoke,
         setup={
             "data": "flights, archbench split and preprocessing (default preset)",
-            "train_rows": len(p.payload.matrices["train"]),
-            "val_rows": len(p.payload.matrices["val"]),
+            "train_rows": len(p.payload.parts["train"]),
+            "val_rows": len(p.payload.parts["val"]),
             "epochs": args.epochs,
             "rounds": args.rounds,
             "config": CONFIG,

@@ -36,7 +36,7 @@ PAPER_BUDGET = (
 
 
 def random_splits(n: int, seed: int, n_train: int | None = None):
-    from archbench.splits import Splits
+    from archbench.kinds.tabular.splits import Splits
 
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n)

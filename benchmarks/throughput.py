@@ -86,11 +86,11 @@ def load_flights(max_train: int) -> tuple[Any, Any, Any]:
 
     spec = spec_from_dict({"split": {"max_train_rows": max_train}}, preset="default")
     p = prepare(spec)
-    return p.payload.matrices["train"], p.payload.matrices["val"], p.payload.info
+    return p.payload.parts["train"], p.payload.parts["val"], p.payload.info
 
 
 def model_for(family: str, **fixed: Any) -> Any:
-    from archbench.models.registry import get_family
+    from archbench.kinds.tabular.models.registry import get_family
 
     cls = get_family(family)
     return cls(**{**cls.default_params(), **fixed})
@@ -106,7 +106,7 @@ def _step_flops(family: str, train: Any, info: Any, batch: int) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from archbench.models import _torch as T
+    from archbench.kinds.tabular.models import _torch as T
 
     m = model_for(family)
     p = m.resolved_params()
@@ -128,7 +128,7 @@ def timed_fit(
     """Fit for exactly ``epochs`` epochs; wall and CPU seconds of the training passes only."""
     import torch
 
-    from archbench.models import _torch as T
+    from archbench.kinds.tabular.models import _torch as T
 
     batch = 512 if variant == "batch512" else 256
     threads = 2 if variant == "threads2" else 1
@@ -182,7 +182,7 @@ def _rtdl_build(self: Any, params: dict[str, Any], info: Any, d_out: int) -> Any
     """The authors' FT-Transformer of the same configuration (the ``rtdl`` variant)."""
     import rtdl_revisiting_models as rtdl
 
-    from archbench.models.ft_transformer import FFN_MULTIPLIER, N_HEADS
+    from archbench.kinds.tabular.models.ft_transformer import FFN_MULTIPLIER, N_HEADS
 
     return rtdl.FTTransformer(
         n_cont_features=len(info.num_names),
@@ -218,7 +218,7 @@ class _Variant:
     def __enter__(self) -> None:
         import torch
 
-        from archbench.models.ft_transformer import FTTransformerModel as F
+        from archbench.kinds.tabular.models.ft_transformer import FTTransformerModel as F
 
         self.saved = (F._build, F._param_groups, torch.get_float32_matmul_precision())
         if self.variant == "rtdl":
@@ -227,7 +227,7 @@ class _Variant:
     def __exit__(self, *exc: Any) -> None:
         import torch
 
-        from archbench.models.ft_transformer import FTTransformerModel as F
+        from archbench.kinds.tabular.models.ft_transformer import FTTransformerModel as F
 
         F._build, F._param_groups, prec = self.saved  # type: ignore[method-assign]
         torch.set_float32_matmul_precision(prec)

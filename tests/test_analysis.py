@@ -13,7 +13,7 @@ from scipy import stats as st
 
 from archbench.analysis import analyze_run, comparisons_frame, summary_frame, verdict_lines
 from archbench.errors import StoreError
-from archbench.metrics import HIGHER_IS_BETTER, compute_metrics, metrics_for
+from archbench.kinds.metriclib import HIGHER_IS_BETTER, compute_metrics, metrics_for
 
 FAMILIES = ["mlp", "ft_transformer", "gbdt"]
 LABELS = {"mlp": "MLP", "ft_transformer": "FT-Transformer", "gbdt": "GBDT (LightGBM)"}

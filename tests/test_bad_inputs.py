@@ -717,7 +717,7 @@ def test_nan_in_some_target_rows_is_dropped_counted_and_reported(tmp_path: Path)
     assert "7 rows with a missing target 'y' dropped" in p.task.notes
     assert "7 rows with a missing target 'y' dropped" in p.task.to_json()["notes"]  # task.json
     assert not set(rows.tolist()) & set(p.task.source_row.tolist())
-    assert all(len(p.payload.matrices[s]) > 0 for s in ("train", "val", "test", "shift"))
+    assert all(len(p.payload.parts[s]) > 0 for s in ("train", "val", "test", "shift"))
 
 
 def test_constant_and_all_nan_features_are_dropped_with_a_warning(
@@ -727,7 +727,7 @@ def test_constant_and_all_nan_features_are_dropped_with_a_warning(
     lab.data(frame().assign(const=3.0, empty=np.nan, const_cat="same"))
     with caplog.at_level(logging.WARNING, logger="archbench"):
         p = _prepare(lab)
-    dropped = dict(p.pre.dropped_)
+    dropped = dict(p.prepared.fitted.dropped_)
     assert dropped == {
         "const": "constant in train",
         "empty": "all values missing in train",
@@ -737,8 +737,8 @@ def test_constant_and_all_nan_features_are_dropped_with_a_warning(
         assert any(
             repr(name) in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records
         ), name
-        assert name not in p.pre.info.num_names + p.pre.info.cat_names
-    assert p.pre.info.num_names == ("x1", "x2", "value")
+        assert name not in p.prepared.fitted.info.num_names + p.prepared.fitted.info.cat_names
+    assert p.prepared.fitted.info.num_names == ("x1", "x2", "value")
 
 
 def test_infinite_and_huge_values_become_missing(
@@ -758,7 +758,7 @@ def test_infinite_and_huge_values_become_missing(
     assert "1 row with a missing target 'value' dropped" in notes
     assert p.task.rows["dropped"] == 2
     assert any("'x2'" in r.getMessage() and "3.4e38" in r.getMessage() for r in caplog.records)
-    for m in p.payload.matrices.values():
+    for m in p.payload.parts.values():
         assert np.isfinite(m.x_num).all() and np.isfinite(m.y).all()
 
 
@@ -786,10 +786,10 @@ def test_categories_seen_only_in_the_shift_set_map_to_the_unseen_code(tmp_path: 
     df["gate"] = np.where(east, "E-new", np.where(df["x2"] > 0, "A", "B"))
     lab.data(df)
     p = _prepare(lab)
-    assert "gate" in p.pre.info.cat_names
-    col = p.pre.info.cat_names.index("gate")
-    assert (p.payload.matrices["shift"].x_cat[:, col] == 0).all()  # E-new: never seen in train
-    assert (p.payload.matrices["train"].x_cat[:, col] > 0).all()
+    assert "gate" in p.prepared.fitted.info.cat_names
+    col = p.prepared.fitted.info.cat_names.index("gate")
+    assert (p.payload.parts["shift"].x_cat[:, col] == 0).all()  # E-new: never seen in train
+    assert (p.payload.parts["train"].x_cat[:, col] > 0).all()
 
 
 def _special_frame(n: int = 400, seed: int = 5) -> pd.DataFrame:

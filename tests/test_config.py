@@ -7,7 +7,7 @@ import pytest
 
 from archbench.config import load_spec, spec_from_dict, spec_to_toml
 from archbench.errors import ConfigError
-from archbench.templates import spec_template
+from archbench.kinds.tabular.templates import spec_template
 
 
 def test_defaults_are_the_flights_task_with_five_seeds() -> None:

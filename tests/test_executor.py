@@ -6,7 +6,7 @@ import pytest
 
 from archbench.config import spec_from_dict
 from archbench.executor import Executor, default_workers, make_executor
-from archbench.models.registry import get_family
+from archbench.kinds.tabular.models.registry import get_family
 from archbench.runner import prepare
 from archbench.work import Payload, Unit, UnitResult
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from archbench.metrics import metric, roc_auc
+from archbench.kinds.metriclib import metric, roc_auc
 
 
 @pytest.mark.parametrize("decimals", [None, 2, 1, 0])

@@ -13,11 +13,11 @@ import optuna
 import pytest
 
 from archbench.errors import ConfigError, DataError
-from archbench.metrics import HIGHER_IS_BETTER, PRIMARY, metric
-from archbench.models.base import Model
-from archbench.models.gbdt import macro_auc
-from archbench.models.registry import family_label, get_family, registered_families
-from archbench.preprocess import FeatureInfo, Matrix, TaskType
+from archbench.kinds.metriclib import HIGHER_IS_BETTER, PRIMARY, metric
+from archbench.kinds.tabular.models.base import Model
+from archbench.kinds.tabular.models.gbdt import macro_auc
+from archbench.kinds.tabular.models.registry import family_label, get_family, registered_families
+from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix, TaskType
 
 
 def _cuda() -> bool:
@@ -234,7 +234,7 @@ def test_registry_names_and_labels() -> None:
 
 
 def test_missing_optional_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    from archbench.models.gbdt import XGBoostModel
+    from archbench.kinds.tabular.models.gbdt import XGBoostModel
 
     monkeypatch.setitem(sys.modules, "xgboost", None)  # as if it were not installed
     with pytest.raises(ConfigError, match=r"pip install archbench\[xgboost\]"):
@@ -261,7 +261,7 @@ def precision_per_epoch(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The torch float32 matmul precision in force at each training epoch, in order."""
     import torch
 
-    from archbench.models import _torch
+    from archbench.kinds.tabular.models import _torch
 
     seen: list[str] = []
     real_epoch = _torch._train_epoch

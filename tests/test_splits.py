@@ -8,8 +8,8 @@ import pytest
 
 from archbench.config import SplitSpec
 from archbench.errors import DataError
-from archbench.splits import SPLIT_NAMES, make_splits
-from archbench.tasks.base import TaskData
+from archbench.kinds.tabular.splits import SPLIT_NAMES, make_splits
+from archbench.kinds.tabular.tasks.base import TaskData
 
 
 def _task(n: int = 2000, seed: int = 0, dup: int = 0, classes: int = 2) -> TaskData:

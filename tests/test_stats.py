@@ -10,9 +10,15 @@ from scipy import stats as st
 from sklearn.metrics import roc_auc_score
 
 from archbench import stats as S
-from archbench.metrics import metric
+from archbench.kinds.metriclib import CLASSIFICATION, REGRESSION, metric, resampled
 
 N_SIM = 4000  # simulated 5-seed experiments per check (SE of a 5 % rate: 0.34 points)
+
+
+def _weighted(names: list[str]) -> dict:  # type: ignore[type-arg]
+    """The weighted forms of ``names`` as the tabular kind declares them."""
+    specs = {**CLASSIFICATION.by_name, **REGRESSION.by_name}
+    return {n: specs[n].weighted for n in names}
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -184,7 +190,7 @@ def test_resampled_metric_equals_metric_on_the_resampled_rows(kind: str) -> None
                        for _ in range(4)]).astype(float)  # fmt: skip
     counts = np.vstack([np.ones(y.size), counts])
     for name in names:
-        got = S.prepare_resampled_metric(name, y, pred)(counts)
+        got = resampled(name, y, pred)(counts)
         for b, c in enumerate(counts):
             idx = np.repeat(np.arange(y.size), c.astype(int))
             want = [metric(name, y[idx], pred[s][idx]) for s in range(pred.shape[0])]
@@ -196,7 +202,7 @@ def test_weighted_auc_equals_sklearn_with_ties() -> None:
     y = rng.integers(0, 2, size=500)
     score = np.round(rng.random(500) * 0.5 + 0.3 * y, 1)
     p = np.stack([1 - score, score], axis=1)[None]
-    got = S.prepare_resampled_metric("roc_auc", y, p)(np.ones((1, 500)))
+    got = resampled("roc_auc", y, p)(np.ones((1, 500)))
     assert got[0, 0] == pytest.approx(roc_auc_score(y, score), abs=1e-12)
 
 
@@ -204,9 +210,9 @@ def test_paired_bootstrap_rows_seeded_and_consistent() -> None:
     y, p, names = _problem("binary", n=200)
     pa, pb = p, np.clip(p + np.random.default_rng(9).normal(0, 0.05, p.shape), 1e-6, 1)
     pb /= pb.sum(axis=2, keepdims=True)
-    one = S.paired_bootstrap_rows(y, pa, pb, names, n_boot=300, seed=11)
-    two = S.paired_bootstrap_rows(y, pa, pb, names, n_boot=300, seed=np.random.default_rng(11))
-    other = S.paired_bootstrap_rows(y, pa, pb, names, n_boot=300, seed=12)
+    one = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=11)
+    two = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=np.random.default_rng(11))
+    other = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=12)
     assert one == two and one["roc_auc"] != other["roc_auc"]
     for name in names:
         r = one[name]
@@ -216,7 +222,7 @@ def test_paired_bootstrap_rows_seeded_and_consistent() -> None:
         assert r.estimate == pytest.approx(want, abs=1e-12)
         assert r.ci_low <= r.estimate <= r.ci_high
         assert (r.n_boot, r.n_valid, r.n_rows) == (300, 300, 200)
-    same = S.paired_bootstrap_rows(y, pa, pa, names, n_boot=50, seed=0)
+    same = S.paired_bootstrap_rows(y, pa, pa, _weighted(names), n_boot=50, seed=0)
     assert all(r.ci_low == r.ci_high == 0 for r in same.values())
 
 
@@ -233,7 +239,7 @@ def test_row_bootstrap_coverage_simulation() -> None:
         pb = np.where(right_b, 0.9, 0.1)[None, :, None] * [[[1, 0]]] + np.where(right_b, 0.1, 0.9)[
             None, :, None
         ] * [[[0, 1]]]
-        r = S.paired_bootstrap_rows(y, pa, pb, ["accuracy"], n_boot=400, seed=rng)["accuracy"]
+        r = S.paired_bootstrap_rows(y, pa, pb, _weighted(["accuracy"]), n_boot=400, seed=rng)["accuracy"]
         hits += r.ci_low <= 0.05 <= r.ci_high
     assert 0.90 <= hits / n_exp <= 0.99
 

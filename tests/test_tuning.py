@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 import optuna
 
-from archbench.models.base import Model
+from archbench.kinds.tabular.models.base import Model
 from archbench.tuning import best_record, propose_trial
 
 

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +24,9 @@ import pandas as pd
 
 from archbench import stats as S
 from archbench.errors import StoreError
-from archbench.metrics import HIGHER_IS_BETTER, LABELS
+from archbench.kinds import get_kind
+from archbench.kinds.base import Kind
+from archbench.metrics import MetricSpec
 from archbench.seeding import derive_seed
 from archbench.store import atomic_write_text
 
@@ -114,30 +117,21 @@ def _rank_families(
 
 
 # ----------------------------------------------------------------------------- row level
-def _prediction_arrays(
-    df: pd.DataFrame, family: str, seeds: Sequence[int], prob_cols: list[str], task_type: str
+def _unit_arrays(
+    kind: Kind, df: pd.DataFrame, family: str, seeds: Sequence[int], run: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row ids ``(n,)``, targets ``(n,)`` and predictions ``(S, n[, K])`` of one family."""
-    ids: np.ndarray | None = None
-    y: np.ndarray | None = None
-    preds = []
-    for s in seeds:
-        sub = df[(df["family"] == family) & (df["seed"] == s)].sort_values("row_id")
-        rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy()
-        if ids is None or y is None:
-            ids, y = rid, yt
-        elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
-            raise StoreError(f"predictions of {family} differ in rows or targets across seeds")
-        cols = prob_cols if task_type == "classification" else ["y_pred"]
-        p = sub[cols].to_numpy(dtype=np.float64)
-        preds.append(p if task_type == "classification" else p[:, 0])
-    assert ids is not None and y is not None
-    return ids, y, np.stack(preds)
+    """Unit ids ``(n,)``, targets and predictions ``(S, n, ...)`` of one family, via the kind."""
+    frames = [df[(df["family"] == family) & (df["seed"] == s)].sort_values("row_id") for s in seeds]
+    try:
+        return kind.unit_arrays(frames, run)
+    except ValueError as exc:
+        raise StoreError(f"predictions of {family}: {exc}") from None
 
 
 def _row_level(
     run_dir: Path,
-    task_type: str,
+    run: dict[str, Any],
+    kind: Kind,
     pair: tuple[str, str],
     metrics: list[str],
     *,
@@ -145,48 +139,60 @@ def _row_level(
     boot_seed: int,
     confidence: float,
     notes: list[str],
-) -> tuple[dict[str, dict[str, S.RowBootstrap]], dict[str, list[S.McNemarResult]]]:
-    """Paired row bootstrap (every metric) and per-seed McNemar (accuracy) for the top two."""
+) -> tuple[dict[str, dict[str, S.RowBootstrap]], dict[str, dict[str, list[S.McNemarResult]]]]:
+    """Paired bootstrap over evaluation units (every metric with a weighted form) and
+    per-seed McNemar tests (metrics whose spec declares a paired count test) for the top two."""
     path = run_dir / "predictions.parquet"
     boots: dict[str, dict[str, S.RowBootstrap]] = {}
-    mcnemar: dict[str, list[S.McNemarResult]] = {}
+    mcnemar: dict[str, dict[str, list[S.McNemarResult]]] = {}
     if not path.is_file():
         notes.append("predictions.parquet is missing: no row bootstrap and no McNemar test.")
         logger.warning("%s is missing; skipping the row bootstrap and McNemar's test", path)
         return boots, mcnemar
     filters = [("family", "in", list(pair)), ("split", "in", list(EVAL_SPLITS))]
     preds = pd.read_parquet(path, filters=filters)
-    prob_cols = sorted(
-        (c for c in preds.columns if c.startswith("p_") and c[2:].isdigit()),
-        key=lambda c: int(c[2:]),
-    )
-    if task_type == "classification" and len(prob_cols) < 2:
-        raise StoreError(f"{path} has no probability columns p_0 .. p_K-1: {list(preds.columns)}")
-    skipped = [m for m in metrics if m not in S.RESAMPLED_METRICS]
+    specs = {m: _metric_spec(kind, m) for m in metrics}
+    weighted = {m: sp.weighted for m, sp in specs.items() if sp is not None and sp.weighted}
+    skipped = [m for m in metrics if m not in weighted]
     if skipped:
         logger.warning("no row bootstrap for metrics %s", skipped)
-        metrics = [m for m in metrics if m in S.RESAMPLED_METRICS]
     for split in EVAL_SPLITS:
         df = preds[preds["split"] == split]
         seeds = sorted(set.intersection(*(set(df.loc[df["family"] == f, "seed"]) for f in pair)))
         if not seeds:
             continue
-        ids_a, y, pa = _prediction_arrays(df, pair[0], seeds, prob_cols, task_type)
-        ids_b, y_b, pb = _prediction_arrays(df, pair[1], seeds, prob_cols, task_type)
+        ids_a, y, pa = _unit_arrays(kind, df, pair[0], seeds, run)
+        ids_b, y_b, pb = _unit_arrays(kind, df, pair[1], seeds, run)
         if not (np.array_equal(ids_a, ids_b) and np.array_equal(y, y_b)):
             raise StoreError(f"{pair[0]} and {pair[1]} were scored on different {split} rows")
         if n_boot > 0:
             seed = derive_seed(boot_seed, "rows", split)
+            units = df[(df["family"] == pair[0]) & (df["seed"] == seeds[0])].sort_values("row_id")
+            blocks = type(kind).draw_counts is not Kind.draw_counts
+            draw = partial(_draw, kind, units) if blocks else None
             boots[split] = S.paired_bootstrap_rows(
-                y, pa, pb, metrics, n_boot=n_boot, seed=seed, confidence=confidence
+                y, pa, pb, weighted, n_boot=n_boot, seed=seed, confidence=confidence, draw=draw
             )
-        if task_type == "classification":
-            yi = y.astype(np.int64)
-            mcnemar[split] = [
-                S.mcnemar_exact(pa[i].argmax(axis=1) == yi, pb[i].argmax(axis=1) == yi)
-                for i in range(len(seeds))
-            ]
+        for m, sp in specs.items():
+            if sp is not None and sp.correct is not None:
+                mcnemar.setdefault(split, {})[m] = [
+                    S.mcnemar_exact(sp.correct(y, pa[i]), sp.correct(y, pb[i]))
+                    for i in range(len(seeds))
+                ]
     return boots, mcnemar
+
+
+def _draw(kind: Kind, units: pd.DataFrame, rng: np.random.Generator, size: int) -> np.ndarray:
+    counts = kind.draw_counts(rng, units, size)
+    assert counts is not None
+    return counts
+
+
+def _metric_spec(kind: Kind, name: str) -> MetricSpec | None:
+    try:
+        return kind.metric(name)
+    except KeyError:
+        return None
 
 
 # ----------------------------------------------------------------------------- tables
@@ -244,7 +250,7 @@ def _comparisons(
     metrics: list[str],
     *,
     boots: dict[str, dict[str, S.RowBootstrap]],
-    mcnemar: dict[str, list[S.McNemarResult]],
+    mcnemar: dict[str, dict[str, list[S.McNemarResult]]],
     holm_p: dict[tuple[str, str], float],
     confidence: float,
 ) -> tuple[list[Row], list[Row], dict[tuple[str, str], Any]]:
@@ -255,7 +261,7 @@ def _comparisons(
         comp = S.paired_comparison(a, b, confidence=confidence)
         power = S.power_analysis(comp)
         boot = boots.get(split, {}).get(m)
-        mc = mcnemar.get(split, []) if m == "accuracy" else []
+        mc = mcnemar.get(split, {}).get(m, [])
         row = _comparison_row(*pair, split, m, comp)
         row.update(
             bootstrap_ci_low=boot.ci_low if boot else None,
@@ -322,6 +328,7 @@ def _verdicts(
     flip: S.RankingFlip | None,
     *,
     labels: dict[str, str],
+    metric_labels: dict[str, str],
     hib: dict[str, bool],
     primary: str,
 ) -> list[Row]:
@@ -329,20 +336,20 @@ def _verdicts(
     out = []
     for (split, m), (comp, power, boot, mc, holm) in objects.items():
         text = S.comparison_verdict(
-            la, lb, LABELS.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
+            la, lb, metric_labels.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
             boot=boot, power=power, mcnemar_pvalues=mc, holm_pvalue=holm,
         )  # fmt: skip
         out.append({"scope": split, "family_a": pair[0], "family_b": pair[1], "metric": m,
                     "resolved": comp.resolved(), "text": text})  # fmt: skip
     if flip is not None:
-        label = LABELS.get(primary, primary)
+        label = metric_labels.get(primary, primary)
         text = S.ranking_verdict(la, lb, label, flip, higher_is_better=hib[primary])
         out.append({"scope": "ranking", "family_a": pair[0], "family_b": pair[1],
                     "metric": primary, "resolved": flip.flip_resolved, "text": text})  # fmt: skip
     for row, comp in shift:
         f, m = str(row["family"]), str(row["metric"])
         text = S.shift_change_verdict(
-            labels[f], LABELS.get(m, m), comp, id_mean=row["id_mean"],
+            labels[f], metric_labels.get(m, m), comp, id_mean=row["id_mean"],
             shift_mean=row["shift_mean"], higher_is_better=hib[m],
         )  # fmt: skip
         out.append({"scope": "shift_change", "family_a": f, "family_b": None, "metric": m,
@@ -382,9 +389,10 @@ def analyze_run(
         raise ValueError(f"n_boot must be >= 0, got {n_boot}")
     run, results = _read_inputs(run_dir)
     scores = _score_table(results)
-    hib = {**HIGHER_IS_BETTER, **run.get("higher_is_better", {})}
+    kind = get_kind(str(run.get("kind", "tabular")))
     primary = run["primary_metric"]
     families, splits, metrics = _layout(run, scores)
+    hib, metric_labels = _metric_meta(run, kind, metrics)
     eval_splits = [s for s in EVAL_SPLITS if s in splits]
     labels = {f: run.get("family_labels", {}).get(f, f) for f in families}
     ranked, val_means = _rank_families(scores, families, primary, hib[primary])
@@ -395,7 +403,7 @@ def analyze_run(
         boot_seed = derive_seed(int(run.get("base_seed", 0)), "stats", "bootstrap")
     notes = _notes(ci_method)
     boots, mcnemar = _row_level(
-        run_dir, run["task_type"], pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
+        run_dir, run, kind, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
         confidence=confidence, notes=notes,
     )  # fmt: skip
     all_pairs = _all_pairs(scores, ranked, eval_splits, primary, confidence)
@@ -412,14 +420,17 @@ def analyze_run(
     if eval_splits == list(EVAL_SPLITS):
         shift = _shift_rows(scores, families, metrics, confidence)
         ranking_row, flip = _ranking(scores, pair, primary, confidence)
-    verdicts = _verdicts(pair, objects, shift, flip, labels=labels, hib=hib, primary=primary)
+    verdicts = _verdicts(
+        pair, objects, shift, flip, labels=labels, metric_labels=metric_labels, hib=hib,
+        primary=primary,
+    )  # fmt: skip
     word = "highest" if hib[primary] else "lowest"
     stats = {
         "confidence": confidence, "ci_method": ci_method, "n_boot": n_boot,
         "boot_seed": boot_seed, "alpha": S.ALPHA, "power_target": S.POWER,
         "task_type": run["task_type"], "primary_metric": primary, "metrics": metrics,
         "higher_is_better": {m: hib[m] for m in metrics}, "family_labels": labels,
-        "metric_labels": {m: LABELS.get(m, m) for m in metrics},
+        "metric_labels": metric_labels,
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
@@ -432,6 +443,20 @@ def analyze_run(
     elapsed = time.perf_counter() - started
     logger.info("statistics of %s written in %.1f s; top two: %s", run_dir, elapsed, pair)
     return stats
+
+
+def _metric_meta(
+    run: dict[str, Any], kind: Kind, metrics: list[str]
+) -> tuple[dict[str, bool], dict[str, str]]:
+    """Direction and label of each metric: run.json first, then the kind's spec."""
+    info = run.get("metric_info") or {}
+    hib, labels = {}, {}
+    for m in metrics:
+        sp = _metric_spec(kind, m)
+        stored = run.get("higher_is_better", {}).get(m)
+        hib[m] = bool(stored if stored is not None else (sp.higher_is_better if sp else True))
+        labels[m] = str((info.get(m) or {}).get("label") or (sp.label if sp else m))
+    return hib, labels
 
 
 def _layout(run: dict[str, Any], scores: Scores) -> tuple[list[str], list[str], list[str]]:

@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--task",
         metavar="NAME",
-        help="built-in task when no --spec is given: flights, california, adult",
+        help="built-in task when no --spec is given (e.g. flights, california, adult)",
     )
     r.add_argument(
         "--preset",
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--task",
         default="flights",
-        help="flights, california, adult, or csv for your own file (default flights)",
+        help="a built-in task, or csv for your own table (default flights)",
     )
     i.add_argument(
         "--out", default="archbench.toml", metavar="FILE", help="where to write the spec"
@@ -375,9 +375,24 @@ def _cmd_report(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
-def _cmd_init(args: argparse.Namespace, console: Any) -> int:
-    from .templates import spec_template
+def spec_template(variant: str) -> str:
+    """The commented spec of the first kind that answers to ``variant`` (a built-in task name,
+    "csv", a kind's own word such as "forecasting")."""
+    from .kinds import all_kinds
 
+    for kind in all_kinds():
+        text = kind.init_template(variant)
+        if text is not None:
+            return text
+    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *_init_words(k))]
+    raise ConfigError(f"--task {variant!r} is unknown; use one of {', '.join(words)}")
+
+
+def _init_words(kind: Any) -> tuple[str, ...]:
+    return tuple(getattr(kind, "init_words", ()))
+
+
+def _cmd_init(args: argparse.Namespace, console: Any) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise ConfigError(f"{str(out)!r} exists; pass --force to overwrite or choose --out")

@@ -20,12 +20,23 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
-from .metrics import HIGHER_IS_BETTER
 
-BUILTIN_TASKS: tuple[str, ...] = ("flights", "california", "adult")
-FAMILIES: tuple[str, ...] = ("mlp", "ft_transformer", "gbdt")
-GBDT_BACKENDS: tuple[str, ...] = ("lightgbm", "xgboost", "catboost")
+if typing.TYPE_CHECKING:
+    from .kinds.base import Kind
+
 PRESETS: tuple[str, ...] = ("quick", "default", "thorough")
+#: The settings of [task] every kind reads; a kind adds its own (``Kind.task_keys``).
+COMMON_TASK_KEYS: tuple[str, ...] = (
+    "name",
+    "path",
+    "target",
+    "type",
+    "features",
+    "categorical",
+    "drop",
+    "description",
+    "shift",
+)
 
 
 @dataclass(frozen=True)
@@ -49,17 +60,23 @@ class ShiftSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A built-in task (``name`` in BUILTIN_TASKS) or a user file (``path`` set)."""
+    """A built-in task (``name``) or a user file (``path`` set).
+
+    ``type`` picks the task kind for a user file (``classification``/``regression``: tables);
+    ``options`` holds the keys of ``[task]`` that only the task's kind reads (``Kind.task_keys``),
+    validated by that kind.
+    """
 
     name: str = "flights"
     path: str = ""
     target: str = ""
-    type: Literal["classification", "regression", ""] = ""
+    type: str = ""
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     description: str = ""
     shift: ShiftSpec | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_builtin(self) -> bool:
@@ -100,16 +117,24 @@ class FamilySettings:
 
 @dataclass(frozen=True)
 class FamiliesSpec:
-    """Which families are compared, and the GBDT backend."""
+    """Which families are compared, the GBDT backend and each family's fixed settings.
 
-    names: tuple[str, ...] = FAMILIES
-    gbdt_backend: Literal["lightgbm", "xgboost", "catboost"] = "lightgbm"
-    mlp: FamilySettings = field(default_factory=FamilySettings)
-    ft_transformer: FamilySettings = field(default_factory=FamilySettings)
-    gbdt: FamilySettings = field(default_factory=FamilySettings)
+    ``per_family`` holds one ``[families.<name>]`` table per family of the task's kind (in the
+    kind's order); ``spec.families.<name>`` reads one. Empty ``names``: every family of the kind.
+    """
+
+    names: tuple[str, ...] = ()
+    gbdt_backend: str = "lightgbm"
+    per_family: tuple[tuple[str, FamilySettings], ...] = ()
 
     def settings(self, family: str) -> FamilySettings:
-        return typing.cast(FamilySettings, getattr(self, family))
+        return dict(self.per_family).get(family, FamilySettings())
+
+    def __getattr__(self, name: str) -> FamilySettings:
+        for fam, settings in object.__getattribute__(self, "per_family"):
+            if fam == name:
+                return settings
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -178,6 +203,13 @@ class Spec:
     def to_dict(self) -> dict[str, Any]:
         return _to_plain(self)
 
+    @property
+    def kind(self) -> Kind:
+        """The task kind of this spec (by task type, else by built-in name)."""
+        from .kinds import kind_for
+
+        return kind_for(self.task.type, self.task.name if self.task.is_builtin else "")
+
     def default_out(self) -> str:
         """The run directory when neither --out nor output.dir is given."""
         name = self.task.name if self.task.is_builtin else Path(self.task.path).stem
@@ -197,6 +229,14 @@ class Spec:
 
 
 def _to_plain(obj: Any) -> Any:
+    if isinstance(obj, FamiliesSpec):
+        out = {"names": list(obj.names), "gbdt_backend": obj.gbdt_backend}
+        out.update({fam: _to_plain(s) for fam, s in obj.per_family})
+        return out
+    if isinstance(obj, TaskSpec):
+        d = {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        d.update(d.pop("options"))  # kind keys sit in [task] itself
+        return d
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, tuple | list):
@@ -286,6 +326,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
+    if cls is FamiliesSpec:
+        return _build_families(data, prefix)
     hints = get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs: dict[str, Any] = {}
@@ -295,6 +337,25 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
             raise ConfigError(f"unknown key {full!r}: {_suggest(key, names)}")
         kwargs[key] = _coerce(value, hints[key], full)
     return cls(**kwargs)
+
+
+def _build_families(data: dict[str, Any], prefix: str) -> FamiliesSpec:
+    """``[families]``: names, gbdt_backend, then one table per family (checked by the kind)."""
+    kwargs: dict[str, Any] = {}
+    per: list[tuple[str, FamilySettings]] = []
+    for key, value in data.items():
+        full = f"{prefix}.{key}"
+        if key == "names":
+            kwargs["names"] = _coerce(value, tuple[str, ...], full)
+        elif key == "gbdt_backend":
+            kwargs["gbdt_backend"] = _coerce(value, str, full)
+        elif isinstance(value, dict):
+            per.append((key, _build(FamilySettings, value, full)))
+        else:
+            raise ConfigError(
+                f"unknown key {full!r}: use names, gbdt_backend or a [{prefix}.<family>] table"
+            )
+    return FamiliesSpec(**kwargs, per_family=tuple(per))
 
 
 def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -307,73 +368,80 @@ def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def preset_overrides(preset: str) -> dict[str, Any]:
-    """The settings a preset changes, as a spec dict; the user's spec is applied on top."""
+def preset_overrides(preset: str, kind: Kind) -> dict[str, Any]:
+    """The settings a preset changes for tasks of ``kind``, as a spec dict; the user's spec is
+    applied on top."""
     if preset not in PRESETS:
         raise ConfigError(f"preset {preset!r} is unknown; use one of {', '.join(PRESETS)}")
-    if preset == "quick":
-        return {
-            "split": {
-                "max_train_rows": 2000,
-                "max_val_rows": 1000,
-                "max_test_rows": 1000,
-                "max_shift_rows": 1000,
-            },
-            "budget": {"trials": 3, "batch": 3, "startup_trials": 2},
-            "families": {
-                "mlp": {"max_epochs": 8, "patience": 3},
-                "ft_transformer": {"max_epochs": 4, "patience": 2},
-                "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
-            },
-        }
-    if preset == "thorough":
-        return {
-            "split": {
-                "max_train_rows": 40000,
-                "max_val_rows": 10000,
-                "max_test_rows": 10000,
-                "max_shift_rows": 10000,
-            },
-            "budget": {"trials": 50, "batch": 3, "startup_trials": 10},
-            "families": {
-                "mlp": {"max_epochs": 100, "patience": 16},
-                "ft_transformer": {"max_epochs": 60, "patience": 10},
-                "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50},
-            },
-        }
-    # The default must finish in 5 minutes on 2 cores (docs/benchmarks.md). With 10 trials and
-    # an FT-Transformer cap of 15 epochs it took 134 s; 20 trials took 331 s because tuning
-    # then selected a 128-wide FT-Transformer whose 5 final seeds alone cost ~250 CPU-seconds.
-    return {
-        "split": {
-            "max_train_rows": 10000,
-            "max_val_rows": 4000,
-            "max_test_rows": 4000,
-            "max_shift_rows": 4000,
-        },
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 5000},
-        "families": {
-            "mlp": {"max_epochs": 30, "patience": 5},
-            "ft_transformer": {"max_epochs": 15, "patience": 4},
-            "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
-        },
-    }
+    return kind.presets(preset)
+
+
+def _kind_of(data: dict[str, Any]) -> Kind:
+    from .kinds import kind_for
+
+    task = data.get("task") if isinstance(data.get("task"), dict) else {}
+    assert isinstance(task, dict)
+    ttype, path = task.get("type", ""), task.get("path", "")
+    name = task.get("name", TaskSpec.name)
+    if not isinstance(ttype, str):
+        raise ConfigError(f"task.type must be a string, got {ttype!r}")
+    if not isinstance(name, str):
+        raise ConfigError(f"task.name must be a string, got {name!r}")
+    if path and not ttype:
+        return kind_for("", "")  # raises below in validate with the usual message
+    return kind_for(ttype, "" if ttype else name)
+
+
+def _split_task_options(data: dict[str, Any], kind: Kind) -> None:
+    """Move the kind's own [task] keys into ``task.options`` (unknown keys stay and fail)."""
+    task = data.get("task")
+    if not isinstance(task, dict):
+        return
+    opts = {k: task.pop(k) for k in list(task) if k in kind.task_keys and k not in COMMON_TASK_KEYS}
+    if opts:
+        task["options"] = opts
 
 
 def spec_from_dict(data: dict[str, Any], *, preset: str | None = None) -> Spec:
     """Validate a spec dict (as read from TOML) into a frozen Spec.
 
     The preset (argument, else the spec's ``preset`` key, else "default") supplies defaults that
-    the spec's own keys override.
+    the spec's own keys override; the task's kind supplies the preset's values.
     """
     chosen = preset or data.get("preset") or "default"
     if not isinstance(chosen, str):
         raise ConfigError(f"preset must be a string, got {chosen!r}")
-    merged = merge_dicts(preset_overrides(chosen), data)
+    task = data.get("task")
+    if task is not None and not isinstance(task, dict):
+        raise ConfigError(f"[task] must be a table, got {task!r}")
+    if isinstance(task, dict) and task.get("path") and not task.get("type"):
+        raise ConfigError(_missing_type_message())
+    kind = _kind_of(data)
+    merged = merge_dicts(preset_overrides(chosen, kind), data)
     merged["preset"] = chosen
+    fams = merged.setdefault("families", {})
+    if not isinstance(fams, dict):
+        raise ConfigError(f"[families] must be a table, got {fams!r}")
+    if "names" not in fams:
+        fams["names"] = list(kind.family_names)
+    for f in kind.family_names:  # every family of the kind has its settings table
+        fams.setdefault(f, {})
+    merged["families"] = {
+        "names": fams["names"],
+        **({"gbdt_backend": fams["gbdt_backend"]} if "gbdt_backend" in fams else {}),
+        **{f: fams[f] for f in kind.family_names},
+        **{k: v for k, v in fams.items() if k not in (*kind.family_names, "names", "gbdt_backend")},
+    }
+    _split_task_options(merged, kind)
     spec = typing.cast(Spec, _build(Spec, merged, ""))
-    validate(spec)
+    validate(spec, kind)
     return spec
+
+
+def _missing_type_message() -> str:
+    from .kinds import task_types
+
+    return "task.type is missing: use " + " or ".join(f'"{t}"' for t in task_types())
 
 
 def load_spec(path: str | Path, *, preset: str | None = None) -> Spec:
@@ -397,21 +465,13 @@ def load_spec(path: str | Path, *, preset: str | None = None) -> Spec:
     return spec_from_dict(data, preset=preset)
 
 
-def validate(spec: Spec) -> None:
-    """Cross-field checks that types alone cannot express."""
+def validate(spec: Spec, kind: Kind | None = None) -> None:
+    """Cross-field checks that types alone cannot express; then the kind's own checks."""
+    kind = kind or spec.kind
     t = spec.task
-    if t.is_builtin:
-        if t.name not in BUILTIN_TASKS:
-            opts = list(BUILTIN_TASKS)
-            raise ConfigError(
-                f"task.name {t.name!r} is not a built-in task ({_suggest(t.name, opts)}); "
-                "for your own data, set task.path, task.target and task.type"
-            )
-    else:
+    if not t.is_builtin:
         if not t.target:
             raise ConfigError("task.target is missing: name the column to predict")
-        if t.type not in ("classification", "regression"):
-            raise ConfigError('task.type is missing: use "classification" or "regression"')
         if t.shift is None:
             raise ConfigError(
                 "[task.shift] is missing: say which rows form the shift set, e.g. "
@@ -439,18 +499,7 @@ def validate(spec: Spec) -> None:
             raise ConfigError(f"split.{key} must be >= 0 (0 means no cap)")
     if sp.min_rows < 1:
         raise ConfigError("split.min_rows must be >= 1")
-    fam = spec.families
-    if not fam.names:
-        raise ConfigError("families.names is empty: list at least two of " + ", ".join(FAMILIES))
-    for name in fam.names:
-        if name not in FAMILIES:
-            raise ConfigError(
-                f"families.names: unknown family {name!r} ({_suggest(name, list(FAMILIES))})"
-            )
-    if len(set(fam.names)) != len(fam.names):
-        raise ConfigError("families.names lists a family twice")
-    if len(fam.names) < 2:
-        raise ConfigError("families.names needs at least two families to compare")
+    _validate_families(spec.families, kind)
     b = spec.budget
     if b.trials < 1:
         raise ConfigError(f"budget.trials = {b.trials}: every family needs at least 1 trial")
@@ -471,9 +520,38 @@ def validate(spec: Spec) -> None:
             "default), 'high' or 'medium' (TF32 matrix products on CUDA GPUs)"
         )
     for m in spec.metrics:
-        if m not in HIGHER_IS_BETTER:
+        try:
+            kind.metric(m)
+        except KeyError:
             raise ConfigError(
-                f"metrics: unknown metric {m!r} ({_suggest(m, list(HIGHER_IS_BETTER))})"
+                f"metrics: unknown metric {m!r} ({_suggest(m, _metric_names(kind))})"
+            ) from None
+    kind.validate_spec(spec)
+
+
+def _metric_names(kind: Kind) -> list[str]:
+    return list(getattr(kind, "metric_names", ()))
+
+
+def _validate_families(fam: FamiliesSpec, kind: Kind) -> None:
+    known = list(kind.family_names)
+    if not fam.names:
+        raise ConfigError("families.names is empty: list at least two of " + ", ".join(known))
+    for name in fam.names:
+        if name not in known:
+            raise ConfigError(f"families.names: unknown family {name!r} ({_suggest(name, known)})")
+    if len(set(fam.names)) != len(fam.names):
+        raise ConfigError("families.names lists a family twice")
+    if len(fam.names) < 2:
+        raise ConfigError("families.names needs at least two families to compare")
+    for name, _ in fam.per_family:
+        if name not in known:
+            raise ConfigError(f"unknown key 'families.{name}': {_suggest(name, known)}")
+    for f in kind.families:
+        if len(f.backends) > 1 and fam.gbdt_backend not in f.backends:
+            allowed = ", ".join(repr(b) for b in f.backends)
+            raise ConfigError(
+                f"families.gbdt_backend = {fam.gbdt_backend!r} is not allowed; use one of {allowed}"
             )
 
 

@@ -7,9 +7,9 @@ results are identical with one worker, two, or a Ray cluster.
 
 from __future__ import annotations
 
-import abc
 import atexit
 import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -22,8 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, RunFailed
+from .executor_base import Executor
 from .seeding import set_thread_env
 from .work import Payload, Unit, UnitResult, execute
+
+__all__ = [
+    "GPU_WORKERS",
+    "Executor",
+    "InlineExecutor",
+    "LocalExecutor",
+    "default_workers",
+    "make_executor",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +70,17 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, modules: tuple[str, ...] = ()) -> None:
     """Pin the threads and import the model libraries; the data comes with the first unit."""
     _die_with_parent()
     set_thread_env(threads)
     import torch
 
     torch.set_num_threads(threads)
-    import lightgbm  # noqa: F401  (the GBDT default; a unit should not pay for its import)
-
-    from .models import registry  # noqa: F401
+    # The task kind's model libraries (LightGBM, the family modules): a unit should not pay
+    # for their import.
+    for module in modules:
+        importlib.import_module(module)
 
     # Registered last, so it runs first: a worker leaves without the interpreter's teardown
     # (~0.5 s of CPU with torch loaded, which would compete with the driver's statistics and
@@ -119,41 +130,21 @@ def _run_in_worker(unit: Unit, payload_file: str) -> UnitResult:
     return execute(unit, _PAYLOAD)
 
 
-class Executor(abc.ABC):
-    """Runs units concurrently; ``submit`` returns a Future of a UnitResult."""
-
-    name: str = "executor"
-    workers: int = 1
-
-    def warm(self, threads: int) -> None:  # noqa: B027 - optional hook, a no-op by default
-        """Start the workers ahead of ``start`` (while the driver prepares the data); optional."""
-
-    def gpu_info(self) -> dict[str, Any] | None:
-        """CUDA as the workers see it, where they reported it; None otherwise."""
-        return None
-
-    @abc.abstractmethod
-    def start(self, payload: Payload, threads: int) -> None: ...
-
-    @abc.abstractmethod
-    def submit(self, unit: Unit) -> Future[UnitResult]: ...
-
-    @abc.abstractmethod
-    def shutdown(self) -> None: ...
-
-    def abort(self) -> None:
-        """Stop at once, abandoning running units (after an error or Ctrl-C)."""
-        self.shutdown()
-
-    def __enter__(self) -> Executor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
+#: Modules every worker imports at start (the kind's model libraries; see preload_modules).
+_WORKER_MODULES: list[str] = []
 
 
-#: Imported once by the fork server; every worker forked from it starts with them loaded.
-_PRELOAD = ["torch", "lightgbm", "archbench.executor", "archbench.models.registry"]
+def preload_modules(modules: tuple[str, ...] | list[str]) -> None:
+    """Have workers import ``modules`` when they start (a task kind's ``worker_modules``).
+
+    Call before the first pool starts: the fork server imports them once and every worker
+    forked from it starts with them loaded.
+    """
+    for m in modules:
+        if m not in _WORKER_MODULES:
+            _WORKER_MODULES.append(m)
+
+
 _forkserver_threads: int | None = None
 
 
@@ -171,7 +162,7 @@ def _worker_context(threads: int) -> mp.context.BaseContext:
         return mp.get_context("spawn")
     if _forkserver_threads is None:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
+        ctx.set_forkserver_preload(["torch", "archbench.executor", *_WORKER_MODULES])
         _forkserver_threads = threads
         return ctx
     return mp.get_context("forkserver" if _forkserver_threads == threads else "spawn")
@@ -206,7 +197,7 @@ class LocalExecutor(Executor):
             max_workers=self.workers,
             mp_context=_worker_context(threads),
             initializer=_init_worker,
-            initargs=(threads,),
+            initargs=(threads, tuple(_WORKER_MODULES)),
         )
         # The pool starts a process per waiting task. Starting one waits for the fork server
         # to finish its imports (~1.5 s), so a thread does it while the driver goes on.

@@ -15,7 +15,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from .config import Spec
-    from .runner import Prepared
+    from .kinds.base import Prepared
 
 PACKAGES = (
     "archbench",
@@ -131,7 +131,7 @@ def environment_manifest(
         "git_commit": _git_commit(),
         "spec_hash": spec.digest(),
         "data_hash": prepared.data_hash,
-        "split_hash": prepared.splits.digest(),
+        "split_hash": prepared.split_digest,
         "executor": executor_name,
         "workers": workers,
         "threads_per_worker": spec.budget.threads_per_worker,

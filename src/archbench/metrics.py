@@ -1,174 +1,113 @@
-"""Metrics for classification and regression, and their directions.
+"""Metrics as specs: what the spine knows of a metric is what its :class:`MetricSpec` declares.
 
-Predictions are ``(n,)`` floats for regression and ``(n, K)`` class probabilities for
-classification (``K >= 2``); targets are floats or class indices ``0..K-1``.
+A task kind declares its metrics (``Kind.metric_set``); the runner, the statistics and the
+report read name, label, direction, the function, its weighted (resampled) form and whether a
+paired count test applies from the spec. No spine module names a metric.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-TaskType = Literal["classification", "regression"]
-
-CLASSIFICATION_METRICS: tuple[str, ...] = ("roc_auc", "accuracy", "log_loss", "brier")
-REGRESSION_METRICS: tuple[str, ...] = ("rmse", "mae", "r2")
-PRIMARY: dict[str, str] = {"classification": "roc_auc", "regression": "rmse"}
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "roc_auc": True,
-    "accuracy": True,
-    "log_loss": False,
-    "brier": False,
-    "rmse": False,
-    "mae": False,
-    "r2": True,
-}
-LABELS: dict[str, str] = {
-    "roc_auc": "ROC-AUC",
-    "accuracy": "Accuracy",
-    "log_loss": "Log-loss",
-    "brier": "Brier",
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "r2": "R^2",
-}
-_EPS = 1e-15
+#: ``(y_true, pred) -> value`` for one model's predictions on one split.
+MetricFn = Callable[[np.ndarray, np.ndarray], float]
+#: ``counts (B, n_units) -> (B, n_seeds)``: the metric under B weightings of the units.
+Resampled = Callable[[np.ndarray], np.ndarray]
+#: ``(y_true, preds) -> Resampled`` where ``preds`` is ``(n_seeds, n_units, ...)``.
+WeightedFn = Callable[[np.ndarray, np.ndarray], Resampled]
+#: ``(y_true, pred) -> (n_units,) bool``: which units a model got right (paired count test).
+CorrectFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def metrics_for(task_type: TaskType) -> tuple[str, ...]:
-    """Return every metric name available for ``task_type``."""
-    return CLASSIFICATION_METRICS if task_type == "classification" else REGRESSION_METRICS
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of a task kind.
 
-
-def metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    """Compute one metric.
-
-    Args:
-        name: a key of ``HIGHER_IS_BETTER``.
-        y_true: ``(n,)`` targets (class indices for classification).
-        pred: ``(n,)`` predictions or ``(n, K)`` class probabilities.
+    Attributes:
+        name: the key in the results store (``"roc_auc"``).
+        label: the display name (``"ROC-AUC"``).
+        higher_is_better: the direction.
+        fn: ``(y_true, pred) -> float``.
+        weighted: ``(y_true, preds (n_seeds, n_units, ...)) -> f(counts (B, n_units)) -> (B,
+            n_seeds)``; counts of ones reproduce ``fn`` per seed. ``None``: the metric has no
+            resampled form and gets no bootstrap interval.
+        correct: ``(y_true, pred) -> (n_units,) bool`` when a paired count test (McNemar) on
+            per-unit correctness applies, else ``None``.
+        error: an error measure (lower is better, 0 is perfect), for relative-change wording.
+        note: a short sentence the report may print beside the metric (e.g. a base rate).
     """
-    if name in REGRESSION_METRICS:
-        y = np.asarray(y_true, dtype=np.float64)
-        p = np.asarray(pred, dtype=np.float64).reshape(-1)
-        err = p - y
-        if name == "rmse":
-            return float(np.sqrt(np.mean(err**2)))
-        if name == "mae":
-            return float(np.mean(np.abs(err)))
-        ss_tot = float(np.sum((y - y.mean()) ** 2))
-        return float(1.0 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
-    y = np.asarray(y_true).astype(np.int64)
-    proba = np.asarray(pred, dtype=np.float64)
-    if proba.ndim != 2:
-        raise ValueError(f"classification metric {name!r} needs (n, K) probabilities")
-    n, k = proba.shape
-    if name == "accuracy":
-        return float(np.mean(proba.argmax(axis=1) == y))
-    if name == "log_loss":
-        p_true = np.clip(proba[np.arange(n), y], _EPS, 1.0)
-        return float(-np.mean(np.log(p_true)))
-    if name == "brier":
-        onehot = np.zeros_like(proba)
-        onehot[np.arange(n), y] = 1.0
-        # Binary: the usual Brier score on the positive class; multiclass: mean over classes.
-        if k == 2:
-            return float(np.mean((proba[:, 1] - y) ** 2))
-        return float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
-    if name == "roc_auc":
-        if len(np.unique(y)) < 2:
-            return float("nan")
-        if not np.isfinite(proba).all():
-            raise ValueError("roc_auc: the predicted probabilities contain NaN or infinity")
-        if k == 2:
-            return roc_auc(y == 1, proba[:, 1])
-        if len(np.unique(y)) < k:
-            return float("nan")
-        # one-vs-rest, unweighted mean over classes (scikit-learn's multi_class="ovr", macro)
-        return float(np.mean([roc_auc(y == c, proba[:, c]) for c in range(k)]))
-    raise KeyError(f"unknown metric {name!r}")
+
+    name: str
+    label: str
+    higher_is_better: bool
+    fn: MetricFn
+    weighted: WeightedFn | None = None
+    correct: CorrectFn | None = None
+    error: bool = False
+    note: str = ""
+
+    @property
+    def count_test(self) -> bool:
+        """True when a paired count test on per-unit correctness (McNemar) applies."""
+        return self.correct is not None
+
+    def maximised(self, value: float) -> float:
+        """``value`` mapped so that larger is better (Optuna, early stopping, selection)."""
+        return value if self.higher_is_better else -value
+
+    def better(self, a: float, b: float) -> bool:
+        """True when ``a`` is strictly better than ``b``."""
+        return a > b if self.higher_is_better else a < b
 
 
-def roc_auc(positive: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve of ``score`` for the boolean labels ``positive``: the
-    probability that a random positive scores above a random negative, ties counting one half
-    (the trapezoidal area of ``sklearn.metrics.roc_auc_score``). NaN when one class is absent.
-    Free of scikit-learn so that the worker processes do not import it for a metric.
-    """
-    s = np.asarray(score, dtype=np.float64)
-    ones = np.ones((1, s.size), dtype=np.int32)
-    return float(weighted_roc_auc(s, np.asarray(positive, dtype=bool))(ones)[0])
+@dataclass(frozen=True)
+class MetricSet:
+    """The metrics of one task: the primary metric first, then the others in report order."""
 
+    specs: tuple[MetricSpec, ...]
+    by_name: Mapping[str, MetricSpec] = field(init=False, repr=False, compare=False)
 
-def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """Prepare a weighted Mann-Whitney AUC: ``counts (B, n) -> (B,)``; ties count one half.
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.specs]
+        assert names and len(set(names)) == len(names), f"metric names must be unique: {names}"
+        object.__setattr__(self, "by_name", {s.name: s for s in self.specs})
 
-    ``counts[b, i]`` is the weight of row ``i`` in resample ``b`` (the row bootstrap of
-    ``archbench.stats``); one row of ones gives the plain ROC-AUC (:func:`roc_auc`).
+    @property
+    def primary(self) -> MetricSpec:
+        return self.specs[0]
 
-    Rows are sorted by score once. A positive row scores ``2 x`` (negative weight strictly
-    below it) ``+`` (negative weight tied with it), read from one running sum of the negative
-    weights; rows in tied groups are corrected from their group's ends (few columns), so no
-    per-group reduction runs over the resamples. Integer counts stay integers (exact, and a
-    quarter of the memory traffic of floats).
-    """
-    order = np.argsort(score, kind="stable")
-    s, pos = score[order], positive[order]
-    n = s.size
-    new_group = np.r_[True, s[1:] != s[:-1]]
-    starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
-    sizes = np.diff(np.r_[starts, n])
-    # positive rows that share their score with another row, and their group's first/last row
-    tied_pos = np.flatnonzero(pos & (sizes[group] > 1))
-    t_first = starts[group[tied_pos]]
-    t_last = t_first + sizes[group[tied_pos]] - 1
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.specs)
 
-    def auc(counts: np.ndarray) -> np.ndarray:
-        w = counts[:, order]
-        integer = np.issubdtype(w.dtype, np.integer)
-        # exact when every partial product fits: count x 2 n < 2**31
-        exact = integer and (int(w.max(initial=0)) + 1) * 2 * (n + 1) < 2**31
-        acc = np.int32 if exact else np.float64
-        if integer and not exact:
-            w = w.astype(np.float64)
-        wp = w * pos
-        wn = w - wp
-        below = np.cumsum(wn, axis=1, dtype=acc)  # at a positive row: negatives below it
-        n_pos = wp.sum(axis=1, dtype=np.float64)
-        n_neg = below[:, -1].astype(np.float64) if n else np.zeros(w.shape[0])
-        num = np.asarray(2 * np.sum(wp * below, axis=1, dtype=np.int64 if exact else np.float64))
-        if tied_pos.size:
-            # tied: 2 x below its group + the group's negatives = below(first) + below(last),
-            # with below(first) exclusive of the first row's own negative weight
-            twice = below[:, t_first] - wn[:, t_first] + below[:, t_last]
-            num = num + np.sum(
-                wp[:, tied_pos] * (twice - 2 * below[:, tied_pos]),
-                axis=1,
-                dtype=np.int64 if exact else np.float64,
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = num / (2.0 * n_pos * n_neg)
-        return np.where((n_pos > 0) & (n_neg > 0), out, np.nan)
+    def __getitem__(self, name: str) -> MetricSpec:
+        return self.by_name[name]
 
-    return auc
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
 
+    def select(self, names: Sequence[str]) -> MetricSet:
+        """The primary metric, then ``names`` (the primary is never dropped)."""
+        chosen = [self.primary, *[self[n] for n in names if n != self.primary.name]]
+        return MetricSet(tuple(chosen))
 
-def compute_metrics(
-    task_type: TaskType, y_true: np.ndarray, pred: np.ndarray, names: tuple[str, ...] | None = None
-) -> dict[str, float]:
-    """Return ``{metric: value}`` for ``names`` (default: every metric of the task type)."""
-    names = names or metrics_for(task_type)
-    return {n: metric(n, y_true, pred) for n in names}
+    def compute(self, y_true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+        """``{name: value}`` for every metric of the set."""
+        return {s.name: s.fn(y_true, pred) for s in self.specs}
 
-
-def better(name: str, a: float, b: float) -> bool:
-    """True when value ``a`` is strictly better than ``b`` for metric ``name``."""
-    return a > b if HIGHER_IS_BETTER[name] else a < b
-
-
-def score_for_maximisation(name: str, value: float) -> float:
-    """Map a metric value to a number where larger is better (for Optuna and early stopping)."""
-    return value if HIGHER_IS_BETTER[name] else -value
+    def describe(self) -> dict[str, dict[str, object]]:
+        """What run.json records of each metric (the report reads it without the kind)."""
+        return {
+            s.name: {
+                "label": s.label,
+                "higher_is_better": s.higher_is_better,
+                "error": s.error,
+                "count_test": s.count_test,
+                "resampled": s.weighted is not None,
+                "note": s.note,
+            }
+            for s in self.specs
+        }

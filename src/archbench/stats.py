@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +22,6 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as st
 
-from archbench.metrics import weighted_roc_auc
 from archbench.seeding import as_generator
 
 ALPHA = 0.05
@@ -32,7 +31,6 @@ _EPS = 1e-15  # the same probability clip as archbench.metrics
 _MAX_ENUM = 20  # exact Wilcoxon by enumeration up to 2**20 sign patterns
 _CHUNK = 250  # bootstrap resamples drawn per block; fixed so results never depend on memory
 MAX_SEEDS = 1_000_000
-RESAMPLED_METRICS = ("roc_auc", "accuracy", "log_loss", "brier", "rmse", "mae", "r2")
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -306,60 +304,20 @@ def power_analysis(
 
 
 # ----------------------------------------------------------------------------- row bootstrap
+#: ``counts (B, n_units) -> (B, n_seeds)``: a metric under B weightings of the units.
 Resampler = Callable[[np.ndarray], np.ndarray]
+#: ``(y_true, preds (n_seeds, n_units, ...)) -> Resampler``: a metric's weighted form.
+Weighted = Callable[[np.ndarray, np.ndarray], Resampler]
+#: ``(rng, size) -> (size, n_units)`` resampling weights; default: units i.i.d. with replacement.
+DrawCounts = Callable[[np.random.Generator, int], np.ndarray]
 
 
-def prepare_resampled_metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> Resampler:
-    """Return ``counts (B, n_rows) -> (B, n_seeds)``: metric ``name`` on each weighted resample.
-
-    ``counts[b, i]`` is how often row ``i`` appears in resample ``b``; all ones gives exactly
-    ``archbench.metrics.metric`` per seed. ``pred`` is ``(n_seeds, n_rows)`` (regression) or
-    ``(n_seeds, n_rows, K)`` probabilities. ROC-AUC is a weighted Mann-Whitney statistic
-    (macro one-vs-rest for K > 2), sorted once per seed, so no per-resample sort is needed.
-    """
-    y = np.asarray(y_true)
-    p = np.asarray(pred, dtype=np.float64)
-    n_rows = y.shape[0]
-    if name in ("rmse", "mae", "r2"):
-        err = p - y.astype(np.float64)
-        loss = np.abs(err) if name == "mae" else err**2
-        yf = y.astype(np.float64)
-
-        def regression(counts: np.ndarray) -> np.ndarray:
-            counts = counts.astype(np.float64, copy=False)
-            total = counts @ loss.T
-            if name == "mae":
-                return total / n_rows
-            if name == "rmse":
-                return np.sqrt(total / n_rows)
-            sy, syy = counts @ yf, counts @ yf**2
-            ss_tot = (syy - sy**2 / n_rows)[:, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(ss_tot > 0, 1.0 - total / ss_tot, np.nan)
-
-        return regression
-    yi = y.astype(np.int64)
-    if p.ndim != 3:
-        raise ValueError(f"classification metric {name!r} needs (n_seeds, n_rows, K) probabilities")
-    k = p.shape[2]
-    rows = np.arange(n_rows)
-    if name in ("accuracy", "log_loss", "brier"):
-        if name == "accuracy":
-            loss = (p.argmax(axis=2) == yi).astype(np.float64)
-        elif name == "log_loss":
-            loss = -np.log(np.clip(p[:, rows, yi], _EPS, 1.0))
-        elif k == 2:
-            loss = (p[:, :, 1] - yi) ** 2
-        else:
-            loss = np.sum((p - np.eye(k)[yi]) ** 2, axis=2)
-        return lambda counts: counts.astype(np.float64, copy=False) @ loss.T / n_rows
-    if name == "roc_auc":
-        classes = [1] if k == 2 else list(range(k))
-        aucs = [[weighted_roc_auc(p[s, :, c], yi == c) for c in classes] for s in range(p.shape[0])]
-        return lambda counts: np.stack(
-            [np.mean([f(counts) for f in per_seed], axis=0) for per_seed in aucs], axis=1
-        )
-    raise KeyError(f"no resampled form for metric {name!r}")
+def iid_counts(rng: np.random.Generator, size: int, n_units: int) -> np.ndarray:
+    """``(size, n_units)`` counts of units drawn independently with replacement."""
+    idx = rng.integers(0, n_units, size=(size, n_units))
+    flat = (idx + (np.arange(size) * n_units)[:, None]).ravel()
+    counts = np.bincount(flat, minlength=size * n_units).reshape(size, n_units)
+    return counts.astype(np.int16 if n_units < 2**15 else np.int32)
 
 
 @dataclass(frozen=True)
@@ -380,11 +338,12 @@ def paired_bootstrap_rows(
     y_true: np.ndarray,
     pred_a: np.ndarray,
     pred_b: np.ndarray,
-    metrics: Sequence[str],
+    metrics: Mapping[str, Weighted],
     *,
     n_boot: int = 2000,
     seed: int | np.random.Generator = 0,
     confidence: float = 0.95,
+    draw: DrawCounts | None = None,
 ) -> dict[str, RowBootstrap]:
     """Percentile interval of ``mean_seeds(metric_A) - mean_seeds(metric_B)`` over row resamples.
 
@@ -396,17 +355,14 @@ def paired_bootstrap_rows(
     """
     rng = as_generator(seed)
     n_rows = int(np.asarray(y_true).shape[0])
-    fa = {m: prepare_resampled_metric(m, y_true, pred_a) for m in metrics}
-    fb = {m: prepare_resampled_metric(m, y_true, pred_b) for m in metrics}
+    fa = {m: w(y_true, pred_a) for m, w in metrics.items()}
+    fb = {m: w(y_true, pred_b) for m, w in metrics.items()}
     ones = np.ones((1, n_rows))
     diffs: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
     done = 0
     while done < n_boot:
         size = min(_CHUNK, n_boot - done)
-        idx = rng.integers(0, n_rows, size=(size, n_rows))
-        flat = (idx + (np.arange(size) * n_rows)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=size * n_rows).reshape(size, n_rows)
-        counts = counts.astype(np.int16 if n_rows < 2**15 else np.int32)
+        counts = draw(rng, size) if draw is not None else iid_counts(rng, size, n_rows)
         for m in metrics:
             diffs[m].append(fa[m](counts).mean(axis=1) - fb[m](counts).mean(axis=1))
         done += size

@@ -25,7 +25,7 @@ import optuna
 from optuna.distributions import BaseDistribution, distribution_to_json, json_to_distribution
 from optuna.trial import TrialState
 
-from .models.base import Model
+from .family import Model
 from .seeding import derive_seed
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,8 @@
 """Units of work (one tuning trial, one final seed) and the code a worker runs for them.
 
+The worker knows the task kind by name only: it asks the kind for the family class, the
+targets of a part, the tuning subsample and the metric specs.
+
 A unit carries everything that decides its numbers: family, configuration, seed and thread
 count. The data travels once per worker (a ``Payload``), not once per unit.
 """
@@ -15,8 +18,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .metrics import compute_metrics, score_for_maximisation
-from .preprocess import FeatureInfo, Matrix
 from .seeding import configure_determinism, derive_seed
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Payload:
-    """The preprocessed splits and what the metrics need; shipped once to each worker."""
+    """The prepared parts and what the metrics need; shipped once to each worker.
 
-    matrices: dict[str, Matrix]  # train, val, test, shift
-    info: FeatureInfo
+    ``parts`` and ``info`` are the task kind's own types; ``kind`` names the kind, whose metric
+    specs the worker looks up by name.
+    """
+
+    parts: dict[str, Any]  # train, val, test, shift
+    info: Any
+    kind: str
     primary: str
     metrics: tuple[str, ...]
     key: str  # identifies the data (split hash + preprocessing), for worker-side caching
@@ -71,25 +77,11 @@ class UnitResult:
     ended_at: float = 0.0
 
 
-def _subsample(m: Matrix, n: int, seed: int, classification: bool) -> Matrix:
-    if n <= 0 or len(m) <= n:
-        return m
-    from sklearn.model_selection import train_test_split
-
-    idx = np.arange(len(m))
-    strat = m.y if classification else None
-    try:
-        keep, _ = train_test_split(idx, train_size=n, random_state=seed, stratify=strat)
-    except ValueError:
-        keep, _ = train_test_split(idx, train_size=n, random_state=seed)
-    return m.take(np.sort(keep))
-
-
 def execute(unit: Unit, payload: Payload) -> UnitResult:
     """Train ``unit``'s model and evaluate it; never raises for a model failure."""
     import os
 
-    from .models.registry import get_family
+    from .kinds import get_kind
 
     started_at = time.time()
     configure_determinism(unit.seed, unit.threads)
@@ -98,34 +90,34 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
     fit_s = predict_s = 0.0
     worker = f"{os.uname().nodename}:{os.getpid()}"
     try:
-        cls = get_family(unit.family, gbdt_backend=unit.gbdt_backend)
-        model = cls(**{**unit.params, **unit.fixed, "threads": unit.threads})
-        train = payload.matrices["train"]
+        kind = get_kind(payload.kind)
+        specs = [kind.metric(m) for m in payload.metrics]
+        cls = kind.family(unit.family).load(unit.gbdt_backend)
+        threads = {"threads": unit.threads} if "threads" in cls.fixed_keys else {}
+        model = cls(**{**unit.params, **unit.fixed, **threads})
+        train = payload.parts["train"]
         if unit.kind == "trial" and unit.tune_rows:
-            train = _subsample(
-                train,
-                unit.tune_rows,
-                derive_seed(unit.data_seed, "tune_rows"),
-                payload.info.task_type == "classification",
-            )
+            seed = derive_seed(unit.data_seed, "tune_rows")
+            train = kind.subsample(train, unit.tune_rows, seed, payload.info)
         t0 = time.perf_counter()
-        model.fit(train, payload.matrices["val"], payload.info, seed=unit.seed)
+        model.fit(train, payload.parts["val"], payload.info, seed=unit.seed)
         fit_s = time.perf_counter() - t0
         metrics: dict[str, dict[str, float]] = {}
         preds: dict[str, np.ndarray] = {}
         for s in splits:
-            m = payload.matrices[s]
+            part = payload.parts[s]
             t0 = time.perf_counter()
-            p = model.predict(m)
+            p = model.predict(part)
             predict_s += time.perf_counter() - t0
-            metrics[s] = compute_metrics(payload.info.task_type, m.y, p, payload.metrics)
+            y = kind.targets(part)
+            metrics[s] = {spec.name: spec.fn(y, p) for spec in specs}
             if unit.kind == "seed":
                 preds[s] = np.asarray(p)
         primary = metrics["val"][payload.primary]
         state: Literal["COMPLETE", "FAIL"] = "COMPLETE"
         reason = ""
         if not math.isfinite(primary) or not math.isfinite(
-            score_for_maximisation(payload.primary, primary)
+            kind.metric(payload.primary).maximised(primary)
         ):
             state, reason = "FAIL", f"validation {payload.primary} is not finite ({primary})"
         res = UnitResult(

@@ -33,22 +33,17 @@ from .fmt import (
     resolved,
     signed,
 )
+from .kindparts import kind_report, unit_words
 from .markup import introduction_blocks, read_introduction
 from .prose import cite as _c
 from .prose import confidence_label, sentence, spec_value
 from .rundata import RunData, finite
 from .tables import main_table, paired_table, shift_table
 
-KNOWN_KEYS = {
-    "gorishniy2021revisiting",
-    "ke2017lightgbm",
-    "chen2016xgboost",
-    "prokhorenkova2018catboost",
+#: Citations of the generic text; a kind adds its own (``KindReport.citations``).
+GENERIC_KEYS = {
     "akiba2019optuna",
     "bergstra2011algorithms",
-    "paszke2019pytorch",
-    "pedregosa2011scikit",
-    "loshchilov2019decoupled",
     "student1908probable",
     "wilcoxon1945individual",
     "mcnemar1947note",
@@ -57,10 +52,15 @@ KNOWN_KEYS = {
     "cohen1988statistical",
     "bouthillier2021accounting",
     "dror2018hitchhiker",
-    "grinsztajn2022why",
     "koh2021wilds",
-    "gardner2023tableshift",
 }
+
+
+def known_keys(run: RunData) -> set[str]:
+    """Citation keys a user-written introduction may use: the generic ones and the kind's."""
+    return GENERIC_KEYS | set(kind_report(run).citations)
+
+
 FIGURES = ("seed_scores", "shift_tuning")
 #: How much secondary material :func:`build` can drop: 0 (none) .. MAX_COMPACT.
 MAX_COMPACT = 4
@@ -206,7 +206,8 @@ def abstract(run: RunData) -> tuple[Paragraph, ...]:
         )
     text = (
         f"We compare {fams} on {run.task.get('title') or run.task.get('name')} "
-        f"({run.run.get('task_type', 'tabular')}, {count(sizes.get('train'))} training rows). "
+        f"({run.run.get('task_type', 'tabular')}, {count(sizes.get('train'))} training "
+        f"{unit_words(run)[1]}). "
         f"Every family gets the same budget of {plural(trials, 'tuning trial')} on one "
         "validation set, "
         f"and its selected configuration is retrained with {run.n_seeds} seeds. On the "
@@ -222,25 +223,12 @@ def abstract(run: RunData) -> tuple[Paragraph, ...]:
 def introduction(run: RunData) -> Section:
     user = str(spec_value(run, "report", "introduction") or "").strip()
     if user:
-        title, blocks = introduction_blocks(read_introduction(user, run.root), KNOWN_KEYS)
+        title, blocks = introduction_blocks(read_introduction(user, run.root), known_keys(run))
         return Section(title or "Introduction", blocks, label="sec-intro")
     fams = [run.label(f) for f in run.families]
     task = run.task
     shift = str((task.get("shift") or {}).get("description", ""))
-    p1 = spans(
-        "Gradient-boosted decision trees remain strong on tabular data ",
-        _c("grinsztajn2022why"),
-        ", while deep models such as the MLP and the FT-Transformer ",
-        _c("gorishniy2021revisiting"),
-        " are competitive when tuned with "
-        "comparable effort. Such comparisons are sensitive to the tuning budget, the number of "
-        "random seeds and the choice of test set ",
-        _c("bouthillier2021accounting", "dror2018hitchhiker"),
-        ", and a model chosen on in-distribution data may rank differently after a shift in the "
-        "data distribution ",
-        _c("koh2021wilds", "gardner2023tableshift"),
-        ".",
-    )
+    p1 = kind_report(run).introduction_context(run)
     p2 = spans(
         f"This report compares {list_words(fams)} on ",
         Emph(str(task.get("title") or task.get("name"))),

@@ -7,113 +7,14 @@ from typing import Any
 from .. import __version__
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
 from .fmt import ALPHA, count, duration, plural
+from .kindparts import kind_report, unit_words
 from .prose import cite as _c
-from .prose import confidence_label, gbdt_backend, sentence, spec_value
+from .prose import confidence_label, spec_value
 from .rundata import RunData, finite
-from .tables import design_table
-
-BACKEND_CITE = {
-    "lightgbm": "ke2017lightgbm",
-    "xgboost": "chen2016xgboost",
-    "catboost": "prokhorenkova2018catboost",
-}
-BACKEND_NAME = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
-
-
-def _names(names: list[str], limit: int = 10) -> str:
-    if not names:
-        return "none"
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
-    task, sp = run.task, run.splits
-    feats = task.get("features") or {}
-    prep = task.get("preprocessing") or {}
-    numeric = list(prep.get("numeric_used") or feats.get("numeric") or [])
-    categorical = list(prep.get("categorical_used") or feats.get("categorical") or [])
-    classes = [str(c) for c in (run.run.get("class_names") or task.get("classes") or [])]
-    target = f"Target: {task.get('target', 'n/a')} ({task.get('task_type', '')}"
-    target += f", classes {', '.join(classes)})." if classes else ")."
-    notes = [sentence(str(n)) for n in task.get("notes") or []]
-    if compact >= 1 and len(notes) > 2:
-        notes = [*notes[:2], f"{len(notes) - 2} more notes in task.json."]
-    # The description opens the generated introduction; repeat it only after a user-written one.
-    limit = 10 if compact < 3 else 6
-    user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
-    dropped = prep.get("dropped_features") or sp.get("dropped_features") or []
-    drop_txt = (
-        "Dropped features: " + "; ".join(f"{c} ({why})" for c, why in dropped) + "."
-        if dropped
-        else ""
-    )
-    data = spans(
-        sentence(str(task.get("description", ""))) + " " if user_intro else "",
-        "Source: ",
-        sentence(
-            f"{task.get('provenance', 'not recorded')} (licence "
-            f"{task.get('licence', 'not recorded')})"
-        ),
-        " ",
-        target,
-        f" Features: {len(numeric)} numeric ({_names(numeric, limit)}) and {len(categorical)} "
-        f"categorical ({_names(categorical, limit)}). ",
-        " ".join(notes),
-        " ",
-        drop_txt,
-    )
-    sizes = sp.get("sizes") or {}
-    rows = task.get("rows") or {}
-    shift = task.get("shift") or {}
-    split_txt = (
-        f"The ID pool ({count(rows.get('id_pool'))} rows) gives {count(sizes.get('train'))} "
-        f"training, {count(sizes.get('val'))} validation and {count(sizes.get('test'))} ID test "
-        f"rows (data seed {sp.get('seed', 'n/a')}); the shift set has "
-        f"{count(sizes.get('shift'))} rows: {sentence(str(shift.get('description', '')))}"
-    )
-    balance = sp.get("class_balance") or {}
-    if classes and balance.get("train"):
-        pos = classes[-1]
-        shares = ", ".join(
-            f"{name} {float(balance[s].get(pos, 0)):.1%}"
-            for s, name in (("train", "train"), ("test", "ID test"), ("shift", "shift"))
-            if s in balance
-        )
-        split_txt += f" Share of class {pos}: {shares}."
-    if sp.get("hash"):
-        split_txt += " The row ids per split are hashed (sha256, first 16 hex digits "
-    split = spans(
-        split_txt,
-        Code(str(sp.get("hash", ""))[:16]) if sp.get("hash") else None,
-        ")." if sp.get("hash") else None,
-    )
-    transform = str(
-        prep.get("numeric_transform") or spec_value(run, "split", "numeric_transform") or "quantile"
-    )
-    how = (
-        "mapped to a normal distribution by a quantile transform "
-        if transform == "quantile"
-        else "standardised "
-    )
-    prepro = spans(
-        "Fitted on the training split only: numeric features are median-imputed and, for the "
-        f"neural networks, {how}",
-        _c("pedregosa2011scikit"),
-        "; GBDT sees the raw values. "
-        "Categorical features are coded by the training categories (missing and unseen "
-        "categories share one code), embedded by the neural networks and used as native "
-        "categoricals by GBDT.",
-    )
-    return [
-        Paragraph(data, lead="Data."),
-        Paragraph(split, lead="Splits and shift."),
-        Paragraph(prepro, lead="Preprocessing."),
-    ]
+from .tables import count_test_metrics, design_table
 
 
 def _families_paragraph(run: RunData, compact: int) -> Paragraph:
-    backend = gbdt_backend(run)
     trials = run.run.get("trials_per_family") or spec_value(run, "budget", "trials")
     startup = spec_value(run, "budget", "startup_trials")
     tune_rows = spec_value(run, "budget", "tune_max_rows") or 0
@@ -130,17 +31,8 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         if fx:
             fixed.append(f"{run.label(fam)}: " + ", ".join(f"{k} {v}" for k, v in fx.items()))
     parts = spans(
-        "The MLP and the FT-Transformer ",
-        _c("gorishniy2021revisiting"),
-        " are trained in PyTorch ",
-        _c("paszke2019pytorch"),
-        " with AdamW ",
-        _c("loshchilov2019decoupled"),
-        f" and early stopping on the validation set; GBDT uses {BACKEND_NAME.get(backend, backend)}"
-        " ",
-        _c(BACKEND_CITE.get(backend, "ke2017lightgbm")),
-        " with early stopping on the same "
-        f"set. Every family gets the same budget of {plural(trials, 'trial')} of Optuna ",
+        kind_report(run).families_text(run),
+        f" Every family gets the same budget of {plural(trials, 'trial')} of Optuna ",
         _c("akiba2019optuna"),
         " with the seeded TPE sampler ",
         _c("bergstra2011algorithms"),
@@ -186,12 +78,16 @@ def _methods_paragraph(run: RunData) -> Paragraph:
         Sub("z"),
         " ",
         _c("cohen1988statistical"),
-        "; a paired bootstrap over test rows ",
+        f"; a paired bootstrap over test {unit_words(run)[1]} ",
         _c("efron1979bootstrap"),
         (f" ({count(n_boot)} resamples, seed {boot_seed})" if finite(n_boot) is not None else ""),
         " shows test-set sampling noise beside seed noise ",
         _c("bouthillier2021accounting"),
-        (spans("; McNemar's test ", _c("mcnemar1947note"), " for accuracy") if mcn else None),
+        (
+            spans("; McNemar's test ", _c("mcnemar1947note"), f" for {count_test_metrics(run)}")
+            if mcn
+            else None
+        ),
         f". All pairs on {run.metric_label(m)} are tested with Holm's correction ",
         _c("holm1979simple"),
         f". A difference is called resolved when p < {ALPHA:g} and its {conf} CI excludes 0.",
@@ -201,7 +97,7 @@ def _methods_paragraph(run: RunData) -> Paragraph:
 
 def design(run: RunData, compact: int) -> Section:
     blocks: list[Block] = [
-        *_data_paragraphs(run, compact),
+        *kind_report(run).data_blocks(run, compact),
         _families_paragraph(run, compact),
         design_table(run, selected=compact < 3),
         _methods_paragraph(run),

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
-from ..metrics import LABELS as METRIC_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,6 @@ REQUIRED = (
     "trials.parquet",
 )
 SPLIT_LABELS = {"val": "validation", "test": "ID test", "shift": "shift"}
-_ERROR_METRICS = ("rmse", "mae", "log_loss", "brier")
 
 
 def _read_json(path: Path, *, required: bool) -> dict[str, Any]:
@@ -127,14 +125,33 @@ class RunData:
     def labels(self) -> dict[str, str]:
         return {f: self.label(f) for f in self.families}
 
+    def _metric_info(self, metric: str) -> dict[str, Any]:
+        """What run.json records of ``metric`` (older runs: the kind's spec of it)."""
+        info = (self.run.get("metric_info") or {}).get(metric)
+        if info:
+            return dict(info)
+        from ..kinds import get_kind
+
+        try:
+            spec = get_kind(str(self.run.get("kind", "tabular"))).metric(metric)
+        except KeyError:
+            return {}
+        return {"label": spec.label, "higher_is_better": spec.higher_is_better, "error": spec.error}
+
     def higher(self, metric: str) -> bool:
         hib = self.run.get("higher_is_better") or {}
         if metric in hib:
             return bool(hib[metric])
-        return metric not in _ERROR_METRICS
+        return bool(self._metric_info(metric).get("higher_is_better", True))
+
+    def is_error(self, metric: str) -> bool:
+        """An error measure (lower is better, 0 is perfect)."""
+        return bool(self._metric_info(metric).get("error", False))
 
     def metric_label(self, metric: str) -> str:
-        return METRIC_LABELS.get(metric, metric).replace("R^2", "R\u00b2")
+        labels = self.stats.get("metric_labels") or {}
+        label = labels.get(metric) or self._metric_info(metric).get("label") or metric
+        return str(label).replace("R^2", "R\u00b2")
 
     # -- look-ups --------------------------------------------------------------------------
     def summary_row(self, family: str, split: str, metric: str) -> dict[str, Any] | None:
@@ -202,7 +219,7 @@ class RunData:
         # A store may hold Optuna's maximised score (the negated error) instead of the metric.
         if (
             not self.higher(self.primary)
-            and self.primary in _ERROR_METRICS
+            and self.is_error(self.primary)
             and len(ok)
             and np.all(ok < 0)
         ):

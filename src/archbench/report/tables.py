@@ -10,12 +10,14 @@ from .fmt import (
     ALPHA,
     count,
     interval,
+    list_words,
     metric_decimals,
     num,
     pval,
     resolved,
     signed,
 )
+from .kindparts import unit_words
 from .rundata import RunData, finite
 
 
@@ -122,6 +124,15 @@ def _pair_names(run: RunData, top: tuple[str, str] | None) -> str:
     return f"{run.label(top[0])} and {run.label(top[1])}"
 
 
+def count_test_metrics(run: RunData) -> str:
+    """The metrics whose spec declares a paired count test (McNemar), by label."""
+    info = run.run.get("metric_info") or {}
+    names = [m for m in run.metrics if (info.get(m) or {}).get("count_test")]
+    if not info:  # older runs
+        names = [m for m in run.metrics if m == "accuracy"]
+    return list_words([run.metric_label(m) for m in names]) or "per-unit outcomes"
+
+
 def paired_table(
     run: RunData, *, bootstrap: bool = True, metrics: list[str] | None = None
 ) -> Table | None:
@@ -186,14 +197,18 @@ def paired_table(
         ". ",
         (
             spans(
-                f"Over test rows: paired bootstrap {conf} CI"
+                f"Over test {unit_words(run)[1]}: paired bootstrap {conf} CI"
                 + (f" ({count(n_boot)} resamples)" if finite(n_boot) is not None else "")
                 + ". "
             )
             if bootstrap
             else ()
         ),
-        (spans("McNemar's test (", Emph("p"), Sub("McN"), ") for accuracy. ") if mcnemar else ()),
+        (
+            spans("McNemar's test (", Emph("p"), Sub("McN"), f") for {count_test_metrics(run)}. ")
+            if mcnemar
+            else ()
+        ),
         f"Bold: resolved (t p < {ALPHA:g}, CI excludes 0).",
     )
     return Table(

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import SplitSpec
-from .errors import DataError
-from .seeding import derive_seed
+from archbench.config import SplitSpec
+from archbench.errors import DataError
+from archbench.seeding import derive_seed
 
 if TYPE_CHECKING:
     from .tasks.base import TaskData

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from scipy.special import expit, softmax
 
-from ..config import MATMUL_PRECISIONS
-from ..errors import ConfigError
-from ..metrics import PRIMARY, better, metric
+from archbench.config import MATMUL_PRECISIONS
+from archbench.errors import ConfigError
+from archbench.kinds.metriclib import PRIMARY, better, metric
+from archbench.seeding import derive_seed
+
 from ..preprocess import FeatureInfo, Matrix
-from ..seeding import derive_seed
 from .base import Model, check_matrix, resolve_device
 
 if TYPE_CHECKING:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..config import ShiftSpec
-from ..errors import DataError
+from archbench.config import ShiftSpec
+from archbench.errors import DataError
+
 from .base import count, labels_as_strings
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,22 +1,25 @@
-"""The model adapter contract shared by every family.
+"""The model adapter contract shared by every family of every task kind.
 
 An adapter stores keyword-only hyperparameters in its constructor and validates them in
 ``fit``. ``fit(train, val, info, *, seed)`` trains with early stopping on ``val`` (the same
-validation split and selection metric for every family); ``predict`` returns ``(n,)``
-predictions in the target's original units for regression and ``(n, K)`` class
-probabilities for classification. Fitted state ends in ``_``.
+validation split and selection metric for every family of a task); ``predict`` returns the
+kind's prediction array (tables: ``(n,)`` values or ``(n, K)`` class probabilities). ``train``,
+``val`` and ``info`` are what the kind's ``prepare`` produced. Fitted state ends in ``_``.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import numpy as np
-import optuna
+from .errors import ConfigError
 
-from ..errors import ConfigError, DataError
-from ..preprocess import FeatureInfo, Matrix
+if TYPE_CHECKING:
+    import numpy as np
+    import optuna
+
+PartT = TypeVar("PartT")
+InfoT = TypeVar("InfoT")
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -28,7 +31,7 @@ def resolve_device(device: str = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class Model(abc.ABC):
+class Model(abc.ABC, Generic[PartT, InfoT]):
     """A model family adapter."""
 
     family: ClassVar[str]
@@ -74,33 +77,15 @@ class Model(abc.ABC):
         return {**known, **self.params}
 
     @abc.abstractmethod
-    def fit(self, train: Matrix, val: Matrix, info: FeatureInfo, *, seed: int) -> Model:
+    def fit(self, train: PartT, val: PartT, info: InfoT, *, seed: int) -> Model[PartT, InfoT]:
         """Train with early stopping on ``val``; return self."""
 
     @abc.abstractmethod
-    def predict(self, data: Matrix) -> np.ndarray:
-        """``(n,)`` regression predictions or ``(n, K)`` class probabilities."""
+    def predict(self, data: PartT) -> np.ndarray:
+        """The kind's prediction array for the units of ``data``."""
 
     # Filled by fit: the number of epochs/rounds actually used, the best one (1-based) and the
     # validation primary metric after each epoch/round (``history_[best_iter_ - 1]`` is the best).
     n_iter_: int
     best_iter_: int
     history_: list[float]
-
-
-def check_matrix(data: Matrix, info: FeatureInfo, name: str) -> None:
-    """Fail fast when ``data`` does not match ``info`` (column counts, category codes)."""
-    n_num, n_cat = len(info.num_names), len(info.cat_names)
-    if data.x_num.shape[1] != n_num or data.x_cat.shape[1] != n_cat:
-        raise DataError(
-            f"{name}: x_num has {data.x_num.shape[1]} columns and x_cat {data.x_cat.shape[1]}, "
-            f"but the feature info lists {n_num} numeric and {n_cat} categorical features"
-        )
-    if n_cat and len(data):
-        cards = np.asarray(info.cat_cardinalities)
-        bad = (data.x_cat.min(axis=0) < 0) | (data.x_cat.max(axis=0) >= cards)
-        if bad.any():
-            col = info.cat_names[int(np.argmax(bad))]
-            raise DataError(
-                f"{name}: categorical column {col!r} has codes outside 0..cardinality-1"
-            )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .config import BUILTIN_TASKS
-from .errors import ConfigError
+from archbench.errors import ConfigError
 
 _COMMON = """\
 # preset = "default"        # quick (~0.5 min) | default (~2-5 min on 2 cores) | thorough (hours)
@@ -89,6 +88,9 @@ min = "2020-01-01"          # range: rows with min <= column <= max go to the sh
 # description = "Later time range: 2020 onwards"
 
 """
+
+
+BUILTIN_TASKS: tuple[str, ...] = ("flights", "california", "adult")
 
 
 def spec_template(task: str) -> str:

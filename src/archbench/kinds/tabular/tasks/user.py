@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..config import BUILTIN_TASKS, TaskSpec
-from ..errors import DataError
+from archbench.config import TaskSpec
+from archbench.errors import DataError
+
+from ..templates import BUILTIN_TASKS
 from .base import TaskData, check_classes, count, labels_as_strings
 from .shift import apply_shift, did_you_mean
 

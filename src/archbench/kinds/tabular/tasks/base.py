@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from archbench.errors import DataError
 
 TaskType = Literal["classification", "regression"]
 

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from archbench.errors import DataError
 
 log = logging.getLogger(__name__)
 

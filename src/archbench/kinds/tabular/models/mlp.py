@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import optuna
 
-from ..errors import ConfigError
+from archbench.errors import ConfigError
+
 from ..preprocess import FeatureInfo
 from ._torch import TorchModel
 

@@ -21,10 +21,11 @@ from typing import Any, ClassVar
 import numpy as np
 import optuna
 
-from ..errors import ConfigError
-from ..metrics import PRIMARY
+from archbench.errors import ConfigError
+from archbench.kinds.metriclib import PRIMARY
+from archbench.seeding import derive_seed
+
 from ..preprocess import FeatureInfo, Matrix
-from ..seeding import derive_seed
 from .base import Model, check_matrix
 
 

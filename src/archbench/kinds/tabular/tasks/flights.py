@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from archbench.errors import DataError
+
 from .base import TaskData, count
 
 WEATHER = [

@@ -1,0 +1,306 @@
+"""The Kind contract: what a task kind (tables, time series, text) brings to the spine.
+
+The spine (config, tuning, executor, runner, store, stats, analysis, figures, report, cli)
+knows nothing of any kind. It asks the kind named by the spec's task type to
+
+* declare itself: ``name``, ``task_types``, ``builtin_tasks``, its three ``families``, its
+  ``presets`` and the spec keys of ``[task]`` it reads (``task_keys``);
+* load the task, split it (with the manifest and leakage checks) and prepare what the families
+  train on, fitting every statistic on the training split only (``load``, ``split``,
+  ``prepare``);
+* declare its metrics as :class:`archbench.metrics.MetricSpec` (``metric_set``, ``metric``);
+* serve the workers: targets of a part, a subsample of train for tuning (``targets``,
+  ``subsample``);
+* turn predictions into the store's per-unit frame and back into the arrays the paired
+  bootstrap resamples, and say how units are resampled (``prediction_frame``,
+  ``unit_arrays``, ``draw_counts``);
+* supply its words, citations and figures for the report (``report``).
+
+A kind registers itself by name (:func:`archbench.kinds.register_kind`); the spec's task type or
+built-in task name picks it. ``archbench.kinds.contract.KindContract`` is the test case every
+kind must pass.
+
+Kinds are stateless singletons: methods take everything they need as arguments, and module
+import stays light (no torch, no LightGBM at import time).
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import importlib.util
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import ConfigError
+from archbench.family import Model
+from archbench.metrics import MetricSet, MetricSpec
+
+if TYPE_CHECKING:
+    from archbench.config import Spec
+
+#: The four parts of every task: ID train / validation / test and the shift set.
+SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "shift")
+#: The parts every final seed is evaluated on.
+EVAL_SPLITS: tuple[str, ...] = ("val", "test", "shift")
+
+
+# ----------------------------------------------------------------------------- families
+@dataclass(frozen=True)
+class Backend:
+    """One implementation of a family (e.g. LightGBM for GBDT).
+
+    Attributes:
+        label: display name ("LightGBM").
+        target: ``"module:attr"`` of the :class:`~archbench.family.Model` subclass.
+        requires: a module that must be importable (an optional extra), else ``""``.
+        extra: the pip extra that installs it.
+        cite: the bibliography key of its paper, for the report.
+    """
+
+    label: str
+    target: str
+    requires: str = ""
+    extra: str = ""
+    cite: str = ""
+
+
+@dataclass(frozen=True)
+class FamilyDecl:
+    """A family slot of a kind: its name, label, implementation(s) and spec settings.
+
+    Attributes:
+        name: the key in the spec and the store ("mlp").
+        label: display name ("MLP"); with several backends, "GBDT" becomes "GBDT (LightGBM)".
+        backends: implementations by backend name; one entry named "" for a single one.
+        cost_rank: scheduling priority, 0 = costliest (scheduled first keeps workers busy).
+        settings: the ``[families.<name>]`` keys (FamilySettings fields) passed to the model
+            as fixed settings when set.
+    """
+
+    name: str
+    label: str
+    backends: Mapping[str, Backend]
+    cost_rank: int = 9
+    settings: tuple[str, ...] = ("max_epochs", "patience", "batch_size")
+
+    def backend(self, choice: str) -> tuple[str, Backend]:
+        """The backend used for ``families.gbdt_backend = choice`` (single ones ignore it)."""
+        if "" in self.backends:
+            return "", self.backends[""]
+        if choice not in self.backends:
+            raise ConfigError(
+                f"unknown gbdt_backend {choice!r}; the backends are: {', '.join(self.backends)}"
+            )
+        return choice, self.backends[choice]
+
+    def display(self, choice: str = "") -> str:
+        """ "MLP", or "GBDT (LightGBM)" for a family with several backends."""
+        key, b = self.backend(choice or next(iter(self.backends)))
+        return self.label if key == "" else f"{self.label} ({b.label})"
+
+    def load(self, choice: str = "") -> type[Model[Any, Any]]:
+        """Import the model class.
+
+        Raises:
+            ConfigError: unknown backend, or an optional backend whose package is missing.
+        """
+        key, b = self.backend(choice or next(iter(self.backends)))
+        if b.requires and not _importable(b.requires):
+            raise ConfigError(
+                f"gbdt_backend {key!r} needs the {b.requires} package, which is not installed; "
+                f"pip install archbench[{b.extra or b.requires}]"
+            )
+        module, attr = b.target.split(":")
+        cls = getattr(importlib.import_module(module), attr)
+        assert isinstance(cls, type) and issubclass(cls, Model), b.target
+        return cls
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules[module] is None
+        return False
+
+
+# ----------------------------------------------------------------------------- prepared data
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """What a kind hands the spine after loading, splitting and preparing a task.
+
+    Attributes:
+        parts: ``train``, ``val``, ``test``, ``shift`` -> what the families fit on and predict
+            (the kind's own type; pickled once per worker).
+        info: the kind's description of the parts, passed to every ``fit``.
+        metrics: the run's metrics, primary first.
+        sizes: units per part (rows, windows, texts).
+        split_digest: sha256 over the unit ids of every part.
+        data_hash: sha256 of the loaded data.
+        task_json: the content of task.json.
+        splits_json: the content of splits.json (sizes, hash, seed, manifest, notes).
+        splits_frame: the unit ids per part, for splits.parquet.
+        run_fields: kind-specific fields of run.json (e.g. class names).
+        data: the loaded task (for figures or benchmarks; never pickled to workers).
+        fitted: what the kind fitted on train (e.g. the preprocessor), for inspection.
+    """
+
+    parts: Mapping[str, Any]
+    info: Any
+    metrics: MetricSet
+    sizes: Mapping[str, int]
+    split_digest: str
+    data_hash: str
+    task_json: dict[str, Any]
+    splits_json: dict[str, Any]
+    splits_frame: pd.DataFrame
+    run_fields: dict[str, Any] = field(default_factory=dict)
+    data: Any = None
+    fitted: Any = None
+
+
+# ----------------------------------------------------------------------------- the contract
+class Kind(abc.ABC):
+    """A task kind. Subclass, fill the class attributes, implement the abstract methods."""
+
+    #: Registry key, recorded in run.json ("tabular").
+    name: ClassVar[str]
+    #: Values of the spec's ``task.type`` this kind serves ("classification", "regression").
+    task_types: ClassVar[tuple[str, ...]]
+    #: Names of the built-in tasks (``--task NAME``), the first is the kind's default.
+    builtin_tasks: ClassVar[tuple[str, ...]] = ()
+    #: The three family slots, in report order.
+    families: ClassVar[tuple[FamilyDecl, ...]]
+    #: Keys of ``[task]`` this kind reads beyond the common ones (name, path, type, target,
+    #: description, shift); anything else is rejected as unknown.
+    task_keys: ClassVar[tuple[str, ...]] = ()
+    #: Modules a worker process imports when it starts (model libraries, family modules), so
+    #: that no unit pays for their import.
+    worker_modules: ClassVar[tuple[str, ...]] = ()
+    #: Words ``archbench init --task WORD`` answers to besides the built-in task names.
+    init_words: ClassVar[tuple[str, ...]] = ()
+    #: The word for one evaluation unit, singular and plural ("row", "rows").
+    unit_word: ClassVar[tuple[str, str]] = ("row", "rows")
+
+    # -- declaration -------------------------------------------------------------------------
+    def family(self, name: str) -> FamilyDecl:
+        """The family slot ``name``.
+
+        Raises:
+            ConfigError: unknown family, named with the kind's families.
+        """
+        for f in self.families:
+            if f.name == name:
+                return f
+        raise ConfigError(
+            f"unknown model family {name!r} for {self.name} tasks; the families are: "
+            f"{', '.join(f.name for f in self.families)}"
+        )
+
+    @property
+    def family_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.families)
+
+    @abc.abstractmethod
+    def presets(self, preset: str) -> dict[str, Any]:
+        """Spec overrides of ``preset`` ("quick", "default", "thorough") as a spec dict.
+
+        The split caps, budget and ``[families.<name>]`` settings that make the preset fit its
+        time goal on a 2-core CPU for this kind; the user's spec is applied on top.
+        """
+
+    def validate_spec(self, spec: Spec) -> None:  # noqa: B027 - optional hook
+        """Cross-field checks of the spec for this kind; raise ConfigError naming the key."""
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric this kind can report (for suggestions in error messages)."""
+        return ()
+
+    @abc.abstractmethod
+    def metric(self, name: str) -> MetricSpec:
+        """The spec of metric ``name`` (any metric this kind can report).
+
+        Raises:
+            KeyError: unknown metric.
+        """
+
+    @abc.abstractmethod
+    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+        """The run's metrics for the loaded task: the primary first, then ``chosen`` (or every
+        metric that applies when empty).
+
+        Raises:
+            ConfigError: a chosen metric that does not apply, named with the ones that do.
+        """
+
+    # -- data ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def load(self, spec: Spec) -> Any:
+        """Load the task the spec describes (built-in or user file) with its ID and shift pools.
+
+        Raises:
+            DataError / ConfigError: one line naming the field and the fix.
+        """
+
+    @abc.abstractmethod
+    def split(self, data: Any, spec: Spec) -> Any:
+        """Split the ID pool into train/val/test and take the shift set; check for leakage.
+
+        Raises:
+            DataError: a split too small, duplicates across splits (when refused), ...
+        """
+
+    @abc.abstractmethod
+    def prepare(self, data: Any, splits: Any, spec: Spec) -> Prepared:
+        """Fit every preprocessing statistic on train only and build the four parts."""
+
+    # -- workers ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def targets(self, part: Any) -> np.ndarray:
+        """The ``y_true`` the metric functions take for ``part``."""
+
+    def subsample(self, part: Any, n: int, seed: int, info: Any) -> Any:
+        """At most ``n`` units of the training part for tuning (same subsample for every
+        family); ``n <= 0`` or a smaller part returns ``part`` unchanged."""
+        return part
+
+    # -- store and statistics --------------------------------------------------------------------
+    @abc.abstractmethod
+    def prediction_frame(self, split: str, part: Any, pred: np.ndarray) -> pd.DataFrame:
+        """Per-unit predictions of one seed on one part. Must hold ``split``, ``row_id`` (the
+        unit id, unique within the part) and ``y_true``; the rest is the kind's."""
+
+    @abc.abstractmethod
+    def unit_arrays(
+        self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Back from stored predictions: one frame per seed (one family, one split, sorted
+        by ``row_id``) -> unit ids ``(n,)``, ``y_true`` and predictions ``(n_seeds, n, ...)``
+        in the layout the metrics' weighted forms take. ``run`` is run.json."""
+
+    def draw_counts(
+        self, rng: np.random.Generator, units: pd.DataFrame, size: int
+    ) -> np.ndarray | None:
+        """``(size, n)`` resampling weights of the ``n`` units of ``units`` (one split's
+        prediction frame of one seed, sorted by ``row_id``), or ``None`` for the default: units
+        drawn independently with replacement. Kinds whose units are dependent (overlapping
+        forecast windows) draw blocks here."""
+        return None
+
+    # -- report ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def report(self) -> Any:
+        """The kind's report parts: an object with the methods of
+        :class:`archbench.report.kindparts.KindReport` (data paragraphs, families paragraph,
+        introduction, citations and figures)."""
+
+    # -- the user's first spec ------------------------------------------------------------------
+    def init_template(self, variant: str) -> str | None:
+        """A commented spec for ``archbench init --task <variant>``, or ``None`` when the kind
+        does not answer to ``variant``."""
+        return None

@@ -1,0 +1,57 @@
+"""What a task kind contributes to the report, and how the report finds it.
+
+The report is generic: headline, results, tables, statistics and discussion read the run
+directory. The parts that depend on the kind (the data, split and preprocessing paragraphs, how
+the families are trained, the opening of the introduction, extra citations and figures) come
+from ``Kind.report()``, an object with the methods of :class:`KindReport`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .document import Block, Figure, Spans
+    from .rundata import RunData
+
+
+class KindReport(Protocol):
+    """The report parts of a task kind."""
+
+    #: Bibliography keys the kind's text may cite (entries in report/refs.bib or ``bib()``).
+    citations: frozenset[str]
+
+    def data_blocks(self, run: RunData, compact: int) -> list[Block]:
+        """The design section's opening: data, splits and shift, preprocessing paragraphs."""
+        ...
+
+    def families_text(self, run: RunData) -> Spans:
+        """One or two sentences on how the three families are built and trained, cited."""
+        ...
+
+    def introduction_context(self, run: RunData) -> Spans:
+        """The introduction's first paragraph: what the field knows of these families."""
+        ...
+
+    def bib(self) -> str:
+        """Extra BibTeX entries (``""`` when report/refs.bib holds them all)."""
+        ...
+
+    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
+        """Extra figures (drawn into ``out_dir``) for the results section; may be empty."""
+        ...
+
+
+def kind_report(run: RunData) -> KindReport:
+    """The report parts of the run's kind (run.json's ``kind``; tables for older runs)."""
+    from ..kinds import get_kind
+
+    parts: KindReport = get_kind(str(run.run.get("kind", "tabular"))).report()
+    return parts
+
+
+def unit_words(run: RunData) -> tuple[str, str]:
+    """The run's evaluation unit, singular and plural ("row", "rows")."""
+    words = run.run.get("unit_word") or ["row", "rows"]
+    return str(words[0]), str(words[1])
