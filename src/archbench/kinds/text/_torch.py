@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import softmax
 
 from ...errors import ConfigError
-from ...models.base import Model, resolve_device
+from ...family import Model, resolve_device
 from ...seeding import derive_seed
 from .data import TextInfo, TextPart
 from .metrics import better, primary

@@ -22,8 +22,8 @@ import pandas as pd
 
 from ...config import ShiftSpec
 from ...errors import ConfigError, DataError
-from ...tasks.base import check_classes, count, labels_as_strings, sort_labels
-from ...tasks.shift import apply_shift, did_you_mean
+from ..tabular.tasks.base import check_classes, count, labels_as_strings, sort_labels
+from ..tabular.tasks.shift import apply_shift, did_you_mean
 
 #: ``[task]`` keys the spine reads itself; ``TextSettings.from_table`` leaves them alone.
 SPINE_KEYS: tuple[str, ...] = ("name", "path", "type", "description", "shift", "drop")
@@ -161,17 +161,33 @@ class TextInfo:
 
 @dataclass(frozen=True, eq=False)
 class TextPart:
-    """One split as the families see it: ``texts (n,)`` str and ``y (n,)`` int64 classes."""
+    """One split as the families see it.
+
+    Attributes:
+        texts: ``(n,)`` object array of ``str``.
+        y: ``(n,)`` int64 class indices.
+        name: the split's name.
+        row_id: ``(n,)`` int64 unit ids (row indices of the ``TextData``); default ``0..n-1``.
+    """
 
     texts: np.ndarray
     y: np.ndarray
     name: str = ""
+    row_id: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         assert self.texts.shape == self.y.shape, "texts and labels differ in length"
+        ids = np.arange(len(self.y)) if self.row_id is None else np.asarray(self.row_id)
+        assert ids.shape == self.y.shape, "row ids and labels differ in length"
+        object.__setattr__(self, "row_id", ids.astype(np.int64))
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
+
+    def take(self, idx: np.ndarray) -> TextPart:
+        """The rows at positions ``idx``."""
+        assert self.row_id is not None
+        return TextPart(self.texts[idx], self.y[idx], self.name, self.row_id[idx])
 
     def subsample(self, n: int, seed: int) -> TextPart:
         """A label-stratified random subset of ``n`` rows (all rows when ``n >= len``)."""
@@ -183,8 +199,7 @@ class TextPart:
             rows = np.flatnonzero(self.y == c)
             k = max(1, round(n * rows.size / len(self)))
             keep.append(rng.permutation(rows)[:k])
-        idx = np.sort(np.concatenate(keep))
-        return TextPart(self.texts[idx], self.y[idx], self.name)
+        return self.take(np.sort(np.concatenate(keep)))
 
 
 # ---------------------------------------------------------------------------------------------

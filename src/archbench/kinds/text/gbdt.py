@@ -19,7 +19,7 @@ import numpy as np
 import optuna
 
 from ...errors import ConfigError
-from ...models.base import Model
+from ...family import Model
 from ...seeding import derive_seed
 from .data import TextInfo, TextPart
 from .metrics import macro_f1

@@ -15,26 +15,14 @@ Log-loss clips probabilities at 1e-15 and averages over the total weight.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from ...metrics import weighted_roc_auc
+from ...metrics import MetricSet, MetricSpec
+from ..metriclib import correct_class, weighted_roc_auc
 
 _EPS = 1e-15
 Resampler = Callable[[np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """A metric declared for the spine (the lead's ``MetricSpec``; same fields)."""
-
-    name: str
-    label: str
-    higher_is_better: bool
-    fn: Callable[[np.ndarray, np.ndarray], float]
-    weighted: Callable[[np.ndarray, np.ndarray], Resampler]
-    count_test: bool = False
 
 
 def _seeds(pred: np.ndarray) -> np.ndarray:
@@ -116,21 +104,23 @@ roc_auc = _plain(weighted_binary_roc_auc)
 METRICS: dict[str, MetricSpec] = {
     "roc_auc": MetricSpec("roc_auc", "ROC-AUC", True, roc_auc, weighted_binary_roc_auc),
     "accuracy": MetricSpec(
-        "accuracy", "Accuracy", True, accuracy, weighted_accuracy, count_test=True
+        "accuracy", "Accuracy", True, accuracy, weighted_accuracy, correct=correct_class
     ),
     "macro_f1": MetricSpec("macro_f1", "Macro-F1", True, macro_f1, weighted_macro_f1),
-    "log_loss": MetricSpec("log_loss", "Log-loss", False, log_loss, weighted_log_loss),
+    "log_loss": MetricSpec("log_loss", "Log-loss", False, log_loss, weighted_log_loss, error=True),
 }
+BINARY: tuple[str, ...] = ("roc_auc", "accuracy", "macro_f1", "log_loss")
+MULTICLASS: tuple[str, ...] = ("macro_f1", "accuracy", "log_loss")
+
+
+def metric_set(n_classes: int) -> MetricSet:
+    """Every metric of a task with ``n_classes``, primary first (ROC-AUC only for two)."""
+    return MetricSet(tuple(METRICS[n] for n in (BINARY if n_classes == 2 else MULTICLASS)))
 
 
 def metrics_for(n_classes: int) -> tuple[MetricSpec, ...]:
     """The metrics of a task with ``n_classes``, primary first."""
-    names = (
-        ("roc_auc", "accuracy", "macro_f1", "log_loss")
-        if n_classes == 2
-        else ("macro_f1", "accuracy", "log_loss")
-    )
-    return tuple(METRICS[n] for n in names)
+    return metric_set(n_classes).specs
 
 
 def primary(n_classes: int) -> MetricSpec:

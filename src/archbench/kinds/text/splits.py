@@ -41,7 +41,7 @@ class TextSplits:
     def part(self, data: TextData, split: str) -> TextPart:
         """The texts and labels of one split."""
         idx = self.rows[split]
-        return TextPart(data.texts[idx], data.labels[idx], split)
+        return TextPart(data.texts[idx], data.labels[idx], split, idx)
 
     def manifest(self, data: TextData) -> dict[str, Any]:
         """JSON-able summary: sizes, class counts per split, the duplicate audit, notes."""
