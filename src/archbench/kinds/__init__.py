@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 #: name -> "module:Class" (not imported yet) or the instance.
 _KINDS: dict[str, str | Kind] = {
     "tabular": "archbench.kinds.tabular:TabularKind",
+    "text": "archbench.kinds.text.kind:TextKind",
 }
 
 
