@@ -4,13 +4,17 @@ From scratch (default): a WordPiece (or BPE) vocabulary of ``vocab_size`` learne
 training texts only; ``[CLS]`` + tokens truncated to ``max_length``; token + learned position
 embeddings; ``n_layers`` pre-norm blocks (multi-head self-attention, GELU feed-forward) with a
 padding mask; final LayerNorm; mean pooling over real tokens or the ``[CLS]`` position; a linear
-head. Batches are padded to their longest text. Sized for a CPU: the default is 2 layers of
-width 64, 4 heads, feed-forward 128, ``max_length`` 128 (the 95th percentile of the built-in
-reviews is ~120 tokens), at most 12 epochs with patience 3.
+head. Batches are bucketed by length and padded to their longest text. Sized for a CPU: the
+default is one block of width 64, 4 heads, feed-forward 128, ``max_length`` 128 (the 95th
+percentile of the built-in reviews is ~120 tokens), lr 5e-4, at most 12 epochs with patience
+3 (the presets lower the caps). Measured on the built-in reviews (1 thread, this 2-core
+machine): ~20 CPU-microseconds per token for 2 blocks of width 64 (fwd + bwd), i.e. ~24
+CPU-seconds per epoch over 11,914 texts; compute-bound, so the default and the space are small.
+With 2 blocks and lr 1e-3 the validation ROC-AUC peaked after the first epoch (0.953).
 
 Search space (after the FT-Transformer space of Gorishniy et al. 2021, shrunk for text on a
-CPU): layers 1-3, width {32, 64, 96, 128}, heads {2, 4}, feed-forward factor {1, 2, 4},
-dropout U(0, 0.3), pooling {mean, cls}, lr logU(1e-4, 3e-3), weight decay logU(1e-6, 1e-2).
+CPU): blocks 1-2, width {32, 48, 64}, heads {2, 4}, feed-forward factor {1, 2}, dropout
+U(0, 0.3), pooling {mean, cls}, lr logU(1e-4, 3e-3), weight decay logU(1e-6, 1e-2).
 
 Pretrained (``pretrained = "<directory or model name>"``, fixed setting): the checkpoint's own
 tokenizer and ``AutoModelForSequenceClassification`` (a new head of ``K`` classes) through
@@ -140,23 +144,23 @@ class TextEncoderModel(TorchTextModel):
     @staticmethod
     def default_params() -> dict[str, Any]:
         return {
-            "n_layers": 2,
+            "n_layers": 1,
             "d_model": 64,
             "n_heads": 4,
             "ffn_factor": 2,
             "dropout": 0.1,
             "pooling": "mean",
-            "lr": 1e-3,
+            "lr": 5e-4,
             "weight_decay": 1e-4,
         }
 
     @staticmethod
     def search_space(trial: optuna.Trial) -> dict[str, Any]:
         return {
-            "n_layers": trial.suggest_int("n_layers", 1, 3),
-            "d_model": trial.suggest_categorical("d_model", [32, 64, 96, 128]),
+            "n_layers": trial.suggest_int("n_layers", 1, 2),
+            "d_model": trial.suggest_categorical("d_model", [32, 48, 64]),
             "n_heads": trial.suggest_categorical("n_heads", [2, 4]),
-            "ffn_factor": trial.suggest_categorical("ffn_factor", [1, 2, 4]),
+            "ffn_factor": trial.suggest_categorical("ffn_factor", [1, 2]),
             "dropout": trial.suggest_float("dropout", 0.0, 0.3),
             "pooling": trial.suggest_categorical("pooling", ["mean", "cls"]),
             "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
@@ -166,10 +170,10 @@ class TextEncoderModel(TorchTextModel):
     @staticmethod
     def space_description() -> dict[str, str]:
         return {
-            "n_layers": "int 1-3 pre-norm blocks (paper FT-T: 1-4)",
-            "d_model": "{32, 64, 96, 128}",
+            "n_layers": "int 1-2 pre-norm blocks (FT-Transformer paper: 1-4)",
+            "d_model": "{32, 48, 64}",
             "n_heads": "{2, 4}",
-            "ffn_factor": "{1, 2, 4} x d_model, GELU",
+            "ffn_factor": "{1, 2} x d_model, GELU",
             "dropout": "U(0, 0.3) (attention, feed-forward, embeddings)",
             "pooling": "{mean over tokens, [CLS]}",
             "lr": "logU(1e-4, 3e-3)",

@@ -1,10 +1,11 @@
 """What each preset changes for text tasks: split caps, trials, tuning subsample, epoch caps.
 
 The default must finish in about 5 minutes on 2 cores (issue 13). The encoder dominates: on
-the built-in reviews (1 thread, default size: 2 layers of width 64, ``max_length`` 128) one
-epoch over 8,000 texts costs ~10-20 CPU-seconds, so the default tunes every family on the same
-3,000-text subsample of train (``tune_max_rows``), caps training at 8,000 texts and the
-encoder at 6 epochs (patience 2); see benchmarks/text_default_fit.py for the measured numbers.
+the built-in reviews (1 thread), 2 blocks of width 64 cost ~24 CPU-seconds per epoch over
+11,914 texts, a 4-epoch fit 97 CPU-seconds. So the default tunes every family on the same
+2,000-text subsample of train (``tune_max_rows``), trains the seeds on at most 8,000 texts,
+validates on 2,000 and caps the encoder at 5 epochs (patience 1); see
+benchmarks/text_default_fit.py and docs/benchmarks.md for the measured numbers.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ PRESETS: dict[str, dict[str, Any]] = {
             "max_test_rows": 4000,
             "max_shift_rows": 4000,
         },
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 3000},
+        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 2000},
         "families": {
-            "mlp": {"max_epochs": 20, "patience": 3},
-            "encoder": {"max_epochs": 6, "patience": 2},
+            "mlp": {"max_epochs": 20, "patience": 2},
+            "encoder": {"max_epochs": 5, "patience": 1},
             "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 30},
         },
     },

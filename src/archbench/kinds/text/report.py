@@ -28,12 +28,14 @@ BIB = r"""
 @inproceedings{joulin2017bag,
   author = {Joulin, Armand and Grave, Edouard and Bojanowski, Piotr and Mikolov, Tomas},
   title = {Bag of Tricks for Efficient Text Classification},
-  booktitle = {Proceedings of the 15th Conference of the European Chapter of the Association for Computational Linguistics (EACL)},
+  booktitle = {Proceedings of the 15th Conference of the European Chapter of the
+    Association for Computational Linguistics (EACL)},
   pages = {427--431},
   year = {2017}
 }
 @inproceedings{vaswani2017attention,
-  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and Jones, Llion and Gomez, Aidan N. and Kaiser, {\L}ukasz and Polosukhin, Illia},
+  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and
+    Jones, Llion and Gomez, Aidan N. and Kaiser, {\L}ukasz and Polosukhin, Illia},
   title = {Attention Is All You Need},
   booktitle = {Advances in Neural Information Processing Systems (NeurIPS)},
   volume = {30},
@@ -41,7 +43,8 @@ BIB = r"""
 }
 @article{monroe2008fightin,
   author = {Monroe, Burt L. and Colaresi, Michael P. and Quinn, Kevin M.},
-  title = {Fightin' Words: Lexical Feature Selection and Evaluation for Identifying the Content of Political Conflict},
+  title = {Fightin' Words: Lexical Feature Selection and Evaluation for Identifying the
+    Content of Political Conflict},
   journal = {Political Analysis},
   volume = {16},
   number = {4},
@@ -50,7 +53,8 @@ BIB = r"""
 }
 @inproceedings{wu2016google,
   author = {Wu, Yonghui and others},
-  title = {Google's Neural Machine Translation System: Bridging the Gap between Human and Machine Translation},
+  title = {Google's Neural Machine Translation System: Bridging the Gap between Human and
+    Machine Translation},
   booktitle = {arXiv:1609.08144},
   year = {2016}
 }
@@ -120,14 +124,10 @@ def _stats_paragraph(run: RunData, compact: int) -> Paragraph:
     for s in ("train", "test", "shift"):
         v = st.get(s)
         if v:
+            oov = "" if s == "train" else f", {_pct(v['oov_token_rate'])} of tokens unseen in train"
             parts.append(
-                f"{SPLIT_LABELS[s]} {float(v['mean_words']):.0f} words on average "
-                f"(95th percentile {float(v['p95_words']):.0f}), {count(v['vocab_size'])} word types"
-                + (
-                    ""
-                    if s == "train"
-                    else f", {_pct(v['oov_token_rate'])} of tokens unseen in train"
-                )
+                f"{SPLIT_LABELS[s]} {float(v['mean_words']):.0f} words on average (95th "
+                f"percentile {float(v['p95_words']):.0f}), {count(v['vocab_size'])} word types{oov}"
             )
     disc = run.task.get("discriminative_ngrams") or {}
     k = 8 if compact < 2 else 5
