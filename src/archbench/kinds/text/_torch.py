@@ -77,12 +77,21 @@ class TorchTextModel(Model):
     def _check(self, p: dict[str, Any]) -> None:
         """Raise ConfigError for an out-of-range parameter."""
 
-    def fit(self, train: TextPart, val: TextPart, info: TextInfo, *, seed: int) -> TorchTextModel:
-        import torch
+    def check_params(self) -> dict[str, Any]:
+        """The resolved parameters, validated (the kind calls this when it reads the spec).
 
+        Raises:
+            ConfigError: an unknown or out-of-range parameter, naming it.
+        """
         p = self.resolved_params()
         check_fixed(self.family, p)
         self._check(p)
+        return p
+
+    def fit(self, train: TextPart, val: TextPart, info: TextInfo, *, seed: int) -> TorchTextModel:
+        import torch
+
+        p = self.check_params()
         if torch.get_num_threads() != p["threads"]:
             torch.set_num_threads(p["threads"])
         self.device_ = torch.device(resolve_device(p["device"]))

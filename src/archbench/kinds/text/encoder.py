@@ -204,6 +204,18 @@ class TextEncoderModel(TorchTextModel):
         if not isinstance(p["pretrained"], str):
             raise ConfigError(f"encoder: pretrained = {p['pretrained']!r} must be a string")
 
+    def check_params(self) -> dict[str, Any]:
+        """Validated parameters; with ``pretrained``, the checkpoint is located (offline) and
+        ``max_length`` checked against its position embeddings."""
+        p = super().check_params()
+        if p["pretrained"]:
+            path, name = check_pretrained(p["pretrained"])
+            config = _transformers().AutoConfig.from_pretrained(
+                str(path) if path is not None else name, local_files_only=True
+            )
+            _check_positions(p["max_length"], config)
+        return p
+
     def _fit_inputs(self, p: dict[str, Any], train: TextPart) -> None:
         self.max_length_ = p["max_length"]
         if p["pretrained"]:
@@ -266,10 +278,14 @@ class TextEncoderModel(TorchTextModel):
                 f"encoder pretrained = {self.hf_source_!r} could not be loaded as a sequence "
                 f"classifier ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
             ) from None
-        limit = getattr(model.config, "max_position_embeddings", None)
-        if limit is not None and self.max_length_ > limit:
-            raise ConfigError(
-                f"encoder: max_length = {self.max_length_} exceeds the checkpoint's "
-                f"max_position_embeddings = {limit}; lower max_length"
-            )
+        _check_positions(self.max_length_, model.config)
         return model
+
+
+def _check_positions(max_length: int, config: Any) -> None:
+    limit = getattr(config, "max_position_embeddings", None)
+    if limit is not None and max_length > limit:
+        raise ConfigError(
+            f"encoder: max_length = {max_length} exceeds the checkpoint's "
+            f"max_position_embeddings = {limit}; lower max_length"
+        )

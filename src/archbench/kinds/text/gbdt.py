@@ -87,14 +87,20 @@ class TextLightGBMModel(Model):
             "rounds": "early stopping on the validation primary metric",
         }
 
-    def fit(self, train: TextPart, val: TextPart, info: TextInfo, *, seed: int) -> Model:
-        import lightgbm as lgb
-
+    def check_params(self) -> dict[str, Any]:
+        """The resolved parameters, validated (the kind calls this when it reads the spec)."""
         p = self.resolved_params()
         for key in self.fixed_keys:
             v = p[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ConfigError(f"gbdt: {key} = {v!r} must be an integer >= 1")
+        tfidf_settings(p).check()
+        return p
+
+    def fit(self, train: TextPart, val: TextPart, info: TextInfo, *, seed: int) -> Model:
+        import lightgbm as lgb
+
+        p = self.check_params()
         self.tfidf_: TfidfRepresentation = fit_tfidf(train.texts, tfidf_settings(p))
         self.info_, self.threads_ = info, p["threads"]
         params = self._lgb_params(p, info, seed)

@@ -105,7 +105,14 @@ class TextKind(Kind):
         return available.select(chosen or available.names)
 
     def validate_spec(self, spec: Spec) -> None:
+        """The text keys of ``[task]`` and every family's fixed settings (``max_length``,
+        ``pretrained``, ...), checked before anything is loaded or written."""
+        from archbench.preparation import fixed_params
+
         _settings(spec)
+        for name in spec.families.names:
+            model = self.family(name).load()(**fixed_params(spec, name))
+            model.check_params()  # type: ignore[attr-defined]
         for key in ("features", "categorical", "drop"):
             if getattr(spec.task, key):
                 raise ConfigError(

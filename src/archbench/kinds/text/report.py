@@ -24,42 +24,6 @@ from archbench.report.rundata import RunData
 
 SPLIT_LABELS = {"train": "train", "val": "validation", "test": "ID test", "shift": "shift"}
 
-BIB = r"""
-@inproceedings{joulin2017bag,
-  author = {Joulin, Armand and Grave, Edouard and Bojanowski, Piotr and Mikolov, Tomas},
-  title = {Bag of Tricks for Efficient Text Classification},
-  booktitle = {Proceedings of the 15th Conference of the European Chapter of the
-    Association for Computational Linguistics (EACL)},
-  pages = {427--431},
-  year = {2017}
-}
-@inproceedings{vaswani2017attention,
-  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and
-    Jones, Llion and Gomez, Aidan N. and Kaiser, {\L}ukasz and Polosukhin, Illia},
-  title = {Attention Is All You Need},
-  booktitle = {Advances in Neural Information Processing Systems (NeurIPS)},
-  volume = {30},
-  year = {2017}
-}
-@article{monroe2008fightin,
-  author = {Monroe, Burt L. and Colaresi, Michael P. and Quinn, Kevin M.},
-  title = {Fightin' Words: Lexical Feature Selection and Evaluation for Identifying the
-    Content of Political Conflict},
-  journal = {Political Analysis},
-  volume = {16},
-  number = {4},
-  pages = {372--403},
-  year = {2008}
-}
-@inproceedings{wu2016google,
-  author = {Wu, Yonghui and others},
-  title = {Google's Neural Machine Translation System: Bridging the Gap between Human and
-    Machine Translation},
-  booktitle = {arXiv:1609.08144},
-  year = {2016}
-}
-"""
-
 
 def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * float(x):.1f}%"
@@ -120,31 +84,64 @@ def _split_paragraph(run: RunData) -> Paragraph:
 
 def _stats_paragraph(run: RunData, compact: int) -> Paragraph:
     st = run.task.get("text_statistics") or {}
-    parts = []
-    for s in ("train", "test", "shift"):
-        v = st.get(s)
-        if v:
-            oov = "" if s == "train" else f", {_pct(v['oov_token_rate'])} of tokens unseen in train"
-            parts.append(
-                f"{SPLIT_LABELS[s]} {float(v['mean_words']):.0f} words on average (95th "
-                f"percentile {float(v['p95_words']):.0f}), {count(v['vocab_size'])} word types{oov}"
-            )
+    if compact == 0:
+        parts = []
+        for s in ("train", "test", "shift"):
+            v = st.get(s)
+            if v:
+                oov = (
+                    ""
+                    if s == "train"
+                    else f", {_pct(v['oov_token_rate'])} of tokens unseen in train"
+                )
+                parts.append(
+                    f"{SPLIT_LABELS[s]} {float(v['mean_words']):.0f} words on average (95th "
+                    f"percentile {float(v['p95_words']):.0f}), {count(v['vocab_size'])} word "
+                    f"types{oov}"
+                )
+        head = "; ".join(parts) + ". " if parts else ""
+    else:
+        have = [s for s in ("train", "test", "shift") if st.get(s)]
+        words = "/".join(f"{float(st[s]['mean_words']):.0f}" for s in have)
+        oov = " and ".join(
+            f"{_pct(st[s]['oov_token_rate'])} ({SPLIT_LABELS[s]})" for s in have if s != "train"
+        )
+        head = (
+            f"Mean length {words} words ({'/'.join(SPLIT_LABELS[s] for s in have)}); tokens "
+            f"unseen in train: {oov}. "
+            if have
+            else ""
+        )
     disc = run.task.get("discriminative_ngrams") or {}
     k = 8 if compact < 2 else 5
-    words = []
+    words_ = []
     for side, label in (("shift", "over-represented in the shift set"), ("id", "in ID texts")):
         grams = [g for g, _ in (disc.get(side) or [])[:k]]
         if grams:
-            words.append(f"{label}: " + ", ".join(f"“{g}”" for g in grams))
-    lead_in: list[Any] = ["; ".join(parts) + ". " if parts else ""]
-    if words:
+            words_.append(f"{label}: " + ", ".join(f"“{g}”" for g in grams))
+    lead_in: list[Any] = [head]
+    if words_:
         lead_in += [
             "The n-grams that changed most between domains (log-odds ratio with an informative "
             "Dirichlet prior ",
             _c("monroe2008fightin"),
-            ") are " + "; ".join(words) + ".",
+            ") are " + "; ".join(words_) + ".",
         ]
+    if compact >= 2:
+        lead_in.append(" " + _reference_sentence(run))
     return Paragraph(spans(*lead_in), lead="Text statistics.")
+
+
+def _reference_sentence(run: RunData) -> str:
+    refs = run.task.get("references") or {}
+    m = run.primary
+    if not refs or not all(m in r["metrics"]["test"] for r in refs.values()):
+        return ""
+    vals = "; ".join(
+        f"{r['label']} {float(r['metrics']['test'][m]):.3f}/{float(r['metrics']['shift'][m]):.3f}"
+        for r in refs.values()
+    )
+    return f"Reference rows ({run.metric_label(m)}, ID test/shift, one fit): {vals}."
 
 
 def _reference_table(run: RunData) -> Table | None:
@@ -205,23 +202,26 @@ class TextReport:
     )
 
     def data_blocks(self, run: RunData, compact: int) -> list[Block]:
-        blocks: list[Block] = [
-            _data_paragraph(run),
-            _split_paragraph(run),
-            _stats_paragraph(run, compact),
-            Paragraph(
-                spans(
-                    "Fitted on the training split only: the TF-IDF vocabularies and IDF weights ",
-                    _c("pedregosa2011scikit"),
-                    " (inside each trial, as the n-grams are tuned) and the encoder's "
-                    "WordPiece vocabulary ",
-                    _c("wu2016google"),
-                    ". Texts are not otherwise cleaned.",
-                ),
-                lead="Representations.",
-            ),
-        ]
-        table = _reference_table(run)
+        represent = spans(
+            "Fitted on the training split only: the TF-IDF vocabularies and IDF weights ",
+            _c("pedregosa2011scikit"),
+            " (inside each trial, as the n-grams are tuned) and the encoder's WordPiece "
+            "vocabulary ",
+            _c("wu2016google"),
+            ". Texts are not otherwise cleaned.",
+        )
+        blocks: list[Block] = [_data_paragraph(run), _split_paragraph(run)]
+        if compact == 0:
+            blocks += [
+                _stats_paragraph(run, compact),
+                Paragraph(represent, lead="Representations."),
+            ]
+        else:
+            split = blocks.pop()
+            assert isinstance(split, Paragraph)
+            blocks += [Paragraph(spans(split.spans, " ", represent), lead=split.lead)]
+            blocks.append(_stats_paragraph(run, compact))
+        table = _reference_table(run) if compact < 2 else None
         if table is not None:
             blocks.append(table)
         return blocks
@@ -259,7 +259,7 @@ class TextReport:
         )
 
     def bib(self) -> str:
-        return BIB
+        return ""
 
     def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
         return []
