@@ -35,3 +35,4 @@ class TestTextKind(KindContract):
                 "gbdt": {"max_rounds": 20},
             },
         }  # fmt: skip
+

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-_COMMON = """\
+_TOP = """\
 # preset = "default"        # quick (~1 min) | default (~5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric; ROC-AUC (2 classes) or macro-F1 first
 # device = "auto"           # auto: CUDA when available, else CPU
 
+"""
+
+_COMMON = """\
 [split]
 val_fraction = 0.2          # of the in-distribution (ID) pool, stratified by label;
 test_fraction = 0.2         # identical texts always stay in one split
@@ -43,7 +46,7 @@ _USER = """\
 # archbench spec for your own text classification data. Run: archbench run --spec THIS_FILE
 # Keys marked "required" must be set; unknown keys are errors.
 
-[task]
+{top}[task]
 type = "text_classification"  # required
 path = "reviews.csv"        # required: .csv, .tsv or .parquet (UTF-8), relative to this file
 text = ["title", "body"]    # required: the text column, or several joined with `separator`
@@ -68,7 +71,7 @@ _BUILTIN = """\
 # archbench spec: the built-in text task {name!r}. Run: archbench run --spec THIS_FILE
 # Every key is optional; unknown keys are errors.
 
-[task]
+{top}[task]
 name = "{name}"
 # target = "Rating"         # the 5-class variant (default: "Recommended IND")
 
@@ -78,5 +81,5 @@ name = "{name}"
 def spec_template(variant: str) -> str:
     """``"text"`` (the user's own file) or a built-in text task's name."""
     if variant == "text":
-        return _USER + _COMMON.format()
-    return _BUILTIN.format(name=variant) + _COMMON.format()
+        return _USER.format(top=_TOP) + _COMMON.format()
+    return _BUILTIN.format(name=variant, top=_TOP) + _COMMON.format()
