@@ -177,7 +177,8 @@ def test_refused(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     spec = over.pop("__replace__", None) or merge_dicts(copy.deepcopy(BASE), over)
     (tmp_path / "spec.toml").write_text(_toml(spec), encoding="utf-8")
     out_dir = tmp_path / "run"
-    code = cli.main(["run", "--spec", str(tmp_path / "spec.toml"), "--out", str(out_dir), "--quiet"])
+    spec_path = str(tmp_path / "spec.toml")
+    code = cli.main(["run", "--spec", spec_path, "--out", str(out_dir), "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err

@@ -35,4 +35,3 @@ class TestTextKind(KindContract):
                 "gbdt": {"max_rounds": 20},
             },
         }  # fmt: skip
-
