@@ -108,7 +108,8 @@ class TorchTextModel(Model):
         """AdamW; biases, norms and other 1-d parameters are not decayed."""
         import torch
 
-        decay, no_decay = [], []
+        decay: list[torch.nn.Parameter] = []
+        no_decay: list[torch.nn.Parameter] = []
         for name, param in self.module_.named_parameters():
             (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
         groups = [

@@ -72,6 +72,7 @@ class TextKind(Kind):
         "max_empty_fraction",
     )
     worker_modules: ClassVar[tuple[str, ...]] = (
+        "torch",
         "lightgbm",
         "sklearn",
         "tokenizers",

@@ -71,7 +71,7 @@ class TfidfRepresentation:
         settings.check()
         self.settings = settings
 
-    def fit(self, texts: Sequence[str]) -> TfidfRepresentation:
+    def fit(self, texts: Sequence[str] | np.ndarray) -> TfidfRepresentation:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         s = self.settings
