@@ -125,6 +125,8 @@ def test_read_text_table_roundtrip(tmp_path: Path, reviews: pd.DataFrame) -> Non
     assert list(back.columns) == list(reviews.columns)
     data = _bad(back)
     assert len(data.texts) == len(reviews)
+    quantile = ShiftSpec(kind="quantile", column="length", quantile=0.8, side="above")
+    assert _bad(back, shift=quantile).shift_mask.sum() > 0  # numbers stay numbers
     with pytest.raises(DataError, match="does not exist"):
         read_text_table(tmp_path / "none.csv")
 

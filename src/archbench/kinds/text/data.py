@@ -231,9 +231,7 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
             "re-save the file as UTF-8"
         ) from None
     sep = "\t" if suffix == ".tsv" else ","
-    return pd.read_csv(
-        p, sep=sep, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_values=[""]
-    )
+    return pd.read_csv(p, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
 def text_data_from_frame(
