@@ -47,8 +47,8 @@ def _data_paragraph(run: RunData) -> Paragraph:
             sentence(str(task.get("description", ""))) + " " if user_intro else "",
             "Source: ",
             sentence(
-                f"{task.get('provenance', 'not recorded')} (licence "
-                f"{task.get('licence', 'not recorded')})"
+                str(task.get("provenance") or "not recorded")
+                + (f" (licence {task['licence']})" if task.get("licence") else "")
             ),
             f" Target: {task.get('target', 'n/a')} (classes {', '.join(classes)}); {joined}. ",
             notes,
