@@ -254,26 +254,8 @@ def text_data_from_frame(
     """
     _check_columns(frame, settings, source)
     notes: list[str] = []
-    labelled = frame[settings.target].notna().to_numpy()
-    if not labelled.all():
-        notes.append(count(int((~labelled).sum()), f"rows without a {settings.target!r} dropped"))
     texts = join_texts(frame, settings, source)
-    empty = np.array([not t for t in texts]) & labelled
-    n_empty, n_labelled = int(empty.sum()), int(labelled.sum())
-    if n_empty > settings.max_empty_fraction * max(n_labelled, 1):
-        raise DataError(
-            f"task.text: {n_empty:,} of {n_labelled:,} labelled rows of {source} have an empty "
-            f"or whitespace-only text (over max_empty_fraction = {settings.max_empty_fraction}); "
-            "check the text column(s) or raise task.max_empty_fraction"
-        )
-    if n_empty:
-        notes.append(
-            count(
-                n_empty,
-                "rows with an empty or whitespace-only text dropped",
-                "row with an empty or whitespace-only text dropped",
-            )
-        )
+    labelled, empty = _usable_rows(frame, texts, settings, source, notes)
     keep = np.flatnonzero(labelled & ~empty)
     kept = frame.iloc[keep].reset_index(drop=True)
     id_mask, shift_mask, shift_desc = _masks(kept, shift, source, notes)
@@ -304,6 +286,36 @@ def text_data_from_frame(
         n_source_rows=len(frame),
         notes=tuple(notes),
     )
+
+
+def _usable_rows(
+    frame: pd.DataFrame, texts: list[str], settings: TextSettings, source: str, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(labelled, empty)`` row masks; the dropped rows are counted in ``notes``.
+
+    Raises:
+        DataError: more than ``max_empty_fraction`` of the labelled rows have an empty text.
+    """
+    labelled = frame[settings.target].notna().to_numpy()
+    if not labelled.all():
+        notes.append(count(int((~labelled).sum()), f"rows without a {settings.target!r} dropped"))
+    empty = np.array([not t for t in texts], dtype=bool) & labelled
+    n_empty, n_labelled = int(empty.sum()), int(labelled.sum())
+    if n_empty > settings.max_empty_fraction * max(n_labelled, 1):
+        raise DataError(
+            f"task.text: {n_empty:,} of {n_labelled:,} labelled rows of {source} have an empty "
+            f"or whitespace-only text (over max_empty_fraction = {settings.max_empty_fraction}); "
+            "check the text column(s) or raise task.max_empty_fraction"
+        )
+    if n_empty:
+        notes.append(
+            count(
+                n_empty,
+                "rows with an empty or whitespace-only text dropped",
+                "row with an empty or whitespace-only text dropped",
+            )
+        )
+    return labelled, empty
 
 
 def _check_columns(frame: pd.DataFrame, settings: TextSettings, source: str) -> None:

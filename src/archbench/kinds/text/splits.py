@@ -79,14 +79,7 @@ def split_text(
     rng = np.random.default_rng(seed)
     id_rows = np.flatnonzero(data.id_mask)
     groups, first_label = _groups(data.texts[id_rows], data.labels[id_rows])
-    assign = np.empty(len(groups), dtype=np.int8)  # 0 train, 1 val, 2 test
-    for label in np.unique(first_label):
-        members = rng.permutation(np.flatnonzero(first_label == label))
-        sizes = np.array([len(groups[g]) for g in members])
-        cum = np.cumsum(sizes) / sizes.sum()
-        assign[members] = np.where(
-            cum <= test_fraction + 1e-12, 2, np.where(cum <= test_fraction + val_fraction, 1, 0)
-        )
+    assign = _assign(groups, first_label, val_fraction, test_fraction, rng)
     rows = {
         name: np.sort(
             id_rows[
@@ -108,6 +101,26 @@ def split_text(
     if dup["shift_in_train"]:
         notes.append(f"{dup['shift_in_train']:,} shift rows have a text that also occurs in train")
     return TextSplits(rows, dup, tuple(notes), seed, {k: int(v.size) for k, v in rows.items()})
+
+
+def _assign(
+    groups: list[np.ndarray],
+    label: np.ndarray,
+    val_fraction: float,
+    test_fraction: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Per group: 0 train, 1 val, 2 test; per label, groups in a random order fill test, then
+    val, by their share of the label's rows."""
+    assign = np.empty(len(groups), dtype=np.int8)
+    for c in np.unique(label):
+        members = rng.permutation(np.flatnonzero(label == c))
+        sizes = np.array([len(groups[g]) for g in members])
+        cum = np.cumsum(sizes) / sizes.sum()
+        assign[members] = np.where(
+            cum <= test_fraction + 1e-12, 2, np.where(cum <= test_fraction + val_fraction, 1, 0)
+        )
+    return assign
 
 
 def _check_fractions(val_fraction: float, test_fraction: float, caps: dict[str, int]) -> None:
