@@ -17,7 +17,7 @@ from archbench.errors import RunFailed, StoreError
 from archbench.report import build as rb
 from archbench.report import latex as lx
 from archbench.report import typst_writer as tw
-from archbench.report.document import build_document
+from archbench.report.content import build_document
 from archbench.report.fmt import MINUS
 from archbench.report.rundata import load_run
 from archbench.report.tables import supported_best

@@ -211,7 +211,9 @@ def test_paired_bootstrap_rows_seeded_and_consistent() -> None:
     pa, pb = p, np.clip(p + np.random.default_rng(9).normal(0, 0.05, p.shape), 1e-6, 1)
     pb /= pb.sum(axis=2, keepdims=True)
     one = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=11)
-    two = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=np.random.default_rng(11))
+    two = S.paired_bootstrap_rows(
+        y, pa, pb, _weighted(names), n_boot=300, seed=np.random.default_rng(11)
+    )
     other = S.paired_bootstrap_rows(y, pa, pb, _weighted(names), n_boot=300, seed=12)
     assert one == two and one["roc_auc"] != other["roc_auc"]
     for name in names:
@@ -239,7 +241,9 @@ def test_row_bootstrap_coverage_simulation() -> None:
         pb = np.where(right_b, 0.9, 0.1)[None, :, None] * [[[1, 0]]] + np.where(right_b, 0.1, 0.9)[
             None, :, None
         ] * [[[0, 1]]]
-        r = S.paired_bootstrap_rows(y, pa, pb, _weighted(["accuracy"]), n_boot=400, seed=rng)["accuracy"]
+        r = S.paired_bootstrap_rows(y, pa, pb, _weighted(["accuracy"]), n_boot=400, seed=rng)[
+            "accuracy"
+        ]
         hits += r.ci_low <= 0.05 <= r.ci_high
     assert 0.90 <= hits / n_exp <= 0.99
 

@@ -14,11 +14,18 @@ import pandas as pd
 import pytest
 
 from archbench.config import ShiftSpec, SplitSpec, TaskSpec, spec_from_dict
-from archbench.kinds.tabular.templates import BUILTIN_TASKS
 from archbench.errors import DataError
 from archbench.kinds.tabular.splits import SPLIT_NAMES, feature_row_hash, make_splits
-from archbench.kinds.tabular.tasks import TaskData, adult, california, flights, load_task, shift_mask
+from archbench.kinds.tabular.tasks import (
+    TaskData,
+    adult,
+    california,
+    flights,
+    load_task,
+    shift_mask,
+)
 from archbench.kinds.tabular.tasks.base import labels_as_strings, read_shipped, sort_labels
+from archbench.kinds.tabular.templates import BUILTIN_TASKS
 
 SPECIAL = "100% & #1 $~^\\{}<>@*_x"  # LaTeX specials, kept as the column name
 UNICODE = "température (°C)"

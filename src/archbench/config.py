@@ -160,10 +160,18 @@ class BudgetSpec:
 
 @dataclass(frozen=True)
 class SeedsSpec:
-    """Final runs: the best configuration of each family retrained with ``count`` seeds."""
+    """Final runs: the best configuration of each family retrained with ``count`` seeds.
+
+    ``vary`` says what seed ``i`` changes: ``"model"`` the initialisation, batch order and
+    subsampling only (the training set is fixed); ``"model+data"`` also redraws the training
+    set, a bootstrap of the training units drawn from seed ``i`` alone (the same draw for every
+    family, so comparisons stay paired; validation, test and shift sets fixed), so the
+    intervals cover data-sampling variance too (Bouthillier et al. 2021).
+    """
 
     count: int = 5
     base: int = 0
+    vary: Literal["model", "model+data"] = "model"
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,8 @@ class Spec:
     def digest(self, *, exclude_output: bool = True) -> str:
         """sha256 of the canonical JSON of the spec (the output dir and report text excluded)."""
         d = self.to_dict()
+        if d["seeds"]["vary"] == "model":  # the default: digests of older specs stay valid
+            del d["seeds"]["vary"]
         if exclude_output:
             d.pop("output", None)
             d.pop("report", None)
@@ -526,6 +536,13 @@ def validate(spec: Spec, kind: Kind | None = None) -> None:
             raise ConfigError(
                 f"metrics: unknown metric {m!r} ({_suggest(m, _metric_names(kind))})"
             ) from None
+    if spec.seeds.vary == "model+data":
+        from .kinds.base import Kind as _Kind
+
+        if type(kind).bootstrap is _Kind.bootstrap:
+            raise ConfigError(
+                f'seeds.vary = "model+data" is not available for {kind.name} tasks; use "model"'
+            )
     kind.validate_spec(spec)
 
 

@@ -115,7 +115,7 @@ def _remove_orphaned_payloads() -> None:
 def _warm_up() -> dict[str, Any]:
     """Submitted once per worker so that the pool starts them now; returns the worker's view
     of CUDA for the manifest (the worker has imported torch already, the driver has not)."""
-    from .manifest import gpu_info
+    from .machine import gpu_info
 
     return gpu_info()
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .machine import cpu_model, gpu_info, usable_cores
+
 if TYPE_CHECKING:
     from .config import Spec
     from .kinds.base import Prepared
@@ -45,27 +47,6 @@ def data_digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo`` on Linux)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (``os.sched_getaffinity`` where available)."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
@@ -79,23 +60,6 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def gpu_info() -> dict[str, Any]:
-    """What torch sees of CUDA in this process (imports torch)."""
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return {
-                "available": True,
-                "name": torch.cuda.get_device_name(0),
-                "count": torch.cuda.device_count(),
-                "cuda": torch.version.cuda,
-            }
-    except Exception:  # pragma: no cover - torch is a hard dependency
-        pass
-    return {"available": False}
 
 
 def environment_manifest(

@@ -189,6 +189,11 @@ class Runner:
                 fixed_params(self.spec, fam.name),
                 self.spec.families.gbdt_backend,
                 self.threads,
+                bootstrap_seed=(
+                    derive_seed(self.spec.split.seed, "train_bootstrap", i)
+                    if self.spec.seeds.vary == "model+data"
+                    else None
+                ),
             )
             for i in range(self.spec.seeds.count)
             if i not in fam.seeds

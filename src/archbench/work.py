@@ -53,6 +53,9 @@ class Unit:
     threads: int = 1
     tune_rows: int = 0
     data_seed: int = 0
+    #: Final seeds with ``seeds.vary = "model+data"``: the seed of the training-set bootstrap
+    #: (the same for every family); ``None``: train on the training part as it is.
+    bootstrap_seed: int | None = None
 
     @property
     def label(self) -> str:
@@ -99,6 +102,8 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
         if unit.kind == "trial" and unit.tune_rows:
             seed = derive_seed(unit.data_seed, "tune_rows")
             train = kind.subsample(train, unit.tune_rows, seed, payload.info)
+        if unit.bootstrap_seed is not None:
+            train = kind.bootstrap(train, unit.bootstrap_seed, payload.info)
         t0 = time.perf_counter()
         model.fit(train, payload.parts["val"], payload.info, seed=unit.seed)
         fit_s = time.perf_counter() - t0

@@ -114,7 +114,9 @@ class ToyReport:
     citations: frozenset[str] = frozenset()
 
     def data_blocks(self, run: Any, compact: int) -> list[Block]:
-        return [Paragraph(spans("Points on a noisy sine; the shift set is x above 0.6."), lead="Data.")]
+        return [
+            Paragraph(spans("Points on a noisy sine; the shift set is x above 0.6."), lead="Data.")
+        ]
 
     def families_text(self, run: Any) -> Spans:
         return spans("A constant, polynomial ridge regression and k nearest neighbours.")
@@ -134,7 +136,9 @@ class ToyKind(Kind):
     task_types: ClassVar[tuple[str, ...]] = ("toy_regression",)
     builtin_tasks: ClassVar[tuple[str, ...]] = ("toy_sine",)
     families: ClassVar[tuple[FamilyDecl, ...]] = (
-        FamilyDecl("constant", "Constant", {"": Backend("Constant", f"{_HERE}:ConstantModel")}, 2, ()),
+        FamilyDecl(
+            "constant", "Constant", {"": Backend("Constant", f"{_HERE}:ConstantModel")}, 2, ()
+        ),
         FamilyDecl("ridge", "Ridge", {"": Backend("Ridge", f"{_HERE}:RidgeModel")}, 1, ()),
         FamilyDecl("knn", "kNN", {"": Backend("kNN", f"{_HERE}:KNNModel")}, 0, ()),
     )
@@ -180,8 +184,13 @@ class ToyKind(Kind):
             sizes={s: len(splits[s]) for s in SPLIT_NAMES},
             split_digest=digest,
             data_hash=hashlib.sha256(data.to_csv().encode()).hexdigest(),
-            task_json={"name": "toy_sine", "title": "Toy sine", "task_type": "toy_regression",
-                       "description": "A noisy sine.", "shift": {"description": "x above 0.6"}},
+            task_json={
+                "name": "toy_sine",
+                "title": "Toy sine",
+                "task_type": "toy_regression",
+                "description": "A noisy sine.",
+                "shift": {"description": "x above 0.6"},
+            },
             splits_json={"sizes": {s: len(splits[s]) for s in SPLIT_NAMES}, "hash": digest},
             splits_frame=frame.reset_index(drop=True),
         )

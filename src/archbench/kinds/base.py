@@ -269,6 +269,18 @@ class Kind(abc.ABC):
         family); ``n <= 0`` or a smaller part returns ``part`` unchanged."""
         return part
 
+    def bootstrap(self, part: Any, seed: int, info: Any) -> Any:
+        """A bootstrap resample of the training part (``seeds.vary = "model+data"``): as many
+        units as ``part``, drawn with replacement from ``seed`` alone. Kinds whose units are
+        dependent resample blocks.
+
+        Raises:
+            ConfigError: the kind cannot redraw its training data (the default).
+        """
+        raise ConfigError(
+            f'seeds.vary = "model+data" is not available for {self.name} tasks; use "model"'
+        )
+
     # -- store and statistics --------------------------------------------------------------------
     @abc.abstractmethod
     def prediction_frame(self, split: str, part: Any, pred: np.ndarray) -> pd.DataFrame:

@@ -41,9 +41,9 @@ except ImportError:  # pragma: no cover - the contract is for test suites
     pytest = None  # type: ignore[assignment]
 
 
-def _fixture(scope: str = "class") -> Any:
+def _fixture() -> Any:
     assert pytest is not None, "archbench.kinds.contract needs pytest"
-    return pytest.fixture(scope=scope)
+    return pytest.fixture(scope="class")
 
 
 class KindContract:

@@ -18,6 +18,7 @@ import numpy as np
 
 from archbench.metrics import MetricSet, MetricSpec, Resampled
 
+#: The task types of the tables (the tabular kind); text classification reuses the first.
 TaskType = Literal["classification", "regression"]
 
 CLASSIFICATION_METRICS: tuple[str, ...] = ("roc_auc", "accuracy", "log_loss", "brier")

@@ -26,7 +26,7 @@ import matplotlib
 
 from .. import figures as fg
 from ..errors import RunFailed, StoreError
-from ..manifest import usable_cores
+from ..machine import usable_cores
 from . import latex, typst_writer
 from .document import Document
 from .rundata import RunData, load_run

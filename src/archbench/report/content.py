@@ -6,6 +6,8 @@ it is fixed wording that is hedged by the statistics (``resolved`` / ``not resol
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import __version__
 from .design import design, reproducibility
 from .document import (
@@ -487,3 +489,19 @@ def _capped_sentence(run: RunData) -> str | None:
         " Final seeds that stopped at the training cap were still improving, so these families "
         "may be under-trained at this budget: " + "; ".join(parts) + "."
     )
+
+
+def build_document(run_dir: Path, *, compact: int = 0) -> Document:
+    """Read the run directory and build the report's document model.
+
+    Args:
+        run_dir: a finished run directory (docs/run-directory.md).
+        compact: 0 for the full report; 1 and 2 drop secondary material so the main text
+            fits in four pages when a task has long names or many metrics.
+
+    Raises:
+        StoreError: a file the report needs is missing or unreadable.
+    """
+    from .rundata import load_run
+
+    return build(load_run(run_dir), compact=compact)

@@ -66,7 +66,8 @@ def _methods_paragraph(run: RunData) -> Paragraph:
     parts = spans(
         f"Each family's selected configuration is retrained with {n} seeds; seed ",
         Emph("i"),
-        " of every family shares the data split, so comparisons are paired by seed. Metrics: "
+        " of every family shares the data split, so comparisons are paired by seed. "
+        f"{_variance_sentence(run)} Metrics: "
         f"{metrics}. Selection: each family keeps its trial with the best validation "
         f"{run.metric_label(m)}; the two families compared in detail are {rule}, so the choice "
         "never looks at test or shift data. Statistics: ",
@@ -93,6 +94,22 @@ def _methods_paragraph(run: RunData) -> Paragraph:
         f". A difference is called resolved when p < {ALPHA:g} and its {conf} CI excludes 0.",
     )
     return Paragraph(parts, lead="Seeds, metrics, selection and statistics.")
+
+
+def _variance_sentence(run: RunData) -> str:
+    """Which sources of variance the seed intervals cover (seeds.vary)."""
+    unit = unit_words(run)[1]
+    if spec_value(run, "seeds", "vary") == "model+data":
+        return (
+            "A seed changes the initialisation, the batch order and the training set itself "
+            f"(a bootstrap of the training {unit}, the same draw for every family), so the "
+            "intervals over seeds cover data-sampling variance as well as training noise."
+        )
+    return (
+        "A seed changes the initialisation, batch order and subsampling only; the training set "
+        "is fixed, so the intervals over seeds do not cover data-sampling variance "
+        '(seeds.vary = "model+data" adds it).'
+    )
 
 
 def design(run: RunData, compact: int) -> Section:

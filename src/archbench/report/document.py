@@ -1,15 +1,14 @@
 """The one document model of the report: sections, paragraphs, tables, figures, citations.
 
-The content is built once, from the run directory (:func:`build_document`), as plain frozen
-dataclasses; the LaTeX writer and the Typst writer only render it. Every string in the model is
-plain text: escaping is the writers' job, so a task called ``50%_&#`` is safe in both.
+The content is built once, from the run directory (``content.build_document``), as plain
+frozen dataclasses; the LaTeX writer and the Typst writer only render it. Every string in the
+model is plain text: escaping is the writers' job, so a task called ``50%_&#`` is safe in both.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 # ---------------------------------------------------------------------------------------------
@@ -248,20 +247,3 @@ def used_citations(
     for s in sections:
         visit(s)
     return tuple(keys)
-
-
-def build_document(run_dir: Path, *, compact: int = 0) -> Document:
-    """Read the run directory and build the report's document model.
-
-    Args:
-        run_dir: a finished run directory (docs/run-directory.md).
-        compact: 0 for the full report; 1 and 2 drop secondary material so the main text
-            fits in four pages when a task has long names or many metrics.
-
-    Raises:
-        StoreError: a file the report needs is missing or unreadable.
-    """
-    from .content import build
-    from .rundata import load_run
-
-    return build(load_run(run_dir), compact=compact)

@@ -175,6 +175,19 @@ class TabularKind(Kind):
             keep, _ = train_test_split(idx, train_size=n, random_state=seed)
         return part.take(np.sort(keep))
 
+    def bootstrap(self, part: Matrix, seed: int, info: FeatureInfo) -> Matrix:
+        """Rows drawn with replacement; for classification within each class, so every class
+        keeps its training count."""
+        rng = np.random.default_rng(seed)
+        if info.task_type == "classification":
+            idx = np.concatenate(
+                [rng.choice(np.flatnonzero(part.y == c), size=int((part.y == c).sum()))
+                 for c in np.unique(part.y)]
+            )  # fmt: skip
+        else:
+            idx = rng.integers(0, len(part), size=len(part))
+        return part.take(np.sort(idx))
+
     # -- store and statistics --------------------------------------------------------------------
     def prediction_frame(self, split: str, part: Matrix, pred: np.ndarray) -> pd.DataFrame:
         """``split, row_id, y_true, y_pred`` and, for classification, ``p_0 .. p_{K-1}``."""

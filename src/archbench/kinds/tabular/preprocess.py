@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
+from archbench.kinds.metriclib import TaskType
 
 log = logging.getLogger(__name__)
-
-TaskType = Literal["classification", "regression"]
 
 
 @dataclass(frozen=True)

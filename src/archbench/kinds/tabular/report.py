@@ -11,12 +11,14 @@ from archbench.report.prose import cite as _c
 from archbench.report.prose import gbdt_backend, sentence, spec_value
 from archbench.report.rundata import RunData
 
-BACKEND_CITE = {
-    "lightgbm": "ke2017lightgbm",
-    "xgboost": "chen2016xgboost",
-    "catboost": "prokhorenkova2018catboost",
-}
-BACKEND_NAME = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
+
+def _backend(run: RunData) -> tuple[str, str]:
+    """Display name and citation key of the run's GBDT backend, from the family declaration."""
+    from . import FAMILIES
+
+    backends = {f.name: f for f in FAMILIES}["gbdt"].backends
+    b = backends.get(gbdt_backend(run)) or backends["lightgbm"]
+    return b.label, b.cite
 
 
 def _names(names: list[str], limit: int = 10) -> str:
@@ -132,7 +134,7 @@ class TabularReport:
         return _data_paragraphs(run, compact)
 
     def families_text(self, run: RunData) -> Spans:
-        backend = gbdt_backend(run)
+        name, cite = _backend(run)
         return spans(
             "The MLP and the FT-Transformer ",
             _c("gorishniy2021revisiting"),
@@ -140,9 +142,8 @@ class TabularReport:
             _c("paszke2019pytorch"),
             " with AdamW ",
             _c("loshchilov2019decoupled"),
-            " and early stopping on the validation set; GBDT uses "
-            f"{BACKEND_NAME.get(backend, backend)} ",
-            _c(BACKEND_CITE.get(backend, "ke2017lightgbm")),
+            f" and early stopping on the validation set; GBDT uses {name} ",
+            _c(cite),
             " with early stopping on the same set.",
         )
 

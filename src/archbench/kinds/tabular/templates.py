@@ -45,6 +45,8 @@ batch = 3                   # at most this many trials of a family run at once (
 [seeds]
 count = 5                   # final runs per family; every seed is evaluated on val, test, shift
 base = 0
+vary = "model"              # "model+data": each seed also redraws the training set (bootstrap),
+                            # so the intervals cover data-sampling variance too
 
 [output]
 # dir = "runs/{name}"        # default: runs/<task>-<preset>; --out overrides it

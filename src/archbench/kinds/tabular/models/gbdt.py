@@ -55,7 +55,6 @@ class GBDTModel(Model):
 
     family: ClassVar[str] = "gbdt"
     backend: ClassVar[str]
-    label: ClassVar[str]
     fixed_defaults: ClassVar[dict[str, Any]] = {
         "max_rounds": 2000,
         "early_stopping_rounds": 50,
@@ -110,7 +109,6 @@ class LightGBMModel(GBDTModel):
     """LightGBM through its native API (``lgb.train``), the default GBDT backend."""
 
     backend: ClassVar[str] = "lightgbm"
-    label: ClassVar[str] = "GBDT (LightGBM)"
 
     @staticmethod
     def default_params() -> dict[str, Any]:
@@ -209,7 +207,6 @@ class XGBoostModel(GBDTModel):
     """XGBoost (``xgboost.train``, hist trees, native categoricals); optional extra."""
 
     backend: ClassVar[str] = "xgboost"
-    label: ClassVar[str] = "GBDT (XGBoost)"
 
     @staticmethod
     def default_params() -> dict[str, Any]:
@@ -327,7 +324,6 @@ class CatBoostModel(GBDTModel):
     """
 
     backend: ClassVar[str] = "catboost"
-    label: ClassVar[str] = "GBDT (CatBoost)"
 
     @staticmethod
     def default_params() -> dict[str, Any]:

@@ -12,14 +12,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-
-TaskType = Literal["classification", "regression"]
+from archbench.kinds.metriclib import TaskType
 
 #: More distinct labels than this in a classification target is almost surely a mistake.
 MAX_CLASSES = 100

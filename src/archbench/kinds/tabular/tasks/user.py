@@ -12,6 +12,7 @@ import csv
 import logging
 import re
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from archbench.config import TaskSpec
 from archbench.errors import DataError
 
 from ..templates import BUILTIN_TASKS
-from .base import TaskData, check_classes, count, labels_as_strings
+from .base import TaskData, TaskType, check_classes, count, labels_as_strings
 from .shift import apply_shift, did_you_mean
 
 log = logging.getLogger(__name__)
@@ -380,7 +381,7 @@ def load(spec: TaskSpec) -> TaskData:
         licence="as stated by the data owner (user file)",
         frame=frame,
         target=spec.target,
-        task_type=spec.type,
+        task_type=cast(TaskType, spec.type),
         numeric=tuple(num),
         categorical=tuple(cat),
         classes=classes,
