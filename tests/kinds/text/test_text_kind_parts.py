@@ -45,3 +45,14 @@ def test_prediction_frame_round_trip(k: int) -> None:
     assert np.array_equal(back, preds)
     sub = kind.subsample(part, 10, 0, None)
     assert len(sub) == 10 and set(sub.row_id) <= set(part.row_id)
+
+
+def test_bootstrap_keeps_class_counts() -> None:
+    kind = get_kind("text")
+    y = np.array([0] * 20 + [1] * 10)
+    part = TextPart(np.array([f"t{i}" for i in range(30)], dtype=object), y)
+    a, b = kind.bootstrap(part, 3, None), kind.bootstrap(part, 3, None)
+    assert np.array_equal(a.row_id, b.row_id) and len(a) == 30
+    assert np.bincount(a.y).tolist() == [20, 10]
+    assert len(set(a.row_id)) < 30  # drawn with replacement
+    assert not np.array_equal(a.row_id, kind.bootstrap(part, 4, None).row_id)

@@ -189,6 +189,17 @@ class TextPart:
         assert self.row_id is not None
         return TextPart(self.texts[idx], self.y[idx], self.name, self.row_id[idx])
 
+    def bootstrap(self, seed: int) -> TextPart:
+        """As many texts, drawn with replacement within each class (class counts kept)."""
+        rng = np.random.default_rng(seed)
+        idx = np.concatenate(
+            [
+                rng.choice(np.flatnonzero(self.y == c), size=int((self.y == c).sum()))
+                for c in np.unique(self.y)
+            ]
+        )
+        return self.take(np.sort(idx))
+
     def subsample(self, n: int, seed: int) -> TextPart:
         """A label-stratified random subset of ``n`` rows (all rows when ``n >= len``)."""
         if n <= 0 or n >= len(self):

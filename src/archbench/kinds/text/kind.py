@@ -199,6 +199,10 @@ class TextKind(Kind):
         """A seeded, label-stratified subsample of ``n`` texts."""
         return part.subsample(n, seed)
 
+    def bootstrap(self, part: TextPart, seed: int, info: TextInfo) -> TextPart:
+        """Texts drawn with replacement within each class (``seeds.vary = "model+data"``)."""
+        return part.bootstrap(seed)
+
     # -- store and statistics --------------------------------------------------------------------
     def prediction_frame(self, split: str, part: TextPart, pred: np.ndarray) -> pd.DataFrame:
         """``split, row_id, y_true, y_pred`` (the argmax) and ``p_0 .. p_{K-1}``."""
