@@ -35,3 +35,18 @@ class TestTextKind(KindContract):
                 "gbdt": {"max_rounds": 20},
             },
         }  # fmt: skip
+
+    def test_report_parts_at_every_compaction(self, run_dir: Any) -> None:
+        from archbench.kinds.text.report import TextReport
+        from archbench.report.document import Paragraph, Table, plain_text
+        from archbench.report.rundata import load_run
+
+        run = load_run(run_dir)
+        for compact in range(4):
+            blocks = TextReport().data_blocks(run, compact)
+            text = " ".join(plain_text(b.spans) for b in blocks if isinstance(b, Paragraph))
+            assert "unseen in train" in text and "over-represented in the shift set" in text
+            assert "Title + Review Text" in text and "licence CC0" in text
+            has_table = any(isinstance(b, Table) for b in blocks)
+            assert has_table == (compact < 2)
+            assert has_table or "TF-IDF + logistic regression" in text
