@@ -13,6 +13,8 @@ positions and mean pooling; the peer is ``BertForSequenceClassification`` built 
 BERT's token-type embeddings and tanh pooler over [CLS]). Reported: CPU and wall seconds per
 epoch (training + validation pass) and validation/test ROC-AUC after the last epoch, 1 thread.
 
+Needs ``transformers`` and ``accelerate`` (``pip install archbench[text] accelerate``).
+
     PYTHONPATH=src python benchmarks/text_peer_transformers.py [--epochs 3]
 """
 
