@@ -35,7 +35,7 @@ from .fmt import (
     resolved,
     signed,
 )
-from .kindparts import kind_report, unit_words
+from .kindparts import kind_limitations, kind_report, unit_words
 from .markup import introduction_blocks, read_introduction
 from .prose import cite as _c
 from .prose import confidence_label, sentence, spec_value
@@ -419,6 +419,7 @@ def discussion(run: RunData, compact: int) -> Section:
         f"this budget, not that they are equal. Intervals are {conf} intervals without "
         "correction across the many metrics shown; only the all-pairs test is Holm-corrected.",
         _capped_sentence(run),
+        *(" " + w for w in kind_limitations(run)),
     )
     blocks: list[Block] = []
     if items:
