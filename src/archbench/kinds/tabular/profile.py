@@ -256,6 +256,58 @@ def _combination(
     return full, need
 
 
+def _score(score: str, y: np.ndarray, pred: np.ndarray) -> float:
+    if score == "r2":
+        return _r2(y, pred)
+    if score == "roc_auc":
+        return _auc(y, pred)
+    return float(np.mean(np.asarray(pred).argmax(axis=1) == y))
+
+
+def _quick_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    fit: np.ndarray,
+    names: list[str],
+    num: int,
+    score: str,
+    target: str,
+    seed: int,
+) -> list[str]:
+    """A warning when a quick LightGBM (100 rounds) scores near the limit on validation, naming
+    the features it cannot do without (shuffling one on validation takes it below the limit)."""
+    import lightgbm as lgb
+
+    k = int(y[fit].max()) + 1 if score == "accuracy" else 1
+    objective = {"r2": "regression", "roc_auc": "binary", "accuracy": "multiclass"}[score]
+    params = {**_GBM, "objective": objective, "seed": derive_seed(seed, "review", "gbm")}
+    if k > 1:
+        params["num_class"] = k
+    cat_idx = list(range(num, len(names)))
+    ds = lgb.Dataset(x[fit], y[fit], categorical_feature=cat_idx, free_raw_data=False)
+    booster = lgb.train(params, ds, num_boost_round=100)
+    xv, yv = x[~fit], y[~fit]
+    value = _score(score, yv, booster.predict(xv))
+    if not value >= NEAR_PERFECT[score]:
+        return []
+    # the features it cannot do without: permuting one takes the score below the limit
+    rng = np.random.default_rng(derive_seed(seed, "review", "permute"))
+    permuted = []
+    for j in range(len(names)):
+        xp = xv.copy()
+        xp[:, j] = rng.permutation(xp[:, j])
+        permuted.append(_score(score, yv, booster.predict(xp)))
+    need = [j for j in np.argsort(permuted, kind="stable") if permuted[j] < NEAR_PERFECT[score]]
+    if not need:  # redundant copies: name the largest gain
+        need = [int(np.argmax(booster.feature_importance(importance_type="gain")))]
+    label = {"r2": "R^2", "roc_auc": "ROC-AUC", "accuracy": "accuracy"}[score]
+    carried = ", ".join(f"{names[j]!r} ({permuted[j]:.3f} with it shuffled)" for j in need[:4])
+    return [
+        f"a quick LightGBM already reaches validation {label} {value:.4f} on target "
+        f"{target!r}: the target may be leaking into the features; it relies on {carried}"
+    ]
+
+
 def review(task: TaskData, splits: Splits, profile: dict[str, Any], *, seed: int) -> list[str]:
     """Reviewer warnings, one sentence each (empty when nothing applies)."""
     tr = _sample(splits.train, 2 * MAX_ROWS, derive_seed(seed, "review", "train"))
@@ -292,6 +344,8 @@ def review(task: TaskData, splits: Splits, profile: dict[str, Any], *, seed: int
                 "parts that add up to the target): the target may be leaking into the features; "
                 "drop them (task.drop) unless they are known at prediction time"
             )
+    if not out:
+        out += _quick_model(x, y, fit, names, len(num), score, task.target, seed)
     for sep in profile.get("separating", []):
         f = sep["feature"]
         out.append(

@@ -334,11 +334,12 @@ def _features(
         ids = _id_columns(raw, feats, keep)
         if ids:
             feats = [c for c in feats if c not in ids]
+            one = len(ids) == 1
             note = (
-                f"{_plural_cols(ids)} identify rows (a distinct value in almost every row) and "
-                f"{'is' if len(ids) == 1 else 'are'} not used as features; list "
-                f"{'it' if len(ids) == 1 else 'them'} in task.keep_ids (or task.features) to "
-                "keep them"
+                f"{_plural_cols(ids)} {'identifies' if one else 'identify'} rows (a distinct "
+                f"value in almost every row) and {'is' if one else 'are'} not used as "
+                f"{'a feature' if one else 'features'}; list {'it' if one else 'them'} in "
+                f"task.keep_ids (or task.features) to keep {'it' if one else 'them'}"
             )
             log.warning("%s", note)
             if notes is not None:
