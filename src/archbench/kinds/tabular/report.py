@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archbench.kinds.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
@@ -81,7 +82,8 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
             if s in balance
         )
         split_txt += f" Share of class {pos}: {shares}."
-    split_txt += _split_notes(sp) + shift_size_text(task)
+    imbalanced = any(m in IMBALANCED_METRICS for m in run.metrics)
+    split_txt += _split_notes(sp) + shift_size_text(task, imbalanced)
     if sp.get("hash"):
         split_txt += " The row ids per split are hashed (sha256, first 16 hex digits "
     split = spans(
@@ -118,9 +120,10 @@ def _split_notes(sp: dict[str, Any]) -> str:
     return (" " + " ".join(notes)) if notes else ""
 
 
-def shift_size_text(task: dict[str, Any]) -> str:
+def shift_size_text(task: dict[str, Any], imbalanced: bool = False) -> str:
     """ " A domain classifier ... ROC-AUC 0.94 [0.93, 0.94] ...": how big the shift is (task.json
-    ``shift_profile``), or "" for runs without one."""
+    ``shift_profile``) and the label shift (with the base rate when ``imbalanced`` metrics are
+    reported or a positive class is set), or "" for runs without a profile."""
     prof = task.get("shift_profile") or {}
     dom = prof.get("domain_auc") or {}
     est = finite(dom.get("estimate"))
@@ -139,11 +142,10 @@ def shift_size_text(task: dict[str, Any]) -> str:
         txt += "; it relies most on " + ", ".join(
             f"{d['feature']} ({float(d['gain_share']):.0%} of its gain)" for d in top[:3]
         )
-    txt += "." + _label_shift_text(prof.get("label_shift") or {}, task)
-    return txt
+    return txt + "." + _label_shift_text(prof.get("label_shift") or {}, task, imbalanced)
 
 
-def _label_shift_text(ls: dict[str, Any], task: dict[str, Any]) -> str:
+def _label_shift_text(ls: dict[str, Any], task: dict[str, Any], imbalanced: bool) -> str:
     if ls.get("kind") == "target mean and SD":
         a, b = ls.get("test") or {}, ls.get("shift") or {}
         smd = finite(ls.get("standardised_mean_difference"))
@@ -155,7 +157,7 @@ def _label_shift_text(ls: dict[str, Any], task: dict[str, Any]) -> str:
         )
     pos = task.get("positive_class") or {}
     rates = pos.get("base_rate") or {}
-    if pos.get("set") and rates:
+    if (pos.get("set") or imbalanced) and rates:
         return (
             f" Positive class {pos.get('label')}: base rate {float(rates.get('train', 0)):.2%} "
             f"(train), {float(rates.get('test', 0)):.2%} (ID test), "
@@ -233,7 +235,7 @@ def review_warnings(run: RunData) -> list[str]:
     (the target may leak into the features)."""
     from .profile import NEAR_PERFECT
 
-    out = [sentence(str(w)) for w in run.task.get("warnings") or []]
+    out = [sentence(str(w)[:1].upper() + str(w)[1:]) for w in run.task.get("warnings") or []]
     for m in run.metrics:
         limit = NEAR_PERFECT.get(m)
         if limit is None:
