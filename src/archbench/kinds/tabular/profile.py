@@ -14,6 +14,7 @@ Both run on capped samples with one thread (about a second on the default preset
 from __future__ import annotations
 
 import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -218,7 +219,9 @@ def _alone_score(b: np.ndarray, y: np.ndarray, fit: np.ndarray, kind: str) -> fl
 
 def _linear_r2(x: np.ndarray, y: np.ndarray, fit: np.ndarray) -> float:
     """Validation R^2 of least squares on the columns of ``x`` (median-imputed) fit on train."""
-    med = np.nanmedian(np.where(np.isfinite(x[fit]), x[fit], np.nan), axis=0)
+    with warnings.catch_warnings():  # an all-missing column has no median: it becomes 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(np.where(np.isfinite(x[fit]), x[fit], np.nan), axis=0)
     z = np.where(np.isnan(x), np.nan_to_num(med), x)
     a = np.column_stack([z, np.ones(len(z))])
     coef, *_ = np.linalg.lstsq(a[fit], y[fit], rcond=None)
