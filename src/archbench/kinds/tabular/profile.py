@@ -156,13 +156,11 @@ def shift_profile(
         _alone_auc(x[:, j], d, j in cat_idx, derive_seed(seed, "profile", "alone", j))
         for j in range(len(names))
     ]
-    drivers = sorted(
-        (
-            {"feature": f, "gain_share": float(share[j]), "auc_alone": float(alone[j])}
-            for j, f in enumerate(names)
-        ),
-        key=lambda r: (-r["gain_share"], -r["auc_alone"]),
-    )
+    order = sorted(range(len(names)), key=lambda j: (-float(share[j]), -alone[j]))
+    drivers = [
+        {"feature": names[j], "gain_share": float(share[j]), "auc_alone": float(alone[j])}
+        for j in order
+    ]
     return {
         "domain_auc": {
             "estimate": auc,
@@ -290,7 +288,7 @@ def _quick_model(
     ds = lgb.Dataset(x[fit], y[fit], categorical_feature=cat_idx, free_raw_data=False)
     booster = lgb.train(params, ds, num_boost_round=100)
     xv, yv = x[~fit], y[~fit]
-    value = _score(score, yv, booster.predict(xv))
+    value = _score(score, yv, np.asarray(booster.predict(xv)))
     if not value >= NEAR_PERFECT[score]:
         return []
     # the features it cannot do without: permuting one takes the score below the limit
@@ -299,7 +297,7 @@ def _quick_model(
     for j in range(len(names)):
         xp = xv.copy()
         xp[:, j] = rng.permutation(xp[:, j])
-        permuted.append(_score(score, yv, booster.predict(xp)))
+        permuted.append(_score(score, yv, np.asarray(booster.predict(xp))))
     need = [j for j in np.argsort(permuted, kind="stable") if permuted[j] < NEAR_PERFECT[score]]
     if not need:  # redundant copies: name the largest gain
         need = [int(np.argmax(booster.feature_importance(importance_type="gain")))]
