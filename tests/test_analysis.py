@@ -83,6 +83,17 @@ def _scores(root: Path, family: str, split: str, metric: str) -> np.ndarray:
     return sel["value"].to_numpy()
 
 
+def _wilcoxon_reference(d: np.ndarray) -> float:
+    """Exact sign-flip test of the signed-rank statistic, ties judged after rounding."""
+    d = np.round(d, 9)
+    d = d[d != 0]
+    ranks = st.rankdata(np.abs(d))
+    res = st.permutation_test(
+        (d,), lambda x: np.sum(ranks * (x > 0)), permutation_type="samples", n_resamples=10_000
+    )
+    return float(res.pvalue)
+
+
 def _holm(p: list[float]) -> list[float]:
     """Textbook Holm, written out by hand."""
     order = sorted(range(len(p)), key=lambda i: p[i])
@@ -152,7 +163,7 @@ def test_comparisons_csv_agrees_with_scipy(analysed) -> None:
         assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), abs=1e-9)
         assert row.t_stat == pytest.approx(ttest.statistic, abs=1e-9)
         assert row.t_pvalue == pytest.approx(ttest.pvalue, abs=1e-9)
-        assert row.wilcoxon_pvalue == pytest.approx(st.wilcoxon(d, method="exact").pvalue, abs=1e-9)
+        assert row.wilcoxon_pvalue == pytest.approx(_wilcoxon_reference(d), abs=1e-9)
         assert row.cohens_dz == pytest.approx(np.mean(d) / np.std(d, ddof=1), abs=1e-9)
         if row.table == "top_two":
             assert row.bootstrap_ci_low <= row.bootstrap_ci_high
@@ -161,11 +172,36 @@ def test_comparisons_csv_agrees_with_scipy(analysed) -> None:
     for split in ("test", "shift"):
         block = comp[(comp.table == "all_pairs") & (comp.split == split)]
         assert len(block) == 3 and set(block.metric) == {primary}
-        assert block.holm_pvalue.tolist() == pytest.approx(
-            _holm(block.t_pvalue.tolist()), abs=1e-12
-        )
         top_primary = top[(top.split == split) & (top.metric == primary)]
-        assert top_primary.holm_pvalue.iloc[0] == pytest.approx(block.holm_pvalue.iloc[0])
+        assert top_primary.p_value.iloc[0] == pytest.approx(block.p_value.iloc[0])
+    assert (top[top.metric != primary].role == "exploratory").all()
+    assert not top[top.metric != primary].resolved.any()
+
+
+def test_declared_tests_confirmatory_and_one_holm_family(analysed) -> None:
+    _, stats = analysed
+    primary, (a, b) = stats["primary_metric"], stats["top_two"]["families"]
+    conf = stats["tests"]["confirmatory"]
+    assert (conf["family_a"], conf["family_b"], conf["split"], conf["metric"]) == (
+        a, b, "test", primary
+    )  # fmt: skip
+    row = next(r for r in stats["comparisons"] if (r["split"], r["metric"]) == ("test", primary))
+    assert row["role"] == "confirmatory" and row["p_value"] == conf["p_value"]
+    seed_var, row_var = row["sd_diff"] ** 2 / 5, row["bootstrap_se"] ** 2
+    df = (seed_var + row_var) ** 2 / (seed_var**2 / 4)  # Welch-Satterthwaite
+    t = row["mean_diff"] / np.sqrt(seed_var + row_var)
+    both = max(2 * st.t.sf(abs(t), df), row["t_pvalue"])  # the seed t-test must agree
+    assert row["p_value"] == pytest.approx(both, abs=1e-12)
+    assert row["holm_pvalue"] is None and row["resolved"] == (row["p_value"] < 0.05)
+    members = [r for r in stats["all_pairs"] if r["role"] != "confirmatory"]
+    members += [r for r in stats["shift"] if r["metric"] == primary] + [stats["ranking_flip"]]
+    assert len(members) == stats["tests"]["secondary"]["size"] == 4 + 3 + 1 + 1
+    p = [r["p_value"] for r in members]
+    assert [r["holm_pvalue"] for r in members] == pytest.approx(_holm(p), abs=1e-12)
+    gate = conf["resolved"]
+    for r in members:
+        assert r["role"] == ("secondary" if gate else "exploratory")
+        assert r.get("gap_resolved", r["resolved"]) == (gate and r["holm_pvalue"] < 0.05)
 
 
 def test_shift_ranking_power_and_verdicts(analysed) -> None:
@@ -241,10 +277,12 @@ def test_zero_variance_gives_nulls_and_says_identical(tmp_path: Path) -> None:
     assert all(r["sd"] == 0 and r["ci_low"] is None for r in stats["summary"])
     for comp in stats["comparisons"]:
         assert comp["t_pvalue"] is None and comp["ci_low"] is None and comp["cohens_dz"] is None
-        assert comp["wilcoxon_pvalue"] == pytest.approx(0.0625)  # same sign in all 5 seeds
-        assert comp["bootstrap_ci_low"] is None
+        assert comp["wilcoxon_pvalue"] is None  # five identical seeds are one experiment
+        assert comp["bootstrap_ci_low"] is None and not comp["resolved"]
     assert all(p["mde"] is None for p in stats["power"])
-    assert all("identical" in v["text"] for v in stats["verdicts"])
+    texts = [v["text"] for v in stats["verdicts"] if v["scope"] in ("test", "shift")]
+    assert all("one experiment" in t or "numerical noise" in t for t in texts)
+    assert all("Wilcoxon signed-rank" not in t and "0.0625" not in t for t in texts)
     summary = pd.read_csv(root / "summary.csv")
     assert summary["ci_low"].isna().all() and (summary["sd"] == 0).all()
 
@@ -270,6 +308,7 @@ def test_two_families_without_a_shift_set(tmp_path: Path) -> None:
     assert stats["top_two"]["families"] == sorted(means, key=means.get)  # RMSE: lower first
     assert {c["split"] for c in stats["comparisons"]} == {"test"}
     assert stats["shift"] == [] and stats["ranking_flip"] is None
-    assert len(stats["all_pairs"]) == 1
-    assert stats["all_pairs"][0]["holm_pvalue"] == pytest.approx(stats["all_pairs"][0]["t_pvalue"])
+    assert len(stats["all_pairs"]) == 1 and stats["tests"]["secondary"]["size"] == 0
+    assert stats["all_pairs"][0]["role"] == "confirmatory"
+    assert stats["all_pairs"][0]["holm_pvalue"] is None
     assert {v["scope"] for v in stats["verdicts"]} == {"test"}

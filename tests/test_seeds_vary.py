@@ -48,7 +48,7 @@ def test_default_is_model_and_keeps_older_spec_digests() -> None:
 
 
 def test_unknown_vary_is_one_clear_error() -> None:
-    with pytest.raises(ConfigError, match="seeds.vary = 'data' is not allowed"):
+    with pytest.raises(ConfigError, match=r"seeds\.vary = 'data' is not allowed"):
         spec_from_dict({"seeds": {"vary": "data"}})
 
 

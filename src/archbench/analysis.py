@@ -9,13 +9,9 @@ arrays, names the numbers and stores them.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
-import math
 import time
-from collections.abc import Sequence
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,65 +19,39 @@ import numpy as np
 import pandas as pd
 
 from archbench import stats as S
+from archbench.analysis_io import (
+    COMPARISON_COLUMNS,
+    EVAL_SPLITS,
+    POWER_COLUMNS,
+    SHIFT_COLUMNS,
+    SPLITS,
+    SUMMARY_COLUMNS,
+    TABLE_COLUMNS,
+    WHERE,
+    Row,
+    Scores,
+    comparisons_frame,
+    jsonable,
+    read_inputs,
+    run_notes,
+    score_table,
+    summary_frame,
+    verdict_lines,
+    write_outputs,
+)
+from archbench.analysis_rows import RowStats, row_stats
 from archbench.errors import StoreError
 from archbench.kinds import get_kind
 from archbench.kinds.base import Kind
-from archbench.metrics import MetricSpec
 from archbench.seeding import derive_seed
-from archbench.store import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("val", "test", "shift")
-EVAL_SPLITS = ("test", "shift")
-WHERE = {"val": "validation set", "test": "ID test set", "shift": "shift set"}
-SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
-COMPARISON_COLUMNS = [
-    "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",
-    "ci_high", "t_stat", "t_pvalue", "wilcoxon_pvalue", "cohens_dz", "bootstrap_ci_low",
-    "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue",
+__all__ = [
+    "COMPARISON_COLUMNS", "EVAL_SPLITS", "POWER_COLUMNS", "SHIFT_COLUMNS", "SPLITS",
+    "SUMMARY_COLUMNS", "TABLE_COLUMNS", "WHERE", "analyze_run", "comparisons_frame",
+    "summary_frame", "verdict_lines",
 ]  # fmt: skip
-SHIFT_COLUMNS = [
-    "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "t_pvalue",
-]  # fmt: skip
-POWER_COLUMNS = ["split", "metric", "n", "sd_diff", "observed_diff", "mde", "seeds_needed"]
-TABLE_COLUMNS = {
-    "comparisons": COMPARISON_COLUMNS[1:],
-    "all_pairs": [c for c in COMPARISON_COLUMNS[1:] if not c.startswith(("boot", "mcnemar"))],
-    "shift": SHIFT_COLUMNS,
-    "power": POWER_COLUMNS,
-}
-
-Scores = dict[tuple[str, str, str], pd.Series]  # (family, split, metric) -> value by seed
-Row = dict[str, Any]
-
-
-# ----------------------------------------------------------------------------- loading
-def _read_inputs(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
-    run_path, res_path = run_dir / "run.json", run_dir / "results.parquet"
-    for path in (run_path, res_path):
-        if not path.is_file():
-            raise StoreError(f"{path} does not exist; is {run_dir} a finished archbench run?")
-    run = json.loads(run_path.read_text())
-    for key in ("task_type", "primary_metric", "metrics", "families"):
-        if key not in run:
-            raise StoreError(f"{run_path} has no {key!r}; its keys are: {sorted(run)}")
-    results = pd.read_parquet(res_path)
-    missing = {"family", "seed", "split", "metric", "value"} - set(results.columns)
-    if missing:
-        raise StoreError(f"{res_path} lacks columns {sorted(missing)}; has {list(results.columns)}")
-    return run, results
-
-
-def _score_table(results: pd.DataFrame) -> Scores:
-    keyed = results.set_index(["family", "split", "metric", "seed"])["value"].astype(float)
-    if not keyed.index.is_unique:
-        dup = keyed.index[keyed.index.duplicated()][0]
-        raise StoreError(f"results.parquet has more than one value for {dup}")
-    return {
-        (str(f), str(sp), str(m)): grp.droplevel([0, 1, 2]).sort_index()
-        for (f, sp, m), grp in keyed.groupby(level=[0, 1, 2], sort=False)
-    }
 
 
 def _values(scores: Scores, family: str, split: str, metric: str) -> pd.Series:
@@ -116,85 +86,6 @@ def _rank_families(
     return sorted(families, key=key), means
 
 
-# ----------------------------------------------------------------------------- row level
-def _unit_arrays(
-    kind: Kind, df: pd.DataFrame, family: str, seeds: Sequence[int], run: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit ids ``(n,)``, targets and predictions ``(S, n, ...)`` of one family, via the kind."""
-    frames = [df[(df["family"] == family) & (df["seed"] == s)].sort_values("row_id") for s in seeds]
-    try:
-        return kind.unit_arrays(frames, run)
-    except ValueError as exc:
-        raise StoreError(f"predictions of {family}: {exc}") from None
-
-
-def _row_level(
-    run_dir: Path,
-    run: dict[str, Any],
-    kind: Kind,
-    pair: tuple[str, str],
-    metrics: list[str],
-    *,
-    n_boot: int,
-    boot_seed: int,
-    confidence: float,
-    notes: list[str],
-) -> tuple[dict[str, dict[str, S.RowBootstrap]], dict[str, dict[str, list[S.McNemarResult]]]]:
-    """Paired bootstrap over evaluation units (every metric with a weighted form) and
-    per-seed McNemar tests (metrics whose spec declares a paired count test) for the top two."""
-    path = run_dir / "predictions.parquet"
-    boots: dict[str, dict[str, S.RowBootstrap]] = {}
-    mcnemar: dict[str, dict[str, list[S.McNemarResult]]] = {}
-    if not path.is_file():
-        notes.append("predictions.parquet is missing: no row bootstrap and no McNemar test.")
-        logger.warning("%s is missing; skipping the row bootstrap and McNemar's test", path)
-        return boots, mcnemar
-    filters = [("family", "in", list(pair)), ("split", "in", list(EVAL_SPLITS))]
-    preds = pd.read_parquet(path, filters=filters)
-    specs = {m: _metric_spec(kind, m) for m in metrics}
-    weighted = {m: sp.weighted for m, sp in specs.items() if sp is not None and sp.weighted}
-    skipped = [m for m in metrics if m not in weighted]
-    if skipped:
-        logger.warning("no row bootstrap for metrics %s", skipped)
-    for split in EVAL_SPLITS:
-        df = preds[preds["split"] == split]
-        seeds = sorted(set.intersection(*(set(df.loc[df["family"] == f, "seed"]) for f in pair)))
-        if not seeds:
-            continue
-        ids_a, y, pa = _unit_arrays(kind, df, pair[0], seeds, run)
-        ids_b, y_b, pb = _unit_arrays(kind, df, pair[1], seeds, run)
-        if not (np.array_equal(ids_a, ids_b) and np.array_equal(y, y_b)):
-            raise StoreError(f"{pair[0]} and {pair[1]} were scored on different {split} rows")
-        if n_boot > 0:
-            seed = derive_seed(boot_seed, "rows", split)
-            units = df[(df["family"] == pair[0]) & (df["seed"] == seeds[0])].sort_values("row_id")
-            blocks = type(kind).draw_counts is not Kind.draw_counts
-            draw = partial(_draw, kind, units) if blocks else None
-            boots[split] = S.paired_bootstrap_rows(
-                y, pa, pb, weighted, n_boot=n_boot, seed=seed, confidence=confidence, draw=draw
-            )
-        for m, sp in specs.items():
-            if sp is not None and sp.correct is not None:
-                mcnemar.setdefault(split, {})[m] = [
-                    S.mcnemar_exact(sp.correct(y, pa[i]), sp.correct(y, pb[i]))
-                    for i in range(len(seeds))
-                ]
-    return boots, mcnemar
-
-
-def _draw(kind: Kind, units: pd.DataFrame, rng: np.random.Generator, size: int) -> np.ndarray:
-    counts = kind.draw_counts(rng, units, size)
-    assert counts is not None
-    return counts
-
-
-def _metric_spec(kind: Kind, name: str) -> MetricSpec | None:
-    try:
-        return kind.metric(name)
-    except KeyError:
-        return None
-
-
 # ----------------------------------------------------------------------------- tables
 def _summary(
     scores: Scores,
@@ -225,22 +116,22 @@ def _comparison_row(fa: str, fb: str, split: str, metric: str, comp: S.PairedCom
 
 
 def _all_pairs(
-    scores: Scores, ranked: list[str], splits: list[str], primary: str, confidence: float
-) -> list[Row]:
-    """Every pair on the primary metric; Holm over the pairs within each split."""
-    rows = []
+    scores: Scores, ranked: list[str], splits: list[str], primary: str, rows_stats: RowStats,
+    confidence: float,
+) -> tuple[list[Row], dict[tuple[str, str, str], tuple[S.PairedComparison, Any]]]:  # fmt: skip
+    """Every pair on the primary metric (family_a has the better validation mean)."""
+    rows, comps = [], {}
     for split in splits:
-        block = []
         for fa, fb in itertools.combinations(ranked, 2):
             a, b = _aligned(
                 _values(scores, fa, split, primary), _values(scores, fb, split, primary)
             )
             comp = S.paired_comparison(a, b, confidence=confidence)
-            block.append(_comparison_row(fa, fb, split, primary, comp))
-        for row, h in zip(block, S.holm([r["t_pvalue"] for r in block]), strict=True):
-            row["holm_pvalue"] = float(h)
-        rows += block
-    return rows
+            combined = _pair_test(comp, rows_stats.pairs.get((fa, fb, split)))
+            rows.append(_comparison_row(fa, fb, split, primary, comp))
+            _combined_fields(rows[-1], combined)
+            comps[(fa, fb, split)] = (comp, combined)
+    return rows, comps
 
 
 def _comparisons(
@@ -249,9 +140,7 @@ def _comparisons(
     splits: list[str],
     metrics: list[str],
     *,
-    boots: dict[str, dict[str, S.RowBootstrap]],
-    mcnemar: dict[str, dict[str, list[S.McNemarResult]]],
-    holm_p: dict[tuple[str, str], float],
+    rows_stats: RowStats,
     confidence: float,
 ) -> tuple[list[Row], list[Row], dict[tuple[str, str], Any]]:
     """Top-two rows for every metric and evaluation split, their power rows, and the objects."""
@@ -260,101 +149,247 @@ def _comparisons(
         a, b = _aligned(*(_values(scores, f, split, m) for f in pair))
         comp = S.paired_comparison(a, b, confidence=confidence)
         power = S.power_analysis(comp)
-        boot = boots.get(split, {}).get(m)
-        mc = mcnemar.get(split, {}).get(m, [])
+        boot = rows_stats.boots.get(split, {}).get(m)
+        mc = rows_stats.mcnemar.get(split, {}).get(m, [])
         row = _comparison_row(*pair, split, m, comp)
         row.update(
             bootstrap_ci_low=boot.ci_low if boot else None,
             bootstrap_ci_high=boot.ci_high if boot else None,
             bootstrap_estimate=boot.estimate if boot else None,
             bootstrap_n_valid=boot.n_valid if boot else None,
+            bootstrap_pvalue=boot.p_value if boot else None,
+            bootstrap_se=boot.se if boot else None,
             n_boot=boot.n_boot if boot else None,
             mcnemar_pvalue=max(r.pvalue for r in mc) if mc else None,
             mcnemar_pvalues=[r.pvalue for r in mc] or None,
             mcnemar_a_only=[r.a_only for r in mc] or None,
             mcnemar_b_only=[r.b_only for r in mc] or None,
-            holm_pvalue=holm_p.get((split, m)),
         )
+        combined = _pair_test(comp, boot)
+        _combined_fields(row, combined)
         rows.append(row)
         power_rows.append({"split": split, "metric": m, **asdict(power)})
-        objects[(split, m)] = (
-            comp,
-            power,
-            boot,
-            [r.pvalue for r in mc] or None,
-            row["holm_pvalue"],
-        )
+        objects[(split, m)] = (comp, power, boot, [r.pvalue for r in mc] or None, combined)
     return rows, power_rows, objects
 
 
 def _shift_rows(
-    scores: Scores, families: list[str], metrics: list[str], confidence: float
-) -> list[tuple[Row, S.PairedComparison]]:
+    scores: Scores, families: list[str], metrics: list[str], rows_stats: RowStats,
+    confidence: float,
+) -> list[tuple[Row, S.PairedComparison, S.ShiftTest]]:  # fmt: skip
+    """Each family's ID -> shift change: per-seed t-test and the test with row noise."""
     out = []
     for f, m in itertools.product(families, metrics):
         idv, shv = _aligned(_values(scores, f, "test", m), _values(scores, f, "shift", m))
         keep = np.isfinite(idv) & np.isfinite(shv)
         comp = S.shift_change(idv[keep], shv[keep], confidence=confidence)
+        test = S.seed_row_test(comp, rows_stats.shift.get(f, {}).get(m))
         row = {"family": f, "metric": m, "n": comp.n}
         row["id_mean"] = float(np.mean(idv[keep])) if comp.n else None
         row["shift_mean"] = float(np.mean(shv[keep])) if comp.n else None
-        row.update(change=comp.mean_diff, ci_low=comp.ci_low, ci_high=comp.ci_high)
-        row.update(t_pvalue=comp.t_pvalue, wilcoxon_pvalue=comp.wilcoxon_pvalue)
-        out.append((row, comp))
+        row.update(change=comp.mean_diff, ci_low=test.ci_low, ci_high=test.ci_high)
+        row.update(p_value=test.p_value, seed_se=test.seed_se, row_se=test.row_se, df=test.df)
+        row.update(t_pvalue=comp.t_pvalue, seed_ci_low=comp.ci_low, seed_ci_high=comp.ci_high)
+        row.update(wilcoxon_pvalue=comp.wilcoxon_pvalue, identical_seeds=comp.identical)
+        out.append((row, comp, test))
     return out
 
 
-def _ranking(
-    scores: Scores, pair: tuple[str, str], primary: str, confidence: float
-) -> tuple[Row, S.RankingFlip]:
+def _gap_test(
+    scores: Scores, pair: tuple[str, str], primary: str, rows_stats: RowStats, confidence: float
+) -> S.ShiftTest:
+    """The change of the top two's gap, ``(a - b)_shift - (a - b)_id``, with row noise."""
     a_id, b_id, a_sh, b_sh = _aligned(
         *(_values(scores, f, split, primary) for split in EVAL_SPLITS for f in pair)
     )
-    flip = S.ranking_flip(a_id, b_id, a_sh, b_sh, confidence=confidence)
-    ch = flip.change
+    keep = np.isfinite(a_id) & np.isfinite(b_id) & np.isfinite(a_sh) & np.isfinite(b_sh)
+    change = S.paired_comparison(
+        a_sh[keep] - b_sh[keep], a_id[keep] - b_id[keep], confidence=confidence
+    )
+    return S.seed_row_test(change, rows_stats.gap.get(primary))
+
+
+def _ranking(
+    scores: Scores, pair: tuple[str, str], primary: str, gap: S.ShiftTest,
+    decisions: dict[tuple[Any, ...], S.Decision], confidence: float,
+) -> tuple[Row, S.RankingFlip]:  # fmt: skip
+    a_id, b_id, a_sh, b_sh = _aligned(
+        *(_values(scores, f, split, primary) for split in EVAL_SPLITS for f in pair)
+    )
+    id_dec, sh_dec = decisions[("pair", *pair, "test")], decisions[("pair", *pair, "shift")]
+    flip = S.ranking_flip(
+        a_id, b_id, a_sh, b_sh, confidence=confidence,
+        id_resolved=id_dec.resolved, shift_resolved=sh_dec.resolved,
+    )  # fmt: skip
+    ch, gap_dec = flip.change, decisions[("gap",)]
     row = {"metric": primary, "family_a": pair[0], "family_b": pair[1], "n": ch.n}
     row.update(id_diff=flip.id.mean_diff, shift_diff=flip.shift.mean_diff)
-    row.update(diff_of_diffs=ch.mean_diff, ci_low=ch.ci_low, ci_high=ch.ci_high)
+    row.update(diff_of_diffs=ch.mean_diff, ci_low=gap.ci_low, ci_high=gap.ci_high)
+    row.update(seed_se=gap.seed_se, row_se=gap.row_se, df=gap.df)
     row.update(t_pvalue=ch.t_pvalue, wilcoxon_pvalue=ch.wilcoxon_pvalue)
     row.update(id_t_pvalue=flip.id.t_pvalue, shift_t_pvalue=flip.shift.t_pvalue)
-    row.update(flips=flip.flips, flip_resolved=flip.flip_resolved)
+    _mark(row, gap_dec)
+    row.update(id_resolved=id_dec.resolved, shift_resolved=sh_dec.resolved)
+    row.update(flips=flip.flips, flip_resolved=flip.flip_resolved, gap_resolved=gap_dec.resolved)
+    row["resolved"] = flip.flip_resolved
     return row, flip
+
+
+# ----------------------------------------------------------------------------- declared tests
+def _pair_test(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> S.SeedRowTest | None:
+    """The seed-and-row test of a paired comparison; ``None`` without a row bootstrap."""
+    return S.seed_row_test(comp, boot, S.PAIR_METHOD) if boot is not None else None
+
+
+def _pair_p(comp: S.PairedComparison, combined: S.SeedRowTest | None) -> tuple[float | None, str]:
+    """The deciding p-value of a paired comparison and the name of its test."""
+    if combined is not None and combined.p_value is not None:
+        return combined.p_value, ("row bootstrap" if comp.identical else S.COMBINED_TEST)
+    if comp.identical:
+        return None, "row bootstrap (not run)"
+    return comp.t_pvalue, "paired t-test (seed noise only)"
+
+
+def _combined_fields(row: Row, combined: S.SeedRowTest | None) -> None:
+    row.update(
+        combined_ci_low=combined.ci_low if combined else None,
+        combined_ci_high=combined.ci_high if combined else None,
+        combined_se=combined.se if combined else None,
+        combined_df=combined.df if combined else None,
+    )
+
+
+def _declare(
+    pair: tuple[str, str],
+    primary: str,
+    pair_comps: dict[tuple[str, str, str], tuple[S.PairedComparison, S.SeedRowTest | None]],
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    gap_p: float | None,
+    alpha: float,
+) -> tuple[dict[tuple[Any, ...], S.Decision], dict[str, Any]]:
+    """The confirmatory test, the gated Holm family of secondary tests, and their decisions."""
+    members: dict[tuple[Any, ...], tuple[float | None, str]] = {}
+    for (fa, fb, split), (c, combined) in pair_comps.items():
+        members[("pair", fa, fb, split)] = _pair_p(c, combined)
+    p, test = members.pop(("pair", *pair, "test"), (None, "paired t-test"))
+    conf = S.Decision("confirmatory", test, p, alpha)
+    for row, _, t in shift:
+        if row["metric"] == primary:
+            members[("shift", row["family"])] = (t.p_value, S.COMBINED_TEST)
+    if shift:
+        members[("gap",)] = (gap_p, S.COMBINED_TEST)
+    keys = list(members)
+    gate = S.gatekeeping(conf.p_value, [members[k][0] for k in keys], alpha=alpha)
+    decisions = {("pair", *pair, "test"): conf}
+    for k, h in zip(keys, gate.secondary_holm, strict=True):
+        p, test = members[k]
+        holm = float(h) if np.isfinite(h) else None
+        decisions[k] = S.Decision("secondary", test, p, alpha, holm, len(keys), gate.gate_open)
+    declared = {
+        "alpha": alpha,
+        "procedure": "serial gatekeeping: the confirmatory test at alpha on its raw p-value; "
+        "the secondary family is tested with Holm's correction only if it resolved, so the "
+        "family-wise error over both is at most alpha; everything else is exploratory",
+        "confirmatory": {"family_a": pair[0], "family_b": pair[1], "split": "test",
+                         "metric": primary, "test": conf.test, "p_value": conf.p_value,
+                         "resolved": conf.resolved,
+                         "rule": "the top two on validation, primary metric, ID test set"},
+        "secondary": {"size": len(keys), "gate_open": gate.gate_open,
+                      "members": [_member(k) for k in keys]},
+        "exploratory": "every other metric: the top two's comparisons, each family's shift "
+        "change, McNemar's test; uncorrected and never 'resolved'",
+    }  # fmt: skip
+    return decisions, declared
+
+
+def _member(key: tuple[Any, ...]) -> str:
+    if key[0] == "pair":
+        return f"{key[1]} - {key[2]} on {key[3]}"
+    return f"shift change of {key[1]}" if key[0] == "shift" else "change of the top two's gap"
+
+
+def _exploratory(p: float | None, test: str, alpha: float) -> S.Decision:
+    return S.Decision("exploratory", test, p, alpha)
+
+
+def _mark(row: Row, dec: S.Decision) -> None:
+    row.update(role=dec.role if not dec.exploratory else "exploratory", test=dec.test,
+               p_value=dec.p_value, holm_pvalue=dec.holm_pvalue, resolved=dec.resolved)  # fmt: skip
+
+
+def _mark_rows(
+    comparisons: list[Row], all_pairs: list[Row],
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    objects: dict[tuple[str, str], Any], decisions: dict[tuple[Any, ...], S.Decision],
+    primary: str, alpha: float,
+) -> None:  # fmt: skip
+    """Write each row's role, deciding p-value, Holm p-value and "resolved"."""
+    for row in comparisons:
+        split, m = row["split"], row["metric"]
+        key = ("pair", row["family_a"], row["family_b"], split)
+        comp, _, _, _, combined = objects[(split, m)]
+        dec = decisions.get(key) if m == primary else None
+        _mark(row, dec or _exploratory(*_pair_p(comp, combined), alpha))
+    for row in all_pairs:
+        _mark(row, decisions[("pair", row["family_a"], row["family_b"], row["split"])])
+    for row, _, test in shift:
+        dec = decisions.get(("shift", row["family"])) if row["metric"] == primary else None
+        _mark(row, dec or _exploratory(test.p_value, S.COMBINED_TEST, alpha))
 
 
 def _verdicts(
     pair: tuple[str, str],
     objects: dict[tuple[str, str], Any],
-    shift: list[tuple[Row, S.PairedComparison]],
-    flip: S.RankingFlip | None,
+    shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
+    ranking: tuple[S.RankingFlip, S.ShiftTest] | None,
+    decisions: dict[tuple[Any, ...], S.Decision],
     *,
     labels: dict[str, str],
     metric_labels: dict[str, str],
     hib: dict[str, bool],
     primary: str,
+    alpha: float,
 ) -> list[Row]:
     la, lb = labels[pair[0]], labels[pair[1]]
     out = []
-    for (split, m), (comp, power, boot, mc, holm) in objects.items():
+    for (split, m), (comp, power, boot, mc, combined) in objects.items():
+        dec = decisions.get(("pair", *pair, split)) if m == primary else None
+        dec = dec or _exploratory(*_pair_p(comp, combined), alpha)
         text = S.comparison_verdict(
             la, lb, metric_labels.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
-            boot=boot, power=power, mcnemar_pvalues=mc, holm_pvalue=holm,
+            decision=dec, boot=boot, power=power, mcnemar_pvalues=mc, combined=combined,
         )  # fmt: skip
-        out.append({"scope": split, "family_a": pair[0], "family_b": pair[1], "metric": m,
-                    "resolved": comp.resolved(), "text": text})  # fmt: skip
-    if flip is not None:
-        label = metric_labels.get(primary, primary)
-        text = S.ranking_verdict(la, lb, label, flip, higher_is_better=hib[primary])
-        out.append({"scope": "ranking", "family_a": pair[0], "family_b": pair[1],
-                    "metric": primary, "resolved": flip.flip_resolved, "text": text})  # fmt: skip
-    for row, comp in shift:
+        out.append(_verdict_row(split, pair[0], pair[1], m, dec, text))
+    if ranking is not None:
+        flip, gap = ranking
+        text = S.ranking_verdict(
+            la, lb, metric_labels.get(primary, primary), flip, higher_is_better=hib[primary],
+            id_decision=decisions[("pair", *pair, "test")],
+            shift_decision=decisions[("pair", *pair, "shift")],
+            gap=gap, gap_decision=decisions[("gap",)],
+        )  # fmt: skip
+        row = _verdict_row("ranking", pair[0], pair[1], primary, decisions[("gap",)], text)
+        row["resolved"] = flip.flip_resolved
+        row["gap_resolved"] = decisions[("gap",)].resolved
+        out.append(row)
+    for row, comp, test in shift:
         f, m = str(row["family"]), str(row["metric"])
+        dec = decisions.get(("shift", f)) if m == primary else None
+        dec = dec or _exploratory(test.p_value, S.COMBINED_TEST, alpha)
         text = S.shift_change_verdict(
-            labels[f], metric_labels.get(m, m), comp, id_mean=row["id_mean"],
-            shift_mean=row["shift_mean"], higher_is_better=hib[m],
+            labels[f], metric_labels.get(m, m), test, seeds=comp, id_mean=row["id_mean"],
+            shift_mean=row["shift_mean"], higher_is_better=hib[m], decision=dec,
         )  # fmt: skip
-        out.append({"scope": "shift_change", "family_a": f, "family_b": None, "metric": m,
-                    "resolved": comp.resolved(), "text": text})  # fmt: skip
+        out.append(_verdict_row("shift_change", f, None, m, dec, text))
     return out
+
+
+def _verdict_row(
+    scope: str, fa: str, fb: str | None, metric: str, dec: S.Decision, text: str
+) -> Row:
+    role = "exploratory" if dec.exploratory else dec.role
+    return {"scope": scope, "family_a": fa, "family_b": fb, "metric": metric,
+            "role": role, "resolved": dec.resolved, "text": text}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -387,8 +422,8 @@ def analyze_run(
         raise ValueError(f"ci_method {ci_method!r} is not 't' or 'bootstrap'")
     if n_boot < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot}")
-    run, results = _read_inputs(run_dir)
-    scores = _score_table(results)
+    run, results = read_inputs(run_dir)
+    scores = score_table(results)
     kind = get_kind(str(run.get("kind", "tabular")))
     primary = run["primary_metric"]
     families, splits, metrics = _layout(run, scores)
@@ -401,48 +436,70 @@ def analyze_run(
     pair = (ranked[0], ranked[1])
     if boot_seed is None:
         boot_seed = derive_seed(int(run.get("base_seed", 0)), "stats", "bootstrap")
-    notes = _notes(ci_method)
-    boots, mcnemar = _row_level(
-        run_dir, run, kind, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
-        confidence=confidence, notes=notes,
-    )  # fmt: skip
-    all_pairs = _all_pairs(scores, ranked, eval_splits, primary, confidence)
-    holm_p = {
-        (r["split"], r["metric"]): r["holm_pvalue"]
-        for r in all_pairs
-        if (r["family_a"], r["family_b"]) == pair
-    }
-    comparisons, power, objects = _comparisons(
-        scores, pair, eval_splits, metrics, boots=boots, mcnemar=mcnemar, holm_p=holm_p,
-        confidence=confidence,
-    )  # fmt: skip
-    shift, ranking_row, flip = [], None, None
-    if eval_splits == list(EVAL_SPLITS):
-        shift = _shift_rows(scores, families, metrics, confidence)
-        ranking_row, flip = _ranking(scores, pair, primary, confidence)
-    verdicts = _verdicts(
-        pair, objects, shift, flip, labels=labels, metric_labels=metric_labels, hib=hib,
-        primary=primary,
+    alpha = round(1.0 - confidence, 12)  # one setting: alpha = 1 - confidence
+    notes = run_notes(ci_method, alpha)
+    tested = _evaluate(
+        run_dir, run, kind, scores, families, ranked, pair, metrics, eval_splits,
+        labels, metric_labels, hib, n_boot=n_boot, boot_seed=boot_seed, confidence=confidence,
+        notes=notes,
     )  # fmt: skip
     word = "highest" if hib[primary] else "lowest"
     stats = {
         "confidence": confidence, "ci_method": ci_method, "n_boot": n_boot,
-        "boot_seed": boot_seed, "alpha": S.ALPHA, "power_target": S.POWER,
+        "boot_seed": boot_seed, "alpha": alpha, "power_target": S.POWER,
         "task_type": run["task_type"], "primary_metric": primary, "metrics": metrics,
         "higher_is_better": {m: hib[m] for m in metrics}, "family_labels": labels,
         "metric_labels": metric_labels,
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
+        "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
                             n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
-        "comparisons": comparisons, "all_pairs": all_pairs, "shift": [r for r, _ in shift],
-        "ranking_flip": ranking_row, "power": power, "verdicts": verdicts, "notes": notes,
+        **tested, "notes": notes,
     }  # fmt: skip
-    stats = _jsonable(stats)
-    _write_outputs(run_dir, stats)
+    stats = jsonable(stats)
+    write_outputs(run_dir, stats)
     elapsed = time.perf_counter() - started
     logger.info("statistics of %s written in %.1f s; top two: %s", run_dir, elapsed, pair)
     return stats
+
+
+def _evaluate(
+    run_dir: Path, run: dict[str, Any], kind: Kind, scores: Scores, families: list[str],
+    ranked: list[str], pair: tuple[str, str], metrics: list[str], eval_splits: list[str],
+    labels: dict[str, str], metric_labels: dict[str, str], hib: dict[str, bool],
+    *, n_boot: int, boot_seed: int, confidence: float, notes: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """Every comparison, shift change and verdict, decided by the declared tests."""
+    primary, alpha = metrics[0], round(1.0 - confidence, 12)
+    rs = row_stats(
+        run_dir, run, kind, ranked, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
+        confidence=confidence, notes=notes,
+    )  # fmt: skip
+    all_pairs, pair_comps = _all_pairs(scores, ranked, eval_splits, primary, rs, confidence)
+    comparisons, power, objects = _comparisons(
+        scores, pair, eval_splits, metrics, rows_stats=rs, confidence=confidence
+    )
+    both = eval_splits == list(EVAL_SPLITS)
+    shift = _shift_rows(scores, families, metrics, rs, confidence) if both else []
+    gap = _gap_test(scores, pair, primary, rs, confidence) if both else None
+    decisions, declared = _declare(
+        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha
+    )
+    ranking_row, ranking = None, None
+    if gap is not None:
+        ranking_row, flip = _ranking(scores, pair, primary, gap, decisions, confidence)
+        ranking = (flip, gap)
+    _mark_rows(comparisons, all_pairs, shift, objects, decisions, primary, alpha)
+    verdicts = _verdicts(
+        pair, objects, shift, ranking, decisions, labels=labels, metric_labels=metric_labels,
+        hib=hib, primary=primary, alpha=alpha,
+    )  # fmt: skip
+    return {
+        "tests": declared, "comparisons": comparisons, "all_pairs": all_pairs,
+        "shift": [r for r, *_ in shift], "ranking_flip": ranking_row, "power": power,
+        "verdicts": verdicts,
+    }  # fmt: skip
 
 
 def _metric_meta(
@@ -452,7 +509,10 @@ def _metric_meta(
     info = run.get("metric_info") or {}
     hib, labels = {}, {}
     for m in metrics:
-        sp = _metric_spec(kind, m)
+        try:
+            sp = kind.metric(m)
+        except KeyError:
+            sp = None
         stored = run.get("higher_is_better", {}).get(m)
         hib[m] = bool(stored if stored is not None else (sp.higher_is_better if sp else True))
         labels[m] = str((info.get(m) or {}).get("label") or (sp.label if sp else m))
@@ -473,74 +533,4 @@ def _layout(run: dict[str, Any], scores: Scores) -> tuple[list[str], list[str], 
     return families, splits, metrics
 
 
-def _notes(ci_method: str) -> list[str]:
-    seeds_ci = "Student t" if ci_method == "t" else "percentile bootstrap (too narrow at n = 5)"
-    return [
-        "The top two are the families with the best validation mean of the primary metric; "
-        "choosing them never looks at the test or shift scores.",
-        f"Each family's interval over seeds: {seeds_ci}. Paired comparisons use the Student-t "
-        "interval of the per-seed differences and the paired t-test; mean_diff is always "
-        "family_a - family_b, where family_a has the better validation mean.",
-        "The exact two-sided Wilcoxon signed-rank test cannot give p below 2/2^n: 0.0625 with "
-        "5 seeds, so it can never reach 0.05. It is reported beside the t-test.",
-        "The paired bootstrap resamples evaluation rows (the same rows for both families and "
-        "every seed) and shows test-set sampling noise beside the seed-to-seed noise.",
-        "McNemar's exact test is run per seed; mcnemar_pvalue is the largest per-seed p-value, "
-        "below alpha only when every seed's test rejects.",
-        "Holm's correction in all_pairs is over the pairs of families within each split.",
-        "'Resolved' means the paired t-test gives p < 0.05. 'Not resolved' is not evidence "
-        "that two families are equal.",
-    ]
-
-
 # ----------------------------------------------------------------------------- output
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    return obj
-
-
-def _write_outputs(run_dir: Path, stats: dict[str, Any]) -> None:
-    atomic_write_text(run_dir / "summary.csv", summary_frame(stats).to_csv(index=False))
-    table = pd.concat(
-        [comparisons_frame(stats).assign(table="top_two"),
-         comparisons_frame(stats, "all_pairs").assign(table="all_pairs")],
-        ignore_index=True,
-    )  # fmt: skip
-    atomic_write_text(run_dir / "comparisons.csv", table[COMPARISON_COLUMNS].to_csv(index=False))
-    atomic_write_text(run_dir / "stats.json", json.dumps(stats, indent=2, allow_nan=False) + "\n")
-
-
-def summary_frame(stats: dict[str, Any]) -> pd.DataFrame:
-    """The summary table (one row per family x split x metric) of a stats dict."""
-    return pd.DataFrame(stats["summary"], columns=SUMMARY_COLUMNS)
-
-
-def comparisons_frame(
-    stats: dict[str, Any],
-    table: Literal["comparisons", "all_pairs", "shift", "power"] = "comparisons",
-) -> pd.DataFrame:
-    """One table of a stats dict: the top-two comparisons (default), all_pairs, shift, power."""
-    return pd.DataFrame(stats[table], columns=TABLE_COLUMNS[table])
-
-
-def verdict_lines(
-    stats: dict[str, Any],
-    *,
-    metrics: Sequence[str] | None = None,
-    scopes: Sequence[str] | None = None,
-) -> list[str]:
-    """The verdict sentences, optionally only those for some metrics and scopes."""
-    return [
-        v["text"]
-        for v in stats["verdicts"]
-        if (metrics is None or v["metric"] in metrics) and (scopes is None or v["scope"] in scopes)
-    ]

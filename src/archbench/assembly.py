@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .family import Model
-from .kinds.base import EVAL_SPLITS
+from .names import SCORED_SPLITS
 from .preparation import fixed_params
 from .seeding import derive_seed
 from .store import atomic_write_json, atomic_write_parquet, atomic_write_text
@@ -120,7 +120,7 @@ def assemble(runner: Runner) -> None:
     for fam in runner.families.values():
         for i in sorted(fam.seeds):
             rec = fam.seeds[i]
-            for split in EVAL_SPLITS:
+            for split in SCORED_SPLITS:
                 for m in runner.p.metrics:
                     res_rows.append(
                         {

@@ -207,9 +207,12 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
 
 
 class _Progress:
-    """rich progress bars: one per family for its trials, then its seeds."""
+    """rich progress bars, one per family for its trials, then its seeds; when standard output
+    is not a terminal (a log file, CI, nohup), one line per finished stage with elapsed time."""
 
     def __init__(self, console: Any) -> None:
+        import time
+
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -218,6 +221,9 @@ class _Progress:
             TimeElapsedColumn,
         )
 
+        self.console = console
+        self.plain = not console.is_terminal
+        self.t0 = time.perf_counter()
         self.bar = Progress(
             TextColumn("{task.description:<28}"),
             BarColumn(),
@@ -227,10 +233,26 @@ class _Progress:
             transient=False,
         )
         self.tasks: dict[tuple[str, str], Any] = {}
+        self.done: dict[tuple[str, str], list[int]] = {}  # [done, total] per stage (plain)
         self.started = False
+
+    def _line(self, text: str) -> None:
+        import time
+
+        took = time.perf_counter() - self.t0
+        self.console.print(f"[{took:7.1f} s] {text}", highlight=False, markup=False)
 
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         if event == "start":
+            if self.plain:
+                self._line(
+                    f"data prepared; running on {info['workers']} {info['executor']} worker(s)"
+                )
+                for fam, t in info["families"].items():
+                    self.done[(fam, "trial")] = [t["trials_done"], t["trials"]]
+                    self.done[(fam, "seed")] = [t["seeds_done"], t["seeds"]]
+                self.started = True
+                return
             self.bar.console.print(f"running on {info['workers']} {info['executor']} worker(s)")
             for fam, t in info["families"].items():
                 self.tasks[(fam, "trial")] = self.bar.add_task(
@@ -242,45 +264,94 @@ class _Progress:
             self.bar.start()
             self.started = True
         elif event == "unit" and self.started:
-            self.bar.advance(self.tasks[(info["family"], info["kind"])])
+            key = (info["family"], info["kind"])
+            if not self.plain:
+                self.bar.advance(self.tasks[key])
+            elif key in self.done:
+                self.done[key][0] += 1
+                n, total = self.done[key]
+                if n == total:
+                    what = "trials" if key[1] == "trial" else "final seeds"
+                    self._line(f"{key[0]}: {total} {what} done")
         elif event == "report":
             self.stop()
-            self.bar.console.print("writing the report ...")
+            if self.plain:
+                self._line("units and statistics done; writing the report ...")
+            else:
+                self.bar.console.print("writing the report ...")
 
     def stop(self) -> None:
-        if self.started:
+        if self.started and not self.plain:
             self.bar.stop()
-            self.started = False
+        self.started = False
 
 
 def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
     from rich.table import Table
 
+    from .stats import fmt_p
+
     a, b = stats["top_two"]["families"]
+    conf = f"{100 * float(stats.get('confidence', 0.95)):g}%"
+    alpha = float(stats.get("alpha", 0.05))
     t = Table(
         title=f"paired by seed: {labels.get(a, a)} - {labels.get(b, b)}", title_justify="left"
     )
-    for col in ("split", "metric", "diff", "95% CI", "t p", "Wilcoxon p", "row-bootstrap 95% CI"):
-        t.add_column(col, justify="left" if col in ("split", "metric") else "right")
+    cols = ("split", "metric", "role", "diff", f"{conf} CI", "t p", "Wilcoxon p",
+            f"row-bootstrap {conf} CI", "deciding p", "Holm p", "resolved")  # fmt: skip
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("split", "metric", "role") else "right")
 
     def f(x: Any, spec: str = ".4f") -> str:
         return "-" if x is None else format(x, spec)
+
+    def p(x: Any) -> str:
+        return "-" if x is None else fmt_p(x, alpha).removeprefix("p = ")
 
     for c in stats["comparisons"]:
         t.add_row(
             c["split"],
             c["metric"],
+            str(c.get("role", "-")),
             f(c["mean_diff"], "+.4f"),
             f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
-            f(c["t_pvalue"], ".3g"),
-            f(c["wilcoxon_pvalue"], ".3g"),
+            p(c["t_pvalue"]),
+            p(c["wilcoxon_pvalue"]),
             f"[{f(c.get('bootstrap_ci_low'))}, {f(c.get('bootstrap_ci_high'))}]",
+            p(c.get("p_value")),
+            p(c.get("holm_pvalue")),
+            "yes" if c.get("resolved") else "no",
         )
     console.print(t)
 
 
+def _print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
+    """The declared tests: which one is confirmatory, and whether the gate opened."""
+    tests = stats.get("tests")
+    if not tests:
+        return
+    c, sec = tests["confirmatory"], tests["secondary"]
+    la, lb = labels.get(c["family_a"], c["family_a"]), labels.get(c["family_b"], c["family_b"])
+    state = "resolved" if c["resolved"] else "not resolved"
+    console.print(
+        f"[bold]Confirmatory test[/]: {la} vs {lb}, {c['metric']}, ID test set ({c['test']}, "
+        f"alpha = {tests['alpha']:g}): {state}. "
+        + (
+            f"{sec['size']} secondary tests are Holm-corrected as one family"
+            + (
+                "."
+                if sec["gate_open"]
+                else " but not claimed: the confirmatory test did not resolve (exploratory)."
+            )
+            if sec["size"]
+            else "No secondary tests."
+        )
+        + " Other metrics: exploratory, uncorrected."
+    )
+
+
 def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> None:
-    """Mean ± 95% CI half-width per family, metric and split; then the key verdicts."""
+    """Mean ± CI half-width per family, metric and split; then the declared tests and verdicts."""
     import json
 
     import pandas as pd
@@ -289,8 +360,11 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
     summary = pd.read_csv(run_dir / "summary.csv")
     run = json.loads((run_dir / "run.json").read_text())
     labels = run.get("family_labels", {})
+    stats_path = run_dir / "stats.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else None
+    conf = f"{100 * float((stats or {}).get('confidence', 0.95)):g}%"
     t = Table(
-        title=f"mean ± 95% CI half-width over {len(run['seeds'])} seeds (Student t)",
+        title=f"mean ± {conf} CI half-width over {len(run['seeds'])} seeds (Student t)",
         title_justify="left",
     )
     t.add_column("family")
@@ -319,10 +393,8 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
                 row.append(f"{r0['mean']:.4f} ± {half:.4f}")
             t.add_row(*row, end_section=k == len(run["families"]) - 1)
     console.print(t)
-    stats_path = run_dir / "stats.json"
-    if not stats_path.exists():
+    if stats is None:
         return
-    stats = json.loads(stats_path.read_text())
     primary = stats["primary_metric"]
     if comparisons:
         _print_comparisons(console, stats, labels)
@@ -330,6 +402,7 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
         f"[bold]Top two[/] ({stats['top_two']['rule']}): "
         + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])
     )
+    _print_tests(console, stats, labels)
     for v in stats.get("verdicts", []):
         if v.get("metric") == primary and v["scope"] in (
             "test",
@@ -337,7 +410,8 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
             "ranking",
             "shift_change",
         ):
-            console.print(f"- {v['text']}", highlight=False, markup=False, emoji=False)
+            role = f"[{v['role']}] " if v.get("role") else ""
+            console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
 
 

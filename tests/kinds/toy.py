@@ -127,7 +127,10 @@ class ToyReport:
     def bib(self) -> str:
         return ""
 
-    def figures(self, run: Any, out_dir: Path) -> list[Figure]:
+    def figures(self, run: Any, compact: int) -> list[Figure]:
+        return []
+
+    def draw(self, run: Any, out_dir: Path) -> list[Path]:
         return []
 
 

@@ -39,14 +39,19 @@ import pandas as pd
 from archbench.errors import ConfigError
 from archbench.family import Model
 from archbench.metrics import MetricSet, MetricSpec
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
+
+__all__ = [
+    "SCORED_SPLITS",
+    "SPLIT_NAMES",
+    "Backend",
+    "FamilyDecl",
+    "Kind",
+    "Prepared",
+]
 
 if TYPE_CHECKING:
     from archbench.config import Spec
-
-#: The four parts of every task: ID train / validation / test and the shift set.
-SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "shift")
-#: The parts every final seed is evaluated on.
-EVAL_SPLITS: tuple[str, ...] = ("val", "test", "shift")
 
 
 # ----------------------------------------------------------------------------- families

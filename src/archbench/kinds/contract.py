@@ -33,7 +33,8 @@ import pandas as pd
 
 from archbench.config import PRESETS, Spec, spec_from_dict
 from archbench.family import Model
-from archbench.kinds.base import EVAL_SPLITS, SPLIT_NAMES, Kind
+from archbench.kinds.base import Kind
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 try:
     import pytest
@@ -115,10 +116,10 @@ class KindContract:
     def test_store_holds_every_family_seed_split_metric(self, run_dir: Path, spec: Spec) -> None:
         res = pd.read_parquet(run_dir / "results.parquet")
         run = json.loads((run_dir / "run.json").read_text())
-        expected = len(spec.families.names) * spec.seeds.count * len(EVAL_SPLITS)
+        expected = len(spec.families.names) * spec.seeds.count * len(SCORED_SPLITS)
         expected *= len(run["metrics"])
         assert len(res) == expected
-        assert set(res["split"]) == set(EVAL_SPLITS)
+        assert set(res["split"]) == set(SCORED_SPLITS)
         assert run["kind"] == spec.kind.name
 
     def test_predictions_give_back_the_stored_metrics(self, run_dir: Path, kind: Kind) -> None:
@@ -126,7 +127,7 @@ class KindContract:
         res = pd.read_parquet(run_dir / "results.parquet")
         preds = pd.read_parquet(run_dir / "predictions.parquet")
         fam = run["families"][0]
-        for split in EVAL_SPLITS:
+        for split in SCORED_SPLITS:
             df = preds[(preds["family"] == fam) & (preds["split"] == split)]
             seeds = sorted(set(df["seed"]))
             frames = [df[df["seed"] == s].sort_values("row_id") for s in seeds]

@@ -81,7 +81,8 @@ def metric(name: str, y_true: np.ndarray, pred: np.ndarray) -> float:
     if name == "brier":
         onehot = np.zeros_like(proba)
         onehot[np.arange(n), y] = 1.0
-        # Binary: the usual Brier score on the positive class; multiclass: mean over classes.
+        # Binary: the usual Brier score on the positive class; multiclass: the squared error
+        # summed over the K classes, averaged over rows (Brier 1950; range 0..2).
         if k == 2:
             return float(np.mean((proba[:, 1] - y) ** 2))
         return float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))

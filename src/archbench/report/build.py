@@ -29,6 +29,7 @@ from ..errors import RunFailed, StoreError
 from ..machine import usable_cores
 from . import latex, typst_writer
 from .document import Document
+from .kindparts import kind_report
 from .rundata import RunData, load_run
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,10 @@ def bib_entries(text: str) -> dict[str, str]:
     return out
 
 
-def refs_bib(keys: tuple[str, ...]) -> str:
-    """The entries of the bundled refs.bib that the document cites, in citation order."""
-    entries = bib_entries(_resource("refs.bib"))
+def refs_bib(keys: tuple[str, ...], extra: str = "") -> str:
+    """The entries of the bundled refs.bib (and of ``extra``, a kind's own entries) that the
+    document cites, in citation order."""
+    entries = {**bib_entries(_resource("refs.bib")), **bib_entries(extra)}
     missing = [k for k in keys if k not in entries]
     if missing:
         log.warning("citation keys without a bibliography entry: %s", ", ".join(missing))
@@ -118,6 +120,7 @@ def draw_figures(run: RunData, out_dir: Path) -> list[Path]:
                 ax.get_legend().remove()
         fig.legend(handles, names, loc="outside upper center", ncol=len(fams), frameon=False)
         paths.append(fg.save(fig, out_dir / "shift_tuning.pdf"))
+        paths += kind_report(run).draw(run, out_dir)  # the kind's own figures
     return paths
 
 
@@ -132,7 +135,7 @@ def write_latex_folder(doc: Document, folder: Path, figure_dir: Path) -> None:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     (folder / "archbench.sty").write_text(_resource("archbench.sty"), encoding="utf-8")
-    (folder / "refs.bib").write_text(refs_bib(doc.bibliography), encoding="utf-8")
+    (folder / "refs.bib").write_text(refs_bib(doc.bibliography, doc.extra_bib), encoding="utf-8")
     (folder / "figures").mkdir(exist_ok=True)
     for stem in doc.figures:
         shutil.copy2(figure_dir / f"{stem}.pdf", folder / "figures" / f"{stem}.pdf")
@@ -316,7 +319,7 @@ def compile_typst(doc: Document, figure_dir: Path) -> tuple[bytes, int | None]:
         work = Path(tmp)
         (work / "main.typ").write_text(typst_writer.render(doc)["main.typ"], encoding="utf-8")
         (work / "template.typ").write_text(_resource("template.typ"), encoding="utf-8")
-        (work / "refs.bib").write_text(refs_bib(doc.bibliography), encoding="utf-8")
+        (work / "refs.bib").write_text(refs_bib(doc.bibliography, doc.extra_bib), encoding="utf-8")
         (work / "figures").mkdir()
         for stem in doc.figures:
             shutil.copy2(figure_dir / f"{stem}.pdf", work / "figures" / f"{stem}.pdf")

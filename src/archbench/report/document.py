@@ -191,6 +191,8 @@ class Document:
     bibliography: tuple[str, ...] = ()
     #: Figure stems the build must draw (see :mod:`archbench.report.build`).
     figures: tuple[str, ...] = ()
+    #: BibTeX entries beyond the bundled refs.bib (a task kind's own citations).
+    extra_bib: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..names import ALPHA
 from .rundata import RunData, finite
 
 MINUS = "\u2212"
 NA = "n/a"
 #: Significance level of every "resolved" statement in the report.
-ALPHA = 0.05
 
 
 def num(x: Any, decimals: int) -> str:
@@ -89,14 +89,15 @@ def metric_decimals(run: RunData, metric: str) -> int:
     return max(0, min(5, 1 - math.floor(math.log10(half))))
 
 
-def resolved(c: dict[str, Any] | None, *, p_key: str = "t_pvalue") -> bool:
-    """True when a paired comparison has p < ALPHA and its CI excludes 0."""
+def resolved(c: dict[str, Any] | None, *, p_key: str = "t_pvalue", alpha: float = ALPHA) -> bool:
+    """True when a paired comparison has p < alpha and its CI excludes 0 (stats.json files
+    written before rows carried their declared decision, ``resolved``)."""
     if not c:
         return False
     p, lo, hi = finite(c.get(p_key)), finite(c.get("ci_low")), finite(c.get("ci_high"))
     if p is None or lo is None or hi is None:
         return False
-    return p < ALPHA and (lo > 0 or hi < 0)
+    return p < alpha and (lo > 0 or hi < 0)
 
 
 def list_words(items: list[str]) -> str:

@@ -38,9 +38,24 @@ class KindReport(Protocol):
         """Extra BibTeX entries (``""`` when report/refs.bib holds them all)."""
         ...
 
-    def figures(self, run: RunData, out_dir: Path) -> list[Figure]:
-        """Extra figures (drawn into ``out_dir``) for the results section; may be empty."""
+    def figures(self, run: RunData, compact: int) -> list[Figure]:
+        """Extra figures of the results section (the document model only: label, caption and
+        the file stem under figures/); may be empty. ``compact`` >= 3 asks for fewer."""
         ...
+
+    def draw(self, run: RunData, out_dir: Path) -> list[Path]:
+        """Draw the files of :meth:`figures` (``<stem>.pdf``) into ``out_dir``."""
+        ...
+
+    # Optional: ``limitations(run) -> list[str]``, sentences for the limitations paragraph
+    # (read through :func:`kind_limitations`; kinds without it add none).
+
+
+def kind_limitations(run: RunData) -> list[str]:
+    """The kind's sentences for the limitations paragraph (reviewer warnings such as a leaking
+    feature or a feature that encodes the shift rule); ``[]`` for kinds without the hook."""
+    hook = getattr(kind_report(run), "limitations", None)
+    return list(hook(run)) if hook is not None else []
 
 
 def kind_report(run: RunData) -> KindReport:

@@ -30,7 +30,6 @@ REQUIRED = (
     "results.parquet",
     "trials.parquet",
 )
-SPLIT_LABELS = {"val": "validation", "test": "ID test", "shift": "shift"}
 
 
 def _read_json(path: Path, *, required: bool) -> dict[str, Any]:

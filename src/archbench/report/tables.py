@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..stats import fmt_p
 from .document import Cell, Column, Emph, Ref, Row, Spans, Sub, Table, spans
 from .fmt import (
     ALPHA,
+    NA,
     count,
     interval,
     list_words,
@@ -38,8 +40,9 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
     """The family to mark best in a column, or None when the comparisons do not support it.
 
     The best mean is marked only if it belongs to the top two, their paired comparison on this
-    split and metric has t p < ALPHA with a CI excluding 0 in its favour, and no other family's
-    comparison with it (``all_pairs``, where stored) is unresolved.
+    split and metric is resolved in its favour by the declared test (the row's stored decision;
+    older stats.json: t p < alpha with a CI excluding 0), and no other family's comparison with
+    it (``all_pairs``, where stored) is unresolved.
     """
     means = {f: finite((run.summary_row(f, split, metric) or {}).get("mean")) for f in run.families}
     known = {f: m for f, m in means.items() if m is not None}
@@ -49,7 +52,7 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
     best = max(known, key=lambda f: known[f] if hi else -known[f])
     top = run.top_two()
     comp = run.comparison(split, metric)
-    if top is None or best not in top or not resolved(comp):
+    if top is None or best not in top or comp is None or not _says(comp):
         return None
     assert comp is not None
     diff = finite(comp.get("mean_diff")) or 0.0
@@ -63,7 +66,8 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
         if pair is not None:
             key = "holm_pvalue" if finite(pair.get("holm_pvalue")) is not None else "t_pvalue"
             d = finite(pair.get("mean_diff")) or 0.0
-            if not resolved(pair, p_key=key) or (d > 0) != hi:
+            says = bool(pair["resolved"]) if "resolved" in pair else resolved(pair, p_key=key)
+            if not says or (d > 0) != hi:
                 return None
     return best
 
@@ -133,6 +137,32 @@ def count_test_metrics(run: RunData) -> str:
     return list_words([run.metric_label(m) for m in names]) or "per-unit outcomes"
 
 
+def _says(row: dict[str, Any]) -> bool:
+    """The row's stored decision; stats.json files without one: t p < ALPHA and CI excludes 0."""
+    return bool(row["resolved"]) if "resolved" in row else resolved(row)
+
+
+def _says_gap(flip: dict[str, Any]) -> bool:
+    return bool(flip["gap_resolved"]) if "gap_resolved" in flip else resolved(flip)
+
+
+def _pcell(run: RunData, p: Any) -> str:
+    """A p-value cell with as many digits as keep it on its side of alpha."""
+    text = fmt_p(finite(p), float(run.stats.get("alpha") or ALPHA))
+    return NA if text == "p n/a" else text.removeprefix("p = ").replace("p < ", "<")
+
+
+def _bold_rule(run: RunData) -> str:
+    if "tests" not in run.stats:
+        return f"Bold: resolved (t p < {ALPHA:g}, CI excludes 0)."
+    return (
+        "Bold: resolved by the declared test: the confirmatory comparison (top two, primary "
+        "metric, ID test set) on its own p-value; the other primary-metric tests after Holm's "
+        "correction, and only when the confirmatory one resolved. Other metrics are "
+        "exploratory and never bold."
+    )
+
+
 def paired_table(
     run: RunData, *, bootstrap: bool = True, metrics: list[str] | None = None
 ) -> Table | None:
@@ -170,9 +200,9 @@ def paired_table(
             d = metric_decimals(run, metric)
             cells = [
                 _c(metric_heading(run, metric)),
-                _c(signed(c.get("mean_diff"), d), bold=resolved(c)),
+                _c(signed(c.get("mean_diff"), d), bold=_says(c)),
                 _c(interval(c.get("ci_low"), c.get("ci_high"), d)),
-                _c(pval(c.get("t_pvalue"))),
+                _c(_pcell(run, c.get("t_pvalue"))),
                 _c(pval(c.get("wilcoxon_pvalue"))),
                 _c(num(c.get("cohens_dz"), 2)),
             ]
@@ -205,11 +235,16 @@ def paired_table(
             else ()
         ),
         (
-            spans("McNemar's test (", Emph("p"), Sub("McN"), f") for {count_test_metrics(run)}. ")
+            spans(
+                "McNemar's test (",
+                Emph("p"),
+                Sub("McN"),
+                f", exploratory) for {count_test_metrics(run)}. ",
+            )
             if mcnemar
             else ()
         ),
-        f"Bold: resolved (t p < {ALPHA:g}, CI excludes 0).",
+        _bold_rule(run),
     )
     return Table(
         "tab-paired", caption, tuple(cols), (Row(tuple(heads)),), tuple(body), colsep_pt=3.0
@@ -246,9 +281,9 @@ def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:
                         _c(run.label(fam)),
                         _c(num(id_m, d)),
                         _c(num(sh_m, d)),
-                        _c(signed(r.get("change"), d), bold=resolved(r)),
+                        _c(signed(r.get("change"), d), bold=_says(r)),
                         _c(interval(r.get("ci_low"), r.get("ci_high"), d)),
-                        _c(pval(r.get("t_pvalue"))),
+                        _c(_pcell(run, r.get("p_value", r.get("t_pvalue")))),
                     ),
                     gap_above=i > 0 and j == 0,
                 )
@@ -264,19 +299,26 @@ def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:
                     _cs(spans("Top two, ", Emph("a"), " \u2212 ", Emph("b"))),
                     _c(signed(flip.get("id_diff"), d)),
                     _c(signed(flip.get("shift_diff"), d)),
-                    _c(signed(flip.get("diff_of_diffs"), d), bold=resolved(flip)),
+                    _c(signed(flip.get("diff_of_diffs"), d), bold=_says_gap(flip)),
                     _c(interval(flip.get("ci_low"), flip.get("ci_high"), d)),
-                    _c(pval(flip.get("t_pvalue"))),
+                    _c(_pcell(run, flip.get("p_value", flip.get("t_pvalue")))),
                 ),
                 rule_above=True,
             )
         )
+    noise = (
+        "with seed and test-set noise (seed t-test and ID/shift rows resampled independently; "
+        "both must agree)"
+        if "shift_method" in run.stats
+        else "paired by seed (seed noise only)"
+    )
     caption = spans(
-        "Shift analysis: change from the ID test set to the shift set (shift \u2212 ID), paired "
-        f"by seed, with its {conf} t-interval and paired t-test; last row: the top two's "
+        "Shift analysis: change from the ID test set to the shift set (shift \u2212 ID), "
+        f"{noise}, with its {conf} interval and p-value; last row: the top two's "
         "difference (as in ",
         Ref("tab-paired"),
-        f") on each set and its change. Bold: resolved (t p < {ALPHA:g}, CI excludes 0).",
+        ") on each set and the change of that gap. ",
+        _bold_rule(run),
     )
     return Table(
         "tab-shift",
