@@ -8,7 +8,7 @@ import pytest
 
 from archbench.config import SplitSpec
 from archbench.errors import DataError
-from archbench.kinds.tabular.splits import SPLIT_NAMES, make_splits
+from archbench.kinds.tabular.splits import SPLIT_NAMES, check_splits, make_splits
 from archbench.kinds.tabular.tasks.base import TaskData
 
 
@@ -80,26 +80,33 @@ def test_caps_are_applied() -> None:
     assert len(s.train) == 300 and len(s.shift) == 50 and len(s.test) == 100
 
 
-def test_duplicates_error_for_user_data_and_grouped_for_builtins() -> None:
+@pytest.mark.parametrize("builtin", [False, True])
+def test_duplicates_grouped_by_default_and_refused_on_request(builtin: bool) -> None:
     task = _task(dup=200)
     with pytest.raises(DataError, match="leakage"):
-        make_splits(task, SplitSpec(), builtin=False)
-    s = make_splits(task, SplitSpec(), builtin=True)  # group: copies stay in one split
+        make_splits(task, SplitSpec(duplicates="error"), builtin=builtin)
+    s = make_splits(task, SplitSpec(), builtin=builtin)  # group: copies stay in one split
     h = pd.util.hash_pandas_object(task.frame[["x", "g"]], index=False)
     train_h = set(h.loc[s.train])
     for name in ("val", "test", "shift"):
         assert not set(h.loc[s.ids(name)]) & train_h
+    id_h = h[task.id_mask]
+    n_dup = int(id_h.duplicated(keep=False).sum())
+    assert n_dup > 0
+    assert any(n.startswith(f"{n_dup:,} ID rows have the same features") for n in s.notes)
+    assert s.manifest(task)["notes"] == list(s.notes)
 
 
-def test_too_small_split_is_a_clear_error() -> None:
-    with pytest.raises(DataError, match="min_rows"):
-        make_splits(_task(n=100), SplitSpec(min_rows=30), builtin=True)
+def test_no_duplicate_note_without_duplicates() -> None:
+    s = make_splits(_task(), SplitSpec(), builtin=False)
+    assert not any("same features" in n for n in s.notes)
 
 
-def test_missing_class_in_an_evaluation_split_is_an_error() -> None:
-    task = _task(n=3000)
+def test_one_leaking_row_is_one_row() -> None:
+    task = _task()
+    s = make_splits(task, SplitSpec(), builtin=False)
     frame = task.frame.copy()
-    frame.loc[task.shift_mask, "y"] = "0"  # the shift set holds one class only
+    frame.loc[s.val[0], ["x", "g"]] = frame.loc[s.train[0], ["x", "g"]].to_numpy()
     t2 = dataclasses.replace(task, frame=frame)
-    with pytest.raises(DataError, match="absent from the shift split"):
-        make_splits(t2, SplitSpec(), builtin=True)
+    with pytest.raises(DataError, match=r"^1 row of the val split has exactly the same features"):
+        check_splits(t2, s, SplitSpec())

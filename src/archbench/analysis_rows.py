@@ -40,6 +40,25 @@ class RowStats:
     # (family, split) -> one seed's prediction frame, for kinds that draw dependent units
     units: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     draws: dict[tuple[str, str], S.DrawCounts | None] = field(default_factory=dict)
+    # metric -> family -> seed -> its weighted form's state (metrics calibrated on validation);
+    # plain metrics map to their weighted form under the key None
+    forms: dict[str, dict[str | None, Any]] = field(default_factory=dict)
+
+    def weighted(self, family: str, seeds: list[int], metrics: list[str]) -> dict[str, S.Weighted]:
+        """The weighted form of each metric for ``family``'s ``seeds`` (calibrated metrics:
+        with each seed's validation state bound)."""
+        out: dict[str, S.Weighted] = {}
+        for m in metrics:
+            form = self.forms[m]
+            if None in form:
+                out[m] = form[None]
+            else:
+                spec, states = form["\0spec"], form[family]
+                w = spec.weighted_given([states[s] for s in seeds])
+                assert w is not None
+                out[m] = w
+        return out
+
     shift: dict[str, dict[str, S.RowBootstrap]] = field(default_factory=dict)  # family -> metric
     gap: dict[str, S.RowBootstrap] = field(default_factory=dict)  # metric -> top two's gap
     pairs: dict[tuple[str, str, str], S.RowBootstrap] = field(default_factory=dict)  # primary
@@ -78,6 +97,37 @@ def load_arrays(
                 units = df[(df["family"] == f) & (df["seed"] == seeds[0])].sort_values("row_id")
                 out.draws[(f, split)] = partial(_draw, kind, units) if blocks else None
     return arrays
+
+
+def _calibrated_forms(
+    run_dir: Path,
+    run: dict[str, Any],
+    kind: Kind,
+    families: list[str],
+    specs: dict[str, MetricSpec | None],
+    metrics: list[str],
+) -> dict[str, dict[str | None, Any]]:
+    """Per metric: the plain weighted form, or for metrics calibrated on validation (F1 at a
+    validation threshold) each family's per-seed states, fixed on its stored validation
+    predictions exactly as the workers fixed them."""
+    forms: dict[str, dict[str | None, Any]] = {}
+    calibrated = [m for m in metrics if (sp := specs[m]) is not None and sp.calibrate]
+    val = read_predictions(run_dir, families, ["val"]) if calibrated else None
+    for m in metrics:
+        sp = specs[m]
+        assert sp is not None
+        if m not in calibrated:
+            forms[m] = {None: sp.weighted}
+            continue
+        if val is None:
+            raise StoreError(f"{m} is calibrated on validation but no val predictions are stored")
+        assert sp.calibrate is not None
+        forms[m] = {"\0spec": sp}
+        for f in families:
+            seeds = sorted(int(s) for s in set(val.loc[val["family"] == f, "seed"]))
+            _, y_val, p_val = prediction_arrays(kind, val, f, seeds, run)
+            forms[m][f] = {s: sp.calibrate(y_val, p_val[i]) for i, s in enumerate(seeds)}
+    return forms
 
 
 def _draw(kind: Kind, units: pd.DataFrame, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -136,11 +186,16 @@ def row_stats(
         return out
     out.arrays = arrays
     specs = {m: _spec(kind, m) for m in metrics}
-    weighted = {m: sp.weighted for m, sp in specs.items() if sp is not None and sp.weighted}
+    weighted = {
+        m: sp.weighted
+        for m, sp in specs.items()
+        if sp is not None and (sp.weighted is not None or sp.weighted_at is not None)
+    }
     skipped = [m for m in metrics if m not in weighted]
     if skipped:
         logger.warning("no row bootstrap for metrics %s", skipped)
     metrics = [m for m in metrics if m in weighted]
+    out.forms = _calibrated_forms(run_dir, run, kind, families, specs, metrics)
     for split in EVAL_SPLITS:
         seeds = _common(arrays, [(f, split) for f in pair])
         if not seeds:
@@ -152,8 +207,9 @@ def row_stats(
         if n_boot > 0:
             seed = derive_seed(boot_seed, "rows", split)
             out.boots[split] = S.paired_bootstrap_rows(
-                y, pa, pb, weighted, n_boot=n_boot, seed=seed, confidence=confidence,
-                draw=out.draws.get((pair[0], split)),
+                y, pa, pb, out.weighted(pair[0], seeds, metrics), n_boot=n_boot, seed=seed,
+                confidence=confidence, draw=out.draws.get((pair[0], split)),
+                metrics_b=out.weighted(pair[1], seeds, metrics),
             )  # fmt: skip
         for m, sp in specs.items():
             if sp is not None and sp.correct is not None:
@@ -162,8 +218,8 @@ def row_stats(
                     for i in range(len(seeds))
                 ]
     if n_boot > 0 and metrics:
-        _pair_boots(out, ranked, pair, metrics[0], weighted, n_boot, boot_seed, confidence)
-        _shift_boots(out, families, pair, weighted, n_boot, boot_seed, confidence)
+        _pair_boots(out, ranked, pair, metrics[0], n_boot, boot_seed, confidence)
+        _shift_boots(out, families, pair, metrics, n_boot, boot_seed, confidence)
     return out
 
 
@@ -172,7 +228,6 @@ def _pair_boots(
     ranked: list[str],
     pair: tuple[str, str],
     primary: str,
-    weighted: dict[str, S.Weighted],
     n_boot: int,
     boot_seed: int,
     confidence: float,
@@ -193,8 +248,9 @@ def _pair_boots(
                 raise StoreError(f"{fa} and {fb} were scored on different {split} rows")
             seed = derive_seed(boot_seed, "rows", split, fa, fb)
             out.pairs[(fa, fb, split)] = S.paired_bootstrap_rows(
-                y, pa, pb, {primary: weighted[primary]}, n_boot=n_boot, seed=seed,
+                y, pa, pb, out.weighted(fa, seeds, [primary]), n_boot=n_boot, seed=seed,
                 confidence=confidence, draw=out.draws.get((fa, split)),
+                metrics_b=out.weighted(fb, seeds, [primary]),
             )[primary]  # fmt: skip
 
 
@@ -202,7 +258,7 @@ def _shift_boots(
     out: RowStats,
     families: list[str],
     pair: tuple[str, str],
-    metrics: dict[str, S.Weighted],
+    metrics: list[str],
     n_boot: int,
     boot_seed: int,
     confidence: float,
@@ -223,7 +279,8 @@ def _shift_boots(
         )
         res = S.shift_bootstrap(
             id_parts[0][1], sh_parts[0][1], [p for *_, p in id_parts], [p for *_, p in sh_parts],
-            metrics, weights=weights, n_boot=n_boot, seed=seed, confidence=confidence,
+            [out.weighted(f, seeds, metrics) for f in fams], weights=weights, n_boot=n_boot,
+            seed=seed, confidence=confidence,
             draw_id=out.draws.get((fams[0], "test")), draw_shift=out.draws.get((fams[0], "shift")),
         )  # fmt: skip
         if key == "\0gap":

@@ -207,9 +207,12 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
 
 
 class _Progress:
-    """rich progress bars: one per family for its trials, then its seeds."""
+    """rich progress bars, one per family for its trials, then its seeds; when standard output
+    is not a terminal (a log file, CI, nohup), one line per finished stage with elapsed time."""
 
     def __init__(self, console: Any) -> None:
+        import time
+
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -218,6 +221,9 @@ class _Progress:
             TimeElapsedColumn,
         )
 
+        self.console = console
+        self.plain = not console.is_terminal
+        self.t0 = time.perf_counter()
         self.bar = Progress(
             TextColumn("{task.description:<28}"),
             BarColumn(),
@@ -227,10 +233,26 @@ class _Progress:
             transient=False,
         )
         self.tasks: dict[tuple[str, str], Any] = {}
+        self.done: dict[tuple[str, str], list[int]] = {}  # [done, total] per stage (plain)
         self.started = False
+
+    def _line(self, text: str) -> None:
+        import time
+
+        took = time.perf_counter() - self.t0
+        self.console.print(f"[{took:7.1f} s] {text}", highlight=False, markup=False)
 
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         if event == "start":
+            if self.plain:
+                self._line(
+                    f"data prepared; running on {info['workers']} {info['executor']} worker(s)"
+                )
+                for fam, t in info["families"].items():
+                    self.done[(fam, "trial")] = [t["trials_done"], t["trials"]]
+                    self.done[(fam, "seed")] = [t["seeds_done"], t["seeds"]]
+                self.started = True
+                return
             self.bar.console.print(f"running on {info['workers']} {info['executor']} worker(s)")
             for fam, t in info["families"].items():
                 self.tasks[(fam, "trial")] = self.bar.add_task(
@@ -242,15 +264,26 @@ class _Progress:
             self.bar.start()
             self.started = True
         elif event == "unit" and self.started:
-            self.bar.advance(self.tasks[(info["family"], info["kind"])])
+            key = (info["family"], info["kind"])
+            if not self.plain:
+                self.bar.advance(self.tasks[key])
+            elif key in self.done:
+                self.done[key][0] += 1
+                n, total = self.done[key]
+                if n == total:
+                    what = "trials" if key[1] == "trial" else "final seeds"
+                    self._line(f"{key[0]}: {total} {what} done")
         elif event == "report":
             self.stop()
-            self.bar.console.print("writing the report ...")
+            if self.plain:
+                self._line("units and statistics done; writing the report ...")
+            else:
+                self.bar.console.print("writing the report ...")
 
     def stop(self) -> None:
-        if self.started:
+        if self.started and not self.plain:
             self.bar.stop()
-            self.started = False
+        self.started = False
 
 
 def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,12 @@ Resampled = Callable[[np.ndarray], np.ndarray]
 WeightedFn = Callable[[np.ndarray, np.ndarray], Resampled]
 #: ``(y_true, pred) -> (n_units,) bool``: which units a model got right (paired count test).
 CorrectFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: ``(y_val, pred_val) -> state``: what a metric fixes on validation (e.g. a threshold).
+CalibrateFn = Callable[[np.ndarray, np.ndarray], Any]
+#: ``(y_true, pred, state) -> value``: the metric with a state fixed on validation.
+MetricAtFn = Callable[[np.ndarray, np.ndarray, Any], float]
+#: ``(y_true, preds (n_seeds, n_units, ...), states (one per seed)) -> Resampled``.
+WeightedAtFn = Callable[[np.ndarray, np.ndarray, Sequence[Any]], Resampled]
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,11 @@ class MetricSpec:
             per-unit correctness applies, else ``None``.
         error: an error measure (lower is better, 0 is perfect), for relative-change wording.
         note: a short sentence the report may print beside the metric (e.g. a base rate).
+        calibrate: for a metric that fixes something on validation (F1 at a threshold chosen
+            on validation): ``(y_val, pred_val) -> state`` of one seed. Then ``fn`` is the
+            metric calibrated on the rows it scores (its validation value), ``fn_at(y, pred,
+            state)`` its value on other rows and ``weighted_at(y, preds, states)`` its
+            resampled form with one state per seed (validation rows are not resampled).
     """
 
     name: str
@@ -48,6 +60,30 @@ class MetricSpec:
     correct: CorrectFn | None = None
     error: bool = False
     note: str = ""
+    calibrate: CalibrateFn | None = None
+    fn_at: MetricAtFn | None = None
+    weighted_at: WeightedAtFn | None = None
+
+    def __post_init__(self) -> None:
+        calibrated = (self.calibrate, self.fn_at, self.weighted_at)
+        assert all(c is None for c in calibrated) or (
+            self.calibrate is not None and self.fn_at is not None
+        ), f"metric {self.name!r}: calibrate and fn_at come together"
+
+    def value(self, y_true: np.ndarray, pred: np.ndarray, state: Any = None) -> float:
+        """The metric on one split; ``state`` (from :meth:`calibrate` on validation) applies
+        to calibrated metrics and is ignored by the others."""
+        if self.fn_at is not None and state is not None:
+            return self.fn_at(y_true, pred, state)
+        return self.fn(y_true, pred)
+
+    def weighted_given(self, states: Sequence[Any]) -> WeightedFn | None:
+        """The weighted form with per-seed validation states bound (calibrated metrics), the
+        plain weighted form otherwise. ``states[i]`` belongs to seed ``i`` of ``preds``."""
+        if self.weighted_at is None:
+            return self.weighted
+        at = self.weighted_at
+        return lambda y, preds: at(y, preds, states)
 
     @property
     def count_test(self) -> bool:
@@ -94,9 +130,17 @@ class MetricSet:
         chosen = [self.primary, *[self[n] for n in names if n != self.primary.name]]
         return MetricSet(tuple(chosen))
 
-    def compute(self, y_true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-        """``{name: value}`` for every metric of the set."""
-        return {s.name: s.fn(y_true, pred) for s in self.specs}
+    def compute(
+        self, y_true: np.ndarray, pred: np.ndarray, states: Mapping[str, Any] | None = None
+    ) -> dict[str, float]:
+        """``{name: value}`` for every metric of the set; ``states`` (by metric name) from
+        :meth:`calibrate` on validation for calibrated metrics."""
+        states = states or {}
+        return {s.name: s.value(y_true, pred, states.get(s.name)) for s in self.specs}
+
+    def calibrate(self, y_val: np.ndarray, pred_val: np.ndarray) -> dict[str, Any]:
+        """``{name: state}`` fixed on validation for every calibrated metric of the set."""
+        return {s.name: s.calibrate(y_val, pred_val) for s in self.specs if s.calibrate}
 
     def describe(self) -> dict[str, dict[str, object]]:
         """What run.json records of each metric (the report reads it without the kind)."""
@@ -108,6 +152,7 @@ class MetricSet:
                 "count_test": s.count_test,
                 "resampled": s.weighted is not None,
                 "note": s.note,
+                **({"calibrated_on": "val"} if s.calibrate is not None else {}),
             }
             for s in self.specs
         }

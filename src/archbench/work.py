@@ -109,13 +109,16 @@ def execute(unit: Unit, payload: Payload) -> UnitResult:
         fit_s = time.perf_counter() - t0
         metrics: dict[str, dict[str, float]] = {}
         preds: dict[str, np.ndarray] = {}
+        states: dict[str, object] = {}  # fixed on validation (e.g. a threshold), val first
         for s in splits:
             part = payload.parts[s]
             t0 = time.perf_counter()
             p = model.predict(part)
             predict_s += time.perf_counter() - t0
             y = kind.targets(part)
-            metrics[s] = {spec.name: spec.fn(y, p) for spec in specs}
+            if s == "val":
+                states = {sp.name: sp.calibrate(y, p) for sp in specs if sp.calibrate}
+            metrics[s] = {sp.name: sp.value(y, p, states.get(sp.name)) for sp in specs}
             if unit.kind == "seed":
                 preds[s] = np.asarray(p)
         primary = metrics["val"][payload.primary]

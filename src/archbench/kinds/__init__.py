@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _KINDS: dict[str, str | Kind] = {
     "tabular": "archbench.kinds.tabular:TabularKind",
     "forecasting": "archbench.kinds.forecasting.kind:ForecastingKind",
+    "text": "archbench.kinds.text.kind:TextKind",
 }
 
 

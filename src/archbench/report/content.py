@@ -36,7 +36,7 @@ from .fmt import (
     resolved,
     signed,
 )
-from .kindparts import kind_report, unit_words
+from .kindparts import kind_limitations, kind_report, unit_words
 from .markup import introduction_blocks, read_introduction
 from .prose import cite as _c
 from .prose import confidence_label, sentence, spec_value
@@ -509,6 +509,7 @@ def discussion(run: RunData, compact: int) -> Section:
         "verdicts are Holm-corrected as one family and only tested when it resolved; every "
         f"other metric is exploratory. Intervals are {conf} intervals without correction.",
         _capped_sentence(run),
+        *(" " + w for w in kind_limitations(run)),
     )
     blocks: list[Block] = []
     if items:

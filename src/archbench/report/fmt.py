@@ -89,9 +89,7 @@ def metric_decimals(run: RunData, metric: str) -> int:
     return max(0, min(5, 1 - math.floor(math.log10(half))))
 
 
-def resolved(
-    c: dict[str, Any] | None, *, p_key: str = "t_pvalue", alpha: float = ALPHA
-) -> bool:
+def resolved(c: dict[str, Any] | None, *, p_key: str = "t_pvalue", alpha: float = ALPHA) -> bool:
     """True when a paired comparison has p < alpha and its CI excludes 0 (stats.json files
     written before rows carried their declared decision, ``resolved``)."""
     if not c:

@@ -47,6 +47,16 @@ class KindReport(Protocol):
         """Draw the files of :meth:`figures` (``<stem>.pdf``) into ``out_dir``."""
         ...
 
+    # Optional: ``limitations(run) -> list[str]``, sentences for the limitations paragraph
+    # (read through :func:`kind_limitations`; kinds without it add none).
+
+
+def kind_limitations(run: RunData) -> list[str]:
+    """The kind's sentences for the limitations paragraph (reviewer warnings such as a leaking
+    feature or a feature that encodes the shift rule); ``[]`` for kinds without the hook."""
+    hook = getattr(kind_report(run), "limitations", None)
+    return list(hook(run)) if hook is not None else []
+
 
 def kind_report(run: RunData) -> KindReport:
     """The report parts of the run's kind (run.json's ``kind``; tables for older runs)."""

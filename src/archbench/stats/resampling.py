@@ -85,6 +85,7 @@ def paired_bootstrap_rows(
     seed: int | np.random.Generator = 0,
     confidence: float = 0.95,
     draw: DrawCounts | None = None,
+    metrics_b: Mapping[str, Weighted] | None = None,
 ) -> dict[str, RowBootstrap]:
     """Percentile interval of ``mean_seeds(metric_A) - mean_seeds(metric_B)`` over row resamples.
 
@@ -93,12 +94,14 @@ def paired_bootstrap_rows(
     noise. Shapes: ``y_true (n_rows,)``; ``pred_a``/``pred_b`` ``(n_seeds, n_rows[, K])``.
     Resamples where the metric is undefined (ROC-AUC without both classes) are dropped and
     counted in ``n_valid``. Every metric uses the same resamples. ``metrics`` maps each name to
-    its weighted form; ``draw`` replaces the i.i.d. draw of units (dependent units: blocks).
+    its weighted form; ``draw`` replaces the i.i.d. draw of units (dependent units: blocks);
+    ``metrics_b`` gives family B its own weighted forms (metrics calibrated on each family's
+    validation predictions, such as F1 at a validation threshold), else B uses ``metrics``.
     """
     rng = as_generator(seed)
     n_rows = int(np.asarray(y_true).shape[0])
     fa = {m: w(y_true, pred_a) for m, w in metrics.items()}
-    fb = {m: w(y_true, pred_b) for m, w in metrics.items()}
+    fb = {m: (metrics_b or metrics)[m](y_true, pred_b) for m in metrics}
     ones = np.ones((1, n_rows))
     diffs: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
     done = 0
@@ -120,7 +123,7 @@ def shift_bootstrap(
     y_shift: np.ndarray,
     id_preds: Sequence[np.ndarray],
     shift_preds: Sequence[np.ndarray],
-    metrics: Mapping[str, Weighted],
+    metrics: Mapping[str, Weighted] | Sequence[Mapping[str, Weighted]],
     *,
     weights: Sequence[float] | None = None,
     n_boot: int = 2000,
@@ -137,14 +140,18 @@ def shift_bootstrap(
     rows independently (the sets are separate samples) and applies each draw to every family
     and seed, so the pairing by seed and family is kept. Shapes: ``y_id (n_id,)``,
     ``y_shift (n_shift,)``, each prediction ``(n_seeds, n_rows[, K])``. ``metrics`` maps each
-    name to its weighted form; ``draw_id``/``draw_shift`` replace the i.i.d. draws.
+    name to its weighted form (or one such mapping per family, for metrics calibrated on each
+    family's validation predictions); ``draw_id``/``draw_shift`` replace the i.i.d. draws.
     """
     w = [1.0] * len(id_preds) if weights is None else [float(v) for v in weights]
     if not len(w) == len(id_preds) == len(shift_preds):
         raise ValueError("shift_bootstrap needs one weight and one ID/shift prediction per family")
     n_id, n_sh = int(np.asarray(y_id).shape[0]), int(np.asarray(y_shift).shape[0])
-    f_id = [{m: wm(y_id, p) for m, wm in metrics.items()} for p in id_preds]
-    f_sh = [{m: wm(y_shift, p) for m, wm in metrics.items()} for p in shift_preds]
+    per = [metrics] * len(id_preds) if isinstance(metrics, Mapping) else list(metrics)
+    names = list(per[0])
+    f_id = [{m: fm[m](y_id, p) for m in names} for fm, p in zip(per, id_preds, strict=True)]
+    f_sh = [{m: fm[m](y_shift, p) for m in names} for fm, p in zip(per, shift_preds, strict=True)]
+    metrics = {m: per[0][m] for m in names}
 
     def contrast(m: str, c_id: np.ndarray, c_sh: np.ndarray) -> np.ndarray:
         parts = [

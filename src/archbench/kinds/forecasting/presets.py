@@ -4,7 +4,7 @@ Sized on the weather task (3 series, 3,294 training windows) on 2 cores, CPU sec
 training at 1 thread (benchmarks/results/forecast_sizing.json): GBDT 1.5-3 s, MLP 2-7 s,
 PatchTST 7-15 s. The default preset (10 trials, 5 seeds per family) estimates 136 CPU seconds
 per worker with 2 workers; a measured default run spent 218 CPU seconds in its 45 units (109 per
-worker; docs/benchmarks.md, section 8). Validation and test are 15% of the ID time steps each.
+worker; docs/benchmarks.md, section 11). Validation and test are 15% of the ID time steps each.
 """
 
 from __future__ import annotations

@@ -16,10 +16,12 @@ import pandas as pd
 
 from archbench.errors import ConfigError
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.imbalanced import SPECS as IMBALANCED
 from archbench.kinds.metriclib import CLASSIFICATION, REGRESSION
 from archbench.metrics import MetricSet, MetricSpec
 from archbench.seeding import derive_seed
 
+from . import options as opt
 from .templates import BUILTIN_TASKS
 
 if TYPE_CHECKING:
@@ -62,7 +64,16 @@ FAMILIES: tuple[FamilyDecl, ...] = (
     ),
 )
 
-_SETS: dict[str, MetricSet] = {"classification": CLASSIFICATION, "regression": REGRESSION}
+#: Every metric per task type; the default selection is CLASSIFICATION / REGRESSION (the
+#: imbalanced-label metrics are chosen in ``metrics`` or ``task.primary_metric``).
+_SETS: dict[str, MetricSet] = {
+    "classification": MetricSet((*CLASSIFICATION.specs, *IMBALANCED)),
+    "regression": REGRESSION,
+}
+_DEFAULT: dict[str, tuple[str, ...]] = {
+    "classification": CLASSIFICATION.names,
+    "regression": REGRESSION.names,
+}
 
 
 class TabularKind(Kind):
@@ -73,6 +84,7 @@ class TabularKind(Kind):
     builtin_tasks: ClassVar[tuple[str, ...]] = BUILTIN_TASKS
     families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
     init_words: ClassVar[tuple[str, ...]] = ("csv",)
+    task_keys: ClassVar[tuple[str, ...]] = opt.TASK_KEYS
     worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
 
     # -- declaration ---------------------------------------------------------------------------
@@ -83,7 +95,10 @@ class TabularKind(Kind):
 
     @property
     def metric_names(self) -> tuple[str, ...]:
-        return (*CLASSIFICATION.names, *REGRESSION.names)
+        return (*_SETS["classification"].names, *REGRESSION.names)
+
+    def validate_spec(self, spec: Spec) -> None:
+        opt.validate(spec, self)
 
     def metric(self, name: str) -> MetricSpec:
         for s in _SETS.values():
@@ -100,18 +115,20 @@ class TabularKind(Kind):
                     f"metrics: {m!r} does not apply to {task_type}; "
                     f"use some of {', '.join(available.names)}"
                 )
-        return available.select(chosen or available.names)
+        return available.select(chosen or _DEFAULT[task_type])
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, spec: Spec) -> TaskData:
         from .tasks import load_task
 
-        return load_task(spec.task)
+        return opt.with_positive_class(load_task(spec.task), spec)
 
     def split(self, data: TaskData, spec: Spec) -> Splits:
         from .splits import make_splits
 
-        return make_splits(data, spec.split, builtin=spec.task.is_builtin)
+        splits = make_splits(data, spec.split, builtin=spec.task.is_builtin)
+        opt.check_positives(data, splits, spec)
+        return splits
 
     def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
         from archbench.manifest import data_digest
@@ -139,10 +156,12 @@ class TabularKind(Kind):
         }
         man = splits.manifest(task)
         man["dropped_features"] = [list(x) for x in pre.dropped_]
+        metrics = opt.run_metrics(self.metric_set(task, spec.metrics), task, splits, spec)
+        opt.add_profile(task_json, task, splits, spec, metrics)
         return Prepared(
             parts=parts,
             info=pre.info,
-            metrics=self.metric_set(task, spec.metrics),
+            metrics=metrics,
             sizes=splits.sizes(),
             split_digest=splits.digest(),
             data_hash=data_digest(task.frame),

@@ -4,12 +4,14 @@ families are trained, and the opening of the introduction, with their citations.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from archbench.kinds.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
 from archbench.report.prose import gbdt_backend, sentence, spec_value
-from archbench.report.rundata import RunData
+from archbench.report.rundata import RunData, finite
 
 
 def _backend(run: RunData) -> tuple[str, str]:
@@ -82,6 +84,8 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
             if s in balance
         )
         split_txt += f" Share of class {pos}: {shares}."
+    imbalanced = any(m in IMBALANCED_METRICS for m in run.metrics)
+    split_txt += _split_notes(sp) + shift_size_text(task, imbalanced)
     if sp.get("hash"):
         split_txt += " The row ids per split are hashed (sha256, first 16 hex digits "
     split = spans(
@@ -111,6 +115,58 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
         Paragraph(split, lead="Splits and shift."),
         Paragraph(prepro, lead="Preprocessing."),
     ]
+
+
+def _split_notes(sp: dict[str, Any]) -> str:
+    notes = [sentence(str(n)) for n in sp.get("notes") or []]
+    return (" " + " ".join(notes)) if notes else ""
+
+
+def shift_size_text(task: dict[str, Any], imbalanced: bool = False) -> str:
+    """ " A domain classifier ... ROC-AUC 0.94 [0.93, 0.94] ...": how big the shift is (task.json
+    ``shift_profile``) and the label shift (with the base rate when ``imbalanced`` metrics are
+    reported or a positive class is set), or "" for runs without a profile."""
+    prof = task.get("shift_profile") or {}
+    dom = prof.get("domain_auc") or {}
+    est = finite(dom.get("estimate"))
+    if est is None:
+        return ""
+    lo, hi = finite(dom.get("ci_low")), finite(dom.get("ci_high"))
+    ci = f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else ""
+    rows = dom.get("rows") or {}
+    txt = (
+        f" How big is the shift: a domain classifier (LightGBM, 5-fold) tells the "
+        f"{count(rows.get('shift'))} shift rows from {count(rows.get('test'))} ID test rows with "
+        f"ROC-AUC {est:.3f}{ci} (0.5: no detectable covariate shift)"
+    )
+    top = [d for d in prof.get("drivers") or [] if (finite(d.get("gain_share")) or 0) >= 0.1]
+    if top and est >= 0.6:
+        txt += "; it relies most on " + ", ".join(
+            f"{d['feature']} ({float(d['gain_share']):.0%} of its gain)" for d in top[:3]
+        )
+    return txt + "." + _label_shift_text(prof.get("label_shift") or {}, task, imbalanced)
+
+
+def _label_shift_text(ls: dict[str, Any], task: dict[str, Any], imbalanced: bool) -> str:
+    if ls.get("kind") == "target mean and SD":
+        a, b = ls.get("test") or {}, ls.get("shift") or {}
+        smd = finite(ls.get("standardised_mean_difference"))
+        return (
+            f" Label shift: target mean {float(a.get('mean', 0)):.4g} (SD "
+            f"{float(a.get('sd', 0)):.3g}) on ID test, {float(b.get('mean', 0)):.4g} (SD "
+            f"{float(b.get('sd', 0)):.3g}) on shift"
+            + (f", a difference of {smd:+.2f} ID-test SDs." if smd is not None else ".")
+        )
+    pos = task.get("positive_class") or {}
+    rates = pos.get("base_rate") or {}
+    if (pos.get("set") or imbalanced) and rates:
+        return (
+            f" Positive class {pos.get('label')}: base rate {float(rates.get('train', 0)):.2%} "
+            f"(train), {float(rates.get('test', 0)):.2%} (ID test), "
+            f"{float(rates.get('shift', 0)):.2%} (shift); average precision of a random ranking "
+            "equals the base rate."
+        )
+    return ""
 
 
 class TabularReport:
@@ -166,8 +222,37 @@ class TabularReport:
     def bib(self) -> str:
         return ""
 
+    def limitations(self, run: RunData) -> list[str]:
+        """Reviewer warnings for the limitations paragraph (see :func:`review_warnings`)."""
+        return review_warnings(run)
+
     def figures(self, run: RunData, compact: int) -> list[Figure]:
         return []
 
     def draw(self, run: RunData, out_dir: Path) -> list[Path]:
         return []
+
+
+def review_warnings(run: RunData) -> list[str]:
+    """Sentences a reviewer would add: task.json ``warnings`` (leaking features, a feature that
+    encodes the shift rule) and families whose mean validation score is near the metric's limit
+    (the target may leak into the features)."""
+    from .profile import NEAR_PERFECT
+
+    out = [sentence(str(w)[:1].upper() + str(w)[1:]) for w in run.task.get("warnings") or []]
+    for m in run.metrics:
+        limit = NEAR_PERFECT.get(m)
+        if limit is None:
+            continue
+        high = []
+        for f in run.families:
+            row = run.summary_row(f, "val", m) or {}
+            v = finite(row.get("mean"))
+            if v is not None and v >= limit:
+                high.append(f"{run.label(f)} {v:.4f}")
+        if high:
+            out.append(
+                f"Validation {run.metric_label(m)} is suspiciously close to perfect "
+                f"({', '.join(high)}; above {limit:g}): check that no feature carries the target."
+            )
+    return out

@@ -4,8 +4,10 @@ The ID pool is split into train, validation and test (seeded; stratified for
 classification); shift rows form the shift set. Size caps are applied with the same data
 seed. Identical feature rows are never allowed to sit on both sides of train and an
 evaluation set: with ``split.duplicates = "group"`` copies are kept in one split, with
-``"error"`` their presence is an error that names rows (``"auto"``: group for built-in tasks,
-error for user data).
+``"error"`` their presence is an error that names rows (``"auto"``, the default: group, for
+built-in tasks and user data alike; identical feature rows are normal in real tables, e.g.
+coarse survey answers or repeated bookings, and are leakage only when they straddle splits).
+The number of ID rows that share their features with another row is a split note.
 """
 
 from __future__ import annotations
@@ -119,9 +121,7 @@ def _split_groups(
 
 def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
     """Split the task's ID pool into train/val/test and cap every split, then check them."""
-    policy = spec.duplicates
-    if policy == "auto":
-        policy = "group" if builtin else "error"
+    policy = "group" if spec.duplicates == "auto" else spec.duplicates
     features = list(task.numeric) + list(task.categorical)
     frame = task.frame
     id_ids = frame.index.to_numpy()[task.id_mask]
@@ -140,13 +140,17 @@ def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
     y_rest = y_id[rest] if y_id is not None else None
     tr, va = _split_groups(keys[rest], y_rest, val_frac, s2, "train and validation")
     train, val = rest[tr], rest[va]
-    notes: list[str] = []
+    notes = _duplicate_notes(id_hash) if policy == "group" else []
     shift_hash = hashes[pos.loc[shift_ids].to_numpy()]
     y_shift = frame.loc[shift_ids, task.target].astype("string").to_numpy() if classif else None
     if policy == "group":
         clash = np.isin(shift_hash, id_hash[train])
         if clash.any():
-            notes.append(f"{int(clash.sum()):,} shift rows dropped: identical features in train")
+            n = int(clash.sum())
+            notes.append(
+                f"{n:,} shift {'row' if n == 1 else 'rows'} dropped: identical features in train"
+            )
+            log.warning("%s", notes[-1])
             shift_ids, shift_hash = shift_ids[~clash], shift_hash[~clash]
             y_shift = y_shift[~clash] if y_shift is not None else None
 
@@ -166,6 +170,23 @@ def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
     )
     check_splits(task, splits, spec, hashes=pd.Series(hashes, index=frame.index))
     return splits
+
+
+def _duplicate_notes(id_hash: np.ndarray) -> list[str]:
+    """The split note (also logged) counting ID rows whose features repeat another ID row."""
+    _, inverse, counts = np.unique(id_hash, return_inverse=True, return_counts=True)
+    n = int((counts[inverse] > 1).sum())
+    if not n:
+        return []
+    groups = int((counts > 1).sum())
+    rows = "1 ID row has" if n == 1 else f"{n:,} ID rows have"
+    note = (
+        f"{rows} the same features as another row ({groups:,} "
+        f"{'group' if groups == 1 else 'groups'} of identical feature rows); each group is kept "
+        'in one split (split.duplicates = "group"; "error" refuses such rows)'
+    )
+    log.warning("%s", note)
+    return [note]
 
 
 def check_splits(
@@ -193,8 +214,10 @@ def check_splits(
         h = hashes.loc[splits.ids(s)]
         shared = h[h.isin(train_h)]
         if len(shared):
+            rows = "1 row of the" if len(shared) == 1 else f"{len(shared):,} rows of the"
+            have = "has" if len(shared) == 1 else "have"
             raise DataError(
-                f"{len(shared)} rows of the {s} split have exactly the same features as train "
+                f"{rows} {s} split {have} exactly the same features as train "
                 f"rows (leakage; e.g. {_example_copy(task, splits, hashes, shared)}); remove "
                 'duplicated rows from the data or set split.duplicates = "group" to keep copies '
                 "in one split"

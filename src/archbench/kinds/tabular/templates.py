@@ -7,6 +7,8 @@ from archbench.errors import ConfigError
 _COMMON = """\
 # preset = "default"        # quick (~0.5 min) | default (~2-5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric of the task type; the primary comes first
+                            # (imbalanced labels: add "average_precision",
+                            # "recall_at_1pct_fpr", "f1_at_val")
 # device = "auto"           # auto: CUDA when available, else CPU
 # matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
                                  # (Ampere+), faster but not exact float32
@@ -21,8 +23,8 @@ seed = 0                    # the data seed: split and size caps
 # max_shift_rows = 5000
 # min_rows = 30             # every split needs at least this many rows
 # numeric_transform = "quantile"   # or "standard" (neural nets only; GBDT sees raw values)
-# duplicates = "auto"       # identical feature rows: "group" keeps copies in one split,
-                            # "error" refuses them (auto: group for built-ins, error for files)
+# duplicates = "auto"       # identical feature rows: "group" (= auto) keeps copies in one
+                            # split and counts them; "error" refuses them
 
 [families]
 names = ["mlp", "ft_transformer", "gbdt"]
@@ -77,6 +79,12 @@ type = "classification"     # required: "classification" or "regression"
 # features = ["a", "b"]     # default: every column but the target and `drop`
 # categorical = ["city"]    # default: non-numeric columns
 # drop = ["id"]             # columns that are not features
+# keep_ids = ["user_id"]    # columns that identify rows are left out by default; keep these
+# positive_class = "fraud"  # imbalanced labels: the class that average precision, recall at
+                            # 1% FPR and F1 (validation threshold) score
+# primary_metric = "average_precision"  # tunes, selects and leads the report (default: ROC-AUC
+                            # for classification, RMSE for regression)
+# min_positives = 10        # with a positive class: every split needs this many positives
 # description = "What the task is and why it matters (goes into the report)."
 
 [task.shift]                # required: which rows form the distribution-shift set

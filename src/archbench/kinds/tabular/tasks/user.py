@@ -9,6 +9,7 @@ non-numeric and boolean columns are categorical, numeric columns numeric, unless
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import re
 from pathlib import Path
@@ -33,6 +34,15 @@ SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 _ISO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file's bytes (hex), read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _suffix(path: Path) -> str:
@@ -76,7 +86,9 @@ def read_table(path: Path) -> pd.DataFrame:
         ) from None
     except (IsADirectoryError, FileNotFoundError) as exc:
         raise DataError(f"{where} cannot be read ({exc.strerror}); check the path") from None
+    header = df.attrs.pop("header", None)
     df.columns = [str(c) for c in df.columns]
+    df.attrs["notes"] = _renamed_columns(header, list(df.columns), where)
     if df.shape[1] == 0:
         raise DataError(f"{where} has no columns; check that it is a data table")
     if len(df) == 0:
@@ -86,12 +98,15 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def _read_csv(path: Path, where: str) -> pd.DataFrame:
     try:
+        sep: str | None = ","
         df = pd.read_csv(path, low_memory=False)
         if df.shape[1] == 1:
             head = str(df.columns[0])
             sep = ";" if ";" in head else "\t" if "\t" in head else None
             if sep:
                 df = pd.read_csv(path, sep=sep, low_memory=False)
+        header = pd.read_csv(path, sep=sep or ",", header=None, nrows=1, dtype=str)
+        df.attrs["header"] = [str(v) for v in header.iloc[0].tolist()]
     except pd.errors.EmptyDataError:
         raise DataError(
             f"{where} is empty (no header, no rows); point task.path at the data file"
@@ -111,6 +126,30 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
             "that it is an uncorrupted CSV file"
         ) from None
     return df
+
+
+def _renamed_columns(header: list[str] | None, columns: list[str], where: str) -> list[str]:
+    """Notes (also logged) on column names that occur twice in the file and were renamed.
+
+    The reader renames the second ``a`` to ``a.1``; the note says so, so that the spec can name
+    either copy. Names that collide after conversion to strings are refused.
+    """
+    if len(set(columns)) != len(columns):
+        twice = next(c for c in columns if columns.count(c) > 1)
+        raise DataError(f"{where} has two columns named {twice!r}; rename one of them in the file")
+    if not header or len(header) != len(columns):
+        return []
+    notes = []
+    for name in dict.fromkeys(h for h in header if header.count(h) > 1):
+        copies = [c for h, c in zip(header, columns, strict=True) if h == name]
+        note = (
+            f"column name {name!r} occurs {len(copies)} times in the file: the copies are read "
+            f"as {', '.join(repr(c) for c in copies)} (name them so in the spec, or rename them "
+            "in the file)"
+        )
+        log.warning("%s", note)
+        notes.append(note)
+    return notes
 
 
 def _read_parquet(path: Path, where: str) -> pd.DataFrame:
@@ -224,11 +263,52 @@ def _regression_target(y: pd.Series, missing: pd.Series, where: str) -> tuple[pd
     return x.mask(infinite), infinite
 
 
+#: A column whose distinct values cover at least this share of its rows identifies rows.
+ID_SHARE = 0.95
+#: ... when it has at least this many values (a few rows prove nothing).
+ID_MIN_ROWS = 20
+_ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|row|rownum|row_number|uuid)$", re.I)
+
+
+def identifies_rows(s: pd.Series) -> bool:
+    """True for a column that names rows rather than describing them.
+
+    Text columns with a distinct value in at least 95% of their (>= 20) rows ("U-00001",
+    "17-000003", free text); integer columns with a distinct value in every row that count rows
+    (consecutive integers, any order) or whose name says id/key/index/row.
+    """
+    v = s.dropna()
+    if len(v) < ID_MIN_ROWS:
+        return False
+    n_distinct = int(v.nunique())
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return False
+    if not _is_numeric(s):
+        return n_distinct >= ID_SHARE * len(v)
+    x = v.to_numpy(dtype=np.float64)
+    if n_distinct < len(v) or not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
+        return False
+    consecutive = float(x.max() - x.min()) == len(x) - 1
+    return consecutive or bool(_ID_NAME.search(str(s.name).strip()))
+
+
+def _id_columns(raw: pd.DataFrame, candidates: list[str], keep: tuple[str, ...]) -> list[str]:
+    """Columns among ``candidates`` that identify rows, except those listed in ``keep``."""
+    return [c for c in candidates if c not in keep and identifies_rows(raw[c])]
+
+
 def _features(
-    raw: pd.DataFrame, spec: TaskSpec, where: str
+    raw: pd.DataFrame, spec: TaskSpec, where: str, notes: list[str] | None = None
 ) -> tuple[list[str], list[str], list[str]]:
-    """(features, numeric, categorical), every named column checked against the file."""
+    """(features, numeric, categorical), every named column checked against the file.
+
+    Without ``task.features``, columns that identify rows are left out (noted in ``notes``)
+    unless ``task.keep_ids`` lists them.
+    """
     cols = list(raw.columns)
+    keep = tuple(spec.options.get("keep_ids", ()))
+    _check_names(keep, "task.keep_ids", cols, where)
+    keep += spec.categorical
     _check_names(spec.drop, "task.drop", cols, where)
     _check_names(spec.features, "task.features", cols, where)
     _check_names(spec.categorical, "task.categorical", cols, where)
@@ -252,6 +332,19 @@ def _features(
             and c not in spec.drop
             and (c in spec.categorical or not _is_date_column(raw[c]))
         ]
+        ids = _id_columns(raw, feats, keep)
+        if ids:
+            feats = [c for c in feats if c not in ids]
+            one = len(ids) == 1
+            note = (
+                f"{_plural_cols(ids)} {'identifies' if one else 'identify'} rows (a distinct "
+                f"value in almost every row) and {'is' if one else 'are'} not used as "
+                f"{'a feature' if one else 'features'}; list {'it' if one else 'them'} in "
+                f"task.keep_ids (or task.features) to keep {'it' if one else 'them'}"
+            )
+            log.warning("%s", note)
+            if notes is not None:
+                notes.append(note)
     for c in spec.categorical:
         if c not in feats:
             raise DataError(
@@ -267,6 +360,11 @@ def _features(
     ]
     num = [c for c in feats if c not in cat]
     return feats, num, cat
+
+
+def _plural_cols(names: list[str]) -> str:
+    shown = ", ".join(repr(c) for c in names)
+    return f"column {shown}" if len(names) == 1 else f"columns {shown}"
 
 
 def _date_notes(raw: pd.DataFrame, spec: TaskSpec, feats: list[str]) -> list[str]:
@@ -346,11 +444,13 @@ def load(spec: TaskSpec) -> TaskData:
     if spec.shift is None:
         raise DataError("[task.shift] is missing: say which rows form the shift set")
     raw = read_table(path)
+    read_notes = list(raw.attrs.pop("notes", []))
     n_source = len(raw)
     data, notes = _target(raw, spec, where)
+    notes = read_notes + notes
     source_row = data.index.to_numpy(dtype=np.int64)
     data = data.reset_index(drop=True)
-    feats, num, cat = _features(data, spec, where)
+    feats, num, cat = _features(data, spec, where, notes)
     notes += _date_notes(data, spec, feats)
     shift = apply_shift(data, spec.shift, source=where)
     notes += shift.notes
@@ -377,7 +477,9 @@ def load(spec: TaskSpec) -> TaskData:
             f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
             f"{path.name}; shift set: {shift.description}."
         ),
-        provenance=f"user file {where} ({path.stat().st_size:,} bytes)",
+        provenance=(
+            f"user file {path.name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"
+        ),
         licence="as stated by the data owner (user file)",
         frame=frame,
         target=spec.target,

@@ -1,0 +1,310 @@
+"""The text-classification kind: documents with a label, an ID pool and a shifted domain.
+
+Families: an MLP over sparse TF-IDF n-grams, a Transformer encoder over subword tokens (from
+scratch, or a pretrained checkpoint), LightGBM on the sparse TF-IDF matrix. Units are texts;
+the paired bootstrap draws texts independently. Every vocabulary, tokenizer and IDF weight is
+fitted on the training split only, inside each family's ``fit``. ``prepare`` also fits the two
+reference rows (TF-IDF + logistic regression, majority class) and computes the text statistics
+(length, vocabulary, out-of-vocabulary rate, ID-vs-shift n-grams); both go into task.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import ConfigError, DataError
+from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.metrics import MetricSet, MetricSpec
+
+from .metrics import METRICS, metric_set
+
+if TYPE_CHECKING:
+    from archbench.config import Spec
+
+    from .data import TextData, TextInfo, TextPart, TextSettings
+    from .splits import TextSplits
+
+log = logging.getLogger(__name__)
+
+_PKG = "archbench.kinds.text"
+_NEURAL = ("max_epochs", "patience", "batch_size")
+_TREES = ("max_rounds", "early_stopping_rounds")
+BUILTIN = "clothing_reviews"
+TASK_TYPE = "text_classification"
+
+FAMILIES: tuple[FamilyDecl, ...] = (
+    FamilyDecl("mlp", "MLP", {"": Backend("MLP (TF-IDF)", f"{_PKG}.mlp:TextMLPModel")}, 1, _NEURAL),
+    FamilyDecl(
+        "encoder",
+        "Transformer",
+        {"": Backend("Transformer encoder", f"{_PKG}.encoder:TextEncoderModel")},
+        0,
+        _NEURAL,
+    ),
+    FamilyDecl(
+        "gbdt",
+        "GBDT",
+        {"": Backend("LightGBM", f"{_PKG}.gbdt:TextLightGBMModel", cite="ke2017lightgbm")},
+        2,
+        _TREES,
+    ),
+)
+
+
+class TextKind(Kind):
+    """Text classification (built-in: clothing_reviews; user files: CSV/TSV/Parquet)."""
+
+    name: ClassVar[str] = "text"
+    task_types: ClassVar[tuple[str, ...]] = (TASK_TYPE,)
+    builtin_tasks: ClassVar[tuple[str, ...]] = (BUILTIN,)
+    families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
+    task_keys: ClassVar[tuple[str, ...]] = (
+        "text",
+        "separator",
+        "positive_class",
+        "max_empty_fraction",
+    )
+    worker_modules: ClassVar[tuple[str, ...]] = (
+        "torch",
+        "lightgbm",
+        "sklearn",
+        "tokenizers",
+        f"{_PKG}._torch",
+    )
+    init_words: ClassVar[tuple[str, ...]] = ("text",)
+    unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
+
+    # -- declaration ---------------------------------------------------------------------------
+    def presets(self, preset: str) -> dict[str, Any]:
+        from .presets import PRESETS
+
+        return copy.deepcopy(PRESETS[preset])
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(METRICS)
+
+    def metric(self, name: str) -> MetricSpec:
+        return METRICS[name]
+
+    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+        n_classes = data if isinstance(data, int) else len(data.classes)
+        available = metric_set(n_classes)
+        for m in chosen:
+            if m not in available:
+                raise ConfigError(
+                    f"metrics: {m!r} does not apply to a task with {n_classes} classes; "
+                    f"use some of {', '.join(available.names)}"
+                )
+        return available.select(chosen or available.names)
+
+    def validate_spec(self, spec: Spec) -> None:
+        """The text keys of ``[task]`` and every family's fixed settings (``max_length``,
+        ``pretrained``, ...), checked before anything is loaded or written."""
+        from archbench.preparation import fixed_params
+
+        _settings(spec)
+        for name in spec.families.names:
+            model = self.family(name).load()(**fixed_params(spec, name))
+            model.check_params()  # type: ignore[attr-defined]
+        for key in ("features", "categorical", "drop"):
+            if getattr(spec.task, key):
+                raise ConfigError(
+                    f"task.{key} is a table-task key; text tasks read task.text (the text "
+                    "column or columns) and task.target"
+                )
+
+    # -- data ----------------------------------------------------------------------------------
+    def load(self, spec: Spec) -> TextData:
+        from .builtin import SHIFT
+        from .builtin import load as load_builtin
+        from .data import load_user_text
+
+        settings = _settings(spec)
+        if spec.task.is_builtin:
+            if spec.task.name != BUILTIN:
+                raise ConfigError(f"task.name {spec.task.name!r} is not a built-in text task")
+            return load_builtin(settings, spec.task.shift or SHIFT)
+        return load_user_text(spec.task.path, settings, spec.task.shift)
+
+    def split(self, data: TextData, spec: Spec) -> TextSplits:
+        from .splits import split_text
+
+        sp = spec.split
+        caps = {s: getattr(sp, f"max_{s}_rows") for s in SPLIT_NAMES}
+        splits = split_text(
+            data,
+            val_fraction=sp.val_fraction,
+            test_fraction=sp.test_fraction,
+            seed=sp.seed,
+            caps=caps,
+        )
+        for s in SPLIT_NAMES:
+            if splits.sizes[s] < sp.min_rows:
+                raise DataError(
+                    f"the {s} split has {splits.sizes[s]:,} texts, fewer than split.min_rows = "
+                    f"{sp.min_rows}; add data, change the shift rule or lower split.min_rows"
+                )
+        return splits
+
+    def prepare(self, data: TextData, splits: TextSplits, spec: Spec) -> Prepared:
+        from .data import TextInfo
+        from .represent import text_statistics
+
+        parts = {s: splits.part(data, s) for s in SPLIT_NAMES}
+        info = TextInfo(data.classes)
+        metrics = self.metric_set(data, spec.metrics)
+        frame = pd.concat(
+            [pd.DataFrame({"row_id": parts[s].row_id, "split": s}) for s in SPLIT_NAMES],
+            ignore_index=True,
+        )
+        digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+        stats = text_statistics({s: parts[s].texts for s in SPLIT_NAMES})
+        task_json = _task_json(data)
+        task_json["text_statistics"] = {s: vars(v) for s, v in stats.splits.items()}
+        task_json["discriminative_ngrams"] = stats.discriminative
+        task_json["references"] = _references(parts, info, metrics, spec.split.seed)
+        man = splits.manifest(data)
+        man.update(sizes=dict(splits.sizes), hash=digest)
+        man["class_balance"] = {
+            s: {c: n / max(sum(cnt.values()), 1) for c, n in cnt.items()}
+            for s, cnt in man["class_counts"].items()
+        }
+        return Prepared(
+            parts=parts,
+            info=info,
+            metrics=metrics,
+            sizes=dict(splits.sizes),
+            split_digest=digest,
+            data_hash=_data_hash(data),
+            task_json=task_json,
+            splits_json=man,
+            splits_frame=frame,
+            run_fields={"n_classes": info.n_classes, "class_names": list(info.classes)},
+            data=data,
+        )
+
+    # -- workers ---------------------------------------------------------------------------------
+    def targets(self, part: TextPart) -> np.ndarray:
+        return part.y
+
+    def subsample(self, part: TextPart, n: int, seed: int, info: TextInfo) -> TextPart:
+        """A seeded, label-stratified subsample of ``n`` texts."""
+        return part.subsample(n, seed)
+
+    def bootstrap(self, part: TextPart, seed: int, info: TextInfo) -> TextPart:
+        """Texts drawn with replacement within each class (``seeds.vary = "model+data"``)."""
+        return part.bootstrap(seed)
+
+    # -- store and statistics --------------------------------------------------------------------
+    def prediction_frame(self, split: str, part: TextPart, pred: np.ndarray) -> pd.DataFrame:
+        """``split, row_id, y_true, y_pred`` (the argmax) and ``p_0 .. p_{K-1}``."""
+        d: dict[str, Any] = {
+            "split": split,
+            "row_id": part.row_id,
+            "y_true": part.y.astype(np.float64),
+            "y_pred": pred.argmax(axis=1).astype(np.float64),
+        }
+        for k in range(pred.shape[1]):
+            d[f"p_{k}"] = pred[:, k].astype(np.float64)
+        return pd.DataFrame(d)
+
+    def unit_arrays(
+        self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ids = y = None
+        preds = []
+        for sub in frames:
+            rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy().astype(np.int64)
+            if ids is None or y is None:
+                ids, y = rid, yt
+            elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
+                raise ValueError("predictions differ in texts or labels across seeds")
+            cols = sorted(
+                (c for c in sub.columns if c.startswith("p_") and c[2:].isdigit()),
+                key=lambda c: int(c[2:]),
+            )
+            if len(cols) < 2:
+                raise ValueError(f"no probability columns p_0 .. p_K-1: {list(sub.columns)}")
+            preds.append(sub[cols].to_numpy(dtype=np.float64))
+        assert ids is not None and y is not None
+        return ids, y, np.stack(preds)
+
+    # -- report ----------------------------------------------------------------------------------
+    def report(self) -> Any:
+        from .report import TextReport
+
+        return TextReport()
+
+    def init_template(self, variant: str) -> str | None:
+        from .templates import spec_template
+
+        if variant in ("text", *self.builtin_tasks):
+            return spec_template(variant)
+        return None
+
+
+def _settings(spec: Spec) -> TextSettings:
+    """The text settings of the spec: the built-in's, overridden by the spec's keys."""
+    from .builtin import SETTINGS
+    from .data import TextSettings
+
+    table: dict[str, Any] = dict(spec.task.options)
+    if spec.task.target:
+        table["target"] = spec.task.target
+    if spec.task.is_builtin:
+        table.setdefault("text", list(SETTINGS.text))
+        table.setdefault("target", SETTINGS.target)
+    elif "text" not in table:
+        raise ConfigError('task.text is missing: name the text column, e.g. text = "review"')
+    return TextSettings.from_table(table)
+
+
+def _task_json(data: TextData) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "title": data.title,
+        "description": data.description,
+        "provenance": data.provenance,
+        "licence": data.licence,
+        "target": data.target,
+        "task_type": TASK_TYPE,
+        "classes": list(data.classes),
+        "text": {"columns": list(data.text_columns), "separator": data.separator},
+        "shift": {"description": data.shift_description},
+        "notes": list(data.notes),
+        "rows": data.rows,
+    }
+
+
+def _data_hash(data: TextData) -> str:
+    h = hashlib.sha256()
+    for t in data.texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\x00")
+    for arr in (data.labels, data.id_mask, data.shift_mask):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def _references(
+    parts: Mapping[str, TextPart], info: TextInfo, metrics: MetricSet, seed: int
+) -> dict[str, Any]:
+    """Reference rows fitted on train (C of the logistic regression chosen on val)."""
+    from .references import references
+
+    out: dict[str, Any] = {}
+    for ref in references(parts["train"], parts["val"], info, seed=seed):
+        scores = {}
+        for s in ("val", "test", "shift"):
+            pred = ref.predict(parts[s])
+            scores[s] = {m.name: float(m.fn(parts[s].y, pred)) for m in metrics.specs}
+        out[ref.name] = {"label": ref.label, "params": ref.params, "metrics": scores}
+    return out
