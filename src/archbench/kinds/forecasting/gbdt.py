@@ -161,9 +161,8 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
             "num_leaves": "int logU(4, 128)",
             "min_child_samples": "int logU(5, 200)",
             "feature_fraction": "U(0.5, 1)",
-            "bagging_fraction": "U(0.5, 1), bagging every round",
+            "bagging_fraction": "U(0.5, 1)",
             "lambda_l2": "logU(1e-8, 10)",
-            "strategy": "direct, one model, step as a feature; early stopping on validation MASE",
         }
 
     def fit(

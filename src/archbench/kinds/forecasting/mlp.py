@@ -68,13 +68,12 @@ class NHiTSModel(WindowNetModel):
     @staticmethod
     def space_description() -> dict[str, str]:
         return {
-            "schedule": "{nhits (pool 2,2,1; down 4,2,1), nhits_coarse (4,2,1; 8,4,1), nbeats}",
-            "n_layers": "int 1-3 per block (3 blocks)",
+            "schedule": "{nhits, nhits_coarse, nbeats}",
+            "n_layers": "int 1-3",
             "width": "int logU(64, 512)",
             "dropout": "U(0, 0.3)",
             "lr": "logU(1e-4, 3e-3)",
             "weight_decay": "logU(1e-6, 1e-3)",
-            "loss": "MAE in per-series standard units; RevIN on the context",
         }
 
     def _check(self, p: dict[str, Any]) -> None:

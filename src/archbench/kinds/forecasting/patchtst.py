@@ -89,16 +89,15 @@ class PatchTSTModel(WindowNetModel):
     @staticmethod
     def space_description() -> dict[str, str]:
         return {
-            "n_layers": "int 1-3 (paper: 3)",
-            "d_model": "{16, 32, 64} (paper: 16 small data, 128 large)",
+            "n_layers": "int 1-3",
+            "d_model": "{16, 32, 64}",
             "n_heads": "{2, 4}",
             "d_ff": "{64, 128, 256}",
-            "dropout": "U(0, 0.3) (paper: 0.2-0.3)",
+            "dropout": "U(0, 0.3)",
             "head_dropout": "U(0, 0.3)",
-            "patch_len": "{16, 24}, stride patch_len / 2 (paper: 16, 8)",
-            "lr": "logU(3e-4, 3e-3) (paper: 1e-4 for up to 100 epochs)",
+            "patch_len": "{16, 24}, stride half",
+            "lr": "logU(3e-4, 3e-3)",
             "weight_decay": "logU(1e-6, 1e-3)",
-            "loss": "MSE in per-series standard units; RevIN; channel-independent",
         }
 
     def _check(self, p: dict[str, Any]) -> None:

@@ -127,22 +127,29 @@ def _sig(x: Any) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "n/a"
 
 
-def _setup(run: RunData) -> Spans:
+def _covariates(known: list[str], observed: list[str], limit: int) -> str:
+    """ " Covariates known in advance: a, b; observed up to the origin: c." (names cut at
+    ``limit``, counts only at 0)."""
+    parts = []
+    for label, names in (("known in advance", known), ("observed up to the origin", observed)):
+        if not names:
+            continue
+        shown = ", ".join(map(str, names[:limit])) + (" ..." if len(names) > limit else "")
+        parts.append(f"{label}: {shown}" if limit else f"{len(names)} {label}")
+    return " Covariates " + "; ".join(parts) + "." if parts else ""
+
+
+def _setup(run: RunData, compact: int) -> Spans:
     t, sp = run.task, run.splits
     sizes = sp.get("sizes") or {}
     cuts = sp.get("cuts") or {}
-    known, observed = t.get("known") or [], t.get("observed") or []
-    cov = ""
-    if known or observed:
-        kinds = [
-            f"{label} {', '.join(map(str, names[:6]))}{' ...' if len(names) > 6 else ''}"
-            for label, names in (
-                ("known in advance:", known),
-                ("observed up to the origin:", observed),
-            )
-            if names
-        ]
-        cov = " Covariates " + "; ".join(kinds) + "."
+    limit = 6 if compact < 1 else 3 if compact < 3 else 0
+    cov = _covariates(t.get("known") or [], t.get("observed") or [], limit)
+    why = (
+        " (contexts may reach into earlier periods, which a deployed forecaster also sees)"
+        if compact < 3
+        else ""
+    )
     freq = str(t.get("frequency", "n/a"))
     when = "on integer time steps" if freq == "1" else FREQ_WORDS.get(freq, f"at frequency {freq}")
     season = int(t.get("season") or 1)
@@ -154,8 +161,8 @@ def _setup(run: RunData) -> Spans:
         "Splits are temporal: the ID range is cut at "
         f"{str(cuts.get('val_start', 'n/a'))[:16]} and {str(cuts.get('test_start', 'n/a'))[:16]} "
         "into training, validation and test periods; a window belongs to the split that holds "
-        "its whole target, so no target of one split is a target of another (contexts may reach "
-        "into earlier periods, which a deployed forecaster also sees). Evaluation origins every "
+        f"its whole target, so no target of one split is a target of another{why}. "
+        "Evaluation origins every "
         f"{plural(t.get('stride'), 'step')}, training origins every "
         f"{plural(t.get('train_stride'), 'step')}: "
         f"{count(sizes.get('train'))} training, {count(sizes.get('val'))} validation, "
@@ -163,24 +170,26 @@ def _setup(run: RunData) -> Spans:
     )
 
 
-def _shift(run: RunData) -> Spans:
+def _shift(run: RunData, compact: int) -> Spans:
     t = run.task
     sh = t.get("shift") or {}
     prof = pd.DataFrame(t.get("shift_profile") or [])
     text = f"Shift set: {sentence(str(sh.get('description') or sh.get('kind', '')))}"
-    if not prof.empty and {"train", "shift"} <= set(prof["period"]):
+    if compact < 4 and not prof.empty and {"train", "shift"} <= set(prof["period"]):
         g = prof.groupby("period")[["mean", "std", "seasonal_amplitude"]].mean()
         text += (
             f" Mean level {_sig(g.loc['train', 'mean'])} in the training period and "
             f"{_sig(g.loc['shift', 'mean'])} in the shift period (standard deviation "
             f"{_sig(g.loc['train', 'std'])} and {_sig(g.loc['shift', 'std'])}"
         )
-        if int(t.get("season") or 1) > 1:
+        if int(t.get("season") or 1) > 1 and compact < 2:
             text += (
                 f"; range of the mean seasonal cycle {_sig(g.loc['train', 'seasonal_amplitude'])}"
                 f" and {_sig(g.loc['shift', 'seasonal_amplitude'])}"
             )
         text += "; means over series)."
+    if compact >= 3:
+        return spans(text)
     return spans(
         text,
         " Scaling statistics (level, spread, the MASE scale) come from each series' training "
@@ -209,10 +218,11 @@ def _references(run: RunData) -> Spans:
     )
 
 
-def _data(run: RunData) -> Spans:
+def _data(run: RunData, compact: int) -> Spans:
     t = run.task
     user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
-    notes = " ".join(sentence(str(n)[:1].upper() + str(n)[1:]) for n in (t.get("notes") or [])[:3])
+    shown = (t.get("notes") or [])[: 3 if compact < 2 else 1 if compact < 4 else 0]
+    notes = " ".join(sentence(str(n)[:1].upper() + str(n)[1:]) for n in shown)
     return spans(
         sentence(str(t.get("description", ""))) + " " if user_intro else "",
         "Source: ",
@@ -229,9 +239,9 @@ class ForecastReport:
 
     def data_blocks(self, run: RunData, compact: int) -> list[Block]:
         blocks: list[Block] = [
-            Paragraph(_data(run), lead="Data."),
-            Paragraph(_setup(run), lead="Forecasting setup."),
-            Paragraph(_shift(run), lead="Shift."),
+            Paragraph(_data(run, compact), lead="Data."),
+            Paragraph(_setup(run, compact), lead="Forecasting setup."),
+            Paragraph(_shift(run, compact), lead="Shift."),
         ]
         blocks.append(Paragraph(_references(run), lead="Reference rows."))
         return blocks

@@ -67,7 +67,7 @@ def figures(run: RunData, compact: int) -> list[Figure]:
         "reference forecasts), and the actual values with the first seed's forecast of each "
         "family on the shift window of median error (right)."
     )
-    return [Figure("fig-forecasting", caption, STEM)]
+    return [Figure("fig-forecasting", caption, STEM, TEXT_WIDTH_IN if compact < 2 else 4.6)]
 
 
 def draw(run: RunData, out_dir: Path) -> list[Path]:
