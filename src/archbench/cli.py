@@ -40,6 +40,12 @@ trained again.
 """
 
 
+def _builtin_names() -> tuple[str, ...]:
+    from .kinds import builtin_tasks
+
+    return builtin_tasks()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="archbench",
@@ -61,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--task",
         metavar="NAME",
-        help="built-in task when no --spec is given (e.g. flights, california, adult)",
+        help=f"built-in task when no --spec is given: {', '.join(_builtin_names())}",
     )
     r.add_argument(
         "--preset",
@@ -103,7 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--task",
         default="flights",
-        help="a built-in task, or csv for your own table (default flights)",
+        help=(
+            "a built-in task, or a kind's own word: csv (your table), text (your texts), "
+            "forecasting (your series), suite (several tasks); default flights"
+        ),
     )
     i.add_argument(
         "--out", default="archbench.toml", metavar="FILE", help="where to write the spec"

@@ -488,7 +488,7 @@ def discussion(run: RunData, compact: int) -> Section:
     lim = spans(
         f"These results rest on {n} seeds of one data split (data seed {sp.get('seed', 'n/a')}): "
         "seed variance is only one source of variance, and another split or another draw of "
-        "the test rows moves the numbers too ",
+        f"the test {unit_words(run)[1]} moves the numbers too ",
         _c("bouthillier2021accounting"),
         f". With {n} pairs the exact Wilcoxon test cannot reject at {_alpha(run):g}, so only "
         "t-based tests can resolve a difference, and they assume roughly normal per-seed "

@@ -20,7 +20,8 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
     tune_rows = spec_value(run, "budget", "tune_max_rows") or 0
     train_rows = run.run.get("train_rows")
     subsample = (
-        f"; every trial trains on the same seeded subsample of {tune_rows:,} training rows "
+        f"; every trial trains on the same seeded subsample of {tune_rows:,} training "
+        f"{unit_words(run)[1]} "
         f"(the final seeds use all {train_rows:,})"
         if tune_rows and train_rows and tune_rows < train_rows
         else ""

@@ -307,8 +307,8 @@ def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:
             )
         )
     noise = (
-        "with seed and test-set noise (seed t-test and ID/shift rows resampled independently; "
-        "both must agree)"
+        f"with seed and test-set noise (seed t-test and ID/shift {unit_words(run)[1]} resampled "
+        "independently; both must agree)"
         if "shift_method" in run.stats
         else "paired by seed (seed noise only)"
     )
