@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             }
         )
-    sizes = prepared.splits.sizes()
+    sizes = dict(prepared.prepared.sizes)
     print(
         table(
             rows,
