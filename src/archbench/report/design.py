@@ -123,7 +123,12 @@ def design(run: RunData, compact: int) -> Section:
     return Section("Benchmark design", tuple(blocks), label="sec-design")
 
 
-def _package_list(pk: dict[str, Any]) -> str:
+def _package_list(pk: dict[str, Any], *, short: bool = False) -> str:
+    """Versions of the packages that decide the numbers; ``short``: the five that matter most
+    (every version stays in manifest.json)."""
+    if short:
+        keep = [p for p in ("torch", "lightgbm", "optuna", "numpy", "scipy") if p in pk]
+        return ", ".join(f"{p} {pk[p]}" for p in keep) + " (all versions in manifest.json)"
     order = [
         "torch",
         "rtdl_revisiting_models",
@@ -157,7 +162,7 @@ def _precision(run: RunData) -> str:
     )
 
 
-def reproducibility(run: RunData) -> Section:
+def reproducibility(run: RunData, compact: int = 0) -> Section:
     man = run.manifest
     pk = man.get("packages") or {}
     gpu = man.get("gpu") or {}
@@ -179,7 +184,7 @@ def reproducibility(run: RunData) -> Section:
         f"archbench {pk.get('archbench', __version__)} (git commit ",
         Code(commit[:12]),
         f"), Python {man.get('python', 'n/a')}; "
-        f"{_package_list(pk) or 'package versions not recorded'}."
+        f"{_package_list(pk, short=compact >= 5) or 'package versions not recorded'}."
         f" Hardware: {man.get('cpu', 'n/a')}, {man.get('cores', 'n/a')} cores, "
         f"{man.get('memory_gib', 'n/a')} GiB memory, {gpu_txt}; {man.get('executor', 'local')} "
         f"executor with {man.get('workers', 'n/a')} workers of "

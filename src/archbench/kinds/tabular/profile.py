@@ -347,11 +347,19 @@ def review(task: TaskData, splits: Splits, profile: dict[str, Any], *, seed: int
             )
     if not out:
         out += _quick_model(x, y, fit, names, len(num), score, task.target, seed)
-    for sep in profile.get("separating", []):
-        f = sep["feature"]
+    seps = profile.get("separating", [])
+    if len(seps) == 1:
+        f = seps[0]["feature"]
         out.append(
             f"feature {f!r} alone separates the ID test rows from the shift set (ROC-AUC "
-            f"{sep['auc_alone']:.3f}): it encodes the shift rule, so the shift measures "
+            f"{seps[0]['auc_alone']:.3f}): it encodes the shift rule, so the shift measures "
             f"extrapolation along {f!r} (list it in task.drop to measure the shift without it)"
+        )
+    elif seps:
+        each = ", ".join(f"{s['feature']!r} ({s['auc_alone']:.3f})" for s in seps)
+        out.append(
+            f"features {each} each alone separate the ID test rows from the shift set (ROC-AUC "
+            "in brackets): they encode the shift rule, so the shift measures extrapolation along "
+            "them (list them in task.drop to measure the shift without them)"
         )
     return out
