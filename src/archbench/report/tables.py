@@ -105,11 +105,13 @@ def main_table(run: RunData) -> Table:
     caption = spans(
         f"Mean and {conf} CI ({_ci_name(run)}, {run.n_seeds} seeds) on the ID test and shift "
         "sets; arrows give the better direction. Bold: the best mean of a column, only where "
-        f"the top two ({_pair_names(run, run.top_two())}: {rule}) differ by the declared test "
-        "(Table 3) and any other tested pair is resolved after Holm."
-        if "tests" in run.stats
-        else f"the top two ({_pair_names(run, run.top_two())}: {rule}) differ with paired t p < "
-        f"{ALPHA:g} and a CI excluding 0, and any other tested pair is resolved after Holm.",
+        f"the top two ({_pair_names(run, run.top_two())}: {rule}) "
+        + (
+            "differ by the declared test and any other tested pair is resolved after Holm."
+            if "tests" in run.stats
+            else f"differ with paired t p < {ALPHA:g} and a CI excluding 0, and any other "
+            "tested pair is resolved after Holm."
+        ),
     )
     return Table(
         "tab-main",
