@@ -383,17 +383,19 @@ def results(run: RunData, compact: int) -> Section:
         " gives the paired comparison on every metric. ",
         _holm_sentence(run) if compact < 4 else None,
     )
+    kind_figures = kind_report(run).figures(run, compact)
+    # the most compact level drops the generic shift figure (Table 4 holds its numbers; the
+    # tuning sentence says whether a family was still improving); a kind's figures stay
+    shift_fig = compact < 5
     p2 = spans(
         shift_summary(run),
         " ",
         flip_sentence(run),
         " ",
         Ref("tab-shift"),
-        " and ",
-        Ref("fig-shift"),
-        " (left) give the details; ",
-        Ref("fig-shift"),
-        " (right) shows the tuning curves. ",
+        *((" and ", Ref("fig-shift"), " (left) give the details; ") if shift_fig else ()),
+        *((Ref("fig-shift"), " (right) shows the tuning curves. ") if shift_fig else ()),
+        " gives the details. " if not shift_fig else None,
         _tuning_sentence(run),
     )
     ml = run.metric_label(m)
@@ -416,17 +418,20 @@ def results(run: RunData, compact: int) -> Section:
     blocks += [
         Paragraph(p2),
         shift_table(run, metrics=[m] if compact >= 2 else None),
-        Figure(
-            "fig-shift",
-            spans(
-                f"Left: mean {ml} and {conf} CI on the ID test and shift sets, with one thin line "
-                "per seed. Right: best validation score so far against the trial number (faint "
-                "dots: single trials; failed trials have no dot)."
-            ),
-            "shift_tuning",
-        ),
-        *kind_report(run).figures(run, compact),
     ]
+    if shift_fig:
+        blocks.append(
+            Figure(
+                "fig-shift",
+                spans(
+                    f"Left: mean {ml} and {conf} CI on the ID test and shift sets, with one thin "
+                    "line per seed. Right: best validation score so far against the trial number "
+                    "(faint dots: single trials; failed trials have no dot)."
+                ),
+                "shift_tuning",
+            )
+        )
+    blocks += kind_figures
     return Section("Results", tuple(blocks), label="sec-results")
 
 

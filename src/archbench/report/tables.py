@@ -161,10 +161,9 @@ def _bold_rule(run: RunData) -> str:
     if "tests" not in run.stats:
         return f"Bold: resolved (t p < {ALPHA:g}, CI excludes 0)."
     return (
-        "Bold: resolved by the declared test: the confirmatory comparison (top two, primary "
-        "metric, ID test set) on its own p-value; the other primary-metric tests after Holm's "
-        "correction, and only when the confirmatory one resolved. Other metrics are "
-        "exploratory and never bold."
+        "Bold: resolved by the declared test (the confirmatory top-two comparison on the "
+        "primary metric and ID test set on its own p; other primary-metric tests after Holm, "
+        "only if it resolved; other metrics are exploratory, never bold)."
     )
 
 
@@ -323,7 +322,9 @@ def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:
         "difference (as in ",
         Ref("tab-paired"),
         ") on each set and the change of that gap. ",
-        _bold_rule(run),
+        "Bold: resolved by the declared test, as in " if "tests" in run.stats else None,
+        Ref("tab-paired") if "tests" in run.stats else None,
+        "." if "tests" in run.stats else _bold_rule(run),
     )
     return Table(
         "tab-shift",
