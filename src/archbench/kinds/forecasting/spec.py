@@ -95,6 +95,6 @@ def spec_template(variant: str) -> str:
 
 def load_user(path: Path, settings: ForecastSettings) -> ForecastData:
     """Read a CSV or Parquet file and validate it as a forecasting table."""
-    from archbench.kinds.tabular.tasks.user import read_table
+    from archbench.kinds.common.files import read_table
 
     return load_frame(read_table(path), settings, source=str(path))

@@ -15,7 +15,7 @@ without a department are excluded. ``Rating`` (1-5) is kept for a multiclass var
 from __future__ import annotations
 
 from ...config import ShiftSpec
-from ..tabular.tasks.base import read_shipped
+from ..common.labels import read_shipped
 from .data import TextData, TextSettings, text_data_from_frame
 
 NAME = "clothing_reviews"

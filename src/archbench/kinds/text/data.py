@@ -22,8 +22,8 @@ import pandas as pd
 
 from ...config import ShiftSpec
 from ...errors import ConfigError, DataError
-from ..tabular.tasks.base import check_classes, count, labels_as_strings, sort_labels
-from ..tabular.tasks.shift import apply_shift, did_you_mean
+from ..common.labels import check_classes, count, labels_as_strings, sort_labels
+from ..common.shift import apply_shift, did_you_mean
 
 #: ``[task]`` keys the spine reads itself; ``TextSettings.from_table`` leaves them alone.
 SPINE_KEYS: tuple[str, ...] = ("name", "path", "type", "description", "shift", "drop")

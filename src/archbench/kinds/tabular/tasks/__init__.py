@@ -16,10 +16,10 @@ import pandas as pd
 
 from archbench.config import TaskSpec
 from archbench.errors import DataError
+from archbench.kinds.common.shift import ShiftResult, apply_shift, shift_mask
 
 from . import adult, california, flights, user
 from .base import TaskData, TaskType, check_classes
-from .shift import ShiftResult, apply_shift, shift_mask
 
 __all__ = [
     "BUILTINS",

@@ -26,7 +26,7 @@ import pandas as pd
 from archbench.config import ShiftSpec
 from archbench.errors import DataError
 
-from .base import count, labels_as_strings
+from .labels import count, labels_as_strings
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

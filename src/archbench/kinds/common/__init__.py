@@ -1,0 +1,1 @@
+"""Helpers shared by the kinds: labels and counts, shift rules, reading user tables."""
