@@ -93,3 +93,23 @@ def test_the_tabular_kind_lives_behind_the_seam() -> None:
     """Tables, splits, preprocessing and models are the tabular kind's, not the spine's."""
     for gone in ("tasks", "models", "splits.py", "preprocess.py", "templates.py"):
         assert not (SRC / gone).exists(), f"{gone} belongs in kinds/tabular/"
+
+
+def test_kinds_import_no_other_kind() -> None:
+    """A kind stands on the spine, the contract and kinds/common, never on another kind."""
+    kinds_dir = SRC / "kinds"
+    own = {
+        p.name
+        for p in kinds_dir.iterdir()
+        if p.is_dir() and p.name not in ("common", "__pycache__")
+    }
+    offenders = {}
+    for kind in own:
+        for p in (kinds_dir / kind).rglob("*.py"):
+            bad = sorted(
+                m for m in _imports(p, module_level_only=False)
+                if any(m.startswith(f"archbench.kinds.{o}") for o in own - {kind})
+            )  # fmt: skip
+            if bad:
+                offenders[_module_name(p)] = bad
+    assert offenders == {}
