@@ -14,6 +14,7 @@ Holm's correction as autorank does.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from itertools import combinations
@@ -118,13 +119,16 @@ def iqm(scores: np.ndarray) -> float:
 
 
 def _stratified_draw(
-    shape: tuple[int, int], rng: np.random.Generator, tasks: bool
+    shape: tuple[int, int], n_boot: int, rng: np.random.Generator, tasks: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(task_idx (T, 1), seed_idx (T, S))`` of one stratified resample."""
+    """Indices ``(task_idx (B, T, 1), seed_idx (B, T, S))`` of ``n_boot`` stratified resamples."""
     n_tasks, n_seeds = shape
-    t_idx = rng.integers(0, n_tasks, n_tasks) if tasks else np.arange(n_tasks)
-    s_idx = rng.integers(0, n_seeds, (n_tasks, n_seeds))
-    return t_idx[:, None], s_idx
+    if tasks:
+        t_idx = rng.integers(0, n_tasks, (n_boot, n_tasks, 1))
+    else:
+        t_idx = np.broadcast_to(np.arange(n_tasks)[None, :, None], (n_boot, n_tasks, 1))
+    s_idx = rng.integers(0, n_seeds, (n_boot, n_tasks, n_seeds))
+    return t_idx, s_idx
 
 
 def iqm_interval(
@@ -145,11 +149,9 @@ def iqm_interval(
         scores: ``(n_tasks, n_seeds)`` normalised scores of one family.
     """
     x = np.asarray(scores, dtype=float)
-    rng = _rng(seed)
-    boots = np.empty(n_boot)
-    for b in range(n_boot):
-        t_idx, s_idx = _stratified_draw(x.shape, rng, tasks)
-        boots[b] = iqm(x[t_idx, s_idx])
+    t_idx, s_idx = _stratified_draw(x.shape, n_boot, _rng(seed), tasks)
+    draws = x[t_idx, s_idx].reshape(n_boot, -1)
+    boots = sps.trim_mean(draws, 0.25, axis=1)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(boots, [a, 1 - a])
     return Interval(iqm(x), float(lo), float(hi))
@@ -188,14 +190,12 @@ def poi_interval(
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     rng = _rng(seed)
-    n_tasks, n_seeds = x.shape
-    boots = np.empty(n_boot)
-    rows = np.arange(n_tasks)[:, None]
-    for b in range(n_boot):
-        t = rng.integers(0, n_tasks, n_tasks)[:, None] if tasks else rows
-        sx = rng.integers(0, n_seeds, (n_tasks, n_seeds))
-        sy = rng.integers(0, n_seeds, (n_tasks, n_seeds))
-        boots[b] = probability_of_improvement(x[t, sx], y[t, sy])
+    t_idx, sx = _stratified_draw(x.shape, n_boot, rng, tasks)
+    sy = rng.integers(0, x.shape[1], sx.shape)
+    bx, by = x[t_idx, sx], y[t_idx, sy]  # (B, T, S)
+    gt = (bx[..., :, None] > by[..., None, :]).mean(axis=(2, 3))
+    eq = (bx[..., :, None] == by[..., None, :]).mean(axis=(2, 3))
+    boots = (gt + 0.5 * eq).mean(axis=1)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(boots, [a, 1 - a])
     return Interval(probability_of_improvement(x, y), float(lo), float(hi))
@@ -231,12 +231,16 @@ def average_ranks(means: np.ndarray, higher_is_better: bool = True) -> np.ndarra
     return ranks.mean(axis=0)
 
 
+@functools.lru_cache(maxsize=64)
+def _q_alpha(k: int, alpha: float) -> float:
+    """The studentised range quantile over sqrt(2) (Demsar's q_alpha; 2.343 for k = 3)."""
+    return float(sps.studentized_range.ppf(1 - alpha, k, np.inf)) / math.sqrt(2)
+
+
 def nemenyi_cd(n_families: int, n_tasks: int, alpha: float = 0.05) -> float:
-    """Nemenyi critical difference ``q_alpha * sqrt(k (k + 1) / (6 N))`` (Demsar 2006), with
-    ``q_alpha`` the studentised range quantile over sqrt(2) (2.343 for k = 3 at 0.05)."""
+    """Nemenyi critical difference ``q_alpha * sqrt(k (k + 1) / (6 N))`` (Demsar 2006)."""
     k = n_families
-    q = float(sps.studentized_range.ppf(1 - alpha, k, np.inf)) / math.sqrt(2)
-    return q * math.sqrt(k * (k + 1) / (6.0 * n_tasks))
+    return _q_alpha(k, alpha) * math.sqrt(k * (k + 1) / (6.0 * n_tasks))
 
 
 def friedman_test(
@@ -310,7 +314,7 @@ def tasks_needed_cd(rank_diff: float, n_families: int, alpha: float = 0.05) -> i
     d = abs(rank_diff)
     if d < 1e-12:
         return None
-    q = float(sps.studentized_range.ppf(1 - alpha, n_families, np.inf)) / math.sqrt(2)
+    q = _q_alpha(n_families, alpha)
     return max(2, math.ceil(q * q * n_families * (n_families + 1) / (6.0 * d * d) - 1e-9))
 
 
