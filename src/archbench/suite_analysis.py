@@ -186,9 +186,10 @@ def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, An
         )
     means = scores.mean(axis=1)  # (T, K) normalised task means
     rt = ss.friedman_test(means, True, alpha)
-    wil = ss.wilcoxon_holm(means, alpha)
-    for w in wil:
-        w["a"], w["b"] = fams[int(w["a"])], fams[int(w["b"])]
+    wil: list[dict[str, Any]] = [
+        {**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]}
+        for w in ss.wilcoxon_holm(means, alpha)
+    ]
     order = np.argsort(rt.ranks, kind="stable")
     top, second = int(order[0]), int(order[1])
     diffs = means[:, top] - means[:, second]
@@ -241,7 +242,7 @@ def _flips(root: Path, data: SuiteData) -> dict[str, Any]:
     sh_m = _normalised(data, "shift")[0].mean(axis=1)
     # Normalised per split, so both orders read "higher = better" whatever the metric.
     fs = ss.ranking_flips(id_m, sh_m, True)
-    per_task = {}
+    per_task: dict[str, dict[str, Any]] = {}
     for i, t in enumerate(data.tasks):
         stats = json.loads((root / t / "stats.json").read_text())
         rf = stats.get("ranking_flip") or {}

@@ -200,7 +200,7 @@ def _task_table(d: SuiteData) -> Table:
 def _pair_table(d: SuiteData) -> Table:
     head = Row(
         tuple(
-            Cell(spans(h), bold=True, align=a)
+            Cell(spans(h), bold=True, align=a)  # type: ignore[arg-type]
             for h, a in (
                 ("Pair (A vs B)", "l"),
                 ("Split", "l"),
@@ -359,7 +359,7 @@ def reproducibility(d: SuiteData) -> Section:
 def build(d: SuiteData, *, compact: int = 0) -> Document:
     """The suite report; ``compact`` >= 1 drops the reproducibility section's timing text."""
     abs_ = abstract(d)
-    sections = (design(d), results(d), shift(d), limitations(d))
+    sections: tuple[Section, ...] = (design(d), results(d), shift(d), limitations(d))
     if compact == 0:
         sections = (*sections, reproducibility(d))
     return Document(
