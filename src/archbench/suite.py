@@ -127,7 +127,8 @@ def _run_tasks(
     parallel = 1 if pool is None else suite.settings.parallel_tasks
     pending = list(suite.tasks)
     running: dict[Future[None], SuiteTask] = {}
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="archbench-task") as tp:
+    tp = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="archbench-task")
+    try:
         while pending or running:
             while pending and len(running) < parallel:
                 task = pending.pop(0)
@@ -135,17 +136,31 @@ def _run_tasks(
                 running[tp.submit(_run_one, task, options, pool, progress)] = task
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in done:
-                task = running.pop(fut)
-                exc = fut.exception()
-                if exc is None:
-                    outcome.done.append(task.id)
-                    progress and progress("task_done", {"task": task.id})
-                    continue
-                if not isinstance(exc, ArchbenchError):
-                    log.error("task %s failed", task.id, exc_info=exc)
-                msg = " ".join(str(exc).split()) or type(exc).__name__
-                outcome.failed[task.id] = msg
-                progress and progress("task_failed", {"task": task.id, "error": msg})
+                _record(running.pop(fut), fut, outcome, progress)
+    except BaseException:
+        # Interrupted: stop the workers and leave without waiting for the task threads (a
+        # driver busy assembling a task would hold the exit up; every write is atomic).
+        if pool is not None:
+            pool.kill()
+        tp.shutdown(wait=False, cancel_futures=True)
+        raise
+    tp.shutdown(wait=True)
+
+
+def _record(
+    task: SuiteTask, fut: Future[None], outcome: SuiteOutcome, progress: SuiteProgress | None
+) -> None:
+    """Note a finished task, or its failure as one line (a traceback in the log for bugs)."""
+    exc = fut.exception()
+    if exc is None:
+        outcome.done.append(task.id)
+        progress and progress("task_done", {"task": task.id})
+        return
+    if not isinstance(exc, ArchbenchError):
+        log.error("task %s failed", task.id, exc_info=exc)
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    outcome.failed[task.id] = msg
+    progress and progress("task_failed", {"task": task.id, "error": msg})
 
 
 def _write_task_reports(suite: SuiteSpec, outcome: SuiteOutcome) -> None:
