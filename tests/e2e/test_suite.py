@@ -185,3 +185,31 @@ def test_killed_suite_resumes_without_retraining(
             _results(out / task), _results(reference / task), check_exact=True
         )
     assert (out / "suite_stats.json").exists()
+
+
+def test_a_suite_mixes_kinds_by_family_role(tiny_text: str, tmp_path: Path) -> None:
+    """A toy kind (families constant, ridge, knn) beside a table: matched by their slot."""
+    from tests.kinds.toy import ToyKind
+
+    from archbench.kinds import register_kind, unregister_kind
+
+    register_kind(ToyKind(), replace=True)
+    try:
+        path = _write_suite(tmp_path, tiny_text)
+        path.write_text(path.read_text().replace('"adult.toml"', '"toy_sine"'))
+        suite = load_suite(path)
+        assert [t.spec.kind.name for t in suite.tasks] == ["tabular", "toy"]
+        out = tmp_path / "out"
+        run_suite(suite, SuiteOptions(out=out, executor="inline", report=False))
+    finally:
+        unregister_kind("toy")
+    stats = json.loads((out / "suite_stats.json").read_text())
+    assert stats["families"] == ["mlp", "transformer", "gbdt"]
+    assert stats["members"]["toy_sine"] == {
+        "mlp": "constant",
+        "transformer": "ridge",
+        "gbdt": "knn",
+    }
+    assert stats["kinds"] == {"california": "tabular", "toy_sine": "toy"}
+    summ = pd.read_csv(out / "suite_summary.csv")
+    assert set(summ[summ.task == "toy_sine"].task_family) == {"constant", "ridge", "knn"}
