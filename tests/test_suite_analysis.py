@@ -57,6 +57,8 @@ def _suite(root: Path, tasks: list[str], directions: str = "normalised") -> None
                 "tasks": tasks,
                 "directions": directions,
                 "alpha": 0.05,
+                "preset": "default",
+                "trials": dict.fromkeys(tasks, 10),
                 "n_boot": 200,
                 "seed": 0,
             }
@@ -135,3 +137,30 @@ def test_unfinished_task_is_named(root: Path) -> None:
     (root / "cls" / "stats.json").unlink()
     with pytest.raises(StoreError, match=r"cls.*has no stats.json"):
         analyze_suite(root)
+
+
+def test_report_of_twelve_tasks_fits_four_pages(tmp_path: Path, caplog) -> None:
+    from archbench.report.suite_build import write_suite_report
+
+    rng = np.random.default_rng(0)
+    names = []
+    for i in range(12):
+        m = rng.uniform(0.5, 0.9, size=(2, 3))
+        means = {
+            s: dict(zip(FAMS, m[j].tolist(), strict=True)) for j, s in enumerate(("test", "shift"))
+        }
+        _task(
+            tmp_path, f"task_{i:02d}", "accuracy", True, means, [("gbdt", "mlp", "test", 0.1, 0.01)]
+        )
+        names.append(f"task_{i:02d}")
+    _suite(tmp_path, names)
+    out = analyze_suite(tmp_path)
+    assert out["splits"]["test"]["rank_test"]["n_tasks"] == 12
+    with caplog.at_level("WARNING"):
+        pdf = write_suite_report(tmp_path)
+    assert pdf.stat().st_size > 10_000
+    assert not [r for r in caplog.records if "past" in r.getMessage()]
+    main = (tmp_path / "report" / "latex" / "main.tex").read_text()
+    assert "Nemenyi" in main
+    tasks_tex = (tmp_path / "report" / "latex" / "tables" / "tasks.tex").read_text()
+    assert r"task\_\allowbreak{}11" in tasks_tex

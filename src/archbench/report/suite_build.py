@@ -24,7 +24,7 @@ __all__ = ["draw_suite_figures", "write_suite_report"]
 log = logging.getLogger(__name__)
 
 #: Highest compaction level of the suite report (see suite_content.build).
-MAX_COMPACT = 1
+MAX_COMPACT = 2
 
 
 def draw_suite_figures(d: SuiteData, out_dir: Path) -> list[Path]:

@@ -159,7 +159,7 @@ def design(d: SuiteData) -> Section:
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
 
 
-def _task_table(d: SuiteData) -> Table:
+def _task_table(d: SuiteData, compact: int = 0) -> Table:
     fams = d.families
     head = Row(
         (
@@ -169,7 +169,7 @@ def _task_table(d: SuiteData) -> Table:
         )
     )
     body = []
-    for split in ("test", "shift"):
+    for split in ("test",) if compact >= 2 else ("test", "shift"):
         sub = d.summary[d.summary.split == split]
         if sub.empty:
             continue
@@ -190,8 +190,9 @@ def _task_table(d: SuiteData) -> Table:
             body.append(Row((Cell(spans(task)), Cell(spans(f"{metric} ({arrow})")), *cells)))
     cap = spans(
         "Per-task mean of the primary metric over seeds (normalised score in parentheses: 1 = "
-        "the task's best family, 0 its worst; best in bold). Intervals per task are in "
-        "suite_summary.csv and each task's report."
+        "the task's best family, 0 its worst; best in bold). Intervals per task"
+        + (", and the shift set's rows," if compact >= 2 else "")
+        + " are in suite_summary.csv and each task's report."
     )
     cols = (Column("l"), Column("l"), *(Column("r") for _ in fams))
     return Table("tab-tasks", cap, cols, (head,), tuple(body))
@@ -265,10 +266,10 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     )
 
 
-def results(d: SuiteData) -> Section:
+def results(d: SuiteData, compact: int = 0) -> Section:
     blocks: list[Any] = [
         Paragraph(spans(_split_paragraph(d, "test"), " ", Ref("tab-tasks"), " lists every task.")),
-        _task_table(d),
+        _task_table(d, compact),
         Figure(
             "fig-aggregate",
             spans(
@@ -357,9 +358,10 @@ def reproducibility(d: SuiteData) -> Section:
 
 
 def build(d: SuiteData, *, compact: int = 0) -> Document:
-    """The suite report; ``compact`` >= 1 drops the reproducibility section's timing text."""
+    """The suite report; ``compact`` 1 drops the reproducibility section, 2 also the shift
+    rows of the per-task table (they stay in suite_summary.csv)."""
     abs_ = abstract(d)
-    sections: tuple[Section, ...] = (design(d), results(d), shift(d), limitations(d))
+    sections: tuple[Section, ...] = (design(d), results(d, compact), shift(d), limitations(d))
     if compact == 0:
         sections = (*sections, reproducibility(d))
     return Document(
