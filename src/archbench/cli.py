@@ -479,6 +479,7 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
     progress = None if args.quiet else _SuiteProgress(console)
     outcome = run_suite(suite, options, progress=progress)
     if not args.quiet:
+        _print_suite(console, out)
         took = outcome.timings.get("total_s", 0.0)
         console.print(f"\nsuite of {len(outcome.done)} tasks finished in {took:.0f} s")
         console.print(f"Results: [bold]{out}[/] (suite_summary.csv, suite_stats.json)")
@@ -486,6 +487,36 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
         if pdf.exists():
             console.print(f"Report:  [bold]{pdf}[/] (LaTeX source in {pdf.parent / 'latex'})")
     return 0
+
+
+def _print_suite(console: Any, root: Path) -> None:
+    """IQM [95% CI], average rank and P(best > runner-up) per split, from suite_stats.json."""
+    import json
+
+    from rich.table import Table
+
+    stats = json.loads((root / "suite_stats.json").read_text())
+    labels = stats["family_labels"]
+    t = Table(
+        title=f"across {len(stats['tasks'])} tasks: normalised scores (1 = a task's best family)",
+        title_justify="left",
+    )
+    for col in ("family", "split", "IQM [95% CI]", "mean rank"):
+        t.add_column(col, justify="left" if col in ("family", "split") else "right")
+    for split in [s for s in ("test", "shift") if s in stats["splits"]]:
+        st = stats["splits"][split]
+        ranks = st["rank_test"]["ranks"]
+        for fam in sorted(ranks, key=ranks.get):
+            a = st["aggregate"][fam]
+            t.add_row(
+                labels.get(fam, fam),
+                "ID test" if split == "test" else split,
+                f"{a['iqm']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}]",
+                f"{ranks[fam]:.2f}",
+            )
+        p = st["rank_test"]["pvalue"]
+        t.add_row("Friedman p", "", "", "n/a" if p != p else f"{p:.3g}", end_section=True)
+    console.print(t)
 
 
 class _SuiteProgress:
