@@ -8,7 +8,7 @@ import pytest
 
 from archbench.cli import main, spec_template
 from archbench.errors import ConfigError
-from archbench.suite_config import builtin_suite, load_suite, suite_from_dict
+from archbench.suite_config import builtin_suite, builtin_suite_tasks, load_suite, suite_from_dict
 
 
 def _suite(**over: object) -> dict:
@@ -79,12 +79,19 @@ def test_init_writes_a_suite_file_that_loads(tmp_path: Path) -> None:
     assert spec_template("suite") == out.read_text()
 
 
-def test_builtin_suite_covers_every_builtin_task() -> None:
-    from archbench.kinds import builtin_tasks
+def test_builtin_suite_takes_listed_tasks_and_one_of_every_other_kind() -> None:
+    from tests.kinds.toy import ToyKind
+
+    from archbench.kinds import register_kind, unregister_kind
 
     s = builtin_suite()
-    assert {t.id for t in s.tasks} == set(builtin_tasks())
+    assert [t.id for t in s.tasks] == ["california", "adult", "flights"]
     assert all(t.spec.preset == "default" for t in s.tasks)
+    register_kind(ToyKind(), replace=True)
+    try:
+        assert builtin_suite_tasks()[-1] == "toy_sine"
+    finally:
+        unregister_kind("toy")
 
 
 def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
