@@ -120,39 +120,41 @@ def _normalised(data: SuiteData, split: str) -> tuple[np.ndarray, np.ndarray, np
 
 
 def _verdicts(root: Path, data: SuiteData, split: str) -> dict[str, list[float]]:
-    """Per pair "a|b": per task +1 (a resolved better), -1 (b), 0 (not resolved), NaN (none)."""
-    out: dict[str, list[float]] = {}
-    for a, b in combinations(data.families, 2):
-        row = []
-        for t, hib in zip(data.tasks, data.higher, strict=True):
-            comp = pd.read_csv(root / t / "comparisons.csv")
-            stats = json.loads((root / t / "stats.json").read_text())
-            alpha = float(stats.get("alpha", 0.05))
-            fa, fb = data.members[t][a], data.members[t][b]
-            prim = data.runs[t]["primary_metric"]
-            c = comp[(comp.table == "all_pairs") & (comp.split == split) & (comp.metric == prim)]
-            hit = c[
-                ((c.family_a == fa) & (c.family_b == fb))
-                | ((c.family_a == fb) & (c.family_b == fa))
-            ]
-            if hit.empty:
-                row.append(float("nan"))
-                continue
-            r = hit.iloc[0]
-            p = r.get("holm_pvalue")
-            p = r.get("t_pvalue") if p is None or pd.isna(p) else p
-            sign = 1.0 if r.family_a == fa else -1.0
-            better = r.mean_diff * sign * (1 if hib else -1)
-            row.append(0.0 if p is None or pd.isna(p) or p >= alpha else float(np.sign(better)))
-        out[f"{a}|{b}"] = row
+    """Per pair "a|b": per task +1 (a resolved better), -1 (b), 0 (not resolved), NaN (none).
+
+    A task's verdict is its own: the ``all_pairs`` row of comparisons.csv for the primary
+    metric, resolved when its Holm p (else its paired t p) is below the task's alpha.
+    """
+    out: dict[str, list[float]] = {f"{a}|{b}": [] for a, b in combinations(data.families, 2)}
+    for t, hib in zip(data.tasks, data.higher, strict=True):
+        comp = pd.read_csv(root / t / "comparisons.csv")
+        alpha = float(json.loads((root / t / "stats.json").read_text()).get("alpha", 0.05))
+        prim = data.runs[t]["primary_metric"]
+        c = comp[(comp.table == "all_pairs") & (comp.split == split) & (comp.metric == prim)]
+        for a, b in combinations(data.families, 2):
+            out[f"{a}|{b}"].append(_verdict(c, data.members[t][a], data.members[t][b], hib, alpha))
     return out
 
 
-def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, Any]) -> dict:
-    scores, _, _ = _normalised(data, split)
-    alpha, n_boot = float(settings["alpha"]), int(settings["n_boot"])
-    fams = data.families
-    seed = int(settings["seed"])
+def _verdict(c: pd.DataFrame, fa: str, fb: str, hib: bool, alpha: float) -> float:
+    """+1 / -1 / 0 / NaN for ``fa`` against ``fb`` from the rows ``c`` of comparisons.csv."""
+    hit = c[((c.family_a == fa) & (c.family_b == fb)) | ((c.family_a == fb) & (c.family_b == fa))]
+    if hit.empty:
+        return float("nan")
+    r = hit.iloc[0]
+    p = r.get("holm_pvalue")
+    p = r.get("t_pvalue") if p is None or pd.isna(p) else p
+    if p is None or pd.isna(p) or p >= alpha:
+        return 0.0
+    sign = 1.0 if r.family_a == fa else -1.0
+    return float(np.sign(r.mean_diff * sign * (1 if hib else -1)))
+
+
+def _bootstrap_aggregates(
+    scores: np.ndarray, fams: list[str], split: str, settings: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """IQM intervals and profiles per family, P(a > b) per pair; seeds from the coordinates."""
+    n_boot, seed = int(settings["n_boot"]), int(settings["seed"])
 
     def rng(*coords: str) -> np.random.Generator:
         return np.random.default_rng(derive_seed(seed, "suite", split, *coords))
@@ -184,29 +186,15 @@ def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, An
                 "ci_high": iv.high,
             }
         )
-    means = scores.mean(axis=1)  # (T, K) normalised task means
+    return agg, poi
+
+
+def _rank_stats(means: np.ndarray, fams: list[str], alpha: float) -> dict[str, Any]:
+    """Friedman/Nemenyi, Wilcoxon-Holm and the tasks-needed statement on ``means`` (T, K)."""
     rt = ss.friedman_test(means, True, alpha)
-    wil: list[dict[str, Any]] = [
-        {**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]}
-        for w in ss.wilcoxon_holm(means, alpha)
-    ]
     order = np.argsort(rt.ranks, kind="stable")
     top, second = int(order[0]), int(order[1])
     diffs = means[:, top] - means[:, second]
-    power = {
-        "a": fams[top],
-        "b": fams[second],
-        "rank_diff": rt.ranks[second] - rt.ranks[top],
-        "tasks_needed_cd": ss.tasks_needed_cd(rt.ranks[second] - rt.ranks[top], len(fams), alpha),
-        "mean_norm_diff": float(diffs.mean()),
-        "tasks_needed_wilcoxon": ss.tasks_needed_paired(diffs, alpha),
-        "n_tasks": len(data.tasks),
-    }
-    verdicts = _verdicts(root, data, split)
-    wtl = {
-        k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
-        for k, v in verdicts.items()
-    }
     rank_test = asdict(rt)
     rank_test["ranks"] = dict(zip(fams, rt.ranks, strict=True))
     rank_test["nemenyi_pairs"] = [
@@ -219,14 +207,42 @@ def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, An
         for a, b in combinations(range(len(fams)), 2)
     ]
     return {
+        "rank_test": rank_test,
+        "wilcoxon_holm": [
+            {**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]}
+            for w in ss.wilcoxon_holm(means, alpha)
+        ],
+        "power": {
+            "a": fams[top],
+            "b": fams[second],
+            "rank_diff": rt.ranks[second] - rt.ranks[top],
+            "tasks_needed_cd": ss.tasks_needed_cd(
+                rt.ranks[second] - rt.ranks[top], len(fams), alpha
+            ),
+            "mean_norm_diff": float(diffs.mean()),
+            "tasks_needed_wilcoxon": ss.tasks_needed_paired(diffs, alpha),
+            "n_tasks": int(means.shape[0]),
+        },
+    }
+
+
+def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, Any]) -> dict:
+    """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
+    scores, _, _ = _normalised(data, split)
+    fams = data.families
+    agg, poi = _bootstrap_aggregates(scores, fams, split, settings)
+    means = scores.mean(axis=1)  # (T, K) normalised task means
+    verdicts = _verdicts(root, data, split)
+    return {
         "n_tasks": len(data.tasks),
         "n_seeds": int(scores.shape[1]),
         "aggregate": agg,
         "probability_of_improvement": poi,
-        "rank_test": rank_test,
-        "wilcoxon_holm": wil,
-        "power": power,
-        "win_tie_loss": wtl,
+        **_rank_stats(means, fams, float(settings["alpha"])),
+        "win_tie_loss": {
+            k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
+            for k, v in verdicts.items()
+        },
         "verdicts": verdicts,
         "task_means_normalised": {
             t: dict(zip(fams, means[i].tolist(), strict=True)) for i, t in enumerate(data.tasks)
