@@ -173,3 +173,30 @@ def test_friedman_false_positive_rate_under_the_null() -> None:
         for _ in range(reps)
     )
     assert rej_id / reps <= 0.08
+
+
+def test_friedman_permutation_exact_small_case() -> None:
+    # 3 tasks ranking 3 families alike: 6 of the 6^3 arrangements reach the maximum.
+    m = np.array([[3.0, 2.0, 1.0]] * 3)
+    p, how = ss.friedman_permutation_pvalue(m, True, seed=0)
+    assert how == "exact"
+    assert p == pytest.approx(6 / 216)
+    assert ss.friedman_test(m, True).pvalue == pytest.approx(math.exp(-3))  # chi2 says 0.0498
+
+
+def test_friedman_permutation_agrees_with_chi2_for_many_tasks() -> None:
+    rng = np.random.default_rng(8)
+    m = rng.normal(size=(30, 4)) + np.array([0.0, 0.2, 0.4, 0.6])
+    p, how = ss.friedman_permutation_pvalue(m, True, seed=1, n_perm=20000)
+    assert how == "monte carlo"
+    assert p == pytest.approx(ss.friedman_test(m, True).pvalue, abs=0.02)
+
+
+def test_friedman_permutation_false_positive_rate_under_the_null() -> None:
+    rng = np.random.default_rng(9)
+    reps = 400
+    rej = sum(
+        ss.friedman_permutation_pvalue(rng.normal(size=(4, 3)), True, seed=rng)[0] < 0.05
+        for _ in range(reps)
+    )
+    assert rej / reps <= 0.075

@@ -514,7 +514,7 @@ def _print_suite(console: Any, root: Path) -> None:
                 f"{a['iqm']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}]",
                 f"{ranks[fam]:.2f}",
             )
-        p = st["rank_test"]["pvalue"]
+        p = st["rank_test"].get("permutation_pvalue", st["rank_test"]["pvalue"])
         t.add_row("Friedman p", "", "", "n/a" if p != p else f"{p:.3g}", end_section=True)
     console.print(t)
 

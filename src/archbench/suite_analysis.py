@@ -189,14 +189,17 @@ def _bootstrap_aggregates(
     return agg, poi
 
 
-def _rank_stats(means: np.ndarray, fams: list[str], alpha: float) -> dict[str, Any]:
+def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> dict[str, Any]:
     """Friedman/Nemenyi, Wilcoxon-Holm and the tasks-needed statement on ``means`` (T, K)."""
     rt = ss.friedman_test(means, True, alpha)
+    perm_p, perm_how = ss.friedman_permutation_pvalue(means, True, seed=seed)
     order = np.argsort(rt.ranks, kind="stable")
     top, second = int(order[0]), int(order[1])
     diffs = means[:, top] - means[:, second]
     rank_test = asdict(rt)
     rank_test["ranks"] = dict(zip(fams, rt.ranks, strict=True))
+    rank_test["permutation_pvalue"] = perm_p
+    rank_test["permutation_method"] = perm_how
     rank_test["nemenyi_pairs"] = [
         {
             "a": fams[a],
@@ -238,7 +241,12 @@ def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, An
         "n_seeds": int(scores.shape[1]),
         "aggregate": agg,
         "probability_of_improvement": poi,
-        **_rank_stats(means, fams, float(settings["alpha"])),
+        **_rank_stats(
+            means,
+            fams,
+            float(settings["alpha"]),
+            derive_seed(int(settings["seed"]), "suite", split, "friedman"),
+        ),
         "win_tie_loss": {
             k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
             for k, v in verdicts.items()

@@ -108,7 +108,7 @@ def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
         f"ID test sets the interquartile mean of normalised scores (95% stratified bootstrap "
         f"intervals) is {_iqm_text(d, 'test')}. {d.label(top)} beats {d.label(second)} with "
         f"probability {num(poi[0], 2)} {interval(poi[1], poi[2], 2)}. The Friedman test over "
-        f"average ranks gives {p_is(rt['pvalue'])}; with {plural(rt['n_tasks'], 'task')} a rank "
+        f"average ranks gives {_friedman(rt)}; with {plural(rt['n_tasks'], 'task')} a rank "
         f"difference as large as the observed {num(pw['rank_diff'], 2)} between the top two "
         f"would need {pw['tasks_needed_cd'] or 'n/a'} tasks to pass the Nemenyi test."
     )
@@ -148,7 +148,9 @@ def design(d: SuiteData) -> Section:
         Cite(("demsar2006statistical",)),
         ": average ranks of the per-task normalised means, the Friedman test ",
         Cite(("friedman1937use",)),
-        ", the Nemenyi critical difference (CD), and pairwise Wilcoxon signed-rank tests ",
+        " (its p from the permutation distribution of the ranks, exact when the arrangements "
+        "can be enumerated, since the chi-square approximation is rough for few tasks), the "
+        "Nemenyi critical difference (CD), and pairwise Wilcoxon signed-rank tests ",
         Cite(("wilcoxon1945individual",)),
         " with Holm's correction ",
         Cite(("holm1979simple",)),
@@ -240,6 +242,14 @@ def _pair_table(d: SuiteData) -> Table:
     return Table("tab-pairs", cap, cols, (head,), tuple(body))
 
 
+def _friedman(rt: dict[str, Any]) -> str:
+    """The permutation p (exact or Monte Carlo) first; the chi-square approximation after."""
+    perm = rt.get("permutation_pvalue")
+    if perm is None:
+        return p_is(rt["pvalue"])
+    return f"{p_is(perm)} ({rt['permutation_method']} permutation; chi-square {p_is(rt['pvalue'])})"
+
+
 def _split_paragraph(d: SuiteData, split: str) -> Spans:
     st = d.split(split)
     rt = st["rank_test"]
@@ -261,7 +271,7 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     )
     return spans(
         f"On the {SPLIT_NAMES[split]}, the IQM of normalised scores is {_iqm_text(d, split)}. "
-        f"Average ranks (1 = best): {ranks}; Friedman {p_is(rt['pvalue'])}, Nemenyi CD = "
+        f"Average ranks (1 = best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = "
         f"{num(rt['cd'], 2)}: {nem}.{wil}"
     )
 
