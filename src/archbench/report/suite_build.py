@@ -54,7 +54,7 @@ def draw_suite_figures(d: SuiteData, out_dir: Path) -> list[Path]:
             labels=labels,
             title="Performance profile",
         )
-        axes[1].legend(frameon=False, loc="lower left")
+        axes[1].legend(frameon=False, loc="upper right")
         paths.append(fg.save(fig, out_dir / "suite_aggregate.pdf"))
 
         fig = plt.figure(figsize=(fg.TEXT_WIDTH_IN, 3.4), layout="constrained")
