@@ -131,7 +131,50 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="rewrite report/report.pdf and report/latex/")
     rep.add_argument("run_dir", metavar="RUN_DIR")
+    _suite_parser(sub)
     return p
+
+
+SUITE_HELP = """\
+Run several tasks (built-in names or spec files, any kind) with one shared budget, each in its
+own run directory under --out, on one pool of workers; then compare the families across tasks
+(normalised scores with IQM and stratified bootstrap intervals, probability of improvement,
+average ranks with Friedman/Nemenyi, Wilcoxon-Holm, win/tie/loss, ranking flips under shift)
+and write suite_summary.csv, suite_stats.json and report/suite_report.pdf. Running the same
+command again resumes task by task and unit by unit.
+
+examples:
+  archbench init --task suite --out suite.toml    write a commented suite file
+  archbench suite suite.toml --out runs/my-suite  run it (re-run to resume)
+  archbench suite --builtin                       every built-in task, default preset
+"""
+
+
+def _suite_parser(sub: Any) -> None:
+    s = sub.add_parser(
+        "suite",
+        help="run a suite of tasks and compare the families across them (resumable)",
+        description=SUITE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("suite_file", nargs="?", metavar="SUITE.toml", help="the suite file")
+    s.add_argument("--builtin", action="store_true", help="the built-in suite (built-in tasks)")
+    s.add_argument(
+        "--preset",
+        choices=["quick", "default", "thorough"],
+        help="with --builtin: the preset of every task (default: default)",
+    )
+    s.add_argument("--out", metavar="DIR", help="suite directory (default runs/suite-NAME)")
+    s.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
+    s.add_argument(
+        "--executor",
+        choices=["local", "inline"],
+        default="local",
+        help="one shared local pool (default) or inline in this process (debugging)",
+    )
+    s.add_argument("--force", action="store_true", help="discard earlier runs of other specs")
+    s.add_argument("--no-report", action="store_true", help="skip the PDF/LaTeX reports")
+    s.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 class _OneLine(logging.Handler):
@@ -460,14 +503,19 @@ def _cmd_report(args: argparse.Namespace, console: Any) -> int:
 
 def spec_template(variant: str) -> str:
     """The commented spec of the first kind that answers to ``variant`` (a built-in task name,
-    "csv", a kind's own word such as "forecasting")."""
+    "csv", a kind's own word such as "forecasting"); "suite" gives a suite file."""
     from .kinds import all_kinds
+
+    if variant == "suite":
+        from .suite_config import suite_template
+
+        return suite_template()
 
     for kind in all_kinds():
         text = kind.init_template(variant)
         if text is not None:
             return text
-    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *_init_words(k))]
+    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *_init_words(k))] + ["suite"]
     raise ConfigError(f"--task {variant!r} is unknown; use one of {', '.join(words)}")
 
 
@@ -485,8 +533,95 @@ def _cmd_init(args: argparse.Namespace, console: Any) -> int:
     from .store import atomic_write_text
 
     atomic_write_text(out, text)
-    console.print(f"wrote {out}; edit it, then: archbench run --spec {out}")
+    command = f"archbench suite {out}" if args.task == "suite" else f"archbench run --spec {out}"
+    console.print(f"wrote {out}; edit it, then: {command}")
     return 0
+
+
+def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
+    from .suite import SuiteOptions, run_suite
+    from .suite_config import builtin_suite, load_suite
+
+    if bool(args.builtin) == bool(args.suite_file):
+        raise ConfigError("pass a suite file or --builtin (one of the two)")
+    if args.preset and not args.builtin:
+        raise ConfigError("--preset goes with --builtin; set suite.preset in the suite file")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: use 1 or more")
+    suite = builtin_suite(args.preset or "default") if args.builtin else load_suite(args.suite_file)
+    name = suite.settings.name
+    out = Path(args.out or f"runs/suite-{name}-{suite.settings.preset}")
+    options = SuiteOptions(
+        out=out,
+        executor=args.executor,
+        workers=args.workers,
+        force=args.force,
+        report=not args.no_report,
+        command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    )
+    progress = None if args.quiet else _SuiteProgress(console)
+    outcome = run_suite(suite, options, progress=progress)
+    if not args.quiet:
+        _print_suite(console, out)
+        took = outcome.timings.get("total_s", 0.0)
+        console.print(f"\nsuite of {len(outcome.done)} tasks finished in {took:.0f} s")
+        console.print(f"Results: [bold]{out}[/] (suite_summary.csv, suite_stats.json)")
+        pdf = out / "report" / "suite_report.pdf"
+        if pdf.exists():
+            console.print(f"Report:  [bold]{pdf}[/] (LaTeX source in {pdf.parent / 'latex'})")
+    return 0
+
+
+def _print_suite(console: Any, root: Path) -> None:
+    """IQM [95% CI], average rank and P(best > runner-up) per split, from suite_stats.json."""
+    import json
+
+    from rich.table import Table
+
+    stats = json.loads((root / "suite_stats.json").read_text())
+    labels = stats["family_labels"]
+    t = Table(
+        title=f"across {len(stats['tasks'])} tasks: normalised scores (1 = a task's best family)",
+        title_justify="left",
+    )
+    for col in ("family", "split", "IQM [95% CI]", "mean rank"):
+        t.add_column(col, justify="left" if col in ("family", "split") else "right")
+    for split in [s for s in ("test", "shift") if s in stats["splits"]]:
+        st = stats["splits"][split]
+        ranks = st["rank_test"]["ranks"]
+        for fam in sorted(ranks, key=ranks.get):
+            a = st["aggregate"][fam]
+            t.add_row(
+                labels.get(fam, fam),
+                "ID test" if split == "test" else split,
+                f"{a['iqm']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}]",
+                f"{ranks[fam]:.2f}",
+            )
+        p = st["rank_test"].get("permutation_pvalue", st["rank_test"]["pvalue"])
+        t.add_row("Friedman p", "", "", "n/a" if p != p else f"{p:.3g}", end_section=True)
+    console.print(t)
+
+
+class _SuiteProgress:
+    """One line per task start and end, and a count of units every tenth unit."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.units = 0
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event == "task_start":
+            self.console.print(f"task {info['task']}: started")
+        elif event == "task_done":
+            self.console.print(f"task {info['task']}: done")
+        elif event == "task_failed":
+            self.console.print(f"task {info['task']}: [red]failed[/]", highlight=False)
+        elif event == "unit":
+            self.units += 1
+            if self.units % 10 == 0:
+                self.console.print(f"{self.units} units finished (last: {info['task']})")
+        elif event == "report":
+            self.console.print("writing the reports ...")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -504,7 +639,13 @@ def main(argv: list[str] | None = None) -> int:
         root.addHandler(_OneLine(err))
     else:
         root.addHandler(logging.NullHandler())
-    handlers = {"run": _cmd_run, "init": _cmd_init, "stats": _cmd_stats, "report": _cmd_report}
+    handlers = {
+        "run": _cmd_run,
+        "init": _cmd_init,
+        "stats": _cmd_stats,
+        "report": _cmd_report,
+        "suite": _cmd_suite,
+    }
     try:
         return handlers[args.command](args, console)
     except ArchbenchError as exc:

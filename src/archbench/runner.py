@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import Spec
 from .errors import StoreError
-from .executor import GPU_WORKERS, default_workers, make_executor, preload_modules
+from .executor import GPU_WORKERS, Executor, default_workers, make_executor, preload_modules
 from .manifest import environment_manifest
 from .preparation import PreparedRun, fixed_params, prepare
 from .scheduler import ProgressFn, Runner
@@ -58,9 +58,17 @@ class RunOptions:
 
 
 def run_benchmark(
-    spec: Spec, options: RunOptions, *, progress: ProgressFn | None = None
+    spec: Spec,
+    options: RunOptions,
+    *,
+    progress: ProgressFn | None = None,
+    executor: Executor | None = None,
 ) -> RunStore:
-    """The whole protocol; returns the store. Re-running skips every finished unit."""
+    """The whole protocol; returns the store. Re-running skips every finished unit.
+
+    ``executor``: run the units there instead of a pool of this run's own (a suite's shared
+    pool); ``options.executor`` and ``options.workers`` are then ignored.
+    """
     t0 = time.perf_counter()
     store = RunStore(options.out)
     store.check_location()
@@ -69,7 +77,7 @@ def run_benchmark(
     # here costs the driver ~1 s before the first unit).
     gpu_may_cap = options.workers is None and default_workers(threads) > GPU_WORKERS
     preload_modules(spec.kind.worker_modules)
-    executor = make_executor(
+    executor = executor or make_executor(
         options.executor,
         workers=options.workers,
         address=options.address,

@@ -1,0 +1,392 @@
+"""The suite report as a :class:`Document`: design, per-task table, aggregates, shift, limits.
+
+Every number comes from the suite directory: ``suite.json`` (settings), ``suite_summary.csv``
+(per task and family) and ``suite_stats.json`` (the aggregates), plus ``suite_manifest.json``
+for the timing. The writers of :mod:`archbench.report.latex` and ``typst_writer`` render it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import StoreError
+from .document import (
+    Cell,
+    Cite,
+    Column,
+    Document,
+    Figure,
+    Paragraph,
+    Ref,
+    Row,
+    Section,
+    Spans,
+    Table,
+    spans,
+    used_citations,
+)
+from .fmt import duration, interval, list_words, num, p_is, plural, pval
+
+__all__ = ["FIGURES", "SuiteData", "build_suite_document", "load_suite_files"]
+
+FIGURES = ("suite_aggregate", "suite_ranks")
+SPLIT_NAMES = {"test": "ID test set", "shift": "shift set"}
+
+
+@dataclass(frozen=True)
+class SuiteData:
+    root: Path
+    settings: dict[str, Any]
+    stats: dict[str, Any]
+    summary: pd.DataFrame
+    manifest: dict[str, Any]
+
+    @property
+    def families(self) -> list[str]:
+        return list(self.stats["families"])
+
+    def label(self, fam: str) -> str:
+        return str(self.stats["family_labels"].get(fam, fam))
+
+    def split(self, name: str) -> dict[str, Any]:
+        return dict(self.stats["splits"].get(name, {}))
+
+
+def load_suite_files(root: Path) -> SuiteData:
+    """Read the suite directory's files (raises StoreError naming a missing one)."""
+    for f in ("suite.json", "suite_stats.json", "suite_summary.csv"):
+        if not (root / f).exists():
+            raise StoreError(f"{str(root)!r} has no {f}: run 'archbench suite' on it first")
+    man = root / "suite_manifest.json"
+    return SuiteData(
+        root,
+        json.loads((root / "suite.json").read_text()),
+        json.loads((root / "suite_stats.json").read_text()),
+        pd.read_csv(root / "suite_summary.csv"),
+        json.loads(man.read_text()) if man.exists() else {},
+    )
+
+
+def _ranked(d: SuiteData, split: str) -> list[str]:
+    ranks = d.split(split)["rank_test"]["ranks"]
+    return sorted(d.families, key=lambda f: ranks[f])
+
+
+def _iqm_text(d: SuiteData, split: str) -> str:
+    agg = d.split(split)["aggregate"]
+    return "; ".join(
+        f"{d.label(f)} {num(agg[f]['iqm'], 2)} {interval(agg[f]['ci_low'], agg[f]['ci_high'], 2)}"
+        for f in _ranked(d, split)
+    )
+
+
+def _poi(d: SuiteData, split: str, a: str, b: str) -> tuple[float, float, float]:
+    for p in d.split(split)["probability_of_improvement"]:
+        if (p["a"], p["b"]) == (a, b):
+            return p["estimate"], p["ci_low"], p["ci_high"]
+        if (p["a"], p["b"]) == (b, a):
+            return 1 - p["estimate"], 1 - p["ci_high"], 1 - p["ci_low"]
+    raise KeyError((a, b))
+
+
+def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
+    st = d.split("test")
+    top, second = _ranked(d, "test")[:2]
+    poi = _poi(d, "test", top, second)
+    rt = st["rank_test"]
+    pw = st["power"]
+    text = (
+        f"We compare {list_words([d.label(f) for f in d.families])} on a suite of "
+        f"{plural(len(d.stats['tasks']), 'task')} ({list_words(list(d.stats['tasks']))}), each "
+        f"tuned with the same budget and retrained with {plural(st['n_seeds'], 'seed')}. On the "
+        f"ID test sets the interquartile mean of normalised scores (95% stratified bootstrap "
+        f"intervals) is {_iqm_text(d, 'test')}. {d.label(top)} beats {d.label(second)} with "
+        f"probability {num(poi[0], 2)} {interval(poi[1], poi[2], 2)}. The Friedman test over "
+        f"average ranks gives {_friedman(rt)}; with {plural(rt['n_tasks'], 'task')} a rank "
+        f"difference as large as the observed {num(pw['rank_diff'], 2)} between the top two "
+        f"would need {pw['tasks_needed_cd'] or 'n/a'} tasks to pass the Nemenyi test."
+    )
+    return (Paragraph(spans(text)),)
+
+
+def design(d: SuiteData) -> Section:
+    s = d.settings
+    kinds = sorted(set(d.stats["kinds"].values()))
+    trials = sorted(set(s["trials"].values()))
+    direc = d.stats["directions"]
+    mixed = (
+        " The tasks' primary metrics point in different directions; they are compared only "
+        "through these direction-aware normalised scores and ranks, never as raw values."
+        if direc["mixed"]
+        else ""
+    )
+    p1 = spans(
+        f"The suite {s['name']!r} runs {plural(len(d.stats['tasks']), 'task')} of "
+        f"{plural(len(kinds), 'kind')} ({list_words(kinds)}) with the {s['preset']} preset. Each "
+        f"task runs exactly as a single archbench run, in its own run directory: every family "
+        f"gets {list_words([str(t) for t in trials])} tuning trials, selection uses the "
+        f"validation set only, and the best configuration is retrained with "
+        f"{plural(d.split('test')['n_seeds'], 'seed')}, paired across families. Per task and "
+        f"split, the primary metric is normalised so that 1 is the task's best family mean and "
+        f"0 its worst (",
+        Cite(("grinsztajn2022why",)),
+        f"; fixed anchors, so single seeds may leave [0, 1]).{mixed}",
+    )
+    p2 = spans(
+        "Aggregates follow ",
+        Cite(("agarwal2021deep",)),
+        ": the interquartile mean (IQM) of all runs of all tasks, with percentile intervals from "
+        f"a stratified bootstrap ({s['n_boot']} resamples) that redraws the seeds within each "
+        "task (a second, wider interval also redraws the tasks), and the probability of "
+        "improvement P(X > Y) from the Mann-Whitney statistic per task. Ranks follow ",
+        Cite(("demsar2006statistical",)),
+        ": average ranks of the per-task normalised means, the Friedman test ",
+        Cite(("friedman1937use",)),
+        " (its p from the permutation distribution of the ranks, exact when the arrangements "
+        "can be enumerated, since the chi-square approximation is rough for few tasks), the "
+        "Nemenyi critical difference (CD), and pairwise Wilcoxon signed-rank tests ",
+        Cite(("wilcoxon1945individual",)),
+        " with Holm's correction ",
+        Cite(("holm1979simple",)),
+        ". Win/tie/loss counts come from each task's own paired verdict (Holm-corrected paired "
+        f"t-test over seeds at alpha = {s['alpha']}); a tie is a difference the task could not "
+        "resolve.",
+    )
+    return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
+
+
+def _task_table(d: SuiteData, compact: int = 0) -> Table:
+    fams = d.families
+    head = Row(
+        (
+            Cell(spans("Task"), bold=True),
+            Cell(spans("Metric"), bold=True),
+            *(Cell(spans(d.label(f)), bold=True, align="r") for f in fams),
+        )
+    )
+    body = []
+    for split in ("test",) if compact >= 2 else ("test", "shift"):
+        sub = d.summary[d.summary.split == split]
+        if sub.empty:
+            continue
+        body.append(Row((Cell(spans(SPLIT_NAMES[split]), colspan=2 + len(fams)),), kind="group"))
+        for task in d.stats["tasks"]:
+            rows = sub[sub.task == task].set_index("family")
+            metric = str(rows.metric.iloc[0])
+            arrow = "higher" if bool(rows.higher_is_better.iloc[0]) else "lower"
+            best = rows.norm_mean.idxmax()
+            cells = [
+                Cell(
+                    spans(f"{num(rows.loc[f, 'mean'], 3)} ({num(rows.loc[f, 'norm_mean'], 2)})"),
+                    bold=f == best,
+                    align="r",
+                )
+                for f in fams
+            ]
+            body.append(Row((Cell(spans(task)), Cell(spans(f"{metric} ({arrow})")), *cells)))
+    cap = spans(
+        "Per-task mean of the primary metric over seeds (normalised score in parentheses: 1 = "
+        "the task's best family, 0 its worst; best in bold). Intervals per task"
+        + (", and the shift set's rows," if compact >= 2 else "")
+        + " are in suite_summary.csv and each task's report."
+    )
+    cols = (Column("l"), Column("l"), *(Column("r") for _ in fams))
+    return Table("tab-tasks", cap, cols, (head,), tuple(body))
+
+
+def _pair_table(d: SuiteData) -> Table:
+    head = Row(
+        tuple(
+            Cell(spans(h), bold=True, align=a)  # type: ignore[arg-type]
+            for h, a in (
+                ("Pair (A vs B)", "l"),
+                ("Split", "l"),
+                ("P(A > B) [95% CI]", "r"),
+                ("W/T/L", "r"),
+                ("Wilcoxon-Holm p", "r"),
+            )
+        )
+    )
+    body = []
+    for split in ("test", "shift"):
+        st = d.split(split)
+        if not st:
+            continue
+        for w in st["wilcoxon_holm"]:
+            a, b = w["a"], w["b"]
+            e, lo, hi = _poi(d, split, a, b)
+            wtl = st["win_tie_loss"].get(f"{a}|{b}", {"win": 0, "tie": 0, "loss": 0})
+            body.append(
+                Row(
+                    (
+                        Cell(spans(f"{d.label(a)} vs {d.label(b)}")),
+                        Cell(spans("ID" if split == "test" else "shift")),
+                        Cell(spans(f"{num(e, 2)} {interval(lo, hi, 2)}"), align="r"),
+                        Cell(spans(f"{wtl['win']}/{wtl['tie']}/{wtl['loss']}"), align="r"),
+                        Cell(spans(pval(w["holm_pvalue"])), align="r"),
+                    )
+                )
+            )
+    cap = spans(
+        "Pairs of families across tasks: probability of improvement with its stratified "
+        "bootstrap interval, win/tie/loss of A from the tasks' paired verdicts, and the "
+        "Holm-corrected Wilcoxon signed-rank p over tasks."
+    )
+    cols = (Column("l"), Column("l"), Column("r"), Column("r"), Column("r"))
+    return Table("tab-pairs", cap, cols, (head,), tuple(body))
+
+
+def _friedman(rt: dict[str, Any]) -> str:
+    """The permutation p (exact or Monte Carlo) first; the chi-square approximation after."""
+    perm = rt.get("permutation_pvalue")
+    if perm is None:
+        return p_is(rt["pvalue"])
+    return f"{p_is(perm)} ({rt['permutation_method']} permutation; chi-square {p_is(rt['pvalue'])})"
+
+
+def _split_paragraph(d: SuiteData, split: str) -> Spans:
+    st = d.split(split)
+    rt = st["rank_test"]
+    order = _ranked(d, split)
+    ranks = "; ".join(f"{d.label(f)} {num(rt['ranks'][f], 2)}" for f in order)
+    sig = [p for p in rt["nemenyi_pairs"] if p["significant"]]
+    nem = (
+        "no pair of families differs by more than the CD"
+        if not sig
+        else "ranks differ by more than the CD for "
+        + list_words([f"{d.label(p['a'])} vs {d.label(p['b'])}" for p in sig])
+    )
+    wil_min = min((w["min_pvalue"] for w in st["wilcoxon_holm"]), default=1.0)
+    wil = (
+        f" With {plural(rt['n_tasks'], 'task')} the exact Wilcoxon test cannot go below "
+        f"p = {pval(wil_min)}, so no pair can be resolved by it."
+        if wil_min >= d.settings["alpha"]
+        else ""
+    )
+    return spans(
+        f"On the {SPLIT_NAMES[split]}, the IQM of normalised scores is {_iqm_text(d, split)}. "
+        f"Average ranks (1 = best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = "
+        f"{num(rt['cd'], 2)}: {nem}.{wil}"
+    )
+
+
+def results(d: SuiteData, compact: int = 0) -> Section:
+    blocks: list[Any] = [
+        Paragraph(spans(_split_paragraph(d, "test"), " ", Ref("tab-tasks"), " lists every task.")),
+        _task_table(d, compact),
+        Figure(
+            "fig-aggregate",
+            spans(
+                "Left: IQM of normalised scores per family (thick: seeds redrawn within tasks; "
+                "thin: tasks redrawn too; 95% intervals). Right: performance profiles, the "
+                "fraction of runs above each normalised score, averaged over tasks (ID test)."
+            ),
+            "suite_aggregate",
+        ),
+        _pair_table(d),
+    ]
+    return Section("Results across tasks", tuple(blocks), label="sec-results")
+
+
+def shift(d: SuiteData) -> Section:
+    blocks: list[Any] = []
+    if d.split("shift"):
+        blocks.append(Paragraph(_split_paragraph(d, "shift")))
+    fl = d.stats.get("ranking_flips", {})
+    if fl.get("available"):
+        changed = [t for t, v in fl["per_task"].items() if v["top_changed"]]
+        text = (
+            f"The best family on the shift set differs from the best on the ID test set in "
+            f"{fl['n_top_changed']} of {plural(fl['n_tasks'], 'task')}"
+            + (f" ({list_words(changed)})" if changed else "")
+            + f"; some pair of families swaps order in {fl['n_any_swap']}, and a flip of the "
+            f"top two that the task's paired test resolves occurs in {fl['n_resolved_flips']}. "
+        )
+        blocks.append(Paragraph(spans(text, Ref("fig-ranks"), " shows both splits.")))
+    blocks.append(
+        Figure(
+            "fig-ranks",
+            spans(
+                "Critical-difference diagrams (Demsar 2006) on the ID test and shift sets: "
+                "average ranks over tasks, families joined by a bar when their ranks differ by "
+                "less than the Nemenyi CD. Bottom: normalised score per task on the ID test set "
+                "(open) and the shift set (filled), each normalised within its split."
+            ),
+            "suite_ranks",
+        )
+    )
+    return Section("In distribution and under shift", tuple(blocks), label="sec-shift")
+
+
+def limitations(d: SuiteData) -> Section:
+    st = d.split("test")
+    pw = st["power"]
+    n = pw["n_tasks"]
+    text = spans(
+        f"A suite of {plural(n, 'task')} gives the rank tests little power ",
+        Cite(("demsar2006statistical",)),
+        f". The top two families on the ID test sets ({d.label(pw['a'])} and {d.label(pw['b'])}) "
+        f"differ by {num(pw['rank_diff'], 2)} in average rank; the Nemenyi test would need "
+        f"{pw['tasks_needed_cd'] or 'n/a'} tasks to resolve a difference of that size, and a "
+        f"Wilcoxon test over tasks about {pw['tasks_needed_wilcoxon'] or 'n/a'} tasks (80% "
+        f"power at alpha = {d.settings['alpha']}, normal approximation from the observed "
+        f"per-task normalised differences, mean {num(pw['mean_norm_diff'], 2)}). The "
+        "stratified bootstrap intervals cover seed variation within these tasks, not the "
+        "choice of tasks; the wider task-and-seed interval does, but with this few tasks it "
+        "is itself rough. The normalisation anchors are the families' own means, so the "
+        "scores say how the families order and how far apart they are relative to each "
+        "task's spread, not how good they are in absolute terms. Statements about a different "
+        "set of tasks need a suite of them.",
+    )
+    return Section("Limitations", (Paragraph(text),), label="sec-limits")
+
+
+def reproducibility(d: SuiteData) -> Section:
+    took = d.manifest.get("timings", {}).get("total_s")
+    pool = d.manifest.get("pool", {})
+    util = pool.get("utilisation")
+    timing = (
+        f" The suite took {duration(took)} on {plural(d.manifest.get('workers'), 'worker')}"
+        + (f" (workers busy {num(100 * util, 0)}% of the time)" if util is not None else "")
+        + "."
+        if took is not None
+        else ""
+    )
+    text = spans(
+        f"Every number above is in the suite directory {d.root.name}: suite_summary.csv "
+        "(task x family x split), suite_stats.json (the aggregates, with the bootstrap seed) "
+        "and one run directory per task with its own report. Re-running the same "
+        "'archbench suite' command resumes and retrains nothing that finished." + timing
+    )
+    return Section("Reproducibility", (Paragraph(text),), label="sec-repro")
+
+
+def build(d: SuiteData, *, compact: int = 0) -> Document:
+    """The suite report; ``compact`` 1 drops the reproducibility section, 2 also the shift
+    rows of the per-task table (they stay in suite_summary.csv)."""
+    abs_ = abstract(d)
+    sections: tuple[Section, ...] = (design(d), results(d, compact), shift(d), limitations(d))
+    if compact == 0:
+        sections = (*sections, reproducibility(d))
+    return Document(
+        title=f"archbench suite {d.settings['name']}: "
+        f"{list_words([d.label(f) for f in d.families])} across {len(d.stats['tasks'])} tasks",
+        author="archbench",
+        affiliation=f"Generated by archbench {__version__} from suite {d.root.name}",
+        abstract=abs_,
+        sections=sections,
+        bibliography=used_citations(abs_, sections),
+        figures=FIGURES,
+        metadata={"suite": d.root.name, "compact": str(compact)},
+    )
+
+
+def build_suite_document(root: Path, *, compact: int = 0) -> Document:
+    """Read the suite directory and build the report's document model."""
+    return build(load_suite_files(Path(root)), compact=compact)

@@ -1,0 +1,104 @@
+"""The suite file: tasks, shared settings, one clear error per mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archbench.cli import main, spec_template
+from archbench.errors import ConfigError
+from archbench.suite_config import builtin_suite, builtin_suite_tasks, load_suite, suite_from_dict
+
+
+def _suite(**over: object) -> dict:
+    base: dict = {"suite": {"tasks": ["california", "adult"], "preset": "quick"}}
+    for key, value in over.items():
+        section, name = key.split("__")
+        base.setdefault(section, {})[name] = value
+    return base
+
+
+def test_shared_settings_reach_every_task() -> None:
+    s = suite_from_dict(_suite(budget__trials=2, seeds__count=3, families__names=["mlp", "gbdt"]))
+    assert [t.id for t in s.tasks] == ["california", "adult"]
+    for t in s.tasks:
+        assert t.spec.budget.trials == 2
+        assert t.spec.seeds.count == 3
+        assert t.spec.families.names == ("mlp", "gbdt")
+        assert t.spec.preset == "quick"
+
+
+def test_spec_files_are_tasks_relative_to_the_suite(tiny_spec, tmp_path: Path) -> None:
+    spec = tiny_spec(name="mine.toml")
+    suite = tmp_path / "s.toml"
+    suite.write_text('[suite]\ntasks = ["mine.toml", "adult"]\n[seeds]\ncount = 3\n')
+    s = load_suite(suite)
+    assert [t.id for t in s.tasks] == ["mine", "adult"]
+    assert s.tasks[0].spec.split.max_train_rows == 600  # the file's own setting stays
+    assert s.tasks[0].spec.seeds.count == 3  # the shared one wins
+    assert s.tasks[0].source == "mine.toml" and spec.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (_suite(suite__tasks=["california", "califronia"]), "unknown task 'califronia'"),
+        (_suite(suite__tasks=["adult", "adult"]), "task 'adult' is listed twice"),
+        (_suite(suite__tasks=[]), "suite.tasks is empty"),
+        (_suite(suite__task=["adult"]), "unknown key 'suite.task': did you mean 'tasks'?"),
+        (_suite(budget__trails=3), "unknown key 'budget.trails'"),
+        (_suite(suite__parallel_tasks=0), "suite.parallel_tasks = 0"),
+        (_suite(suite__directions="any"), "suite.directions = 'any' is not allowed"),
+        (_suite(families__names=["mlp", "lstm"]), "matches the families of no task"),
+        (_suite(suite__tasks=["nope.toml"]), "does not exist"),
+        (_suite(seeds__count=1), "seeds.count = 1"),
+    ],
+)
+def test_mistakes_give_one_clear_line(data: dict, needle: str) -> None:
+    with pytest.raises(ConfigError, match=None) as exc:
+        suite_from_dict(data)
+    assert needle in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_duplicate_spec_file_names_are_refused(tiny_spec, tmp_path: Path) -> None:
+    a = tiny_spec(name="t.toml")
+    (tmp_path / "b").mkdir()
+    b = tmp_path / "b" / "t.toml"
+    b.write_text(a.read_text())
+    with pytest.raises(ConfigError, match="listed twice"):
+        suite_from_dict({"suite": {"tasks": [str(a), str(b)]}})
+
+
+def test_init_writes_a_suite_file_that_loads(tmp_path: Path) -> None:
+    out = tmp_path / "suite.toml"
+    assert main(["init", "--task", "suite", "--out", str(out)]) == 0
+    s = load_suite(out)
+    assert [t.id for t in s.tasks] == ["california", "adult", "flights"]
+    assert spec_template("suite") == out.read_text()
+
+
+def test_builtin_suite_takes_listed_tasks_and_one_of_every_other_kind() -> None:
+    from tests.kinds.toy import ToyKind
+
+    from archbench.kinds import register_kind, unregister_kind
+
+    s = builtin_suite()
+    assert [t.id for t in s.tasks] == ["california", "adult", "flights"]
+    assert all(t.spec.preset == "default" for t in s.tasks)
+    register_kind(ToyKind(), replace=True)
+    try:
+        assert builtin_suite_tasks()[-1] == "toy_sine"
+    finally:
+        unregister_kind("toy")
+
+
+def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[suite]\ntasks = ["adult", "adult"]\n')
+    assert main(["suite", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "listed twice" in err
+    assert main(["suite"]) == 2
+    assert "--builtin" in capsys.readouterr().err
