@@ -85,7 +85,7 @@ def test_builtin_suite_takes_listed_tasks_and_one_of_every_other_kind() -> None:
     from archbench.kinds import register_kind, unregister_kind
 
     s = builtin_suite()
-    assert [t.id for t in s.tasks] == ["california", "adult", "flights"]
+    assert [t.id for t in s.tasks] == ["california", "flights", "weather", "clothing_reviews"]
     assert all(t.spec.preset == "default" for t in s.tasks)
     register_kind(ToyKind(), replace=True)
     try:

@@ -123,7 +123,8 @@ def _verdicts(root: Path, data: SuiteData, split: str) -> dict[str, list[float]]
     """Per pair "a|b": per task +1 (a resolved better), -1 (b), 0 (not resolved), NaN (none).
 
     A task's verdict is its own: the ``all_pairs`` row of comparisons.csv for the primary
-    metric, resolved when its Holm p (else its paired t p) is below the task's alpha.
+    metric, resolved when the task's declared test resolved it (its ``resolved`` column; older
+    files: Holm p, else paired t p, below the task's alpha).
     """
     out: dict[str, list[float]] = {f"{a}|{b}": [] for a, b in combinations(data.families, 2)}
     for t, hib in zip(data.tasks, data.higher, strict=True):
@@ -142,10 +143,15 @@ def _verdict(c: pd.DataFrame, fa: str, fb: str, hib: bool, alpha: float) -> floa
     if hit.empty:
         return float("nan")
     r = hit.iloc[0]
-    p = r.get("holm_pvalue")
-    p = r.get("t_pvalue") if p is None or pd.isna(p) else p
-    if p is None or pd.isna(p) or p >= alpha:
-        return 0.0
+    if "resolved" in r.index and not pd.isna(r["resolved"]):
+        # the task's own declared decision (confirmatory test, or Holm-gated secondary test)
+        if not bool(r["resolved"]):
+            return 0.0
+    else:  # comparisons.csv written before rows carried their decision
+        p = r.get("holm_pvalue")
+        p = r.get("t_pvalue") if p is None or pd.isna(p) else p
+        if p is None or pd.isna(p) or p >= alpha:
+            return 0.0
     sign = 1.0 if r.family_a == fa else -1.0
     return float(np.sign(r.mean_diff * sign * (1 if hib else -1)))
 
