@@ -72,6 +72,26 @@ def supported_best(run: RunData, split: str, metric: str) -> str | None:
     return best
 
 
+def reference_rows(run: RunData, metric: str) -> list[tuple[str, dict[str, float]]]:
+    """The kind's reference rows (task.json ``references``: seasonal naive, TF-IDF + logistic
+    regression, ...) as ``(label, {split: value})`` for ``metric``; a reference entry is
+    ``{split: {metric: value}}`` or ``{"label": ..., "metrics": {split: {metric: value}}}``."""
+    out = []
+    for name, entry in (run.task.get("references") or {}).items():
+        if not isinstance(entry, dict):
+            continue
+        by_split = entry.get("metrics", entry)
+        label = str(entry.get("label") or name.replace("_", " ").capitalize())
+        values = {
+            s: v
+            for s in ("test", "shift")
+            if (v := finite((by_split.get(s) or {}).get(metric))) is not None
+        }
+        if values:
+            out.append((label, values))
+    return out
+
+
 def main_table(run: RunData) -> Table:
     """Mean and CI per metric and family, ID test and shift side by side."""
     conf = f"{run.confidence:.0%}"
@@ -101,8 +121,18 @@ def main_table(run: RunData) -> Table:
                 cells.append(_c(num(r.get("mean"), d), bold=marks[split] == fam))
                 cells.append(_c(interval(r.get("ci_low"), r.get("ci_high"), d)))
             body.append(Row(tuple(cells), gap_above=i > 0 and j == 0))
+        for label, values in reference_rows(run, metric) if metric == run.primary else []:
+            cells = [_c(""), _cs(spans(Emph(label)))]
+            for split in ("test", "shift"):
+                cells += [_c(num(values.get(split), d)), _c("")]
+            body.append(Row(tuple(cells)))
     rule = (run.stats.get("top_two") or {}).get("rule", "")
+    refs = bool(reference_rows(run, run.primary))
     caption = spans(
+        "Reference rows (italics, primary metric; deterministic, no interval) show the trivial "
+        "answer each family must beat; all their metrics are in task.json. "
+        if refs
+        else None,
         f"Mean and {conf} CI ({_ci_name(run)}, {run.n_seeds} seeds) on the ID test and shift "
         "sets; arrows give the better direction. Bold: the best mean of a column, only where "
         f"the top two ({_pair_names(run, run.top_two())}: {rule}) "
