@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fixtures_report import make_run_dir
-
 from archbench.report import latex as lx
 from archbench.report.content import build_document
 from archbench.report.rundata import load_run
 from archbench.report.tables import reference_rows
+from fixtures_report import make_run_dir
 
 
 def _with_refs(root: Path, refs: dict) -> Path:  # type: ignore[type-arg]
