@@ -124,7 +124,7 @@ class RunData:
     def labels(self) -> dict[str, str]:
         return {f: self.label(f) for f in self.families}
 
-    def _metric_info(self, metric: str) -> dict[str, Any]:
+    def metric_info(self, metric: str) -> dict[str, Any]:
         """What run.json records of ``metric`` (older runs: the kind's spec of it)."""
         info = (self.run.get("metric_info") or {}).get(metric)
         if info:
@@ -135,21 +135,26 @@ class RunData:
             spec = get_kind(str(self.run.get("kind", "tabular"))).metric(metric)
         except KeyError:
             return {}
-        return {"label": spec.label, "higher_is_better": spec.higher_is_better, "error": spec.error}
+        return {
+            "label": spec.label,
+            "higher_is_better": spec.higher_is_better,
+            "error": spec.error,
+            "count_test": spec.count_test,
+        }
 
     def higher(self, metric: str) -> bool:
         hib = self.run.get("higher_is_better") or {}
         if metric in hib:
             return bool(hib[metric])
-        return bool(self._metric_info(metric).get("higher_is_better", True))
+        return bool(self.metric_info(metric).get("higher_is_better", True))
 
     def is_error(self, metric: str) -> bool:
         """An error measure (lower is better, 0 is perfect)."""
-        return bool(self._metric_info(metric).get("error", False))
+        return bool(self.metric_info(metric).get("error", False))
 
     def metric_label(self, metric: str) -> str:
         labels = self.stats.get("metric_labels") or {}
-        label = labels.get(metric) or self._metric_info(metric).get("label") or metric
+        label = labels.get(metric) or self.metric_info(metric).get("label") or metric
         return str(label).replace("R^2", "R\u00b2")
 
     # -- look-ups --------------------------------------------------------------------------

@@ -165,10 +165,7 @@ def _pair_names(run: RunData, top: tuple[str, str] | None) -> str:
 
 def count_test_metrics(run: RunData) -> str:
     """The metrics whose spec declares a paired count test (McNemar), by label."""
-    info = run.run.get("metric_info") or {}
-    names = [m for m in run.metrics if (info.get(m) or {}).get("count_test")]
-    if not info:  # older runs
-        names = [m for m in run.metrics if m == "accuracy"]
+    names = [m for m in run.metrics if run.metric_info(m).get("count_test")]
     return list_words([run.metric_label(m) for m in names]) or "per-unit outcomes"
 
 
