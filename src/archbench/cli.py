@@ -402,7 +402,9 @@ def _print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) ->
     )
 
 
-def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> None:
+def _print_stats(
+    console: Any, run_dir: Path, *, comparisons: bool = False, full: bool = False
+) -> None:
     """Mean ± CI half-width per family, metric and split; then the declared tests and verdicts."""
     import json
 
@@ -439,10 +441,10 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
                     continue
                 r0 = r.iloc[0]
                 if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
-                    row.append(f"{r0['mean']:.4f} (all seeds equal)")
+                    row.append(f"{r0['mean']:.6g} (all seeds equal)")
                     continue
                 half = (r0["ci_high"] - r0["ci_low"]) / 2
-                row.append(f"{r0['mean']:.4f} ± {half:.4f}")
+                row.append(mean_pm(float(r0["mean"]), float(half)))
             t.add_row(*row, end_section=k == len(run["families"]) - 1)
     console.print(t)
     if stats is None:
@@ -455,6 +457,9 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
         + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])
     )
     _print_tests(console, stats, labels)
+    if not full:
+        _print_brief(console, run_dir, stats, labels)
+        return
     for v in stats.get("verdicts", []):
         if v.get("metric") == primary and v["scope"] in (
             "test",
@@ -465,6 +470,60 @@ def _print_stats(console: Any, run_dir: Path, *, comparisons: bool = False) -> N
             role = f"[{v['role']}] " if v.get("role") else ""
             console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
+
+
+def mean_pm(mean: float, half: float) -> str:
+    """``mean ± half`` with two significant digits of the half-width and the mean to the same
+    decimal place: 0.617 ± 0.023, 16176 ± 166 (never 16175.6970 ± 165.6320)."""
+    import math
+
+    if not math.isfinite(half) or half <= 0:
+        return f"{mean:.6g} ± {half:g}"
+    decimals = max(0, 1 - math.floor(math.log10(half)))
+    return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
+
+
+def _print_brief(
+    console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]
+) -> None:
+    """After a run: the confirmatory verdict, one line per family's shift change and the
+    reviewer warnings; the full list stays in stats.json and ``archbench stats``."""
+    import json
+
+    from .report.content import first_clause
+
+    primary = stats["primary_metric"]
+    conf = next(
+        (v for v in stats.get("verdicts", []) if v.get("role") == "confirmatory"),
+        next((v for v in stats.get("verdicts", []) if v.get("scope") == "test"), None),
+    )
+    if conf is not None:
+        console.print(
+            f"Confirmatory: {first_clause(str(conf['text']))}.",
+            highlight=False, markup=False, emoji=False,
+        )  # fmt: skip
+    rows = [r for r in stats.get("shift", []) if r.get("metric") == primary]
+    if rows:
+        console.print(
+            f"Shift (ID test -> shift, {primary}, change and its CI with test-set noise):"
+        )
+    for r in rows:
+        half = (r["ci_high"] - r["ci_low"]) / 2 if r.get("ci_low") is not None else float("nan")
+        word = "resolved" if r.get("resolved") else (r.get("role") or "not resolved")
+        console.print(
+            f"  {labels.get(r['family'], r['family'])}: {r['id_mean']:.4g} -> "
+            f"{r['shift_mean']:.4g}, change {mean_pm(float(r['change']), float(half))} ({word})",
+            highlight=False, markup=False, emoji=False,
+        )  # fmt: skip
+    task = (
+        json.loads((run_dir / "task.json").read_text()) if (run_dir / "task.json").exists() else {}
+    )
+    for w in task.get("warnings") or []:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    console.print(
+        f"(every verdict: archbench stats {run_dir}; stats.json and comparisons.csv)",
+        highlight=False,
+    )
 
 
 def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
@@ -479,7 +538,7 @@ def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
             )
     analyze_run(run_dir, ci_method=args.ci)
     if not args.quiet:
-        _print_stats(console, run_dir)
+        _print_stats(console, run_dir, full=True)
         console.print(
             f"\nwrote {run_dir / 'summary.csv'}, {run_dir / 'comparisons.csv'}, "
             f"{run_dir / 'stats.json'}"

@@ -1,0 +1,48 @@
+"""What the terminal shows after a run: numbers with the digits their spread supports, the
+confirmatory verdict, one line per family's shift change and the warnings."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fixtures_report import make_run_dir
+from rich.console import Console
+
+from archbench.cli import _print_stats, mean_pm
+
+
+@pytest.mark.parametrize(
+    ("mean", "half", "text"),
+    [
+        (16175.6970, 165.6320, "16176 ± 166"),
+        (0.61672, 0.02331, "0.617 ± 0.023"),
+        (0.9276, 0.0042, "0.9276 ± 0.0042"),
+        (13.2377, 0.3046, "13.24 ± 0.30"),
+        (5.0, 0.0, "5 ± 0"),
+    ],
+)
+def test_mean_pm_fits_the_spread(mean: float, half: float, text: str) -> None:
+    assert mean_pm(mean, half) == text
+
+
+def _printed(run_dir: Path, *, full: bool) -> str:
+    buf = io.StringIO()
+    _print_stats(Console(file=buf, width=100), run_dir, full=full)
+    return buf.getvalue()
+
+
+def test_after_a_run_the_brief_form_and_with_stats_every_verdict(tmp_path: Path) -> None:
+    run_dir = make_run_dir(tmp_path / "r")
+    task = json.loads((run_dir / "task.json").read_text())
+    task["warnings"] = ["feature 'x' alone separates the ID test rows from the shift set"]
+    (run_dir / "task.json").write_text(json.dumps(task))
+    stats = json.loads((run_dir / "stats.json").read_text())
+    n_verdicts = len(stats["verdicts"])
+    brief, full = _printed(run_dir, full=False), _printed(run_dir, full=True)
+    assert "Confirmatory:" in brief and "Shift (ID test -> shift" in brief
+    assert "warning: feature 'x' alone separates" in brief
+    assert brief.count("\n- ") == 0 < full.count("\n- ") <= n_verdicts
+    assert len(brief.splitlines()) < len(full.splitlines())
