@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures_report import make_run_dir
 from rich.console import Console
 
 from archbench.cli import _print_stats, mean_pm
+from fixtures_report import make_run_dir
 
 
 @pytest.mark.parametrize(
