@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,14 @@ def tiny_spec(tmp_path: Path):
 @pytest.fixture
 def archbench_cmd() -> list[str]:
     return [sys.executable, "-m", "archbench.cli"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _kind_registry_restored() -> Iterator[None]:
+    """Kinds a test module registers (the toy kind) do not leak into later modules."""
+    from archbench import kinds
+
+    saved = dict(kinds._KINDS)
+    yield
+    kinds._KINDS.clear()
+    kinds._KINDS.update(saved)
