@@ -174,3 +174,24 @@ def test_replay_schedule_reproduces_hand_computed_schedules(tmp_path: Path) -> N
     assert rs.replay(rs.durations(tmp_path), 1, 2)["units_s"] == pytest.approx(18.0)
     with pytest.raises(SystemExit, match="no unit records"):
         rs.durations(tmp_path / "empty")
+
+
+def test_compare_runs_finds_a_changed_number_and_nothing_else(tmp_path: Path) -> None:
+    import shutil
+
+    import pandas as pd
+    from compare_runs import compare
+    from fixtures_report import make_run_dir
+
+    a = make_run_dir(tmp_path / "a")
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    assert compare(a, b) == []
+    res = pd.read_parquet(b / "results.parquet")
+    res.loc[3, "value"] += 1e-9
+    res.to_parquet(b / "results.parquet")
+    stats = json.loads((b / "stats.json").read_text())
+    stats["alpha"] = 0.1
+    (b / "stats.json").write_text(json.dumps(stats))
+    diffs = compare(a, b)
+    assert [d.split(":")[0] for d in diffs] == ["results.parquet", "stats.json"]
