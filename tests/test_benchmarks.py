@@ -181,6 +181,7 @@ def test_compare_runs_finds_a_changed_number_and_nothing_else(tmp_path: Path) ->
 
     import pandas as pd
     from compare_runs import compare
+
     from fixtures_report import make_run_dir
 
     a = make_run_dir(tmp_path / "a")
