@@ -154,9 +154,9 @@ def design(d: SuiteData) -> Section:
         Cite(("wilcoxon1945individual",)),
         " with Holm's correction ",
         Cite(("holm1979simple",)),
-        ". Win/tie/loss counts come from each task's own paired verdict (Holm-corrected paired "
-        f"t-test over seeds at alpha = {s['alpha']}); a tie is a difference the task could not "
-        "resolve.",
+        ". Win/tie/loss counts come from each task's own paired verdict (its declared test: the "
+        "confirmatory top-two comparison, or a Holm-corrected secondary test gated by it, at "
+        f"alpha = {s['alpha']}); a tie is a difference the task could not resolve.",
     )
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
 
