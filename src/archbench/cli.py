@@ -705,6 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": _cmd_report,
         "suite": _cmd_suite,
     }
+    _interrupt_on_sigterm()
     try:
         return handlers[args.command](args, console)
     except ArchbenchError as exc:
@@ -716,6 +717,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume (finished units are kept)")
         return 130
+
+
+def _interrupt_on_sigterm() -> None:
+    """Treat SIGTERM (kill, a scheduler's time limit) like Ctrl-C: the run stops its worker
+    pool and fork server instead of leaving them computing, and resumes when run again."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # pragma: no cover - not the main thread (embedded use)
+        pass
 
 
 def entry() -> None:

@@ -169,3 +169,30 @@ def test_ray_executor_matches_local(archbench_cmd, tiny_spec, tmp_path: Path) ->
         outs[ex] = out
         assert json.loads((out / "manifest.json").read_text())["executor"] == ex
     pd.testing.assert_frame_equal(_results(outs["local"]), _results(outs["ray"]), check_exact=True)
+
+
+def test_sigterm_stops_the_workers_and_the_run_resumes(
+    archbench_cmd, tiny_spec, tmp_path: Path
+) -> None:
+    """SIGTERM to the driver alone (kill PID, a scheduler's limit) must not leave its fork
+    server and workers computing: the driver stops them as on Ctrl-C, exits 130, and the same
+    command then finishes the run."""
+    import psutil
+
+    spec = tiny_spec(seeds=2)
+    out = tmp_path / "run"
+    cmd = [*archbench_cmd, "run", "--spec", str(spec), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while time.time() - t0 < 300 and not list(out.glob("trials/*/*.done")):
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        time.sleep(0.05)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert children, "the run has worker processes"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    _, alive = psutil.wait_procs(children, timeout=20)
+    assert [p.pid for p in alive] == []
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr
+    assert (out / "results.parquet").is_file()
