@@ -164,9 +164,7 @@ def test_friedman_false_positive_rate_under_the_null() -> None:
     """Exchangeable families (no difference): rejections at 0.05 stay near 5%."""
     rng = np.random.default_rng(7)
     reps = 1000
-    rej = sum(
-        ss.friedman_test(rng.normal(size=(10, 3)), True).pvalue < 0.05 for _ in range(reps)
-    )
+    rej = sum(ss.friedman_test(rng.normal(size=(10, 3)), True).pvalue < 0.05 for _ in range(reps))
     assert rej / reps <= 0.075
     rej_id = sum(
         ss.friedman_test(rng.normal(size=(10, 3)), True).iman_davenport_pvalue < 0.05
