@@ -163,6 +163,15 @@ def test_groups_and_both_rules_through_the_spec(
     assert set(frame.loc[frame["split"] == "shift", "series"]) == set(shift_series)
     if shift["kind"] == "groups":
         assert not set(frame.loc[frame["split"] == "train", "series"]) & set(shift_series)
+    # without a description the rule describes itself; the report names the file, not its folder
+    said = p.task_json["shift"]["description"]
+    assert (
+        ("never seen in training: s1" in said)
+        if shift["kind"] == "groups"
+        else ("on or after 2024-02-01" in said and "series s0 only" in said)
+    )
+    assert p.task_json["provenance"].startswith("user file load.csv (")
+    assert str(tmp_path) not in p.task_json["provenance"]
 
 
 def test_builtin_nyse_through_the_spine() -> None:

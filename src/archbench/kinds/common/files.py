@@ -15,7 +15,7 @@ from archbench.errors import DataError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SUFFIXES", "file_sha256", "read_table", "table_suffix"]
+__all__ = ["SUFFIXES", "file_sha256", "read_table", "table_suffix", "user_file_provenance"]
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
@@ -151,3 +151,9 @@ def _read_parquet(path: Path, where: str) -> pd.DataFrame:
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
+
+
+def user_file_provenance(path: Path) -> str:
+    """How the report names a user's file: its name, size and sha256, never the folder it sits
+    in (which says nothing about the data and may be private)."""
+    return f"user file {path.name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from archbench.errors import ConfigError, DataError
+from archbench.errors import ConfigError
 from archbench.kinds.base import Prepared
+from archbench.kinds.common.files import DataError, user_file_provenance
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 from .data import ForecastSettings
@@ -95,9 +96,13 @@ def _shift(rule: ShiftSpec, settings: ForecastSettings, opts: dict[str, Any]) ->
         if rule.min is None:
             raise ConfigError("task.shift.min is required: the first time of the shift period")
         kind = "both" if series else "range"
+        lo, hi = _bound(rule.min), _bound(rule.max)
+        said = f"windows whose targets fall on or after {lo}" + (f" and up to {hi}" if hi else "")
+        if series:
+            said += f", series {', '.join(series)} only"
         return ForecastShift.from_table({
-            "kind": kind, "min": _bound(rule.min), "max": _bound(rule.max), "id_max": id_max,
-            "values": series, "description": rule.description,
+            "kind": kind, "min": lo, "max": hi, "id_max": id_max,
+            "values": series, "description": rule.description or said,
         })  # fmt: skip
     if rule.kind == "groups":
         if not settings.series or rule.column != settings.series:
@@ -107,7 +112,8 @@ def _shift(rule: ShiftSpec, settings: ForecastSettings, opts: dict[str, Any]) ->
             )
         return ForecastShift.from_table({
             "kind": "groups", "values": tuple(str(v) for v in rule.values), "id_max": id_max,
-            "description": rule.description,
+            "description": rule.description
+            or f"series never seen in training: {', '.join(str(v) for v in rule.values)}",
         })  # fmt: skip
     raise ConfigError(
         f"task.shift.kind = {rule.kind!r} does not apply to forecasting; use 'range' (a later "
@@ -138,7 +144,7 @@ def load_task(spec: Spec) -> ForecastTask:
     return ForecastTask(
         name=Path(t.path).stem, data=data, split=_split(spec), shift=_shift(t.shift, settings,
         t.options), description=t.description or f"Forecast {t.target} from {Path(t.path).name}.",
-        provenance=str(t.path), licence="the user's", notes=data.notes,
+        provenance=user_file_provenance(Path(t.path)), licence="the user's", notes=data.notes,
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ...config import ShiftSpec
 from ...errors import ConfigError, DataError
+from ..common.files import user_file_provenance
 from ..common.labels import check_classes, count, labels_as_strings, sort_labels
 from ..common.shift import apply_shift, did_you_mean
 
@@ -457,5 +458,5 @@ def load_user_text(path: str | Path, settings: TextSettings, shift: ShiftSpec | 
         description=f"Text classification of {settings.target!r} from "
         + " + ".join(repr(c) for c in settings.text)
         + f" ({p.name})",
-        provenance=str(p),
+        provenance=user_file_provenance(p),
     )

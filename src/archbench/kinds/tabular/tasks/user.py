@@ -18,7 +18,7 @@ import pandas as pd
 
 from archbench.config import TaskSpec
 from archbench.errors import DataError
-from archbench.kinds.common.files import file_sha256, read_table, table_suffix
+from archbench.kinds.common.files import read_table, table_suffix, user_file_provenance
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 
 from ..templates import BUILTIN_TASKS
@@ -341,9 +341,7 @@ def load(spec: TaskSpec) -> TaskData:
             f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
             f"{path.name}; shift set: {shift.description}."
         ),
-        provenance=(
-            f"user file {path.name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"
-        ),
+        provenance=user_file_provenance(path),
         licence="as stated by the data owner (user file)",
         frame=frame,
         target=spec.target,
