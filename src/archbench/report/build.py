@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 import matplotlib
 
@@ -475,30 +475,52 @@ def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
         StoreError: a file the report needs is missing.
         RunFailed: the PDF could not be compiled (with the compiler's error lines).
     """
+    from .content import MAX_COMPACT, build
+
     run_dir = Path(run_dir)
-    run = load_run(run_dir)
+    return publish(
+        load_run(run_dir), run_dir / "report", draw_figures, build, MAX_COMPACT,
+        engine=engine, pdf_name="report.pdf", what="report",
+    )  # fmt: skip
+
+
+def publish(
+    data: Any,
+    out: Path,
+    draw: Callable[[Any, Path], object],
+    build: Callable[..., Document],
+    max_compact: int,
+    *,
+    engine: Engine,
+    pdf_name: str,
+    what: str,
+) -> Path:
+    """Draw the figures, build the most complete document that keeps the main text within
+    MAX_MAIN_PAGES, and replace ``out/latex/`` and ``out/<pdf_name>`` atomically (a run's report
+    and a suite's report alike).
+
+    Raises:
+        StoreError: ``out`` exists and is not a directory.
+        RunFailed: the PDF could not be compiled (with the compiler's error lines).
+    """
     chosen = pick_engine(engine)
-    out = run_dir / "report"
     if out.exists() and not out.is_dir():
         raise StoreError(f"{str(out)!r} exists and is not a directory")
     out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp:
         fig_dir = Path(tmp) / "figures"
-        draw_figures(run, fig_dir)
-        from .content import MAX_COMPACT, build
-
-        if chosen == "latex":
-            pdf, end_page, folder = _latex_report(run, Path(tmp), fig_dir, MAX_COMPACT, build)
-        else:
-            pdf, end_page, folder = _typst_report(run, Path(tmp), fig_dir, MAX_COMPACT, build)
+        draw(data, fig_dir)
+        report = _latex_report if chosen == "latex" else _typst_report
+        pdf, end_page, folder = report(data, Path(tmp), fig_dir, max_compact, build)
         if end_page is not None and end_page > MAX_MAIN_PAGES:
             log.warning(
-                "the main text ends on page %s, past the %d-page limit", end_page, MAX_MAIN_PAGES
-            )
+                "the %s's main text ends on page %s, past the %d-page limit",
+                what, end_page, MAX_MAIN_PAGES,
+            )  # fmt: skip
         final = out / "latex"
         if final.exists():
             shutil.rmtree(final)
         os.replace(folder, final)
-        _atomic_write(out / "report.pdf", pdf)
-    log.info("report written to %s (%s, main text %s pages)", out / "report.pdf", chosen, end_page)
-    return out / "report.pdf"
+        _atomic_write(out / pdf_name, pdf)
+    log.info("%s written to %s (%s, main text %s pages)", what, out / pdf_name, chosen, end_page)
+    return out / pdf_name

@@ -8,15 +8,11 @@ on PATH) or the Typst writer, with less secondary material if the main text pass
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from .. import figures as fg
 from .. import figures_suite as fs
-from ..errors import StoreError
-from .build import MAX_MAIN_PAGES, Engine, _atomic_write, _latex_report, _typst_report, pick_engine
+from .build import Engine, publish
 from .suite_content import SuiteData, build, load_suite_files
 
 __all__ = ["draw_suite_figures", "write_suite_report"]
@@ -92,30 +88,7 @@ def write_suite_report(root: Path, *, engine: Engine = "auto") -> Path:
         RunFailed: the PDF could not be compiled.
     """
     root = Path(root)
-    d = load_suite_files(root)
-    chosen = pick_engine(engine)
-    out = root / "report"
-    if out.exists() and not out.is_dir():
-        raise StoreError(f"{str(out)!r} exists and is not a directory")
-    out.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp:
-        fig_dir = Path(tmp) / "figures"
-        draw_suite_figures(d, fig_dir)
-        report = _latex_report if chosen == "latex" else _typst_report
-        pdf, end_page, folder = report(d, Path(tmp), fig_dir, MAX_COMPACT, build)  # type: ignore[arg-type]
-        if end_page is not None and end_page > MAX_MAIN_PAGES:
-            log.warning(
-                "the suite report's main text ends on page %s, past %d", end_page, MAX_MAIN_PAGES
-            )
-        final = out / "latex"
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(folder, final)
-        _atomic_write(out / "suite_report.pdf", pdf)
-    log.info(
-        "suite report written to %s (%s, main text %s pages)",
-        out / "suite_report.pdf",
-        chosen,
-        end_page,
-    )
-    return out / "suite_report.pdf"
+    return publish(
+        load_suite_files(root), root / "report", draw_suite_figures, build, MAX_COMPACT,
+        engine=engine, pdf_name="suite_report.pdf", what="suite report",
+    )  # fmt: skip
