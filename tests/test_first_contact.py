@@ -257,3 +257,25 @@ def test_progress_prints_one_line_per_stage_without_a_terminal() -> None:
     assert len(lines) == 4, lines
     assert all(ln.startswith("[") and " s] " in ln for ln in lines)
     assert "mlp: 2 trials done" in lines[1] and "mlp: 2 final seeds done" in lines[2]
+
+
+def test_the_report_names_the_file_as_the_spec_wrote_it(tmp_path: Path) -> None:
+    from archbench.config import load_spec, spec_to_toml
+
+    (tmp_path / "data").mkdir()
+    _frame().to_csv(tmp_path / "data" / "t.csv", index=False)
+    spec_file = tmp_path / "spec.toml"
+    spec_file.write_text(
+        '[task]\npath = "data/t.csv"\ntype = "regression"\ntarget = "y"\n'
+        '[task.shift]\nkind = "groups"\ncolumn = "grp"\nvalues = ["r"]\n'
+        "[split]\nmin_rows = 20\n"
+    )
+    spec = load_spec(spec_file, preset="quick")
+    assert spec.task.given_path == "data/t.csv" and Path(spec.task.path).is_absolute()
+    data = spec.kind.load(spec)
+    assert data.provenance.startswith("user file data/t.csv (")
+    assert str(tmp_path) not in data.provenance
+    # The spelling is not part of the spec: same digest, and the stored TOML reads back equal.
+    assert "given_path" not in spec_to_toml(spec)
+    same = spec_from_dict(spec.to_dict(), preset="quick")
+    assert same.digest() == spec.digest() and same == spec and same.task.given_path == ""

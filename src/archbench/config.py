@@ -77,6 +77,9 @@ class TaskSpec:
     description: str = ""
     shift: ShiftSpec | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: ``path`` exactly as the spec file wrote it (``path`` itself is resolved against the spec's
+    #: folder): how the report names the file. Not part of the spec's dict, TOML or digest.
+    given_path: str = field(default="", compare=False, metadata={"stored": False})
 
     @property
     def is_builtin(self) -> bool:
@@ -244,7 +247,11 @@ def _to_plain(obj: Any) -> Any:
         out.update({fam: _to_plain(s) for fam, s in obj.per_family})
         return out
     if isinstance(obj, TaskSpec):
-        d = {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        d = {
+            f.name: _to_plain(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.metadata.get("stored", True)
+        }
         d.update(d.pop("options"))  # kind keys sit in [task] itself
         return d
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -468,11 +475,16 @@ def load_spec(path: str | Path, *, preset: str | None = None) -> Spec:
     except UnicodeDecodeError:
         raise ConfigError(f"spec file {str(p)!r} is not UTF-8 text") from None
     task = data.get("task")
+    given = ""
     if isinstance(task, dict) and isinstance(task.get("path"), str) and task["path"]:
-        tp = Path(task["path"]).expanduser()
+        given = task["path"]
+        tp = Path(given).expanduser()
         if not tp.is_absolute():
             task["path"] = str((p.parent / tp).resolve())
-    return spec_from_dict(data, preset=preset)
+    spec = spec_from_dict(data, preset=preset)
+    if given:
+        spec = dataclasses.replace(spec, task=dataclasses.replace(spec.task, given_path=given))
+    return spec
 
 
 def validate(spec: Spec, kind: Kind | None = None) -> None:

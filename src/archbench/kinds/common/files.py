@@ -153,7 +153,9 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
-def user_file_provenance(path: Path) -> str:
-    """How the report names a user's file: its name, size and sha256, never the folder it sits
-    in (which says nothing about the data and may be private)."""
-    return f"user file {path.name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"
+def user_file_provenance(path: Path, given: str = "") -> str:
+    """How the report names a user's file: the path as the spec wrote it (``given``; the file
+    name when the spec came from a dict), its size and sha256. The resolved absolute path is
+    never printed: the folder it sits in says nothing about the data and may be private."""
+    name = given or path.name
+    return f"user file {name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"

@@ -144,7 +144,7 @@ def load_task(spec: Spec) -> ForecastTask:
     return ForecastTask(
         name=Path(t.path).stem, data=data, split=_split(spec), shift=_shift(t.shift, settings,
         t.options), description=t.description or f"Forecast {t.target} from {Path(t.path).name}.",
-        provenance=user_file_provenance(Path(t.path)), licence="the user's", notes=data.notes,
+        provenance=user_file_provenance(Path(t.path), t.given_path), licence="the user's", notes=data.notes,
     )  # fmt: skip
 
 

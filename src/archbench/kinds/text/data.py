@@ -444,7 +444,9 @@ def _order_classes(classes: tuple[str, ...], positive: str, target: str) -> tupl
     return (*tuple(c for c in classes if c != positive), positive)
 
 
-def load_user_text(path: str | Path, settings: TextSettings, shift: ShiftSpec | None) -> TextData:
+def load_user_text(
+    path: str | Path, settings: TextSettings, shift: ShiftSpec | None, given: str = ""
+) -> TextData:
     """A user's CSV/Parquet text task (``task.path``)."""
     p = Path(path)
     frame = read_text_table(p)
@@ -458,5 +460,5 @@ def load_user_text(path: str | Path, settings: TextSettings, shift: ShiftSpec | 
         description=f"Text classification of {settings.target!r} from "
         + " + ".join(repr(c) for c in settings.text)
         + f" ({p.name})",
-        provenance=user_file_provenance(p),
+        provenance=user_file_provenance(p, given),
     )

@@ -341,7 +341,7 @@ def load(spec: TaskSpec) -> TaskData:
             f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
             f"{path.name}; shift set: {shift.description}."
         ),
-        provenance=user_file_provenance(path),
+        provenance=user_file_provenance(path, spec.given_path),
         licence="as stated by the data owner (user file)",
         frame=frame,
         target=spec.target,
