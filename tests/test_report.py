@@ -3,11 +3,13 @@ escaping of special characters in both writers, and the LaTeX folder compiling o
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -522,3 +524,37 @@ def test_reduced_matmul_precision_is_stated(runs: dict, tmp_path: Path) -> None:
     man["gpu"] = {"available": True, "name": "Test GPU", "count": 1}
     (run / "manifest.json").write_text(json.dumps(man))
     assert "torch precision" in repro_text() and "not exact float32" in repro_text()
+
+
+def test_main_end_marker_alone_at_the_top_of_a_page_belongs_to_the_page_before() -> None:
+    # The marker after the last word wraps alone to the next page when the last paragraph
+    # fills its page's last line (seen on a forecasting report: text on page 4, marker on 5).
+    assert rb.main_end_page({"page": 5, "x": "108pt", "y": "72pt"}) == 4
+    assert rb.main_end_page({"page": 5, "x": "230.5pt", "y": "72pt"}) == 5  # after text
+    assert rb.main_end_page({"page": 4, "x": "108pt", "y": "400pt"}) == 4  # a line of its own
+    assert rb.main_end_page({"page": 1, "x": "108pt", "y": "72pt"}) == 1
+
+
+def _largest_text_gap(page: Any) -> float:
+    """The tallest band of a page's text area without any text, as a fraction of its height."""
+    ys: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():  # the text matrix in page space: y = tm x cm
+            ys.append(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    height = float(page.mediabox.height)
+    top, bottom = height - 72.0, 72.0  # the 1in margins of the template
+    inside = sorted({round(y, 1) for y in ys if bottom <= y <= top} | {top, bottom})
+    return max(b - a for a, b in itertools.pairwise(inside)) / height
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_main_text_page_is_left_a_third_empty(reports: dict, engine: str) -> None:
+    for kind in ("classification", "special"):
+        pdf = _report(reports, kind, engine) / "report" / "report.pdf"
+        pages = PdfReader(pdf).pages
+        end = _main_end_page(_page_texts(pdf))
+        for i in range(end - 1):  # the last main page may end early
+            assert _largest_text_gap(pages[i]) < 0.3, (kind, engine, i + 1)  # figures: ~0.2

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .family import Model
+from .family import BUDGET_KEYS, Model
 from .names import SCORED_SPLITS
 from .preparation import fixed_params
 from .seeding import derive_seed
@@ -107,6 +107,7 @@ def assemble(runner: Runner) -> None:
                 "cpu_s": float(sum(r["cpu_s"] for r in fam.records.values())),
                 "final_n_iter": [fam.seeds[i]["n_iter"] for i in sorted(fam.seeds)],
                 "iter_cap": _iteration_cap(fam.cls, fixed_params(runner.spec, fam.name)),
+                "training_budget": training_budget(fam.cls, fixed_params(runner.spec, fam.name)),
                 "capped_seeds": sum(
                     r["n_iter"] >= (_iteration_cap(fam.cls, r["fixed"]) or 10**9)
                     for r in fam.seeds.values()
@@ -144,6 +145,13 @@ def _iteration_cap(cls: type[Model[Any, Any]], fixed: dict[str, Any]) -> int | N
     defaults = {**getattr(cls, "fixed_defaults", {}), **fixed}
     cap = defaults.get("max_epochs", defaults.get("max_rounds"))
     return int(cap) if cap else None
+
+
+def training_budget(cls: type[Model[Any, Any]], fixed: dict[str, Any]) -> dict[str, int]:
+    """The settings that bound one training of a family (defaults filled in), for the report's
+    equal-budget statement: epochs, patience and batch size, or rounds and early stopping."""
+    merged = {**getattr(cls, "fixed_defaults", {}), **fixed}
+    return {k: int(merged[k]) for k in BUDGET_KEYS if merged.get(k) is not None}
 
 
 def _json(obj: Any) -> str:

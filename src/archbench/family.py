@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     import numpy as np
     import optuna
 
+#: Fixed settings that bound one training: the cap, its early stopping and the batch size.
+BUDGET_KEYS = ("max_epochs", "patience", "batch_size", "max_rounds", "early_stopping_rounds")
+
 PartT = TypeVar("PartT")
 InfoT = TypeVar("InfoT")
 

@@ -346,10 +346,28 @@ def compile_typst(doc: Document, figure_dir: Path) -> tuple[bytes, int | None]:
         for w in warnings or []:
             log.warning("typst: %s", getattr(w, "message", w))
         try:
-            page: int | None = max(int(json.loads(e)) for e in ends)
-        except (TypeError, ValueError):
+            page: int | None = max(main_end_page(json.loads(ends[0])), int(json.loads(ends[1])))
+        except (TypeError, ValueError, KeyError):
             page = None
         return bytes(pdf), page
+
+
+#: The Typst template's body area starts 1in from the top and 1.5in from the left (template.typ).
+_BODY_TOP_LEFT_PT = (72.0, 108.0)
+
+
+def main_end_page(position: dict[str, Any]) -> int:
+    """The page the main text ends on, from the position of the marker after its last word.
+
+    A marker at the top-left corner of a page's body area is alone on its line: the last
+    paragraph filled the previous page's last line exactly, so the text ended there.
+    """
+    page = int(position["page"])
+    y, x = (float(str(position[k]).removesuffix("pt")) for k in ("y", "x"))
+    top, left = _BODY_TOP_LEFT_PT
+    if page > 1 and abs(y - top) < 0.5 and abs(x - left) < 0.5:
+        return page - 1
+    return page
 
 
 # ---------------------------------------------------------------------------------------------

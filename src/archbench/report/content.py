@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..stats import SKEWED_FPR, fmt_p
+from .budget import capped_sentence
 from .design import design, reproducibility
 from .document import (
     Block,
@@ -521,7 +522,7 @@ def discussion(run: RunData, compact: int) -> Section:
         f"validation, {run.metric_label(m)}, ID test set); the other {run.metric_label(m)} "
         "verdicts are Holm-corrected as one family and only tested when it resolved; every "
         f"other metric is exploratory. Intervals are {conf} intervals without correction.",
-        _capped_sentence(run),
+        capped_sentence(run),
         *(" " + w for w in kind_limitations(run)),
     )
     blocks: list[Block] = []
@@ -576,23 +577,6 @@ def build(run: RunData, *, compact: int = 0) -> Document:
         figures=(*FIGURES, *(f.stem for f in kind_report(run).figures(run, compact))),
         extra_bib=kind_report(run).bib(),
         metadata={"run": run.root.name, "compact": str(compact)},
-    )
-
-
-def _capped_sentence(run: RunData) -> str | None:
-    """Name the families whose final seeds stopped at the epoch/round cap (still improving)."""
-    parts = []
-    for fam in run.families:
-        b = run.best.get(fam) or {}
-        capped, seeds, cap = b.get("capped_seeds"), b.get("final_n_iter") or [], b.get("iter_cap")
-        if capped and cap:
-            unit = "rounds" if fam == "gbdt" else "epochs"
-            parts.append(f"{run.label(fam)} ({capped} of {len(seeds)} seeds at {cap} {unit})")
-    if not parts:
-        return None
-    return (
-        " Final seeds that stopped at the training cap were still improving, so these families "
-        "may be under-trained at this budget: " + "; ".join(parts) + "."
     )
 
 

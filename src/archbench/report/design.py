@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..family import BUDGET_KEYS
+from .budget import budget_sentence
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
@@ -26,9 +28,12 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         if tune_rows and train_rows and tune_rows < train_rows
         else ""
     )
+    budget = budget_sentence(run, compact)
     fixed = []
     for fam in run.families:
         fx = (run.best.get(fam) or {}).get("fixed") or {}
+        if budget:  # the caps are in the budget sentence
+            fx = {k: v for k, v in fx.items() if k not in BUDGET_KEYS}
         if fx:
             fixed.append(f"{run.label(fam)}: " + ", ".join(f"{k} {v}" for k, v in fx.items()))
     parts = spans(
@@ -44,6 +49,7 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         Ref("tab-design"),
         " lists the search spaces, the selected configurations and the compute each family used. ",
         ("Fixed settings: " + "; ".join(fixed) + ".") if fixed and compact < 2 else None,
+        (" " + budget) if budget else None,
     )
     return Paragraph(parts, lead="Families and budget.")
 

@@ -18,7 +18,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "split": _SPLIT,
         "budget": {"trials": 3, "batch": 3, "startup_trials": 2, "tune_max_rows": 1000},
         "families": {
-            "mlp": {"max_epochs": 8, "patience": 3},
+            "mlp": {"max_epochs": 6, "patience": 3},
             "patchtst": {"max_epochs": 6, "patience": 3},
             "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
         },

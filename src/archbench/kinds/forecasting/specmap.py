@@ -142,10 +142,15 @@ def load_task(spec: Spec) -> ForecastTask:
     data = load_user(Path(t.path), settings)
     assert t.shift is not None  # the spine requires [task.shift] for user files
     return ForecastTask(
-        name=Path(t.path).stem, data=data, split=_split(spec), shift=_shift(t.shift, settings,
-        t.options), description=t.description or f"Forecast {t.target} from {Path(t.path).name}.",
-        provenance=user_file_provenance(Path(t.path), t.given_path), licence="the user's", notes=data.notes,
-    )  # fmt: skip
+        name=Path(t.path).stem,
+        data=data,
+        split=_split(spec),
+        shift=_shift(t.shift, settings, t.options),
+        description=t.description or f"Forecast {t.target} from {Path(t.path).name}.",
+        provenance=user_file_provenance(Path(t.path), t.given_path),
+        licence="the user's",
+        notes=data.notes,
+    )
 
 
 def _digest(frame: pd.DataFrame) -> str:

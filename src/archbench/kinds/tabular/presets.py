@@ -19,8 +19,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
         "budget": {"trials": 3, "batch": 3, "startup_trials": 2},
         "families": {
-            "mlp": {"max_epochs": 8, "patience": 3},
-            "ft_transformer": {"max_epochs": 4, "patience": 2},
+            "mlp": {"max_epochs": 6, "patience": 2},
+            "ft_transformer": {"max_epochs": 6, "patience": 2},
             "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
         },
     },
@@ -33,8 +33,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
         "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 5000},
         "families": {
-            "mlp": {"max_epochs": 30, "patience": 5},
-            "ft_transformer": {"max_epochs": 15, "patience": 4},
+            "mlp": {"max_epochs": 20, "patience": 5},
+            "ft_transformer": {"max_epochs": 20, "patience": 5},
             "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
         },
     },
@@ -48,7 +48,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "budget": {"trials": 50, "batch": 3, "startup_trials": 10},
         "families": {
             "mlp": {"max_epochs": 100, "patience": 16},
-            "ft_transformer": {"max_epochs": 60, "patience": 10},
+            "ft_transformer": {"max_epochs": 100, "patience": 16},
             "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50},
         },
     },
