@@ -112,8 +112,9 @@ def capped_sentence(run: RunData) -> str | None:
         return (
             " Final seeds that stopped at the shared cap were still improving: "
             + "; ".join(parts)
-            + ". The comparison holds at this equal number of gradient steps; whether it holds "
-            "at convergence needs a larger cap for every neural family (the thorough preset)."
+            + ". They are compared at this equal number of gradient steps; a larger cap for "
+            "every neural family (the thorough preset) shows whether the ranking holds at "
+            "convergence."
         )
     return (
         " Final seeds that stopped at the training cap were still improving, so these families "
