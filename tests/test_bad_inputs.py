@@ -184,6 +184,24 @@ def _(lab: Lab) -> Refusal:
     )
 
 
+@refused("top-level key written under a table")
+def _(lab: Lab) -> Refusal:
+    # TOML puts `metrics = [...]` written after [task.shift] into that table.
+    lab.data(frame())
+    shift = {"kind": "range", "column": "x0", "min": 0.5, "metrics": ["roc_auc"]}
+    return lab.argv(lab.spec(shift=shift)), (
+        "unknown key 'task.shift.metrics'",
+        "'metrics' is a top-level key; write it above the first [table]",
+    )
+
+
+@refused("unknown key in the shift rule")
+def _(lab: Lab) -> Refusal:
+    lab.data(frame())
+    shift = {"kind": "range", "column": "x0", "min": 0.5, "colum": "x0"}
+    return lab.argv(lab.spec(shift=shift)), ("unknown key 'task.shift.colum'", "'column'")
+
+
 @refused("wrong type")
 def _(lab: Lab) -> Refusal:
     lab.data(frame())

@@ -558,3 +558,14 @@ def test_no_main_text_page_is_left_a_third_empty(reports: dict, engine: str) -> 
         end = _main_end_page(_page_texts(pdf))
         for i in range(end - 1):  # the last main page may end early
             assert _largest_text_gap(pages[i]) < 0.3, (kind, engine, i + 1)  # figures: ~0.2
+
+
+def test_a_files_sha256_is_set_as_code_that_may_break_and_notes_start_upper_case() -> None:
+    from archbench.report.document import Code, Text
+    from archbench.report.prose import hashes_as_code, sentence
+
+    digest = "e89d49b6fb8fe02d76bb5bb80d8e0dab473bf9f6a72515e30c259f6d7da1c2b3"
+    parts = hashes_as_code(f"user file data.csv (3 bytes, sha256 {digest}).")
+    assert parts == (Text("user file data.csv (3 bytes, sha256 "), Code(digest), Text(")."))
+    assert hashes_as_code("no digest here") == (Text("no digest here"),)
+    assert sentence("the shift column is also a feature") == "The shift column is also a feature."

@@ -300,9 +300,10 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         args = get_args(tp)
         if value is None and type(None) in args:
             return None
-        for a in args:
-            if a is type(None):
-                continue
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:  # "X | None": X's own message names the key that is wrong
+            return _coerce(value, options[0], key)
+        for a in options:
             try:
                 return _coerce(value, a, key)
             except ConfigError:
@@ -351,6 +352,12 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
         if key not in names:
+            top = {f.name for f in dataclasses.fields(Spec)}
+            if prefix and key in top:  # TOML puts keys after a [table] header into that table
+                raise ConfigError(
+                    f"unknown key {full!r}: {key!r} is a top-level key; write it above the "
+                    "first [table] of the spec"
+                )
             raise ConfigError(f"unknown key {full!r}: {_suggest(key, names)}")
         kwargs[key] = _coerce(value, hints[key], full)
     return cls(**kwargs)

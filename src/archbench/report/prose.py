@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .document import Cite
+from .document import Cite, Code, Spans, spans
 from .rundata import RunData
 
 
@@ -13,8 +14,26 @@ def cite(*keys: str) -> Cite:
 
 
 def sentence(s: str) -> str:
+    """``s`` as a sentence: stripped, first letter upper-case, ending in a full stop."""
     s = s.strip()
+    if s[:1].islower():
+        s = s[0].upper() + s[1:]
     return s if not s or s[-1] in ".!?" else s + "."
+
+
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def hashes_as_code(text: str) -> Spans:
+    """``text`` with every sha256 hex digest set as code, which may break across lines (a
+    64-digit word would otherwise run into the margin)."""
+    out: list[Any] = []
+    pos = 0
+    for m in _SHA256.finditer(text):
+        out += [text[pos : m.start()], Code(m.group())]
+        pos = m.end()
+    out.append(text[pos:])
+    return spans(*out)
 
 
 def spec_value(run: RunData, *path: str) -> Any:

@@ -13,7 +13,7 @@ import pandas as pd
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count, plural
 from archbench.report.prose import cite as _c
-from archbench.report.prose import sentence, spec_value
+from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
 
 from .references import REFERENCES
@@ -226,7 +226,9 @@ def _data(run: RunData, compact: int) -> Spans:
     return spans(
         sentence(str(t.get("description", ""))) + " " if user_intro else "",
         "Source: ",
-        sentence(f"{t.get('provenance', 'not recorded')} (licence {t.get('licence', 'n/a')})"),
+        hashes_as_code(
+            sentence(f"{t.get('provenance', 'not recorded')} (licence {t.get('licence', 'n/a')})")
+        ),
         " ",
         notes,
     )

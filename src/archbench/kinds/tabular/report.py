@@ -10,7 +10,7 @@ from archbench.kinds.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
-from archbench.report.prose import gbdt_backend, sentence, spec_value
+from archbench.report.prose import gbdt_backend, hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData, finite
 
 
@@ -54,9 +54,11 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
     data = spans(
         sentence(str(task.get("description", ""))) + " " if user_intro else "",
         "Source: ",
-        sentence(
-            f"{task.get('provenance', 'not recorded')} (licence "
-            f"{task.get('licence', 'not recorded')})"
+        hashes_as_code(
+            sentence(
+                f"{task.get('provenance', 'not recorded')} (licence "
+                f"{task.get('licence', 'not recorded')})"
+            )
         ),
         " ",
         target,

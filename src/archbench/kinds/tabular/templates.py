@@ -30,10 +30,15 @@ seed = 0                    # the data seed: split and size caps
 names = ["mlp", "ft_transformer", "gbdt"]
 gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[xgboost])
 
-# Fixed (not tuned) settings per family, e.g.:
+# Fixed (not tuned) settings per family. The presets give both neural families the same
+# cap, patience and batch size (the same number of gradient steps); change them together, or
+# the report says the comparison is not at an equal budget. E.g.:
+# [families.mlp]
+# max_epochs = 40
+# patience = 8
 # [families.ft_transformer]
-# max_epochs = 20
-# patience = 4
+# max_epochs = 40
+# patience = 8
 
 [budget]
 trials = 10                 # the SAME number of Optuna trials for every family

@@ -19,7 +19,7 @@ from archbench.report.document import (
 )
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
-from archbench.report.prose import sentence, spec_value
+from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
 
 #: BibTeX entries of the text kind's citations (the spine's refs.bib holds the shared ones).
@@ -83,9 +83,11 @@ def _data_paragraph(run: RunData) -> Paragraph:
         spans(
             sentence(str(task.get("description", ""))) + " " if user_intro else "",
             "Source: ",
-            sentence(
-                str(task.get("provenance") or "not recorded")
-                + (f" (licence {task['licence']})" if task.get("licence") else "")
+            hashes_as_code(
+                sentence(
+                    str(task.get("provenance") or "not recorded")
+                    + (f" (licence {task['licence']})" if task.get("licence") else "")
+                )
             ),
             f" Target: {task.get('target', 'n/a')} (classes {', '.join(classes)}); {joined}. ",
             notes,
