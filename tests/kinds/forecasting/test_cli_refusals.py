@@ -100,7 +100,7 @@ CASES: dict[str, Case] = {
         ("share a (series, time)",),
     ),
     "irregular spacing": (_jitter, {}, ("irregularly spaced", "task.frequency")),
-    "gap": (_drop([100, 101, 102]), {}, ("missing time steps", "fill them")),
+    "gap": (_drop([100, 101, 102]), {}, ("missing time steps", "task.fill_gaps")),
     "series too short": (_short, {}, ("series 's1' has 20 steps",)),
     "horizon <= 0": (_same, {"horizon": 0}, ("task.horizon = 0",)),
     "non-numeric target": (_set(9, "load", "n/a!"), {}, ("target 'load' is not numeric",)),

@@ -113,8 +113,44 @@ def test_irregular_spacing_without_frequency() -> None:
 
 def test_gap_in_a_series() -> None:
     f = panel().drop(index=[10, 11])
-    with pytest.raises(DataError, match=r"series 'a' has 2 missing time steps .* fill them"):
+    with pytest.raises(
+        DataError,
+        match=r"series 'a' has 2 missing time steps \(first: 2020-01-01 10:00:00\); "
+        r'set task.fill_gaps = "zero"',
+    ):
         _bad(f)
+    one = panel(series=("a",)).drop(index=[10]).drop(columns="id")
+    with pytest.raises(DataError, match=r"^the series has 1 missing time steps"):
+        load_frame(one, ForecastSettings(time="ts", target="y", horizon=2, context=5))
+
+
+@pytest.mark.parametrize("how", ["zero", "interpolate"])
+def test_fill_gaps_adds_the_missing_steps_and_says_so(how: str) -> None:
+    full = panel()
+    f = full.drop(index=[10, 11, 250])  # two steps of 'a', one of 'b'
+    s = ForecastSettings(**{**SETTINGS.__dict__, "fill_gaps": how})
+    data = load_frame(f, s)
+    ref = load_frame(full, SETTINGS)
+    assert [len(v) for v in data.values] == [200, 200]
+    assert np.array_equal(data.times[0], ref.times[0])
+    y = data.values[0]
+    if how == "zero":
+        assert y[10] == 0.0 and y[11] == 0.0
+    else:  # linear between the neighbours
+        a, b = ref.values[0][9], ref.values[0][12]
+        assert y[10] == pytest.approx(a + (b - a) / 3) and y[11] == pytest.approx(
+            a + 2 * (b - a) / 3
+        )
+    assert np.array_equal(np.delete(y, [10, 11]), np.delete(ref.values[0], [10, 11]))
+    # covariates carry their last value forward
+    assert data.observed[0][10, 0] == ref.observed[0][9, 0] == data.observed[0][11, 0]
+    assert data.known[1][50, 0] == ref.known[1][49, 0]
+    assert any("3 missing time steps in 2 series filled" in n for n in data.notes)
+
+
+def test_fill_gaps_accepts_only_its_words() -> None:
+    with pytest.raises(ConfigError, match=r'task.fill_gaps = .mean. is not allowed; use "zero"'):
+        ForecastSettings(**{**SETTINGS.__dict__, "fill_gaps": "mean"})
 
 
 def test_off_grid_time_with_declared_frequency() -> None:

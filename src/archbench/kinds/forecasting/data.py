@@ -42,6 +42,10 @@ SEASONS: dict[str, int] = {
 _TZ = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
+#: How task.fill_gaps fills missing time steps ("": refuse them).
+FILL_GAPS = ("", "zero", "interpolate")
+
+
 @dataclass(frozen=True)
 class ForecastSettings:
     """The forecasting keys of ``[task]``.
@@ -57,6 +61,10 @@ class ForecastSettings:
         known: covariates known in advance over the horizon.
         observed: covariates observed up to the origin only.
         season: seasonal period (seasonal naive, MASE); 0 infers it from the frequency.
+        fill_gaps: missing time steps inside a series: "" refuses them (one error naming the
+            first), "zero" adds them with a target of 0 (counts: no event was recorded),
+            "interpolate" with the target interpolated linearly; covariates carry their last
+            value forward in both. The report counts the filled steps.
     """
 
     time: str
@@ -69,8 +77,14 @@ class ForecastSettings:
     known: tuple[str, ...] = ()
     observed: tuple[str, ...] = ()
     season: int = 0
+    fill_gaps: str = ""
 
     def __post_init__(self) -> None:
+        if self.fill_gaps not in FILL_GAPS:
+            raise ConfigError(
+                f"task.fill_gaps = {self.fill_gaps!r} is not allowed; use \"zero\" or "
+                '"interpolate" (or leave it out to refuse gaps)'
+            )
         for key in ("time", "target"):
             if not isinstance(getattr(self, key), str) or not getattr(self, key):
                 raise ConfigError(f'task.{key} must name a column, e.g. {key} = "{key}"')
@@ -192,6 +206,8 @@ def load_frame(
     out = out.sort_values(["series", "time"], kind="stable").reset_index(drop=True)
     out = _trim_missing_ends(out, s, notes)
     frequency = _frequency(out, s)
+    if s.fill_gaps:
+        out = _fill_gaps(out, s, frequency, notes)
     _check_target_inside(out, s)
     _check_covariates(out, list(known.columns), "known", s)
     _check_covariates(out, list(observed.columns), "observed", s)
@@ -375,6 +391,8 @@ def _frequency(out: pd.DataFrame, s: ForecastSettings) -> str:
         return _infer(longest) or pd.tseries.frequencies.to_offset(step).freqstr
     if (diffs % step == pd.Timedelta(0)).all():
         _check_grid(out, s, pd.tseries.frequencies.to_offset(step))
+        if s.fill_gaps:  # a regular grid with holes that the filling closes
+            return _infer_grid(out, step)
     inferred = {_infer(g["time"]) for _, g in out.groupby("series", sort=False)}
     if len(inferred) == 1 and None not in inferred:
         return str(inferred.pop())
@@ -405,17 +423,69 @@ def _check_grid(out: pd.DataFrame, s: ForecastSettings, offset: Any) -> None:
         on_grid = np.isin(t.to_numpy(), grid)
         if not on_grid.all():
             bad = t.iat[int(np.flatnonzero(~on_grid)[0])]
+            who = f"series {name!r}" if s.series else "the series"
             raise DataError(
-                f"series {name!r}: time {bad} is off the {s.frequency or offset} grid that "
-                f"starts at {t.iat[0]}; fix task.frequency or the timestamps"
+                f"{who}: time {_when(bad)} is off the {s.frequency or offset} grid that "
+                f"starts at {_when(t.iat[0])}; fix task.frequency or the timestamps"
             )
         missing = len(grid) - len(t)
-        if missing:
+        if missing and not s.fill_gaps:
             first = grid[~np.isin(grid, t.to_numpy())][0]
+            who = f"series {name!r}" if s.series else "the series"
             raise DataError(
-                f"series {name!r} has {missing} missing time steps (first: {first}); fill them "
-                "(e.g. interpolate the target) or split the series at the gap"
+                f"{who} has {missing:,} missing time steps (first: {_when(first)}); set "
+                'task.fill_gaps = "zero" (counts) or "interpolate", or fill them in the file'
             )
+
+
+def _when(t: Any) -> str:
+    """A time step as a user writes it: an integer, a date, or a date and time."""
+    if isinstance(t, int | np.integer):
+        return str(int(t))
+    ts = pd.Timestamp(t)
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+def _infer_grid(out: pd.DataFrame, step: pd.Timedelta) -> str:
+    """The frequency alias of a gappy regular grid: pandas' own name for the filled grid."""
+    t = out["time"]
+    grid = pd.Series(pd.date_range(t.min(), periods=min(len(t), 50), freq=step))
+    return _infer(grid) or pd.tseries.frequencies.to_offset(step).freqstr
+
+
+def _grid(times: pd.Series, frequency: str) -> np.ndarray:
+    """Every step from a series' first to its last time."""
+    if frequency == "1":
+        return np.arange(int(times.iat[0]), int(times.iat[-1]) + 1)
+    return pd.date_range(times.iat[0], times.iat[-1], freq=frequency).to_numpy()
+
+
+def _fill_gaps(
+    out: pd.DataFrame, s: ForecastSettings, frequency: str, notes: list[str]
+) -> pd.DataFrame:
+    """Add the missing steps of every series (task.fill_gaps) and say how many."""
+    parts, filled, where = [], 0, 0
+    covariates = [c for c in out.columns if c not in ("series", "time", "target")]
+    for name, g in out.groupby("series", sort=False):
+        full = g.set_index("time").reindex(_grid(g["time"], frequency))
+        n = int(full["target"].isna().sum() - g["target"].isna().sum())
+        if n:
+            filled, where = filled + n, where + 1
+            full["target"] = (
+                full["target"].fillna(0.0)
+                if s.fill_gaps == "zero"
+                else full["target"].interpolate(method="linear", limit_area="inside")
+            )
+            full[covariates] = full[covariates].ffill()
+        full["series"] = name
+        parts.append(full.rename_axis("time").reset_index())
+    if filled:
+        how = "a target of 0" if s.fill_gaps == "zero" else "the target interpolated"
+        notes.append(
+            f"{filled:,} missing time steps in {where} series filled with {how} "
+            "(task.fill_gaps); covariates carry their last value forward"
+        )
+    return pd.concat(parts, ignore_index=True)[out.columns]
 
 
 def _check_target_inside(out: pd.DataFrame, s: ForecastSettings) -> None:

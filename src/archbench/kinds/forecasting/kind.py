@@ -56,7 +56,7 @@ FAMILIES: tuple[FamilyDecl, ...] = (
 #: ``[task]`` keys of the forecasting kind (beside the spine's common ones).
 TASK_KEYS: tuple[str, ...] = (
     "time", "series", "horizon", "context", "frequency", "stride", "known", "observed", "season",
-    "train_stride", "id_end", "shift_series",
+    "train_stride", "id_end", "shift_series", "fill_gaps",
 )  # fmt: skip
 #: Options a built-in task lets the spec change.
 BUILTIN_OPTIONS: tuple[str, ...] = ("train_stride",)

@@ -29,6 +29,8 @@ context = 56                # required: steps of history each forecast reads
                             # frequency: h 24, D 7, B 5, W 52, MS 12, Q 4; integer steps 1)
 # known = ["promo"]         # covariates known in advance for every step of the horizon
 # observed = ["visitors"]   # covariates known only up to the forecast origin
+# fill_gaps = "zero"        # missing time steps: "zero" (counts) or "interpolate" the target
+                            # (default: refuse them, naming the first)
 # train_stride = 1          # steps between training origins (1: every origin)
 # id_end = "2023-11-30"     # last time of the ID range (default: the step before shift.min)
 # shift_series = ["store_7"]  # with a range shift: these series over the later period only

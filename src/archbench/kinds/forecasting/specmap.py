@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .kind import ForecastingKind, ForecastTask
 
 _SETTINGS_KEYS = ("time", "series", "horizon", "context", "frequency", "stride", "known",
-                  "observed", "season")  # fmt: skip
+                  "observed", "season", "fill_gaps")  # fmt: skip
 _BUILTIN_OPTIONS = ("train_stride",)
 
 
