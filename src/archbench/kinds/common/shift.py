@@ -129,6 +129,8 @@ def _as_dates(s: pd.Series, what: str) -> pd.Series | None:
             d = pd.to_datetime(s.astype("str"), errors="coerce", format="ISO8601")
         except (ValueError, TypeError):
             d = pd.to_datetime(s.astype("str"), errors="coerce")
+        if d[nonmissing.index].isna().all():  # not ISO 8601: "May 30, 2011", "30 May 2011"
+            d = pd.to_datetime(s.astype("str"), errors="coerce", format="mixed")
     if d[nonmissing.index].isna().all():
         return None
     bad = int(d[nonmissing.index].isna().sum())
