@@ -89,10 +89,11 @@ def budget_sentence(run: RunData, compact: int = 0) -> str | None:
             + (f" ({count(n_steps)} steps)" if n_steps else "")
         )
     return (
-        "Training budget: the neural families' caps differ ("
-        + "; ".join(parts)
-        + f"){tree_txt}, so they are not compared at an equal number of gradient steps; the "
-        "same max_epochs, patience and batch_size for every neural family give an equal budget."
+        "Training budget: the neural families' caps differ: "
+        + ", ".join(parts)
+        + f"{tree_txt}. The neural families are therefore not compared at an equal number of "
+        "gradient steps; the same max_epochs, patience and batch_size for each of them make "
+        "the budget equal."
     )
 
 
