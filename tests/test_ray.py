@@ -292,6 +292,75 @@ def test_run_on_a_separate_head_equals_local(
     pd.testing.assert_frame_equal(_results(local_out), _results(ray_out), check_exact=True)
 
 
+SUITE = """\
+[suite]
+name = "tiny"
+tasks = ["california.toml", "adult.toml"]
+preset = "quick"
+n_boot = 200
+[seeds]
+count = 2
+[families]
+names = ["mlp", "gbdt"]
+"""
+
+
+def _suite_cmd(cmd: list[str], suite: Path, out: Path) -> list[str]:
+    return [*cmd, "suite", str(suite), "--out", str(out), "--workers", "2", "--no-report"]
+
+
+@pytest.mark.slow
+def test_suite_on_a_separate_head_equals_local_and_resumes(
+    head: Head, archbench_cmd, tiny_spec, tmp_path: Path
+) -> None:
+    """``archbench suite --executor ray --address``: the units of both tasks run on the head;
+    the driver is killed mid-suite and the same command resumes without retraining anything
+    that finished; every task's results and the statistics across tasks equal the local
+    pool's to the last digit."""
+    from tests.e2e.test_suite import _done_units
+
+    text = tiny_spec(seeds=2).read_text()
+    for name in ("california", "adult"):
+        (tmp_path / f"{name}.toml").write_text(text.replace('"california"', f'"{name}"'))
+    suite = tmp_path / "suite.toml"
+    suite.write_text(SUITE)
+    env = _clean_env(head.home)
+    local, ray_out = tmp_path / "local", tmp_path / "ray"
+    r = subprocess.run(
+        [*_suite_cmd(archbench_cmd, suite, local), "--quiet"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = [*_suite_cmd(archbench_cmd, suite, ray_out), "--executor", "ray"]
+    cmd += ["--address", head.address, "--quiet"]
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    t0 = time.time()
+    try:
+        while time.time() - t0 < 300 and proc.poll() is None and len(_done_units(ray_out)) < 4:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the suite ended before it could be killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    done = _done_units(ray_out)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert head.token not in r.stdout + r.stderr
+    final = _done_units(ray_out)
+    assert all(final[a] == m for a, m in done.items())  # nothing finished was retrained
+    assert len(final) > len(done)
+    assert json.loads((ray_out / "suite_manifest.json").read_text())["executor"] == "ray"
+    for task in ("california", "adult"):
+        assert json.loads((ray_out / task / "manifest.json").read_text())["executor"] == "ray"
+        pd.testing.assert_frame_equal(
+            _results(local / task), _results(ray_out / task), check_exact=True
+        )
+    for f in ("suite_summary.csv", "suite_stats.json"):  # the statistics across tasks
+        assert (local / f).read_bytes() == (ray_out / f).read_bytes(), f
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["RAY_AUTH_TOKEN_PATH", "RAY_AUTH_TOKEN"])
 def test_token_reaches_the_driver_from_the_environment(
