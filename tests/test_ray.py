@@ -153,6 +153,38 @@ def test_worker_failure_becomes_one_line() -> None:
     assert out.result() == 42
 
 
+def test_suite_on_an_unreachable_head_fails_fast_writing_nothing(
+    tiny_spec, tmp_path: Path, capsys
+) -> None:
+    """``archbench suite --executor ray --address`` refuses as ``archbench run`` does: one
+    line naming the cause, exit 2, before any task runs or anything is written."""
+    pytest.importorskip("ray", reason=NEEDS_RAY)
+    from archbench.cli import main
+
+    spec = tiny_spec()
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f'[suite]\ntasks = ["{spec.name}"]\npreset = "quick"\n')
+    (port,) = _free_ports(1)
+    out = tmp_path / "out"
+    args = ["suite", str(suite), "--out", str(out), "--executor", "ray", "--quiet"]
+    assert main([*args, "--address", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --address 127.0.0.1:{port}: no Ray head answers at")
+    assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_suite_ray_pool_checks_threads_before_connecting() -> None:
+    pytest.importorskip("ray", reason=NEEDS_RAY)
+    from archbench.suite_pool import make_pool
+
+    pool = make_pool("ray", workers=None, threads=1, address="127.0.0.1:1")
+    assert pool is not None
+    with pytest.raises(ConfigError, match=r"threads_per_worker = 2 differs from the suite's pool"):
+        pool.view().warm(2)
+    with pytest.raises(ConfigError, match="a suite runs on local, ray or inline"):
+        make_pool("dask", workers=None, threads=1)
+
+
 class _FakeGcs:
     """Answers the one key-value read the version check makes."""
 

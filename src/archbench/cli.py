@@ -646,8 +646,13 @@ def _print_suite(console: Any, root: Path) -> None:
 
     stats = json.loads((root / "suite_stats.json").read_text())
     labels = stats["family_labels"]
+    anchors = (
+        "0 = a task's reference row, 1 = its best family or -1 where the reference beats them all"
+        if stats.get("normalise") == "reference"
+        else "1 = a task's best family"
+    )
     t = Table(
-        title=f"across {len(stats['tasks'])} tasks: normalised scores (1 = a task's best family)",
+        title=f"across {len(stats['tasks'])} tasks: normalised scores ({anchors})",
         title_justify="left",
     )
     for col in ("family", "split", "IQM [95% CI]", "mean rank"):

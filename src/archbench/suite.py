@@ -224,7 +224,8 @@ def run_suite(
 
     Returns the outcome; raises ``RunFailed`` (one line naming each failed task) after the other
     tasks have finished and kept their results, and ``ConfigError`` when the tasks' primary
-    metrics differ in direction and ``suite.directions = "same"``.
+    metrics differ in direction and ``suite.directions = "same"`` (refused when the suite was
+    loaded, unless a task's primary metric could only be known from its run).
     """
     t0 = time.perf_counter()
     since = time.time()
@@ -232,13 +233,13 @@ def run_suite(
     pool = make_pool(
         options.executor, workers=options.workers, threads=suite.threads, address=options.address
     )
-    _claim(suite, out, options.force)
     for t in suite.tasks:
         preload_modules(t.spec.kind.worker_modules)
     outcome = SuiteOutcome(out)
     try:
         if pool is not None:
-            pool.warm()
+            pool.warm()  # a Ray cluster that refuses this driver says so before anything is written
+        _claim(suite, out, options.force)
         _run_tasks(suite, options, pool, progress, outcome)
     except BaseException:
         if pool is not None:
