@@ -10,6 +10,7 @@ would stop every Ray instance on the machine).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -324,6 +325,30 @@ def test_run_on_a_separate_head_equals_local(
     pd.testing.assert_frame_equal(_results(local_out), _results(ray_out), check_exact=True)
 
 
+def _stop_suite(
+    cmd: list[str], env: dict[str, str], out: Path, minimum: int, sig: signal.Signals
+) -> tuple[int, str]:
+    """Start ``cmd``, send ``sig`` once ``minimum`` units are done; (exit code, stderr)."""
+    from tests.e2e.test_suite import _done_units
+
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    t0 = time.time()
+    try:
+        while time.time() - t0 < 300 and proc.poll() is None and len(_done_units(out)) < minimum:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the suite ended before it could be stopped"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the group has left already
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    return proc.returncode, err
+
+
 SUITE = """\
 [suite]
 name = "tiny"
@@ -346,9 +371,9 @@ def test_suite_on_a_separate_head_equals_local_and_resumes(
     head: Head, archbench_cmd, tiny_spec, tmp_path: Path
 ) -> None:
     """``archbench suite --executor ray --address``: the units of both tasks run on the head;
-    the driver is killed mid-suite and the same command resumes without retraining anything
-    that finished; every task's results and the statistics across tasks equal the local
-    pool's to the last digit."""
+    the driver is stopped mid-suite (SIGTERM, then SIGKILL) and the same command resumes
+    without retraining anything that finished; every task's results and the statistics across
+    tasks equal the local pool's to the last digit."""
     from tests.e2e.test_suite import _done_units
 
     text = tiny_spec(seeds=2).read_text()
@@ -365,18 +390,14 @@ def test_suite_on_a_separate_head_equals_local_and_resumes(
     assert r.returncode == 0, r.stderr[-3000:]
     cmd = [*_suite_cmd(archbench_cmd, suite, ray_out), "--executor", "ray"]
     cmd += ["--address", head.address, "--quiet"]
-    proc = subprocess.Popen(
-        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    t0 = time.time()
-    try:
-        while time.time() - t0 < 300 and proc.poll() is None and len(_done_units(ray_out)) < 4:
-            time.sleep(0.05)
-        assert proc.poll() is None, "the suite ended before it could be killed"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    done = _done_units(ray_out)
+    done: dict[str, int] = {}
+    for sig, minimum in ((signal.SIGTERM, 3), (signal.SIGKILL, 8)):
+        code, err = _stop_suite(cmd, env, ray_out, minimum, sig)
+        if sig == signal.SIGTERM:  # stopped like Ctrl-C, not by Ray's own SIGTERM handler
+            assert code == 130 and "interrupted; run the same command again" in err, err[-2000:]
+        now = _done_units(ray_out)
+        assert all(now[a] == m for a, m in done.items())  # nothing finished was retrained
+        done = now
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert r.returncode == 0, r.stderr[-3000:]
     assert head.token not in r.stdout + r.stderr

@@ -210,6 +210,7 @@ class RayPool:
         self.workers = workers or 1
         self.remote: Any = None
         self._lock = threading.Lock()
+        self._views: list[RayPoolView] = []
 
     def warm(self) -> None:
         """Connect now, so that a refusal comes before any task prepares its data."""
@@ -228,14 +229,21 @@ class RayPool:
 
     def view(self) -> RayPoolView:
         """An ``Executor`` for one task's run on this connection."""
-        return RayPoolView(self)
+        view = RayPoolView(self)
+        self._views.append(view)
+        return view
 
     def close(self) -> None:
         with self._lock:
             self.remote = None
+            self._views = []
             self._conn.shutdown()
 
     def kill(self) -> None:
+        """Interruption: cancel every task's pending units (their drivers' waits return),
+        then disconnect."""
+        for view in list(self._views):
+            view.abort()
         self.close()
 
 
