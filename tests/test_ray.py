@@ -1,7 +1,7 @@
 """The Ray path as the README tells a user to take it: a head started separately with
 ``RAY_AUTH_MODE=token ray start --head`` on the loopback address, then ``archbench run
---executor ray --address``. Results equal the local executor's to the last digit; every
-refusal names its cause in one line.
+--executor ray --address`` (and ``archbench suite``, the same options). Results equal the local
+executor's to the last digit; every refusal names its cause in one line.
 
 The head runs in its own session, with its own temporary directory, HOME (for the token file)
 and free ports; the finalizer ends that session's processes only (never ``ray stop``, which
