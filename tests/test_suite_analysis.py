@@ -280,7 +280,7 @@ def test_report_names_each_tasks_reference_row(ref_root: Path) -> None:
     analyze_suite(ref_root)
     write_suite_report(ref_root)
     main = " ".join((ref_root / "report" / "latex" / "main.tex").read_text().split())
-    assert "0 the task's reference row (fc: Seasonal naive; tx: TF-IDF + logistic" in main
+    assert "0 the task's reference row (Seasonal naive for fc; TF-IDF + logistic" in main
     assert "worse than the reference scores below 0" in main
     tasks_tex = (ref_root / "report" / "latex" / "tables" / "tasks.tex").read_text()
     assert "its reference row" in tasks_tex

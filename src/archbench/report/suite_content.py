@@ -120,20 +120,18 @@ def _reference_mode(d: SuiteData) -> bool:
 
 
 def _zero_sentence(d: SuiteData) -> str:
-    """Which reference row is 0 of each task's scores (the shift set's too where it differs)."""
+    """Which reference row is 0 of each task's scores, tasks grouped by row ("Seasonal naive
+    for weather; ..."); a task whose shift set uses another row is named with both."""
     zeros = d.stats.get("zeros", {})
     test, sh = zeros.get("test", {}), zeros.get("shift", {})
-    parts = []
+    groups: dict[str, list[str]] = {}
     for t in d.stats["tasks"]:
-        z = test.get(t) or sh.get(t) or {}
-        other = sh.get(t)
-        extra = (
-            f", on the shift set {other['label']}"
-            if other and z and other["source"] != z["source"]
-            else ""
-        )
-        parts.append(f"{t}: {z.get('label', 'n/a')}{extra}")
-    return "; ".join(parts)
+        z, other = test.get(t) or sh.get(t) or {}, sh.get(t) or {}
+        label = str(z.get("label", "n/a"))
+        if other and other.get("source") != z.get("source"):
+            label = f"{label} (on the shift set {other['label']})"
+        groups.setdefault(label, []).append(t)
+    return "; ".join(f"{label} for {list_words(tasks)}" for label, tasks in groups.items())
 
 
 def _anchors(d: SuiteData) -> str:
