@@ -1,7 +1,7 @@
 """The Ray path as the README tells a user to take it: a head started separately with
 ``RAY_AUTH_MODE=token ray start --head`` on the loopback address, then ``archbench run
---executor ray --address``. Results equal the local executor's to the last digit; every
-refusal names its cause in one line.
+--executor ray --address`` (and ``archbench suite``, the same options). Results equal the local
+executor's to the last digit; every refusal names its cause in one line.
 
 The head runs in its own session, with its own temporary directory, HOME (for the token file)
 and free ports; the finalizer ends that session's processes only (never ``ray stop``, which
@@ -10,6 +10,7 @@ would stop every Ray instance on the machine).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -153,6 +154,38 @@ def test_worker_failure_becomes_one_line() -> None:
     assert out.result() == 42
 
 
+def test_suite_on_an_unreachable_head_fails_fast_writing_nothing(
+    tiny_spec, tmp_path: Path, capsys
+) -> None:
+    """``archbench suite --executor ray --address`` refuses as ``archbench run`` does: one
+    line naming the cause, exit 2, before any task runs or anything is written."""
+    pytest.importorskip("ray", reason=NEEDS_RAY)
+    from archbench.cli import main
+
+    spec = tiny_spec()
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f'[suite]\ntasks = ["{spec.name}"]\npreset = "quick"\n')
+    (port,) = _free_ports(1)
+    out = tmp_path / "out"
+    args = ["suite", str(suite), "--out", str(out), "--executor", "ray", "--quiet"]
+    assert main([*args, "--address", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --address 127.0.0.1:{port}: no Ray head answers at")
+    assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_suite_ray_pool_checks_threads_before_connecting() -> None:
+    pytest.importorskip("ray", reason=NEEDS_RAY)
+    from archbench.suite_pool import make_pool
+
+    pool = make_pool("ray", workers=None, threads=1, address="127.0.0.1:1")
+    assert pool is not None
+    with pytest.raises(ConfigError, match=r"threads_per_worker = 2 differs from the suite's pool"):
+        pool.view().warm(2)
+    with pytest.raises(ConfigError, match="a suite runs on local, ray or inline"):
+        make_pool("dask", workers=None, threads=1)
+
+
 class _FakeGcs:
     """Answers the one key-value read the version check makes."""
 
@@ -290,6 +323,95 @@ def test_run_on_a_separate_head_equals_local(
     r = _archbench(archbench_cmd, spec, local_out, env, "--executor", "local")
     assert r.returncode == 0, r.stderr[-3000:]
     pd.testing.assert_frame_equal(_results(local_out), _results(ray_out), check_exact=True)
+
+
+def _stop_suite(
+    cmd: list[str], env: dict[str, str], out: Path, minimum: int, sig: signal.Signals
+) -> tuple[int, str]:
+    """Start ``cmd``, send ``sig`` once ``minimum`` units are done; (exit code, stderr)."""
+    from tests.e2e.test_suite import _done_units
+
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    t0 = time.time()
+    try:
+        while time.time() - t0 < 300 and proc.poll() is None and len(_done_units(out)) < minimum:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the suite ended before it could be stopped"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the group has left already
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    return proc.returncode, err
+
+
+SUITE = """\
+[suite]
+name = "tiny"
+tasks = ["california.toml", "adult.toml"]
+preset = "quick"
+n_boot = 200
+[seeds]
+count = 2
+[families]
+names = ["mlp", "gbdt"]
+"""
+
+
+def _suite_cmd(cmd: list[str], suite: Path, out: Path) -> list[str]:
+    return [*cmd, "suite", str(suite), "--out", str(out), "--workers", "2", "--no-report"]
+
+
+@pytest.mark.slow
+def test_suite_on_a_separate_head_equals_local_and_resumes(
+    head: Head, archbench_cmd, tiny_spec, tmp_path: Path
+) -> None:
+    """``archbench suite --executor ray --address``: the units of both tasks run on the head;
+    the driver is stopped mid-suite (SIGTERM, then SIGKILL) and the same command resumes
+    without retraining anything that finished; every task's results and the statistics across
+    tasks equal the local pool's to the last digit."""
+    from tests.e2e.test_suite import _done_units
+
+    text = tiny_spec(seeds=2).read_text()
+    for name in ("california", "adult"):
+        (tmp_path / f"{name}.toml").write_text(text.replace('"california"', f'"{name}"'))
+    suite = tmp_path / "suite.toml"
+    suite.write_text(SUITE)
+    env = _clean_env(head.home)
+    local, ray_out = tmp_path / "local", tmp_path / "ray"
+    r = subprocess.run(
+        [*_suite_cmd(archbench_cmd, suite, local), "--quiet"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    cmd = [*_suite_cmd(archbench_cmd, suite, ray_out), "--executor", "ray"]
+    cmd += ["--address", head.address, "--quiet"]
+    done: dict[str, int] = {}
+    for sig, minimum in ((signal.SIGTERM, 3), (signal.SIGKILL, 8)):
+        code, err = _stop_suite(cmd, env, ray_out, minimum, sig)
+        if sig == signal.SIGTERM:  # stopped like Ctrl-C, not by Ray's own SIGTERM handler
+            assert code == 130 and "interrupted; run the same command again" in err, err[-2000:]
+        now = _done_units(ray_out)
+        assert all(now[a] == m for a, m in done.items())  # nothing finished was retrained
+        done = now
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert head.token not in r.stdout + r.stderr
+    final = _done_units(ray_out)
+    assert all(final[a] == m for a, m in done.items())  # nothing finished was retrained
+    assert len(final) > len(done)
+    assert json.loads((ray_out / "suite_manifest.json").read_text())["executor"] == "ray"
+    for task in ("california", "adult"):
+        assert json.loads((ray_out / task / "manifest.json").read_text())["executor"] == "ray"
+        pd.testing.assert_frame_equal(
+            _results(local / task), _results(ray_out / task), check_exact=True
+        )
+    for f in ("suite_summary.csv", "suite_stats.json"):  # the statistics across tasks
+        assert (local / f).read_bytes() == (ray_out / f).read_bytes(), f
 
 
 @pytest.mark.slow

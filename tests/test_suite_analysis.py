@@ -15,15 +15,25 @@ from archbench.suite_analysis import analyze_suite
 FAMS = ("mlp", "ft_transformer", "gbdt")
 
 
-def _task(root: Path, name: str, metric: str, higher: bool, means: dict, pairs: list) -> None:
+def _task(
+    root: Path,
+    name: str,
+    metric: str,
+    higher: bool,
+    means: dict,
+    pairs: list,
+    kind: str = "tabular",
+    references: dict | None = None,
+) -> None:
     """``means[split][family]``; each seed is the mean +- 0.01. ``pairs``: (a, b, split,
-    mean_diff, holm_p) rows of comparisons.csv."""
+    mean_diff, holm_p) rows of comparisons.csv; ``references``: task.json's reference rows."""
     d = root / name
     d.mkdir(parents=True)
+    (d / "task.json").write_text(json.dumps({"name": name, "references": references or {}}))
     run = {
         "families": list(FAMS),
         "family_labels": {f: f.upper() for f in FAMS},
-        "kind": "tabular",
+        "kind": kind,
         "primary_metric": metric,
         "higher_is_better": {metric: higher},
     }
@@ -49,13 +59,16 @@ def _task(root: Path, name: str, metric: str, higher: bool, means: dict, pairs: 
     )
 
 
-def _suite(root: Path, tasks: list[str], directions: str = "normalised") -> None:
+def _suite(
+    root: Path, tasks: list[str], directions: str = "normalised", normalise: str = "worst"
+) -> None:
     (root / "suite.json").write_text(
         json.dumps(
             {
                 "name": "t",
                 "tasks": tasks,
                 "directions": directions,
+                "normalise": normalise,
                 "alpha": 0.05,
                 "preset": "default",
                 "trials": dict.fromkeys(tasks, 10),
@@ -164,3 +177,110 @@ def test_report_of_twelve_tasks_fits_four_pages(tmp_path: Path, caplog) -> None:
     assert "Nemenyi" in main
     tasks_tex = (tmp_path / "report" / "latex" / "tables" / "tasks.tex").read_text()
     assert r"task\_\allowbreak{}11" in tasks_tex
+
+
+@pytest.fixture
+def ref_root(tmp_path: Path) -> Path:
+    """A forecasting task (MASE, lower is better; 0 = seasonal naive) and a text task (ROC-AUC;
+    0 = TF-IDF + logistic regression), each with a family worse than its reference."""
+    _task(
+        tmp_path,
+        "fc",
+        "mase",
+        False,
+        {
+            "test": {"mlp": 0.9, "ft_transformer": 1.1, "gbdt": 0.8},
+            "shift": {"mlp": 1.3, "ft_transformer": 1.25, "gbdt": 1.4},
+        },
+        [("gbdt", "mlp", "test", -0.1, 0.01)],
+        kind="forecasting",
+        references={
+            "naive": {"test": {"mase": 1.5}, "shift": {"mase": 1.6}},
+            "seasonal_naive": {"test": {"mase": 1.0}, "shift": {"mase": 1.2}},
+        },
+    )
+    _task(
+        tmp_path,
+        "tx",
+        "roc_auc",
+        True,
+        {
+            "test": {"mlp": 0.80, "ft_transformer": 0.84, "gbdt": 0.90},
+            "shift": {"mlp": 0.70, "ft_transformer": 0.75, "gbdt": 0.80},
+        },
+        [("mlp", "gbdt", "test", -0.1, 0.001)],
+        kind="text",
+        references={
+            "majority": {"label": "Majority class", "metrics": {"test": {"roc_auc": 0.5}}},
+            "tfidf_logreg": {
+                "label": "TF-IDF + logistic regression",
+                "metrics": {"test": {"roc_auc": 0.85}, "shift": {"roc_auc": 0.72}},
+            },
+        },
+    )
+    _suite(tmp_path, ["fc", "tx"], normalise="reference")
+    return tmp_path
+
+
+def test_reference_zero_is_used_and_recorded(ref_root: Path) -> None:
+    out = analyze_suite(ref_root)
+    summ = pd.read_csv(ref_root / "suite_summary.csv")
+
+    def norm(task: str, split: str) -> dict:
+        sel = summ[(summ.task == task) & (summ.split == split)].set_index("family")
+        return sel.norm_mean.to_dict()
+
+    # MASE: (x - 1.0) / -(1.0 - 0.8); the FT-Transformer (1.1) is worse than seasonal naive.
+    assert norm("fc", "test") == pytest.approx({"mlp": 0.5, "ft_transformer": -0.5, "gbdt": 1.0})
+    assert norm("tx", "test") == pytest.approx({"mlp": -1.0, "ft_transformer": -0.2, "gbdt": 1.0})
+    # Shift: seasonal naive (1.2) beats every family; the best (1.25) scores -1, order kept.
+    assert norm("fc", "shift") == pytest.approx({"mlp": -2.0, "ft_transformer": -1.0, "gbdt": -4.0})
+    assert set(summ[summ.task == "fc"].zero) == {"seasonal_naive"}
+    assert set(summ[summ.task == "tx"].zero) == {"tfidf_logreg"}
+    assert summ[(summ.task == "tx") & (summ.split == "shift")].zero_value.iloc[0] == 0.72
+    for _, r in summ.iterrows():  # each normalised interval holds its normalised mean
+        assert r.norm_ci_low <= r.norm_mean <= r.norm_ci_high
+    assert out["normalise"] == "reference" and "reference row" in out["normalisation"]
+    assert out["zeros"]["test"]["fc"] == {
+        "source": "seasonal_naive",
+        "label": "Seasonal naive",
+        "value": 1.0,
+    }
+    t = out["splits"]["test"]
+    assert t["rank_test"]["ranks"] == pytest.approx(
+        {"mlp": 2.5, "ft_transformer": 2.5, "gbdt": 1.0}
+    )
+    mlp = t["aggregate"]["mlp"]
+    assert mlp["ci_low"] <= mlp["iqm"] <= mlp["ci_high"] and mlp["ci_low"] < 0
+    sh = out["splits"]["shift"]["task_means_normalised"]["fc"]
+    assert max(sh, key=sh.get) == "ft_transformer"  # lowest MASE on the shift set
+
+
+def test_worst_zero_is_recorded_too(root: Path) -> None:
+    out = analyze_suite(root)
+    assert out["normalise"] == "worst"
+    assert out["zeros"]["test"]["reg"] == {
+        "source": "worst_family",
+        "label": "the worst family",
+        "value": pytest.approx(0.6),
+    }
+    assert set(pd.read_csv(root / "suite_summary.csv").zero) == {"worst_family"}
+
+
+def test_missing_reference_row_is_named(ref_root: Path) -> None:
+    task = ref_root / "fc" / "task.json"
+    task.write_text(json.dumps({"name": "fc", "references": {}}))
+    with pytest.raises(ConfigError, match=r"task 'fc' has no reference value of mase on the test"):
+        analyze_suite(ref_root)
+
+
+def test_report_names_each_tasks_reference_row(ref_root: Path) -> None:
+    from archbench.report.suite_build import write_suite_report
+
+    analyze_suite(ref_root)
+    write_suite_report(ref_root)
+    main = " ".join((ref_root / "report" / "latex" / "main.tex").read_text().split())
+    assert "0 the task's reference row (Seasonal naive for fc; TF-IDF + logistic" in main
+    assert "worse than the reference scores below 0" in main
+    tasks_tex = (ref_root / "report" / "latex" / "tables" / "tasks.tex").read_text()
+    assert "its reference row" in tasks_tex

@@ -102,3 +102,85 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
     assert err.startswith("error:") and "listed twice" in err
     assert main(["suite"]) == 2
     assert "--builtin" in capsys.readouterr().err
+
+
+def test_primary_metrics_resolve_before_any_task_runs(monkeypatch, tiny_spec) -> None:
+    """Forecasting and text need no data (the kind's metric set says it); a built-in table is
+    loaded only because classification and regression point in different directions."""
+    from archbench.config import load_spec, spec_from_dict
+    from archbench.kinds import get_kind
+    from archbench.suite_config import PrimaryMetric, resolve_primary
+
+    loaded: list[str] = []
+    for name in ("forecasting", "text"):
+        kind = type(get_kind(name))
+        monkeypatch.setattr(kind, "load", lambda self, spec: loaded.append(spec.task.name))
+    weather = resolve_primary(spec_from_dict({"task": {"name": "weather"}}))
+    assert weather == PrimaryMetric("mase", False)
+    text = resolve_primary(spec_from_dict({"task": {"name": "clothing_reviews"}}))
+    assert text is not None and text.higher_is_better and "roc_auc" in text.name
+    assert loaded == []
+    assert resolve_primary(spec_from_dict({"task": {"name": "california"}})) == PrimaryMetric(
+        "rmse", False
+    )
+    adult = spec_from_dict({"task": {"name": "adult", "primary_metric": "log_loss"}})
+    assert resolve_primary(adult) == PrimaryMetric("log_loss", False)
+    assert resolve_primary(load_spec(tiny_spec())).name == "rmse"
+
+
+def _mixed_suite(folder: Path, tiny_spec, **suite: str) -> Path:
+    """california (RMSE, lower is better) and adult (ROC-AUC, higher) as tiny spec files."""
+    text = tiny_spec().read_text()
+    (folder / "california.toml").write_text(text)
+    (folder / "adult.toml").write_text(text.replace('name = "california"', 'name = "adult"'))
+    extra = "".join(f'{k} = "{v}"\n' for k, v in suite.items())
+    p = folder / "mixed.toml"
+    p.write_text(
+        f'[suite]\ntasks = ["california.toml", "adult.toml"]\npreset = "quick"\n{extra}'
+        "[seeds]\ncount = 2\n"
+    )
+    return p
+
+
+def test_mixed_directions_are_refused_before_anything_runs(
+    tiny_spec, tmp_path: Path, capsys
+) -> None:
+    suite = _mixed_suite(tmp_path, tiny_spec, directions="same")
+    out = tmp_path / "out"
+    assert main(["suite", str(suite), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    assert not out.exists()  # nothing written, no task started
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert 'suite.directions = "same"' in err
+    assert "california: rmse (lower is better), adult: roc_auc (higher is better)" in err
+    assert 'set suite.directions = "normalised"' in err
+
+
+def test_mixed_directions_under_normalised_warn_at_load(tiny_spec, tmp_path: Path, caplog) -> None:
+    with caplog.at_level("WARNING", logger="archbench.suite_config"):
+        s = load_suite(_mixed_suite(tmp_path, tiny_spec))
+    assert [t.primary.higher_is_better for t in s.tasks if t.primary] == [False, True]
+    assert "primary metrics differ in direction" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("tasks", "needle"),
+    [
+        (["weather", "california"], "task california (tabular) has no reference row"),
+        (["california", "adult"], "tasks california (tabular), adult (tabular) have no"),
+    ],
+)
+def test_reference_normalisation_refuses_tables_at_load(tasks: list[str], needle: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        suite_from_dict({"suite": {"tasks": tasks, "normalise": "reference"}})
+    msg = str(exc.value)
+    assert needle in msg and 'use suite.normalise = "worst"' in msg and "\n" not in msg
+
+
+def test_reference_normalisation_accepts_forecasting_and_text() -> None:
+    s = suite_from_dict(
+        {"suite": {"tasks": ["weather", "clothing_reviews"], "normalise": "reference"}}
+    )
+    assert s.settings.normalise == "reference"
+    with pytest.raises(ConfigError, match=r"suite\.normalise = 'best' is not allowed"):
+        suite_from_dict({"suite": {"tasks": ["weather"], "normalise": "best"}})

@@ -34,6 +34,47 @@ def test_normalise_with_a_reference_and_a_flat_task() -> None:
     np.testing.assert_allclose(flat, 0.5)
 
 
+def test_reference_zero_gives_negative_scores_below_the_reference() -> None:
+    """0 = the reference row: a family worse than it scores below 0, in either direction; a
+    reference that beats every family leaves the order intact (best family -1)."""
+    up = np.array([[[0.68, 0.92], [0.72, 0.88]]])  # 1 task, 2 seeds, means 0.70 and 0.90
+    np.testing.assert_allclose(
+        ss.normalise_scores(up, True, zero=np.array([0.8])).mean(axis=1), [[-1.0, 1.0]]
+    )
+    down = np.array([[[1.2, 0.8]]])  # lower is better, reference 1.0
+    np.testing.assert_allclose(
+        ss.normalise_scores(down, False, zero=np.array([1.0]))[0, 0], [-1.0, 1.0]
+    )
+    for hib, v, ref in ((True, [0.5, 0.6], 0.8), (False, [1.5, 1.4], 1.2)):
+        z = ss.normalise_scores(np.array([[v]]), hib, zero=np.array([ref]))[0, 0]
+        np.testing.assert_allclose(z, [-1.5, -1.0])  # both worse than the reference
+
+
+def test_iqm_and_bootstrap_handle_scores_below_the_reference() -> None:
+    """With 0 = a reference row most runs of a weak family are negative: the IQM interval
+    still brackets its estimate, moves with the zero exactly (translation-equivariant), and
+    P(X > Y) and the ranks do not depend on which zero was used."""
+    rng = np.random.default_rng(5)
+    raw = rng.normal([0.70, 0.85, 0.90], 0.03, size=(6, 5, 3))  # higher is better
+    ref = np.full(6, 0.80)
+    by_ref = ss.normalise_scores(raw, True, zero=ref)
+    by_worst = ss.normalise_scores(raw, True)
+    weak = by_ref[:, :, 0]
+    assert (weak < 0).mean() > 0.9
+    iv = ss.iqm_interval(weak, seed=7, n_boot=500)
+    assert iv.low <= iv.estimate <= iv.high < 0
+    shifted = ss.iqm_interval(weak - 1.0, seed=7, n_boot=500)
+    assert shifted.estimate == pytest.approx(iv.estimate - 1.0)
+    assert (shifted.low, shifted.high) == pytest.approx((iv.low - 1.0, iv.high - 1.0))
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        assert ss.probability_of_improvement(
+            by_ref[:, :, a], by_ref[:, :, b]
+        ) == ss.probability_of_improvement(by_worst[:, :, a], by_worst[:, :, b])
+    np.testing.assert_array_equal(
+        ss.average_ranks(by_ref.mean(axis=1)), ss.average_ranks(by_worst.mean(axis=1))
+    )
+
+
 def test_iqm_is_scipy_trim_mean_of_all_runs() -> None:
     x = np.arange(20, dtype=float).reshape(4, 5)
     assert ss.iqm(x) == pytest.approx(sps.trim_mean(x.ravel(), 0.25))

@@ -147,6 +147,7 @@ examples:
   archbench init --task suite --out suite.toml    write a commented suite file
   archbench suite suite.toml --out runs/my-suite  run it (re-run to resume)
   archbench suite --builtin                       every built-in task, default preset
+  archbench suite suite.toml --executor ray --address HEAD:6379   every task on one Ray cluster
 """
 
 
@@ -168,9 +169,14 @@ def _suite_parser(sub: Any) -> None:
     s.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
     s.add_argument(
         "--executor",
-        choices=["local", "inline"],
+        choices=["local", "ray", "inline"],
         default="local",
-        help="one shared local pool (default) or inline in this process (debugging)",
+        help="one shared local pool (default), one Ray job for every task, or inline (debugging)",
+    )
+    s.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="Ray cluster address (with --executor ray); default: start a local Ray",
     )
     s.add_argument("--force", action="store_true", help="discard earlier runs of other specs")
     s.add_argument("--no-report", action="store_true", help="skip the PDF/LaTeX reports")
@@ -614,6 +620,7 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
         out=out,
         executor=args.executor,
         workers=args.workers,
+        address=args.address,
         force=args.force,
         report=not args.no_report,
         command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
@@ -639,8 +646,13 @@ def _print_suite(console: Any, root: Path) -> None:
 
     stats = json.loads((root / "suite_stats.json").read_text())
     labels = stats["family_labels"]
+    anchors = (
+        "0 = a task's reference row, 1 = its best family or -1 where the reference beats them all"
+        if stats.get("normalise") == "reference"
+        else "1 = a task's best family"
+    )
     t = Table(
-        title=f"across {len(stats['tasks'])} tasks: normalised scores (1 = a task's best family)",
+        title=f"across {len(stats['tasks'])} tasks: normalised scores ({anchors})",
         title_justify="left",
     )
     for col in ("family", "split", "IQM [95% CI]", "mean rank"):

@@ -22,8 +22,10 @@ import logging
 import os
 import platform
 import re
+import signal
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from functools import partial
@@ -274,6 +276,21 @@ def _ray_execute(unit: Unit, payload: Payload) -> UnitResult:
     return execute(unit, payload)
 
 
+@contextlib.contextmanager
+def _keep_sigterm_handler() -> Iterator[None]:
+    """Put this process's SIGTERM handler back after ``ray.init``, which installs Ray's own
+    (it logs and aborts the driver): SIGTERM then stops a run like Ctrl-C, as without Ray."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
+
+
 class RayExecutor(Executor):
     """Ray tasks, each reserving ``threads`` CPUs."""
 
@@ -315,10 +332,11 @@ class RayExecutor(Executor):
             kwargs["address"] = self.address
         else:
             kwargs["num_cpus"] = (self.requested or os.cpu_count() or 1) * threads
-        try:
-            ray.init(**kwargs)
-        except Exception as exc:
-            raise RunFailed(init_failure_message(exc, self.address, source)) from None
+        with _keep_sigterm_handler():
+            try:
+                ray.init(**kwargs)
+            except Exception as exc:
+                raise RunFailed(init_failure_message(exc, self.address, source)) from None
         self._started_ray = True
 
     def warm(self, threads: int) -> None:

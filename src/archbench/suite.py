@@ -25,7 +25,7 @@ from .executor import preload_modules
 from .runner import RunOptions, run_benchmark
 from .store import atomic_write_json
 from .suite_config import SuiteSpec, SuiteTask
-from .suite_pool import SharedPool
+from .suite_pool import SuitePool, make_pool
 
 __all__ = ["SuiteOptions", "SuiteOutcome", "pool_usage", "run_suite"]
 
@@ -39,8 +39,9 @@ SuiteProgress = Callable[[str, dict[str, Any]], None]
 @dataclass(frozen=True)
 class SuiteOptions:
     out: Path
-    executor: str = "local"  # "local" (one shared pool) or "inline" (tests)
+    executor: str = "local"  # "local" (one shared pool), "ray" (one Ray job) or "inline"
     workers: int | None = None
+    address: str | None = None  # with "ray": the cluster's HOST:PORT (None: a local Ray)
     force: bool = False
     report: bool = True
     command: str = ""
@@ -80,6 +81,13 @@ def _claim(suite: SuiteSpec, out: Path, force: bool) -> None:
             "preset": s.preset,
             "parallel_tasks": s.parallel_tasks,
             "directions": s.directions,
+            "normalise": s.normalise,
+            "primary_metrics": {
+                t.id: None
+                if t.primary is None
+                else {"metric": t.primary.name, "higher_is_better": t.primary.higher_is_better}
+                for t in suite.tasks
+            },
             "n_boot": s.n_boot,
             "seed": s.seed,
             "alpha": s.alpha,
@@ -93,7 +101,7 @@ def _claim(suite: SuiteSpec, out: Path, force: bool) -> None:
 def _run_one(
     task: SuiteTask,
     options: SuiteOptions,
-    pool: SharedPool | None,
+    pool: SuitePool | None,
     progress: SuiteProgress | None,
 ) -> None:
     def unit_progress(event: str, info: dict[str, Any]) -> None:
@@ -102,7 +110,7 @@ def _run_one(
 
     run_options = RunOptions(
         out=options.out / task.id,
-        executor="inline" if pool is None else "local",
+        executor=options.executor,
         workers=options.workers,
         force=options.force,
         report=False,
@@ -119,7 +127,7 @@ def _run_one(
 def _run_tasks(
     suite: SuiteSpec,
     options: SuiteOptions,
-    pool: SharedPool | None,
+    pool: SuitePool | None,
     progress: SuiteProgress | None,
     outcome: SuiteOutcome,
 ) -> None:
@@ -216,22 +224,22 @@ def run_suite(
 
     Returns the outcome; raises ``RunFailed`` (one line naming each failed task) after the other
     tasks have finished and kept their results, and ``ConfigError`` when the tasks' primary
-    metrics differ in direction and ``suite.directions = "same"``.
+    metrics differ in direction and ``suite.directions = "same"`` (refused when the suite was
+    loaded, unless a task's primary metric could only be known from its run).
     """
     t0 = time.perf_counter()
     since = time.time()
     out = options.out
-    _claim(suite, out, options.force)
+    pool = make_pool(
+        options.executor, workers=options.workers, threads=suite.threads, address=options.address
+    )
     for t in suite.tasks:
         preload_modules(t.spec.kind.worker_modules)
-    pool = None
-    if options.executor == "local":
-        pool = SharedPool(options.workers, suite.threads)
-        pool.warm()
-    elif options.executor != "inline":
-        raise ArchbenchError(f"--executor {options.executor!r}: a suite runs on local or inline")
     outcome = SuiteOutcome(out)
     try:
+        if pool is not None:
+            pool.warm()  # a Ray cluster that refuses this driver says so before anything is written
+        _claim(suite, out, options.force)
         _run_tasks(suite, options, pool, progress, outcome)
     except BaseException:
         if pool is not None:

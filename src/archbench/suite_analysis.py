@@ -14,7 +14,6 @@ role in their kind (first: the MLP, second: the Transformer, third: the GBDT).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from pathlib import Path
@@ -27,10 +26,10 @@ from . import suite_stats as ss
 from .errors import ConfigError, StoreError
 from .seeding import derive_seed
 from .store import atomic_write_json, atomic_write_text
+from .suite_normalise import DESCRIPTIONS, Normalised, normalise_split
 
 __all__ = ["SuiteData", "analyze_suite", "load_suite_data"]
 
-log = logging.getLogger(__name__)
 
 SPLITS = ("test", "shift")
 ROLES = ("mlp", "transformer", "gbdt")
@@ -104,19 +103,6 @@ def load_suite_data(root: Path) -> SuiteData:
             raw[split] = np.stack([a[:n_seeds] for a in per_task])
     higher = [bool(runs[t]["higher_is_better"][runs[t]["primary_metric"]]) for t in tasks]
     return SuiteData(tasks, common, {k: labels[k] for k in common}, members, runs, raw, higher)
-
-
-def _normalised(data: SuiteData, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(scores (T,S,K), best (T,), worst (T,))``: anchors in the raw units, per task."""
-    v = data.raw[split]
-    out = np.empty_like(v)
-    best = np.empty(len(data.tasks))
-    worst = np.empty(len(data.tasks))
-    for i, hib in enumerate(data.higher):
-        out[i] = ss.normalise_scores(v[i : i + 1], hib)[0]
-        m = v[i].mean(axis=0)
-        best[i], worst[i] = (m.max(), m.min()) if hib else (m.min(), m.max())
-    return out, best, worst
 
 
 def _verdicts(root: Path, data: SuiteData, split: str) -> dict[str, list[float]]:
@@ -235,9 +221,11 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
     }
 
 
-def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, Any]) -> dict:
+def _split_stats(
+    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
+) -> dict:
     """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
-    scores, _, _ = _normalised(data, split)
+    scores = norm.scores
     fams = data.families
     agg, poi = _bootstrap_aggregates(scores, fams, split, settings)
     means = scores.mean(axis=1)  # (T, K) normalised task means
@@ -264,12 +252,12 @@ def _split_stats(root: Path, data: SuiteData, split: str, settings: dict[str, An
     }
 
 
-def _flips(root: Path, data: SuiteData) -> dict[str, Any]:
+def _flips(root: Path, data: SuiteData, norms: dict[str, Normalised]) -> dict[str, Any]:
     """Ranking changes between the ID test set and the shift set, per task and in total."""
-    if "test" not in data.raw or "shift" not in data.raw:
+    if "test" not in norms or "shift" not in norms:
         return {"available": False}
-    id_m = _normalised(data, "test")[0].mean(axis=1)
-    sh_m = _normalised(data, "shift")[0].mean(axis=1)
+    id_m = norms["test"].scores.mean(axis=1)
+    sh_m = norms["shift"].scores.mean(axis=1)
     # Normalised per split, so both orders read "higher = better" whatever the metric.
     fs = ss.ranking_flips(id_m, sh_m, True)
     per_task: dict[str, dict[str, Any]] = {}
@@ -303,16 +291,11 @@ def _directions(data: SuiteData, mode: str) -> dict[str, Any]:
         f"{t}: {prim[t]} ({'higher' if h else 'lower'} is better)"
         for t, h in zip(data.tasks, data.higher, strict=True)
     )
-    if mixed and mode == "same":
+    if mixed and mode == "same":  # caught when the suite is loaded unless a task's metric
+        # could only be known from its run
         raise ConfigError(
             f"the tasks' primary metrics differ in direction ({desc}); set "
             'suite.directions = "normalised" to compare them through normalised scores and ranks'
-        )
-    if mixed:
-        log.warning(
-            "primary metrics differ in direction (%s): tasks are compared only through "
-            "direction-aware normalised scores (1 = best family) and ranks",
-            desc,
         )
     return {
         "primary_metric": prim,
@@ -321,21 +304,15 @@ def _directions(data: SuiteData, mode: str) -> dict[str, Any]:
     }
 
 
-def _norm_interval(r0: Any, worst: float, best: float) -> tuple[float | None, float | None]:
-    """A summary row's CI on the normalised scale (ordered low, high)."""
-    if r0 is None or pd.isna(r0.ci_low) or pd.isna(r0.ci_high) or abs(best - worst) == 0:
-        return None, None
-    lo, hi = ((float(x) - worst) / (best - worst) for x in (r0.ci_low, r0.ci_high))
-    return min(lo, hi), max(lo, hi)
-
-
-def _summary_rows(root: Path, data: SuiteData) -> pd.DataFrame:
-    """task x family x split rows: raw mean and CI of the primary metric, normalised too."""
+def _summary_rows(root: Path, data: SuiteData, norms: dict[str, Normalised]) -> pd.DataFrame:
+    """task x family x split rows: raw mean and CI of the primary metric, normalised too,
+    and what 0 of the normalised score is (``zero``: worst_family or the reference row)."""
     rows = []
     for split in SPLITS:
-        if split not in data.raw:
+        if split not in norms:
             continue
-        scores, best, worst = _normalised(data, split)
+        norm = norms[split]
+        scores = norm.scores
         for i, t in enumerate(data.tasks):
             summ = pd.read_csv(root / t / "summary.csv")
             prim = data.runs[t]["primary_metric"]
@@ -343,8 +320,7 @@ def _summary_rows(root: Path, data: SuiteData) -> pd.DataFrame:
                 fam = data.members[t][k]
                 r = summ[(summ.family == fam) & (summ.split == split) & (summ.metric == prim)]
                 r0 = r.iloc[0] if not r.empty else None
-
-                lo, hi = _norm_interval(r0, worst[i], best[i])
+                lo, hi = (None, None) if r0 is None else norm.interval(i, r0.ci_low, r0.ci_high)
                 rows.append(
                     {
                         "task": t,
@@ -361,6 +337,8 @@ def _summary_rows(root: Path, data: SuiteData) -> pd.DataFrame:
                         "norm_mean": float(scores[i, :, j].mean()),
                         "norm_ci_low": lo,
                         "norm_ci_high": hi,
+                        "zero": norm.zeros[i].source,
+                        "zero_value": norm.zeros[i].value,
                     }
                 )
     return pd.DataFrame(rows)
@@ -372,7 +350,9 @@ def analyze_suite(root: Path) -> dict[str, Any]:
     settings = json.loads((root / "suite.json").read_text())
     data = load_suite_data(root)
     directions = _directions(data, settings.get("directions", "normalised"))
-    summary = _summary_rows(root, data)
+    mode = settings.get("normalise", "worst")
+    norms = {s: normalise_split(root, data, s, mode) for s in SPLITS if s in data.raw}
+    summary = _summary_rows(root, data, norms)
     atomic_write_text(root / "suite_summary.csv", summary.to_csv(index=False))
     out: dict[str, Any] = {
         "name": settings.get("name", "suite"),
@@ -385,14 +365,15 @@ def analyze_suite(root: Path) -> dict[str, Any]:
         "alpha": settings["alpha"],
         "n_boot": settings["n_boot"],
         "boot_seed": settings["seed"],
-        "normalisation": (
-            "per task and split, from the family means of the primary metric over seeds: "
-            "1 = the best family, 0 = the worst; direction-aware; fixed anchors, so single "
-            "seeds may fall outside [0, 1]"
-        ),
+        "normalise": mode,
+        "normalisation": DESCRIPTIONS[mode],
+        "zeros": {
+            s: {t: asdict(z) for t, z in zip(data.tasks, n.zeros, strict=True)}
+            for s, n in norms.items()
+        },
         "profile_taus": TAUS.tolist(),
-        "splits": {s: _split_stats(root, data, s, settings) for s in SPLITS if s in data.raw},
-        "ranking_flips": _flips(root, data),
+        "splits": {s: _split_stats(root, data, s, settings, n) for s, n in norms.items()},
+        "ranking_flips": _flips(root, data, norms),
     }
     atomic_write_json(root / "suite_stats.json", out)
     return out

@@ -1,16 +1,23 @@
 """The suite spec: several tasks run with shared settings, loaded from TOML.
 
 A suite file has a ``[suite]`` table (its name, the task list, the preset, how many tasks run
-at once, how tasks whose primary metrics differ in direction are handled) and the shared
+at once, how tasks whose primary metrics differ in direction are handled, what 0 of the
+normalised score is) and the shared
 settings ``[budget] trials``, ``[seeds] count`` and ``[families] names``. Each task is a
 built-in task name or the path of a spec file (``.toml``); the shared settings override the
 task's own, so every task runs with the same budget and seeds.
+
+Everything a suite can be refused for is checked here, before any task runs: unknown or
+duplicated tasks, bad settings, primary metrics of different directions under
+``directions = "same"`` (resolved from each task's spec and kind, :func:`resolve_primary`),
+and tasks without a reference row under ``normalise = "reference"``.
 """
 
 from __future__ import annotations
 
+import logging
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,15 +26,20 @@ from .errors import ConfigError
 
 __all__ = [
     "BUILTIN_SUITE",
+    "REFERENCE_ZERO",
+    "PrimaryMetric",
     "SuiteSettings",
     "SuiteSpec",
     "SuiteTask",
     "builtin_suite",
     "builtin_suite_tasks",
     "load_suite",
+    "resolve_primary",
     "suite_from_dict",
     "suite_template",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The built-in suite's tasks per kind. A registered kind not listed here contributes its first
 #: built-in task (so a new kind joins the suite at once and the suite stays near 15 minutes on
@@ -39,6 +51,15 @@ BUILTIN_SUITE: dict[str, tuple[str, ...]] = {
     "tabular": ("california", "flights"),
     "forecasting": ("weather",),
     "text": ("clothing_reviews",),
+}
+
+#: ``normalise = "reference"``: the reference row (a key of task.json ``references``) that is 0
+#: of a task's normalised score, per kind, in order of preference. Forecasting: seasonal
+#: naive, or naive where the season is longer than the context (the kind then has no seasonal
+#: naive row); text: TF-IDF + logistic regression. Tabular tasks have no reference row.
+REFERENCE_ZERO: dict[str, tuple[str, ...]] = {
+    "forecasting": ("seasonal_naive", "naive"),
+    "text": ("tfidf_logreg",),
 }
 
 
@@ -55,6 +76,9 @@ class SuiteSettings:
     #: only through direction-aware normalised scores and ranks (a warning says so);
     #: "same": such a suite is an error.
     directions: Literal["normalised", "same"] = "normalised"
+    #: 0 of the normalised score: "worst" = the task's worst family mean; "reference" = the
+    #: task's reference row (``REFERENCE_ZERO``), so a family worse than it scores below 0.
+    normalise: Literal["worst", "reference"] = "worst"
     n_boot: int = 2000
     seed: int = 0
     alpha: float = 0.05
@@ -87,12 +111,31 @@ class SuiteFile:
 
 
 @dataclass(frozen=True)
+class PrimaryMetric:
+    """A task's primary metric as resolved before it runs.
+
+    Attributes:
+        name: the metric, or the candidates joined by " or " when the data decides (a text
+            task: ROC-AUC for two classes, macro-F1 for more).
+        higher_is_better: its direction (the same for every candidate).
+    """
+
+    name: str
+    higher_is_better: bool
+
+    def describe(self) -> str:
+        return f"{self.name} ({'higher' if self.higher_is_better else 'lower'} is better)"
+
+
+@dataclass(frozen=True)
 class SuiteTask:
-    """One task of the suite: its id (the run directory name), where it came from, its spec."""
+    """One task of the suite: its id (the run directory name), where it came from, its spec,
+    and its primary metric (None where it could not be resolved before the run)."""
 
     id: str
     source: str  # a built-in name or a spec file path
     spec: Spec
+    primary: PrimaryMetric | None = None
 
 
 @dataclass(frozen=True)
@@ -142,11 +185,96 @@ def _task(entry: str, f: SuiteFile, base: Path) -> SuiteTask:
     return SuiteTask(tid, entry, spec_from_dict(data, preset=preset))
 
 
+def _probe_primaries(spec: Spec) -> list[PrimaryMetric]:
+    """The primary metric the kind's ``metric_set`` names for each stand-in of the data it
+    accepts: a task type (tables), a class count (text: 2 or more), nothing (forecasting)."""
+    kind = spec.kind
+    types = (spec.task.type,) if spec.task.type in kind.task_types else kind.task_types
+    found = []
+    for probe in (*types, 2, 3, None):
+        try:
+            m = kind.metric_set(probe, spec.metrics).primary
+        except Exception:  # this stand-in is not one the kind takes
+            continue
+        found.append(PrimaryMetric(m.name, m.higher_is_better))
+    return found
+
+
+def resolve_primary(spec: Spec) -> PrimaryMetric | None:
+    """A task's primary metric and its direction, from its spec and kind, before it runs.
+
+    ``task.primary_metric`` when the spec sets one; else the kind's ``metric_set`` asked with
+    stand-ins of the data (:func:`_probe_primaries`): when they agree on the direction, the
+    data is not needed. Else (a built-in table, classification or regression) the task is
+    loaded, as its run will load it (about a second for flights). None when that fails too;
+    the task's run then reports the failure, and the direction is checked after the run.
+    """
+    kind = spec.kind
+    chosen = spec.task.options.get("primary_metric")
+    if isinstance(chosen, str):
+        try:
+            m = kind.metric(chosen)
+            return PrimaryMetric(m.name, m.higher_is_better)
+        except KeyError:
+            return None  # the kind's own validation names it when the task runs
+    found = _probe_primaries(spec)
+    if found and len({p.higher_is_better for p in found}) == 1:
+        names = list(dict.fromkeys(p.name for p in found))
+        return PrimaryMetric(" or ".join(names), found[0].higher_is_better)
+    try:
+        m = kind.metric_set(kind.load(spec), spec.metrics).primary
+    except Exception as exc:  # the task's run reports it in one line
+        log.debug("primary metric of %s not resolved before the run: %s", spec.task.name, exc)
+        return None
+    return PrimaryMetric(m.name, m.higher_is_better)
+
+
+def _check_directions(tasks: list[SuiteTask], mode: str) -> None:
+    """Refuse mixed directions under ``directions = "same"``; warn under "normalised"."""
+    known = [(t.id, t.primary) for t in tasks if t.primary is not None]
+    if len({p.higher_is_better for _, p in known}) < 2:
+        return
+    desc = ", ".join(f"{tid}: {p.describe()}" for tid, p in known)
+    if mode == "same":
+        raise ConfigError(
+            f'suite.directions = "same" but the tasks\' primary metrics differ in direction '
+            f'({desc}); set suite.directions = "normalised" to compare them through '
+            "normalised scores and ranks, or list tasks whose metrics share a direction"
+        )
+    log.warning(
+        "primary metrics differ in direction (%s): tasks are compared only through "
+        "direction-aware normalised scores and ranks",
+        desc,
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+def _check_references(tasks: list[SuiteTask], normalise: str) -> None:
+    """Under ``normalise = "reference"`` every task's kind must have a reference row."""
+    if normalise != "reference":
+        return
+    missing = [t for t in tasks if t.spec.kind.name not in REFERENCE_ZERO]
+    if missing:
+        which = ", ".join(f"{t.id} ({t.spec.kind.name})" for t in missing)
+        have = ", ".join(f"{k}: {' or '.join(v)}" for k, v in REFERENCE_ZERO.items())
+        raise ConfigError(
+            f'suite.normalise = "reference": {_plural(len(missing), "task")} {which} '
+            f"{'has' if len(missing) == 1 else 'have'} no reference row (kinds with one: "
+            f'{have}); use suite.normalise = "worst" (0 = the worst family) or remove '
+            f"{'it' if len(missing) == 1 else 'them'}"
+        )
+
+
 def suite_from_dict(data: dict[str, Any], *, base: Path | None = None) -> SuiteSpec:
     """Validate a suite dict (as read from TOML) and build every task's spec.
 
     Raises:
-        ConfigError: an unknown key or task, a task listed twice, a bad setting; one line each.
+        ConfigError: an unknown key or task, a task listed twice, a bad setting, primary
+            metrics of different directions under ``directions = "same"``, a task without a
+            reference row under ``normalise = "reference"``; one line each.
     """
     f: SuiteFile = _build(SuiteFile, data, "")
     s = f.suite
@@ -171,6 +299,9 @@ def suite_from_dict(data: dict[str, Any], *, base: Path | None = None) -> SuiteS
             )
         seen[t.id] = entry
         tasks.append(t)
+    _check_references(tasks, s.normalise)
+    tasks = [replace(t, primary=resolve_primary(t.spec)) for t in tasks]
+    _check_directions(tasks, s.directions)
     if f.families.names and not any(
         all(n in t.spec.kind.family_names for n in f.families.names) for t in tasks
     ):
@@ -223,9 +354,15 @@ tasks = ["california", "adult", "flights"]
 preset = "default"          # quick | default | thorough, for every task
 parallel_tasks = 2          # tasks whose units share the worker pool at once (1: in turn)
 # Tasks whose primary metrics differ in direction (accuracy up, RMSE down) are compared
-# through normalised scores (1 = the task's best family, 0 = its worst) and ranks only;
-# "same" makes such a suite an error instead.
+# through normalised scores and ranks only; "same" refuses such a suite before any task runs.
 directions = "normalised"
+# What 0 of a task's normalised score is (1 = its best family mean, always):
+#   "worst"     the task's worst family mean (any kind of task);
+#   "reference" the task's reference row: seasonal naive (forecasting; naive where the season
+#               is longer than the context), TF-IDF + logistic regression (text). A family
+#               worse than the reference scores below 0. Tables have no reference row: a suite
+#               with a table task is refused with "reference".
+normalise = "worst"
 n_boot = 2000               # bootstrap resamples of the aggregate intervals
 seed = 0                    # seed of the aggregate bootstraps
 alpha = 0.05

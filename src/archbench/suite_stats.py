@@ -87,7 +87,9 @@ def normalise_scores(
     The anchors are computed from the per-family means (the mean over seeds): 1 is the best
     family mean of the task, 0 the worst family mean, or ``zero`` (a reference row's mean, per
     task) when given. They are fixed constants, as rliable's normalisation: single seeds may
-    fall outside [0, 1], and a family that is worse than the reference scores below 0.
+    fall outside [0, 1], and a family that is worse than the reference scores below 0. The
+    scale is ``|best - zero|``, so higher stays better: where the reference beats every
+    family, the best family scores -1 and the others less.
 
     Args:
         values: ``(n_tasks, n_seeds, n_families)`` raw values of one metric on one split.
@@ -102,7 +104,7 @@ def normalise_scores(
     means = np.nanmean(v, axis=1) * sign  # (T, K), higher = better
     best = means.max(axis=1)
     worst = means.min(axis=1) if zero is None else np.asarray(zero, dtype=float) * sign
-    span = best - worst
+    span = np.abs(best - worst)
     out = np.full_like(v, 0.5)
     ok = np.abs(span) > 1e-12 * np.maximum(1.0, np.abs(best))
     out[ok] = (v[ok] * sign - worst[ok, None, None]) / span[ok, None, None]

@@ -115,6 +115,36 @@ def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
     return (Paragraph(spans(text)),)
 
 
+def _reference_mode(d: SuiteData) -> bool:
+    return d.stats.get("normalise", "worst") == "reference"
+
+
+def _zero_sentence(d: SuiteData) -> str:
+    """Which reference row is 0 of each task's scores, tasks grouped by row ("Seasonal naive
+    for weather; ..."); a task whose shift set uses another row is named with both."""
+    zeros = d.stats.get("zeros", {})
+    test, sh = zeros.get("test", {}), zeros.get("shift", {})
+    groups: dict[str, list[str]] = {}
+    for t in d.stats["tasks"]:
+        z, other = test.get(t) or sh.get(t) or {}, sh.get(t) or {}
+        label = str(z.get("label", "n/a"))
+        if other and other.get("source") != z.get("source"):
+            label = f"{label} (on the shift set {other['label']})"
+        groups.setdefault(label, []).append(t)
+    return "; ".join(f"{label} for {list_words(tasks)}" for label, tasks in groups.items())
+
+
+def _anchors(d: SuiteData) -> str:
+    """The words for 0 and 1 of the normalised score."""
+    if not _reference_mode(d):
+        return "1 is the task's best family mean and 0 its worst ("
+    return (
+        "1 is the task's best family mean and 0 the task's reference row "
+        f"({_zero_sentence(d)}), so a family worse than the reference scores below 0 and, "
+        "where the reference beats every family, the best family scores -1 ("
+    )
+
+
 def design(d: SuiteData) -> Section:
     s = d.settings
     kinds = sorted(set(d.stats["kinds"].values()))
@@ -133,8 +163,7 @@ def design(d: SuiteData) -> Section:
         f"gets {list_words([str(t) for t in trials])} tuning trials, selection uses the "
         f"validation set only, and the best configuration is retrained with "
         f"{plural(d.split('test')['n_seeds'], 'seed')}, paired across families. Per task and "
-        f"split, the primary metric is normalised so that 1 is the task's best family mean and "
-        f"0 its worst (",
+        f"split, the primary metric is normalised so that {_anchors(d)}",
         Cite(("grinsztajn2022why",)),
         f"; fixed anchors, so single seeds may leave [0, 1]).{mixed}",
     )
@@ -190,11 +219,18 @@ def _task_table(d: SuiteData, compact: int = 0) -> Table:
                 for f in fams
             ]
             body.append(Row((Cell(spans(task)), Cell(spans(f"{metric} ({arrow})")), *cells)))
+    zero: tuple[Any, ...] = (
+        ("its reference row, named in ", Ref("sec-design"))
+        if _reference_mode(d)
+        else ("its worst",)
+    )
     cap = spans(
         "Per-task mean of the primary metric over seeds (normalised score in parentheses: 1 = "
-        "the task's best family, 0 its worst; best in bold). Intervals per task"
+        "the task's best family, 0 ",
+        *zero,
+        "; best in bold). Intervals per task"
         + (", and the shift set's rows," if compact >= 2 else "")
-        + " are in suite_summary.csv and each task's report."
+        + " are in suite_summary.csv and each task's report.",
     )
     cols = (Column("l"), Column("l"), *(Column("r") for _ in fams))
     return Table("tab-tasks", cap, cols, (head,), tuple(body))
@@ -339,12 +375,25 @@ def limitations(d: SuiteData) -> Section:
         f"per-task normalised differences, mean {num(pw['mean_norm_diff'], 2)}). The "
         "stratified bootstrap intervals cover seed variation within these tasks, not the "
         "choice of tasks; the wider task-and-seed interval does, but with this few tasks it "
-        "is itself rough. The normalisation anchors are the families' own means, so the "
-        "scores say how the families order and how far apart they are relative to each "
-        "task's spread, not how good they are in absolute terms. Statements about a different "
-        "set of tasks need a suite of them.",
+        f"is itself rough. {_anchor_caveat(d)} Statements about a different set of tasks need "
+        "a suite of them.",
     )
     return Section("Limitations", (Paragraph(text),), label="sec-limits")
+
+
+def _anchor_caveat(d: SuiteData) -> str:
+    if _reference_mode(d):
+        return (
+            "The scores measure each family's margin over the task's reference row relative "
+            "to the best family's margin; where the best family barely differs from the "
+            "reference, that scale is small and the scores of the other families are large "
+            "in magnitude, which the IQM trims but the mean does not."
+        )
+    return (
+        "The normalisation anchors are the families' own means, so the scores say how the "
+        "families order and how far apart they are relative to each task's spread, not how "
+        "good they are in absolute terms."
+    )
 
 
 def reproducibility(d: SuiteData) -> Section:
