@@ -80,7 +80,7 @@ def test_init_writes_a_suite_file_that_loads(tmp_path: Path) -> None:
 
 
 def test_builtin_suite_takes_listed_tasks_and_one_of_every_other_kind() -> None:
-    from tests.kinds.toy import ToyKind
+    from kinds.toy import ToyKind
 
     from archbench.kinds import register_kind, unregister_kind
 

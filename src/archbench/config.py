@@ -343,6 +343,10 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     return value
 
 
+#: The spec's tables; its other top-level fields are plain keys (preset, metrics, device, ...).
+_TABLES = ("task", "split", "families", "budget", "seeds", "output", "report")
+
+
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     if cls is FamiliesSpec:
         return _build_families(data, prefix)
@@ -352,8 +356,9 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
         if key not in names:
-            top = {f.name for f in dataclasses.fields(Spec)}
-            if prefix and key in top:  # TOML puts keys after a [table] header into that table
+            # TOML puts a top-level `key = value` written after a [table] header into it
+            top = {f.name for f in dataclasses.fields(Spec) if f.name not in _TABLES}
+            if prefix and key in top:
                 raise ConfigError(
                     f"unknown key {full!r}: {key!r} is a top-level key; write it above the "
                     "first [table] of the spec"
