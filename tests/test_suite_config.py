@@ -80,9 +80,8 @@ def test_init_writes_a_suite_file_that_loads(tmp_path: Path) -> None:
 
 
 def test_builtin_suite_takes_listed_tasks_and_one_of_every_other_kind() -> None:
-    from kinds.toy import ToyKind
-
     from archbench.kinds import register_kind, unregister_kind
+    from kinds.toy import ToyKind
 
     s = builtin_suite()
     assert [t.id for t in s.tasks] == ["california", "flights", "weather", "clothing_reviews"]

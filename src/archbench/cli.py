@@ -706,10 +706,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     root = logging.getLogger("archbench")
     root.setLevel(logging.INFO)
-    if not getattr(args, "quiet", False):
-        root.addHandler(_OneLine(err))
-    else:
-        root.addHandler(logging.NullHandler())
+    quiet = getattr(args, "quiet", False)
+    handler: logging.Handler = logging.NullHandler() if quiet else _OneLine(err)
+    root.addHandler(handler)  # removed on return: main() may run again in one process
+    try:
+        return _dispatch(args, console, err)
+    finally:
+        root.removeHandler(handler)
+
+
+def _dispatch(args: argparse.Namespace, console: Any, err: Any) -> int:
+    """Run the command; a user error is one red line and exit 2, Ctrl-C/SIGTERM exit 130."""
     handlers = {
         "run": _cmd_run,
         "init": _cmd_init,

@@ -189,9 +189,8 @@ def test_killed_suite_resumes_without_retraining(
 
 def test_a_suite_mixes_kinds_by_family_role(tiny_text: str, tmp_path: Path) -> None:
     """A toy kind (families constant, ridge, knn) beside a table: matched by their slot."""
-    from kinds.toy import ToyKind
-
     from archbench.kinds import register_kind, unregister_kind
+    from kinds.toy import ToyKind
 
     register_kind(ToyKind(), replace=True)
     try:
