@@ -139,6 +139,59 @@ def sklearn_params(params: dict[str, Any]) -> dict[str, Any]:
     return {rename.get(k, k): v for k, v in params.items()}
 
 
+def run_peer(prep: Any, data: Any, res: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """Export the inputs, run the peer side in its venv, read back what it wrote."""
+    fam = res["family"][0]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        keys = export(prep, data, folder)
+        params = {"horizon": prep.info.horizon, "season": prep.info.season,
+                  "n_lags": res["n_lags"], "rounds": fam.best_iter_, "repeats": repeats,
+                  "sklearn_params": sklearn_params(res["params"])}  # fmt: skip
+        (folder / "params.json").write_text(json.dumps(params))
+        side = Path(__file__).with_name("_forecast_peer_side.py")
+        env = {**THREAD_ENV, "PATH": "/usr/bin:/bin"}
+        subprocess.run([str(PEER_PY), str(side), str(folder)], check=True, env=env)
+        return {
+            "keys": keys,
+            "params": {k: v for k, v in params.items() if k != "repeats"},
+            "pred": pd.read_parquet(folder / "peer.parquet"),
+            "info": json.loads((folder / "peer.json").read_text()),
+            "features": pd.read_parquet(folder / "features.parquet"),
+            "x_pred": pd.read_parquet(folder / "predict_features.parquet").set_index("unique_id"),
+        }
+
+
+def score_split(
+    split: str, prep: Any, res: dict[str, Any], peer: dict[str, Any], extra: Any
+) -> dict[str, Any]:
+    """One row of the table: every side's MASE on ``split`` and the forecast differences."""
+    from archbench.kinds.forecasting.metrics import METRICS
+
+    mase, w, h = METRICS["mase"].fn, prep.windows[split], prep.info.horizon
+    swap, noise = extra
+    uids = [u for s, _, u in peer["keys"] if s == split]
+    sn, mlf_z = (wide(peer["pred"], col, uids, h) for col in ("snaive", "mlf"))
+    mlf = mlf_z * w.scale[:, None] + w.loc[:, None]
+    matched = res["matched"][0].predict(w, h)
+    truth, snaive = prep.truth[split], prep.references["seasonal_naive"][split]
+    row = {"split": split, "mlforecast_direct": mase(truth, mlf),
+           "archbench_matched": mase(truth, matched),
+           "max_abs_forecast_diff": float(np.abs(mlf - matched).max())}  # fmt: skip
+    theirs = swap.predict(w, h, x=peer["x_pred"].loc[uids].to_numpy(np.float64))
+    row["archbench_on_mlforecast_features"] = mase(truth, theirs)
+    row["max_abs_diff_on_mlforecast_features"] = float(np.abs(mlf - theirs).max())
+    jit = [mase(truth, v.predict(w, h)) for v in noise]
+    row["matched_float_noise_min"], row["matched_float_noise_max"] = min(jit), max(jit)
+    row["matched_float_noise_sd"] = float(np.std(jit, ddof=1))
+    for name in VARIANTS[1:]:
+        row[f"archbench_{name}"] = mase(truth, res[name][0].predict(w, h))
+    row["archbench_family"] = mase(truth, res["family"][0].predict(w))
+    row["seasonal_naive"] = mase(truth, snaive)
+    row["snaive_max_abs_diff"] = float(np.abs(sn - snaive).max())
+    return row
+
+
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setup", action="store_true")
@@ -150,66 +203,30 @@ def main(argv: list[str]) -> None:
         setup_peer_venv()
         return
     rec = Recorder("peer_forecast", argv, args.out)
-    from archbench.kinds.forecasting.metrics import METRICS
     from archbench.kinds.forecasting.prepare import prepare
     from archbench.kinds.forecasting.tasks import weather
 
     task = weather()
     prep = prepare(task.data, task.split, task.shift)
-    w, h = prep.windows, prep.info.horizon
     res = ours(prep, args.repeats)
     fam = res["family"][0]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        keys = export(prep, task.data, folder)
-        params = {"horizon": h, "season": prep.info.season, "n_lags": res["n_lags"],
-                  "rounds": fam.best_iter_, "repeats": args.repeats,
-                  "sklearn_params": sklearn_params(res["params"])}  # fmt: skip
-        (folder / "params.json").write_text(json.dumps(params))
-        side = Path(__file__).with_name("_forecast_peer_side.py")
-        env = {**THREAD_ENV, "PATH": "/usr/bin:/bin"}
-        subprocess.run([str(PEER_PY), str(side), str(folder)], check=True, env=env)
-        peer = pd.read_parquet(folder / "peer.parquet")
-        info = json.loads((folder / "peer.json").read_text())
-        feats = pd.read_parquet(folder / "features.parquet")
-        x_pred = pd.read_parquet(folder / "predict_features.parquet").set_index("unique_id")
-    gap = feature_gap(feats, w["train"], task.data, res["n_lags"], prep.info.season)
-    swap, noise = float_noise(res, feats, prep, task.data, args.jitters)
-    mase = METRICS["mase"].fn
-    rows, diffs = [], []
-    for split in ("val", "test", "shift"):
-        uids = [u for s, _, u in keys if s == split]
-        sn, mlf_z = (wide(peer, col, uids, h) for col in ("snaive", "mlf"))
-        mlf = mlf_z * w[split].scale[:, None] + w[split].loc[:, None]
-        matched = res["matched"][0].predict(w[split], h)
-        diffs.append(float(np.abs(sn - prep.references["seasonal_naive"][split]).max()))
-        truth = prep.truth[split]
-        row = {"split": split, "mlforecast_direct": mase(truth, mlf),
-               "archbench_matched": mase(truth, matched),
-               "max_abs_forecast_diff": float(np.abs(mlf - matched).max())}  # fmt: skip
-        theirs = swap.predict(w[split], h, x=x_pred.loc[uids].to_numpy(np.float64))
-        row["archbench_on_mlforecast_features"] = mase(truth, theirs)
-        row["max_abs_diff_on_mlforecast_features"] = float(np.abs(mlf - theirs).max())
-        jit = [mase(truth, v.predict(w[split], h)) for v in noise]
-        row["matched_float_noise_min"], row["matched_float_noise_max"] = min(jit), max(jit)
-        row["matched_float_noise_sd"] = float(np.std(jit, ddof=1))
-        for name in VARIANTS[1:]:
-            row[f"archbench_{name}"] = mase(truth, res[name][0].predict(w[split], h))
-        row["archbench_family"] = mase(truth, fam.predict(w[split]))
-        row["seasonal_naive"] = mase(truth, prep.references["seasonal_naive"][split])
-        rows.append(row)
+    peer = run_peer(prep, task.data, res, args.repeats)
+    gap = feature_gap(peer["features"], prep.windows["train"], task.data, res["n_lags"],
+                      prep.info.season)  # fmt: skip
+    extra = float_noise(res, peer["features"], prep, task.data, args.jitters)
+    rows = [score_split(s, prep, res, peer, extra) for s in ("val", "test", "shift")]
     med = {k: statistics.median(res[k][1]) for k in ("family", *VARIANTS)}
-    times = {"mlforecast_direct": info["mlf_fit_cpu_s_median"],
+    times = {"mlforecast_direct": peer["info"]["mlf_fit_cpu_s_median"],
              **{f"archbench_{k}": v for k, v in med.items()}}  # fmt: skip
     print(table(rows))
     cpu = ", ".join(f"{k} {v:.2f}" for k, v in times.items())
     print(f"fit CPU s (median of {args.repeats}): {cpu}")
     print(f"training features: largest |mlforecast - archbench| = {gap:.3g}")
     rec.write(rows=rows, fit_cpu_s=times, fit_cpu_s_all={k: v[1] for k, v in res.items()
-              if isinstance(v, tuple)}, feature_max_abs_diff=gap, peer=info,
-              params={k: v for k, v in params.items() if k != "repeats"},
-              family_rounds={"best": fam.best_iter_, "trained": fam.n_iter_},
-              snaive_max_abs_diff=max(diffs))  # fmt: skip
+              if isinstance(v, tuple)}, feature_max_abs_diff=gap, peer=peer["info"],
+              params=peer["params"], family_rounds={"best": fam.best_iter_,
+              "trained": fam.n_iter_},
+              snaive_max_abs_diff=max(r["snaive_max_abs_diff"] for r in rows))  # fmt: skip
 
 
 def wide(peer: pd.DataFrame, col: str, uids: list[str], h: int) -> np.ndarray:
