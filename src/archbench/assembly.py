@@ -2,8 +2,8 @@
 
 ``write_static`` records what the run is (run.json, the resolved spec, the task and its split)
 from the kind's prepared task; ``assemble`` gathers the unit records into trials.parquet,
-best/<family>.json, results.parquet (long: family, seed, split, metric, value) and
-predictions.parquet.
+best/<family>.json, results.parquet (long: family, seed, split, metric, value),
+predictions.parquet and the kind's own tables (``Kind.store_tables``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def write_static(runner: Runner) -> None:
 
 
 def assemble(runner: Runner) -> None:
-    """trials.parquet, best/<family>.json, results.parquet and predictions.parquet."""
+    """trials.parquet, best/<family>.json, results.parquet, predictions.parquet and the
+    kind's own tables."""
     st = runner.store
     rows = []
     for fam in runner.families.values():
@@ -137,7 +138,10 @@ def assemble(runner: Runner) -> None:
             pf.insert(0, "family", fam.name)
             pred_frames.append(pf)
     atomic_write_parquet(st.path("results.parquet"), pd.DataFrame(res_rows))
-    atomic_write_parquet(st.path("predictions.parquet"), pd.concat(pred_frames, ignore_index=True))
+    preds = pd.concat(pred_frames, ignore_index=True)
+    atomic_write_parquet(st.path("predictions.parquet"), preds)
+    for name, frame in runner.kind.store_tables(preds, runner.p.prepared).items():
+        atomic_write_parquet(st.path(name), frame)
 
 
 def _iteration_cap(cls: type[Model[Any, Any]], fixed: dict[str, Any]) -> int | None:

@@ -309,6 +309,15 @@ class Kind(abc.ABC):
         forecast windows) draw blocks here."""
         return None
 
+    def store_tables(
+        self, predictions: pd.DataFrame, prepared: Prepared
+    ) -> dict[str, pd.DataFrame]:
+        """The kind's own tables in the run directory, file name -> frame (e.g. forecasting's
+        ``horizon_errors.parquet``), derived from the assembled predictions (every family, seed
+        and split) and the prepared task. Written after predictions.parquet on every run,
+        resumed ones included, so they always agree with it. Default: none."""
+        return {}
+
     # -- report ----------------------------------------------------------------------------------
     @abc.abstractmethod
     def report(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,55 @@ class TestForecastingKind(KindContract):
         assert [f.stem for f in figures(run, 4)] == ["forecasting"]  # kept when compacted
         assert paths[0].stat().st_size > 5_000
         assert (run_dir / "report" / "latex" / "figures" / "forecasting.pdf").is_file()
-        steps = step_errors(pd.read_parquet(run_dir / "predictions.parquet"), "shift")
-        assert set(steps["model"]) == {"mlp", "patchtst", "gbdt"} and steps["step"].max() == 6
+        steps = step_errors(pd.read_parquet(run_dir / "horizon_errors.parquet"), "shift")
+        assert set(steps["model"]) == {"mlp", "patchtst", "gbdt", "naive", "seasonal_naive"}
+        assert steps["step"].max() == 6
         refs = run.task["references"]
         assert set(refs) == {"naive", "seasonal_naive"}
         assert refs["seasonal_naive"]["shift"]["mase"] > 0
+
+    def test_horizon_table_recomputes_from_predictions(self, run_dir: Path, spec: Any) -> None:
+        from archbench.runner import RunOptions, run_benchmark
+
+        path = run_dir / "horizon_errors.parquet"
+        check_horizon_table(run_dir, pd.read_parquet(path))
+        path.unlink()  # a resume retrains nothing and writes the table again, unchanged
+        run_benchmark(spec, RunOptions(out=run_dir, executor="inline", report=False))
+        check_horizon_table(run_dir, pd.read_parquet(path))
+
+
+def check_horizon_table(run_dir: Path, table: pd.DataFrame) -> None:
+    """Every row of horizon_errors.parquet equals a recomputation from predictions.parquet
+    (families) or from task.json's reference MASE per step and metrics (references)."""
+    preds = pd.read_parquet(run_dir / "predictions.parquet")
+    task = json.loads((run_dir / "task.json").read_text())
+    fams = table[~table["reference"]]
+    assert len(fams) == preds.groupby(["family", "seed", "split"]).ngroups * 6
+    for (fam, seed, split), g in preds.groupby(["family", "seed", "split"]):
+        err = (
+            g[[f"f_{k}" for k in range(1, 7)]].to_numpy()
+            - g[[f"y_{k}" for k in range(1, 7)]].to_numpy()
+        )
+        sel = fams[(fams["model"] == fam) & (fams["seed"] == seed) & (fams["split"] == split)]
+        sel = sel.sort_values("step")
+        mase = (np.abs(err) / g["mase_scale"].to_numpy()[:, None]).mean(axis=0)
+        np.testing.assert_allclose(sel["mase"], mase, rtol=1e-12)
+        np.testing.assert_allclose(sel["mae"], np.abs(err).mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(sel["rmse"], np.sqrt((err**2).mean(axis=0)), rtol=1e-12)
+        # the mean over steps of the per-step MASE is the stored MASE of that seed
+        res = pd.read_parquet(run_dir / "results.parquet")
+        stored = res[(res["family"] == fam) & (res["seed"] == seed) & (res["split"] == split)]
+        stored_mase = float(stored.loc[stored["metric"] == "mase", "value"].iloc[0])
+        np.testing.assert_allclose(sel["mase"].mean(), stored_mase, rtol=1e-9)
+    refs = table[table["reference"]]
+    assert refs["seed"].isna().all()
+    for ref, per in task["reference_steps"].items():
+        for split, vals in per.items():
+            sel = refs[(refs["model"] == ref) & (refs["split"] == split)].sort_values("step")
+            np.testing.assert_allclose(sel["mase"], vals, rtol=1e-12)
+            np.testing.assert_allclose(
+                sel["mase"].mean(), task["references"][ref][split]["mase"], rtol=1e-9
+            )
 
 
 def test_builtins_and_type_pick_the_kind() -> None:

@@ -129,3 +129,20 @@ def test_block_bootstrap_covers_the_mean_of_ar1_errors_and_iid_does_not() -> Non
     assert 0.89 <= blocks <= 0.98, blocks
     assert iid <= 0.82, iid
     assert blocks - iid >= 0.1
+
+
+def test_step_metrics_average_to_the_kind_metrics() -> None:
+    """The horizon table's per-step MASE, MAE and sMAPE average over steps to the kind's pooled
+    metrics (equal windows per step), and each step's RMSE is over that step's errors only."""
+    from archbench.kinds.forecasting.horizon import step_metrics
+    from archbench.kinds.forecasting.metrics import FORECAST_METRICS, pack_truth
+
+    rng = np.random.default_rng(3)
+    y, p = rng.normal(5, 2, (40, 6)), rng.normal(5, 2, (40, 6))
+    scale = rng.uniform(0.5, 2.0, 40)
+    m = step_metrics(y, p, scale)
+    truth = pack_truth(y, scale)
+    for name in ("mase", "mae", "smape"):
+        np.testing.assert_allclose(m[name].mean(), FORECAST_METRICS[name].fn(truth, p), rtol=1e-12)
+    np.testing.assert_allclose(m["rmse"][2], np.sqrt(((p[:, 2] - y[:, 2]) ** 2).mean()))
+    assert m["mase"].shape == (6,)

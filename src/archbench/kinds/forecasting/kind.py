@@ -196,6 +196,15 @@ class ForecastingKind(Kind):
         groups = units["series"].to_numpy()
         return block_counts(rng, groups, default_block_len(groups), size)
 
+    def store_tables(
+        self, predictions: pd.DataFrame, prepared: Prepared
+    ) -> dict[str, pd.DataFrame]:
+        """``horizon_errors.parquet``: every metric at each horizon step per family, seed and
+        split, and for the reference forecasts (:mod:`.horizon`)."""
+        from .horizon import FILE, horizon_table
+
+        return {FILE: horizon_table(predictions, prepared.parts, prepared.info)}
+
     # -- report --------------------------------------------------------------------------------
     def report(self) -> Any:
         from .report import ForecastReport

@@ -1,12 +1,11 @@
-"""The forecasting report's figure, drawn from the run directory's predictions.parquet and
-task.json: the MASE at each horizon step on the test and shift windows (families and the
-reference forecasts), and the actual values with each family's forecast on one shift window.
-One figure of three panels, so that a compacted report keeps all of it."""
+"""The forecasting report's figure: the MASE at each horizon step on the test and shift windows
+(families and the reference forecasts) from the run directory's horizon_errors.parquet, and the
+actual values with each family's forecast on one shift window from predictions.parquet. One
+figure of three panels, so that a compacted report keeps all of it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,35 +15,34 @@ from archbench.report.document import Figure, spans
 from archbench.report.rundata import RunData
 
 from .figures import error_by_horizon, forecast_window
+from .horizon import FILE, family_rows, mean_over_seeds
 
 STEM = "forecasting"
 REFERENCE_LABELS = {"naive": "Naive", "seasonal_naive": "Seasonal naive"}
 
 
-def step_errors(preds: pd.DataFrame, split: str) -> pd.DataFrame:
-    """``model, step, value``: MASE at each step, averaged over windows, then over seeds."""
-    rows = []
-    df = preds[preds["split"] == split]
-    h = _horizon(df)
-    for fam, g in df.groupby("family", sort=False):
-        for k in range(1, h + 1):
-            err = (g[f"f_{k}"] - g[f"y_{k}"]).abs() / g["mase_scale"]
-            value = float(err.groupby(g["seed"]).mean().mean())
-            rows.append({"model": fam, "step": k, "value": value})
-    return pd.DataFrame(rows)
+def step_errors(table: pd.DataFrame, split: str) -> pd.DataFrame:
+    """``model, step, value``: MASE at each step of ``split`` from the horizon table (families
+    averaged over seeds; reference rows included when the table has them)."""
+    return mean_over_seeds(table, split, "mase")
+
+
+def horizon_errors(run: RunData, preds: pd.DataFrame) -> pd.DataFrame:
+    """The run's horizon_errors.parquet; for a run directory written before the table existed,
+    the families' rows recomputed from ``preds`` and the reference MASE from task.json."""
+    path = run.root / FILE
+    if path.is_file():
+        return pd.read_parquet(path)
+    parts = [family_rows(preds)]
+    for ref, per in (run.task.get("reference_steps") or {}).items():
+        for split, vals in per.items():
+            steps = np.arange(1, len(vals) + 1)
+            parts.append(pd.DataFrame({"model": ref, "split": split, "step": steps, "mase": vals}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _horizon(df: pd.DataFrame) -> int:
     return sum(1 for c in df.columns if c.startswith("f_") and c[2:].isdigit())
-
-
-def _with_references(table: pd.DataFrame, ref_steps: dict[str, Any], split: str) -> pd.DataFrame:
-    parts = [table]
-    for ref, per in ref_steps.items():
-        vals = per.get(split) or []
-        steps = np.arange(1, len(vals) + 1)
-        parts.append(pd.DataFrame({"model": ref, "step": steps, "value": vals}))
-    return pd.concat(parts, ignore_index=True)
 
 
 def median_window(preds: pd.DataFrame) -> pd.DataFrame:
@@ -79,13 +77,17 @@ def draw(run: RunData, out_dir: Path) -> list[Path]:
         return []
     preds = pd.read_parquet(path)
     fams, labels = run.families, {**run.labels(), **REFERENCE_LABELS}
-    ref_steps = run.task.get("reference_steps") or {}
+    table = horizon_errors(run, preds)
     with style():
         fig, axes = plt.subplots(1, 3, figsize=(TEXT_WIDTH_IN, 1.9))
         for ax, split in zip(axes[:2], ("test", "shift"), strict=True):
-            table = _with_references(step_errors(preds, split), ref_steps, split)
             error_by_horizon(
-                ax, table, families=fams, labels=labels, title=f"{split} windows", legend=False
+                ax,
+                step_errors(table, split),
+                families=fams,
+                labels=labels,
+                title=f"{split} windows",
+                legend=False,
             )
         axes[1].set_ylabel("")
         rows = median_window(preds)
