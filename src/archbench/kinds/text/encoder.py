@@ -54,7 +54,8 @@ WEIGHT_FILES = (
 
 
 class TokenRows:
-    """Padded id matrix ``(n, L)`` served in batches trimmed to their longest row."""
+    """Padded id matrix ``(n, L)`` served in batches trimmed to their longest row; the mask is
+    None for a batch whose rows all have that length."""
 
     def __init__(self, ids: np.ndarray, lengths: np.ndarray, pad_id: int) -> None:
         self.ids, self.lengths, self.pad_id = ids, lengths, pad_id
@@ -62,12 +63,17 @@ class TokenRows:
     def __len__(self) -> int:
         return int(self.lengths.shape[0])
 
-    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor, ...]:
+    def batch(
+        self, idx: np.ndarray, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         import torch
 
-        width = int(self.lengths[idx].max(initial=1))
+        lengths = self.lengths[idx]
+        width = int(lengths.max(initial=1))
         ids = torch.from_numpy(np.ascontiguousarray(self.ids[idx, :width])).to(device)
-        mask = torch.from_numpy(np.arange(width)[None, :] < self.lengths[idx, None]).to(device)
+        if lengths.size == 0 or int(lengths.min()) == width:
+            return ids, None  # no padding: the network skips all mask work
+        mask = torch.from_numpy(np.arange(width)[None, :] < lengths[:, None]).to(device)
         return ids, mask
 
 
