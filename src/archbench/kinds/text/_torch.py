@@ -37,11 +37,12 @@ BUCKET = 50
 
 
 class Encoded(Protocol):
-    """A split turned into model inputs; ``batch`` gives the tensors of some rows."""
+    """A split turned into model inputs; ``batch`` gives the tensors of some rows (None for
+    an input the network can do without, e.g. the padding mask of a batch without padding)."""
 
     def __len__(self) -> int: ...
 
-    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor, ...]: ...
+    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor | None, ...]: ...
 
 
 # Encoded parts may also carry ``lengths: (n,) int64`` (tokens per row): batches are then
