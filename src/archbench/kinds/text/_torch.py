@@ -32,16 +32,17 @@ log = logging.getLogger(__name__)
 
 #: Rows per forward pass at inference.
 EVAL_BATCH_SIZE: dict[str, int] = {"cpu": 256, "cuda": 2048}
-#: Batches per length-sorted window (see ``batches``).
-BUCKET = 16
+#: Batches per length-sorted window (see ``batches``; transformers' ``group_by_length`` uses 50).
+BUCKET = 50
 
 
 class Encoded(Protocol):
-    """A split turned into model inputs; ``batch`` gives the tensors of some rows."""
+    """A split turned into model inputs; ``batch`` gives the tensors of some rows (None for
+    an input the network can do without, e.g. the padding mask of a batch without padding)."""
 
     def __len__(self) -> int: ...
 
-    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor, ...]: ...
+    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor | None, ...]: ...
 
 
 # Encoded parts may also carry ``lengths: (n,) int64`` (tokens per row): batches are then
@@ -105,7 +106,8 @@ class TorchTextModel(Model):
         return self
 
     def _optimizers(self, p: dict[str, Any]) -> list[torch.optim.Optimizer]:
-        """AdamW; biases, norms and other 1-d parameters are not decayed."""
+        """AdamW (torch's fused kernel: one pass over all parameters per step); biases, norms
+        and other 1-d parameters are not decayed."""
         import torch
 
         decay: list[torch.nn.Parameter] = []
@@ -116,7 +118,8 @@ class TorchTextModel(Model):
             {"params": decay, "weight_decay": p["weight_decay"]},
             {"params": no_decay, "weight_decay": 0.0},
         ]
-        return [torch.optim.AdamW(groups, lr=p["lr"])]
+        fused = self.device_.type in ("cpu", "cuda")
+        return [torch.optim.AdamW(groups, lr=p["lr"], fused=fused)]
 
     def _train(
         self,

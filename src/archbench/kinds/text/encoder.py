@@ -2,15 +2,18 @@
 
 From scratch (default): a WordPiece (or BPE) vocabulary of ``vocab_size`` learned on the
 training texts only; ``[CLS]`` + tokens truncated to ``max_length``; token + learned position
-embeddings; ``n_layers`` pre-norm blocks (multi-head self-attention, GELU feed-forward) with a
-padding mask; final LayerNorm; mean pooling over real tokens or the ``[CLS]`` position; a linear
-head. Batches are bucketed by length and padded to their longest text. Sized for a CPU: the
-default is one block of width 64, 4 heads, feed-forward 128, ``max_length`` 128 (the 95th
-percentile of the built-in reviews is ~120 tokens), lr 5e-4, at most 12 epochs with patience
-3 (the presets lower the caps). Measured on the built-in reviews (1 thread, this 2-core
-machine): ~20 CPU-microseconds per token for 2 blocks of width 64 (fwd + bwd), i.e. ~24
-CPU-seconds per epoch over 11,914 texts; compute-bound, so the default and the space are small.
-With 2 blocks and lr 1e-3 the validation ROC-AUC peaked after the first epoch (0.953).
+embeddings; ``n_layers`` pre-norm blocks (``_nets.EncoderBlock``: multi-head self-attention
+with one fused QKV projection, GELU feed-forward; the network of torch's
+``TransformerEncoderLayer(norm_first=True)``); final LayerNorm; mean pooling over real tokens or
+the ``[CLS]`` position; a linear head. Batches are bucketed by length (windows of 50 batches)
+and padded to their longest text; a batch without padding does no mask work, inference runs
+``scaled_dot_product_attention``'s fused kernel, dropout draws a quarter of an integer per
+element (``fast_dropout``) and AdamW is torch's fused kernel: together ~1.3x the per-epoch
+speed of the same-size BERT under ``transformers``' Trainer (docs/benchmarks.md, section 10).
+Sized for a CPU: the default is one block of width 64, 4 heads, feed-forward 128,
+``max_length`` 128 (the 95th percentile of the built-in reviews is ~120 tokens), lr 5e-4, at
+most 12 epochs with patience 3 (the presets lower the caps); one epoch over 8,000 reviews costs
+~5-6 CPU-seconds on this 2-core machine (1 thread).
 
 Search space (after the FT-Transformer space of Gorishniy et al. 2021, shrunk for text on a
 CPU): blocks 1-2, width {32, 48, 64}, heads {2, 4}, feed-forward factor {1, 2}, dropout
@@ -54,7 +57,8 @@ WEIGHT_FILES = (
 
 
 class TokenRows:
-    """Padded id matrix ``(n, L)`` served in batches trimmed to their longest row."""
+    """Padded id matrix ``(n, L)`` served in batches trimmed to their longest row; the mask is
+    None for a batch whose rows all have that length."""
 
     def __init__(self, ids: np.ndarray, lengths: np.ndarray, pad_id: int) -> None:
         self.ids, self.lengths, self.pad_id = ids, lengths, pad_id
@@ -62,12 +66,17 @@ class TokenRows:
     def __len__(self) -> int:
         return int(self.lengths.shape[0])
 
-    def batch(self, idx: np.ndarray, device: torch.device) -> tuple[torch.Tensor, ...]:
+    def batch(
+        self, idx: np.ndarray, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         import torch
 
-        width = int(self.lengths[idx].max(initial=1))
+        lengths = self.lengths[idx]
+        width = int(lengths.max(initial=1))
         ids = torch.from_numpy(np.ascontiguousarray(self.ids[idx, :width])).to(device)
-        mask = torch.from_numpy(np.arange(width)[None, :] < self.lengths[idx, None]).to(device)
+        if lengths.size == 0 or int(lengths.min()) == width:
+            return ids, None  # no padding: the network skips all mask work
+        mask = torch.from_numpy(np.arange(width)[None, :] < lengths[:, None]).to(device)
         return ids, mask
 
 
