@@ -90,7 +90,7 @@ def test_steps_counts_a_partial_last_batch() -> None:
     assert steps({"max_rounds": 10}, 257) is None
 
 
-@pytest.mark.parametrize("kind", ["tabular", "forecasting"])
+@pytest.mark.parametrize("kind", ["tabular", "forecasting", "text"])
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_kinds_presets_give_the_neural_families_one_budget(kind: str, preset: str) -> None:
     from archbench.kinds import get_kind

@@ -145,7 +145,7 @@ class TextEncoderModel(TorchTextModel):
         "grad_clip": 1.0,
         "max_length": 128,
         "vocab_size": 8000,
-        "tokenizer": "wordpiece",
+        "tokenizer": "bpe",
         "pretrained": "",
     }
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
@@ -187,7 +187,7 @@ class TextEncoderModel(TorchTextModel):
             "pooling": "{mean over tokens, [CLS]}",
             "lr": "logU(1e-4, 3e-3)",
             "weight_decay": "logU(1e-6, 1e-2)",
-            "tokens": "WordPiece (8,000) learned on train; max_length 128; learned positions",
+            "tokens": "BPE (8,000) learned on train; max_length 128; learned positions",
             "optimizer": "AdamW, grad-norm clip 1, early stopping on the validation primary metric",
         }
 

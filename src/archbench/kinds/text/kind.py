@@ -113,7 +113,15 @@ class TextKind(Kind):
         _settings(spec)
         for name in spec.families.names:
             model = self.family(name).load()(**fixed_params(spec, name))
-            model.check_params()  # type: ignore[attr-defined]
+            p = model.check_params()  # type: ignore[attr-defined]
+            if p.get("tokenizer") == "wordpiece" and not p.get("pretrained"):
+                log.warning(
+                    'families.%s tokenizer = "wordpiece": the tokenizers library learns a '
+                    "WordPiece vocabulary in hash order, so it (and this family's numbers) can "
+                    'differ between two runs of the same spec; "bpe" (the default) is '
+                    "reproducible",
+                    name,
+                )
         for key in ("features", "categorical", "drop"):
             if getattr(spec.task, key):
                 raise ConfigError(

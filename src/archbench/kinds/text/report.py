@@ -50,6 +50,14 @@ BIB = r"""
   pages = {372--403},
   year = {2008}
 }
+@inproceedings{sennrich2016neural,
+  author = {Sennrich, Rico and Haddow, Barry and Birch, Alexandra},
+  title = {Neural Machine Translation of Rare Words with Subword Units},
+  booktitle = {Proceedings of the 54th Annual Meeting of the Association for Computational
+    Linguistics},
+  pages = {1715--1725},
+  year = {2016}
+}
 @inproceedings{wu2016google,
   author = {Wu, Yonghui and others},
   title = {Google's Neural Machine Translation System: Bridging the Gap between Human and
@@ -232,6 +240,7 @@ class TextReport:
             "vaswani2017attention",
             "monroe2008fightin",
             "wu2016google",
+            "sennrich2016neural",
             "ke2017lightgbm",
             "paszke2019pytorch",
             "pedregosa2011scikit",
@@ -241,12 +250,16 @@ class TextReport:
     )
 
     def data_blocks(self, run: RunData, compact: int) -> list[Block]:
+        fixed = (run.best.get("encoder") or {}).get("fixed") or {}
+        wordpiece = fixed.get("tokenizer") == "wordpiece"
+        tok, cite = ("WordPiece", "wu2016google") if wordpiece else ("BPE", "sennrich2016neural")
         represent = spans(
             "Fitted on the training split only: the TF-IDF vocabularies and IDF weights ",
             _c("pedregosa2011scikit"),
-            " (inside each trial, as the n-grams are tuned) and the encoder's WordPiece "
-            "vocabulary ",
-            _c("wu2016google"),
+            " (inside each trial, as the n-grams are tuned) and the encoder's subword "
+            f"vocabulary ({tok} ",
+            _c(cite),
+            ")",
             ". Texts are not otherwise cleaned.",
         )
         blocks: list[Block] = [_data_paragraph(run), _split_paragraph(run)]
