@@ -22,10 +22,15 @@ seed = 0                    # the data seed: split and size caps
 [families]
 names = ["mlp", "encoder", "gbdt"]   # TF-IDF MLP, Transformer encoder, LightGBM on TF-IDF
 
-# Fixed (not tuned) settings per family, e.g.:
+# Fixed (not tuned) settings per family. The presets give both neural families the same
+# epochs, patience and batch size (the same number of gradient steps); change them together,
+# or the report says the comparison is not at an equal budget. E.g.:
+# [families.mlp]
+# max_epochs = 10
+# patience = 3
 # [families.encoder]
-# max_epochs = 6
-# patience = 2
+# max_epochs = 10
+# patience = 3
 # params = {{ max_length = 128, vocab_size = 8000 }}
 # params = {{ pretrained = "/path/to/checkpoint" }}  # fine-tune a saved transformers model
 #                                                  # (pip install archbench[text]; offline)
