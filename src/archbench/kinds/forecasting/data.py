@@ -82,7 +82,7 @@ class ForecastSettings:
     def __post_init__(self) -> None:
         if self.fill_gaps not in FILL_GAPS:
             raise ConfigError(
-                f"task.fill_gaps = {self.fill_gaps!r} is not allowed; use \"zero\" or "
+                f'task.fill_gaps = {self.fill_gaps!r} is not allowed; use "zero" or '
                 '"interpolate" (or leave it out to refuse gaps)'
             )
         for key in ("time", "target"):

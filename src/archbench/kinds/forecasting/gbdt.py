@@ -37,7 +37,7 @@ import pandas as pd
 
 from archbench.errors import ConfigError
 from archbench.family import Model
-from archbench.seeding import derive_seed
+from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
 
 from ._train import check_windows
 from .metrics import PRIMARY
@@ -187,20 +187,15 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         dval = lgb.Dataset(
             features(val, info, self.n_lags_), _target(val), weight=w_val, reference=dtrain
         )
-        evals: dict[str, Any] = {}
-        self.booster_ = lgb.train(
+        self.booster_, history = train_early_stopped(
             params,
             dtrain,
-            num_boost_round=p["max_rounds"],
-            valid_sets=[dval],
-            valid_names=["val"],
-            callbacks=[
-                lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
-                lgb.record_evaluation(evals),
-            ],
+            dval,
+            max_rounds=p["max_rounds"],
+            patience=p["early_stopping_rounds"],
         )
         factor = float(w_val.sum()) / len(w_val)
-        self.history_ = [float(v) * factor for v in evals["val"]["l1"]]
+        self.history_ = [v * factor for v in history["l1"]]
         self.n_iter_ = len(self.history_)
         self.best_iter_ = int(self.booster_.best_iteration) or self.n_iter_
         self.history_metric_, self.best_score_ = PRIMARY, self.history_[self.best_iter_ - 1]
@@ -209,18 +204,8 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
     def _lgb_params(self, p: dict[str, Any], seed: int) -> dict[str, Any]:
         if p["objective"] not in ("l2", "l1"):
             raise ConfigError(f"gbdt: objective = {p['objective']!r}; use 'l2' or 'l1'")
-        return {
-            **{k: p[k] for k in self.default_params()},
-            "metric": "l1",
-            "bagging_freq": 1 if p["bagging_fraction"] < 1.0 else 0,
-            "num_threads": p["threads"],
-            "seed": seed,
-            "bagging_seed": derive_seed(seed, "bagging"),
-            "feature_fraction_seed": derive_seed(seed, "feature_fraction"),
-            "deterministic": True,
-            "force_col_wise": True,
-            "verbosity": -1,
-        }
+        boost = {k: p[k] for k in self.default_params()}
+        return {**seeded_params(boost, threads=p["threads"], seed=seed), "metric": "l1"}
 
     def predict(self, data: Windows) -> np.ndarray:
         """``(n, H)`` forecasts in the target's units."""

@@ -20,7 +20,7 @@ import optuna
 
 from ...errors import ConfigError
 from ...family import Model
-from ...seeding import derive_seed
+from ..common.lightgbm import seeded_params, train_early_stopped
 from .data import TextInfo, TextPart
 from .metrics import macro_f1
 from .mlp import TFIDF_DESCRIPTION, tfidf_settings, tfidf_space
@@ -108,20 +108,15 @@ class TextLightGBMModel(Model):
         x_train, x_val = self.tfidf_.transform(train.texts), self.tfidf_.transform(val.texts)
         dtrain = lgb.Dataset(x_train, train.y, params={"verbosity": -1})
         dval = lgb.Dataset(x_val, val.y, reference=dtrain)
-        evals: dict[str, Any] = {}
-        self.booster_ = lgb.train(
+        self.booster_, history = train_early_stopped(
             params,
             dtrain,
-            num_boost_round=p["max_rounds"],
-            valid_sets=[dval],
-            valid_names=["val"],
+            dval,
+            max_rounds=p["max_rounds"],
+            patience=p["early_stopping_rounds"],
             feval=feval,
-            callbacks=[
-                lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
-                lgb.record_evaluation(evals),
-            ],
         )
-        (self.history_,) = (list(map(float, v)) for v in evals["val"].values())
+        (self.history_,) = history.values()
         self.n_iter_ = len(self.history_)
         self.best_iter_ = int(self.booster_.best_iteration) or self.n_iter_
         self.history_metric_ = "roc_auc" if info.n_classes == 2 else "macro_f1"
@@ -130,17 +125,7 @@ class TextLightGBMModel(Model):
 
     def _lgb_params(self, p: dict[str, Any], info: TextInfo, seed: int) -> dict[str, Any]:
         boost = {k: p[k] for k in self.default_params() if k not in tfidf_settings(p).__dict__}
-        params: dict[str, Any] = {
-            **boost,
-            "bagging_freq": 1 if p["bagging_fraction"] < 1.0 else 0,
-            "num_threads": p["threads"],
-            "seed": seed,
-            "bagging_seed": derive_seed(seed, "bagging"),
-            "feature_fraction_seed": derive_seed(seed, "feature_fraction"),
-            "deterministic": True,
-            "force_col_wise": True,
-            "verbosity": -1,
-        }
+        params = seeded_params(boost, threads=p["threads"], seed=seed)
         if info.n_classes == 2:
             params.update(objective="binary", metric="auc")
         else:

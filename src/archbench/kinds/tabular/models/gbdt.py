@@ -22,8 +22,8 @@ import numpy as np
 import optuna
 
 from archbench.errors import ConfigError
+from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
 from archbench.kinds.metriclib import PRIMARY
-from archbench.seeding import derive_seed
 
 from ..preprocess import FeatureInfo, Matrix
 from .base import Model, check_matrix
@@ -152,17 +152,8 @@ class LightGBMModel(GBDTModel):
     ) -> None:
         import lightgbm as lgb
 
-        params: dict[str, Any] = {
-            **{k: p[k] for k in self.default_params()},
-            "bagging_freq": 1 if p["bagging_fraction"] < 1.0 else 0,
-            "num_threads": p["threads"],
-            "seed": seed,
-            "bagging_seed": derive_seed(seed, "bagging"),
-            "feature_fraction_seed": derive_seed(seed, "feature_fraction"),
-            "deterministic": True,
-            "force_col_wise": True,
-            "verbosity": -1,
-        }
+        boost = {k: p[k] for k in self.default_params()}
+        params = seeded_params(boost, threads=p["threads"], seed=seed)
         feval = None
         if info.task_type == "regression":
             params.update(objective="regression", metric="rmse")
@@ -175,20 +166,15 @@ class LightGBMModel(GBDTModel):
         cat_idx = list(range(n_num, n_num + train.x_cat.shape[1]))
         dtrain = lgb.Dataset(features(train), train.y, categorical_feature=cat_idx)
         dval = lgb.Dataset(features(val), val.y, reference=dtrain, categorical_feature=cat_idx)
-        evals: dict[str, Any] = {}
-        self.booster_ = lgb.train(
+        self.booster_, history = train_early_stopped(
             params,
             dtrain,
-            num_boost_round=p["max_rounds"],
-            valid_sets=[dval],
-            valid_names=["val"],
+            dval,
+            max_rounds=p["max_rounds"],
+            patience=p["early_stopping_rounds"],
             feval=feval,
-            callbacks=[
-                lgb.early_stopping(p["early_stopping_rounds"], verbose=False),
-                lgb.record_evaluation(evals),
-            ],
         )
-        (self.history_,) = (list(map(float, v)) for v in evals["val"].values())
+        (self.history_,) = history.values()
         self.n_iter_ = len(self.history_)
         self.best_iter_ = int(self.booster_.best_iteration)
 
