@@ -1,6 +1,6 @@
 """Transformer encoder: trained from scratch on subword tokens, or a pretrained checkpoint.
 
-From scratch (default): a WordPiece (or BPE) vocabulary of ``vocab_size`` learned on the
+From scratch (default): a BPE (or WordPiece) vocabulary of ``vocab_size`` learned on the
 training texts only; ``[CLS]`` + tokens truncated to ``max_length``; token + learned position
 embeddings; ``n_layers`` pre-norm blocks (``_nets.EncoderBlock``: multi-head self-attention
 with one fused QKV projection, GELU feed-forward; the network of torch's
