@@ -8,7 +8,7 @@ with one fused QKV projection, GELU feed-forward; the network of torch's
 the ``[CLS]`` position; a linear head. Batches are bucketed by length (windows of 50 batches)
 and padded to their longest text; a batch without padding does no mask work, inference runs
 ``scaled_dot_product_attention``'s fused kernel, dropout draws a quarter of an integer per
-element (``fast_dropout``) and AdamW is torch's fused kernel: together ~1.3x the per-epoch
+element (``fast_dropout``) and AdamW is torch's fused kernel: together ~1.45x the per-epoch
 speed of the same-size BERT under ``transformers``' Trainer (docs/benchmarks.md, section 10).
 Sized for a CPU: the default is one block of width 64, 4 heads, feed-forward 128,
 ``max_length`` 128 (the 95th percentile of the built-in reviews is ~120 tokens), lr 5e-4, at
