@@ -19,6 +19,7 @@ import numpy as np
 
 from archbench.errors import ConfigError, DataError
 from archbench.family import Model, resolve_device
+from archbench.kinds.common.torchfit import check_training_settings
 from archbench.seeding import derive_seed
 
 from .metrics import METRICS, PRIMARY, pack_truth
@@ -204,31 +205,6 @@ class WindowNetModel(Model[Windows, ForecastInfo]):
 
 
 def _check_fixed(family: str, p: dict[str, Any]) -> None:
-    import torch
-
-    for key in ("max_epochs", "patience", "batch_size", "threads"):
-        if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
-            raise ConfigError(f"{family}: {key} = {p[key]!r} must be an integer >= 1")
-    for key, low_ok in (("lr", False), ("weight_decay", True)):
-        v = p[key]
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or v < 0
-            or (v == 0 and not low_ok)
-        ):
-            raise ConfigError(
-                f"{family}: {key} = {v!r} must be a number {'>=' if low_ok else '>'} 0"
-            )
+    check_training_settings(family, p)
     if not 0.0 <= p.get("dropout", 0.0) < 1.0:
         raise ConfigError(f"{family}: dropout = {p['dropout']!r} must lie in [0, 1)")
-    try:
-        device = torch.device(resolve_device(p["device"]))
-    except (RuntimeError, TypeError) as exc:
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} is not a torch device; use 'auto', 'cpu' or 'cuda'"
-        ) from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} but no CUDA GPU is visible; use 'auto'"
-        )

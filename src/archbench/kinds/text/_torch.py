@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 from scipy.special import softmax
 
-from ...errors import ConfigError
 from ...family import Model, resolve_device
 from ...seeding import derive_seed
+from ..common.torchfit import check_training_settings
 from .data import TextInfo, TextPart
 from .metrics import better, primary
 
@@ -240,31 +240,5 @@ def batches(
 
 
 def check_fixed(family: str, p: dict[str, Any]) -> None:
-    """Validate the shared fixed settings and ``lr``/``weight_decay``."""
-    import torch
-
-    for key in ("max_epochs", "patience", "batch_size", "threads"):
-        v = p[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ConfigError(f"{family}: {key} = {v!r} must be an integer >= 1")
-    for key in ("lr", "weight_decay", "grad_clip"):
-        v = p[key]
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or v < 0
-            or (key == "lr" and v == 0)
-        ):
-            raise ConfigError(
-                f"{family}: {key} = {v!r} must be a number {'> 0' if key == 'lr' else '>= 0'}"
-            )
-    try:
-        device = torch.device(resolve_device(p["device"]))
-    except (RuntimeError, TypeError) as exc:
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} is not a torch device; use 'auto', 'cpu' or 'cuda'"
-        ) from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} but no CUDA GPU is visible; use 'auto'"
-        )
+    """Validate the shared fixed settings, ``lr``, ``weight_decay`` and ``grad_clip``."""
+    check_training_settings(family, p, ("lr", "weight_decay", "grad_clip"))

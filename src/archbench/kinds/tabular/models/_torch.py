@@ -22,6 +22,7 @@ from scipy.special import expit, softmax
 
 from archbench.config import MATMUL_PRECISIONS
 from archbench.errors import ConfigError
+from archbench.kinds.common.torchfit import check_training_settings
 from archbench.kinds.metriclib import PRIMARY, better, metric
 from archbench.seeding import derive_seed
 
@@ -185,36 +186,12 @@ def _matmul_precision(precision: str) -> Iterator[None]:
 
 
 def _check_fixed(family: str, p: dict[str, Any]) -> None:
-    import torch
-
     if p["matmul_precision"] not in MATMUL_PRECISIONS:
         raise ConfigError(
             f"{family}: matmul_precision = {p['matmul_precision']!r}; use one of "
             + ", ".join(MATMUL_PRECISIONS)
         )
-    for key in ("max_epochs", "patience", "batch_size", "threads"):
-        if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
-            raise ConfigError(f"{family}: {key} = {p[key]!r} must be an integer >= 1")
-    for key in ("lr", "weight_decay"):
-        v = p[key]
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or v < 0
-            or (key == "lr" and v == 0)
-        ):
-            bound = "> 0" if key == "lr" else ">= 0"
-            raise ConfigError(f"{family}: {key} = {v!r} must be a number {bound}")
-    try:
-        device = torch.device(resolve_device(p["device"]))
-    except (RuntimeError, TypeError) as exc:
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} is not a torch device; use 'auto', 'cpu' or 'cuda'"
-        ) from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            f"{family}: device = {p['device']!r} but no CUDA GPU is visible; use 'auto'"
-        )
+    check_training_settings(family, p)
 
 
 def _tensors(data: Matrix, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor | None]:
