@@ -1,7 +1,7 @@
 """The text encoder family against a same-size encoder trained by ``transformers``' Trainer.
 
 Same data (the default preset's split of the built-in reviews: 8,000 training texts, 2,000
-validation, 3,971 test), the same token ids fed to both (archbench's WordPiece vocabulary of
+validation, 3,971 test), the same token ids fed to both (archbench's BPE vocabulary of
 8,000 learned on train, [CLS] + at most 127 tokens, encoded once), the same size (1 block,
 width 64, 4 heads, feed-forward 128, 128 positions, dropout 0.1 on embeddings, attention
 weights and residual branches), the same batch (64, grouped by length in both: archbench's
@@ -23,6 +23,10 @@ texts inside ``fit`` (the peer gets pre-encoded ids). The peer's scores pair its
 with the ``label_ids`` that ``Trainer.predict`` returns: with ``group_by_length``, transformers
 5 also length-groups (shuffles) evaluation batches, so its predictions are not in dataset order
 (scoring them against the labels in dataset order gave the ROC-AUC of 0.5 reported before).
+
+Both run in this one process, so the peer trains under the allocator setting archbench's fit
+makes (``reuse_freed_memory``); ``--impl peer`` alone runs it under glibc's default (it
+measured within 1% of the shared-process time: the setting does not speed the peer up).
 
 Needs ``transformers`` and ``accelerate`` (``pip install archbench[bench]``).
 

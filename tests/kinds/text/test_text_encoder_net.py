@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
-from archbench.kinds.text._nets import EncoderBlock, TextEncoder, fast_dropout
+from archbench.kinds.text._nets import EncoderBlock, TextEncoder, fast_dropout, keep_mask
 from archbench.kinds.text._torch import batches
 from archbench.kinds.text.encoder import TokenRows
 
@@ -65,6 +66,55 @@ def test_block_dropout_path_matches_fused_attention() -> None:
     assert torch.allclose(manual[mask], fused[mask], atol=1e-5)
     manual.sum().backward()
     assert all(q.grad is not None and torch.isfinite(q.grad).all() for q in block.parameters())
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_block_dropout_path_is_dropout_with_the_scales_folded(padded: bool) -> None:
+    """The training path folds 1/sqrt(d_head) and the attention dropout's 1/keep-rate into
+    the projection rows and the other scales into products and sums; written out plainly with
+    the same masks (same seed, same draw order) it is the textbook block."""
+    _, block = _pair()
+    block.p = 0.3
+    block.train()
+    x = torch.randn(4, 9, 32)
+    mask = torch.ones(4, 9, dtype=torch.bool)
+    if padded:
+        mask[1, 5:] = False
+    keep = mask[:, None, None, :]
+    torch.manual_seed(3)
+    got = block(x, keep)
+    torch.manual_seed(3)
+    b, length, d, h = 4, 9, 32, 4
+    m_attn, s = keep_mask((b * h, length, length), 0.3, x.device)
+    qkv = block.qkv(block.norm1(x)).view(b, length, 3, h, d // h).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv
+    scores = (q @ k.transpose(-1, -2)) / (d // h) ** 0.5
+    scores = scores.masked_fill(~keep, float("-inf"))
+    probs = scores.softmax(-1) * m_attn.view(b, h, length, length) * s
+    a = block.proj((probs @ v).transpose(1, 2).reshape(b, length, d))
+    m_a, _ = keep_mask((b, length, d), 0.3, x.device)
+    x1 = x + a * m_a * s
+    m_f, _ = keep_mask((b, length, 64), 0.3, x.device)
+    f = block.ff2(F.gelu(block.ff1(block.norm2(x1))) * m_f * s)
+    m_o, _ = keep_mask((b, length, d), 0.3, x.device)
+    want = x1 + f * m_o * s
+    assert torch.allclose(got[mask], want[mask], atol=1e-5)
+    assert 0.2 < 1 - m_attn.mean().item() < 0.4  # dropout was on
+
+
+def test_keep_mask_rate_values_and_seed() -> None:
+    torch.manual_seed(7)
+    m, scale = keep_mask((501, 397), 0.1, torch.device("cpu"))
+    torch.manual_seed(7)
+    again, _ = keep_mask((501, 397), 0.1, torch.device("cpu"))
+    assert m.dtype == torch.float32 and m.shape == (501, 397) and torch.equal(m, again)
+    assert set(m.unique().tolist()) == {0.0, 1.0}
+    rate = round(0.1 * 32768) / 32768
+    assert scale == pytest.approx(1 / (1 - rate))
+    # 198,897 draws: the drop rate is within 4 standard errors of 0.100006
+    assert abs((1 - m.mean().item()) - rate) < 4 * (rate * (1 - rate) / m.numel()) ** 0.5
+    flat = m.flatten()[: 4 * (m.numel() // 4)].view(-1, 4)
+    assert torch.all((1 - flat.mean(0) - rate).abs() < 0.01)  # every 16-bit field alike
 
 
 def test_block_initialised_like_torch_layer() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from archbench.errors import ConfigError, DataError
 from archbench.family import Model, resolve_device
-from archbench.kinds.common.torchfit import check_training_settings
+from archbench.kinds.common.torchfit import check_training_settings, reuse_freed_memory
 from archbench.seeding import derive_seed
 
 from .metrics import METRICS, PRIMARY, pack_truth
@@ -89,6 +89,7 @@ class WindowNetModel(Model[Windows, ForecastInfo]):
         check_windows(val, info, "val")
         if torch.get_num_threads() != p["threads"]:
             torch.set_num_threads(p["threads"])
+        reuse_freed_memory()
         self.device_ = torch.device(resolve_device(p["device"]))
         torch.manual_seed(seed)
         self.info_ = info

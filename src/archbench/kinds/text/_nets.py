@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import torch
@@ -36,46 +35,50 @@ class BagMLP(nn.Module):
         return self.head(self.blocks(h))
 
 
-#: Index of the int16 field holding the top 16 bits of an int64 (15 random bits, sign 0).
-_HIGH = 3 if sys.byteorder == "little" else 0
+def keep_mask(shape: tuple[int, ...], p: float, device: torch.device) -> tuple[Tensor, float]:
+    """An inverted-dropout mask as float 0/1 and its scale ``1 / keep rate``.
+
+    ``torch.nn.functional.dropout`` draws one Bernoulli variate per element on CPU (~4 ns
+    each here). This draws 64 random bits per four elements (``random_`` over the full int64
+    range) and compares their 16-bit fields, read as int16, straight into a float tensor in
+    one pass, so an element is dropped with probability ``round(32768 p) / 32768``
+    (0.1 -> 0.100006). The scale is left to the caller to fold into the next operation (a
+    matrix product's ``alpha``, a residual ``addcmul``'s ``value``, a projection's rows)
+    rather than spent on a pass over the mask. Same global generator, so same seed => same
+    masks.
+    """
+    n = 1
+    for size in shape:
+        n *= size
+    q = (n + 3) // 4
+    threshold = round(p * 32768)
+    fields = torch.empty(q, dtype=torch.int64, device=device).random_(-(2**63), None)
+    keep = torch.empty(4 * q, dtype=torch.float32, device=device)
+    # int16 fields are uniform on [-32768, 32767]: P(field >= bound) = 1 - threshold / 32768
+    torch.ge(fields.view(torch.int16), 2 * threshold - 32768, out=keep)
+    return keep[:n].view(shape), 1.0 / (1.0 - threshold / 32768)
 
 
 def fast_dropout(x: Tensor, p: float, training: bool) -> Tensor:
-    """Inverted dropout whose mask costs a quarter of an integer draw per element.
-
-    ``torch.nn.functional.dropout`` draws one Bernoulli variate per element on CPU (~4 ns
-    each here). This draws 63-bit integers and reads each as four 16-bit fields (three of 16
-    random bits, one of 15), so an element is dropped with probability
-    ``round(32768 p) / 32768`` (0.1 -> 0.100006) and kept ones are scaled by the inverse of
-    the keep rate. Same global generator, so same seed => same masks.
-    """
+    """Inverted dropout with a ``keep_mask`` (the same rate, scale and seed behaviour)."""
     if not training or p == 0.0:
         return x
-    n = x.numel()
-    q = (n + 3) // 4
-    threshold = round(p * 32768)
-    fields = torch.empty(q, dtype=torch.int64, device=x.device).random_()
-    fields = fields.view(torch.int16).view(q, 4)
-    keep = torch.empty(4 * q, dtype=torch.bool, device=x.device)
-    for j in range(4):  # P(field >= bound) = 1 - threshold / 32768 for both kinds of field
-        bound = threshold if j == _HIGH else 2 * threshold - 32768
-        torch.ge(fields[:, j], bound, out=keep[j * q : (j + 1) * q])
-    return x * (keep[:n].view(x.shape) * (1.0 / (1.0 - threshold / 32768)))
+    keep, scale = keep_mask(tuple(x.shape), p, x.device)
+    return (x * keep.to(x.dtype)).mul_(scale)
 
 
-def _scores(q: Tensor, k: Tensor, keep: Tensor | None) -> Tensor:
-    """Scaled attention scores ``(b, h, L, L)``, -inf at padded keys (one fused matmul)."""
-    b, h, length, dh = q.shape
-    q3, k3 = q.reshape(b * h, length, dh), k.reshape(b * h, length, dh).transpose(1, 2)
-    if keep is None:
-        s = torch.bmm(q3, k3).mul_(dh**-0.5)
-    else:
-        bias = torch.zeros(keep.shape, dtype=q.dtype, device=q.device).masked_fill_(
-            ~keep, float("-inf")
-        )
-        bias = bias.expand(b, h, 1, length).reshape(b * h, 1, length)
-        s = torch.baddbmm(bias, q3, k3, alpha=dh**-0.5)
-    return s.view(b, h, length, length)
+def _linear(x: Tensor, layer: nn.Linear, alpha: float = 1.0) -> Tensor:
+    """``alpha * (x @ W.T) + b`` in one fused product (``alpha`` = a dropout's scale)."""
+    out = torch.addmm(layer.bias, x.reshape(-1, x.shape[-1]), layer.weight.t(), alpha=alpha)
+    return out.view(*x.shape[:-1], out.shape[-1])
+
+
+def _key_bias(keep: Tensor, n_heads: int) -> Tensor:
+    """``(b * h, 1, L)`` additive score bias: 0 at real keys, -inf at padding."""
+    b, length = keep.shape[0], keep.shape[-1]
+    bias = torch.zeros(keep.shape, dtype=torch.float32, device=keep.device)
+    bias.masked_fill_(~keep, float("-inf"))
+    return bias.expand(b, n_heads, 1, length).reshape(b * n_heads, 1, length)
 
 
 class EncoderBlock(nn.Module):
@@ -85,8 +88,9 @@ class EncoderBlock(nn.Module):
     The same network and initialisation as ``nn.TransformerEncoderLayer(norm_first=True,
     activation="gelu")`` (one fused QKV projection, Xavier-uniform, zero biases), written so
     that a batch without padding does no mask work, attention without dropout (inference)
-    runs through ``scaled_dot_product_attention``'s fused CPU kernel, and dropout uses
-    ``fast_dropout``.
+    runs through ``scaled_dot_product_attention``'s fused CPU kernel, dropout masks come from
+    ``keep_mask``, and no pass over the ``(b, h, L, L)`` attention tensors multiplies by a
+    constant (the scales are folded into the projection rows; see ``forward``).
     """
 
     def __init__(self, d_model: int, n_heads: int, d_ffn: int, dropout: float) -> None:
@@ -105,16 +109,38 @@ class EncoderBlock(nn.Module):
     def forward(self, x: Tensor, keep: Tensor | None) -> Tensor:
         """``x (b, L, d)``; ``keep (b, 1, 1, L)`` bool (True = a real key) or None."""
         b, length, d = x.shape
-        qkv = self.qkv(self.norm1(x)).view(b, length, 3, self.n_heads, d // self.n_heads)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4)
         p = self.p if self.training else 0.0
         if p == 0.0:
+            qkv = self.qkv(self.norm1(x)).view(b, length, 3, self.n_heads, d // self.n_heads)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            x = x + self.proj(a.transpose(1, 2).reshape(b, length, d))
+            return x + self.ff2(F.gelu(self.ff1(self.norm2(x))))
+        # Training with dropout. Every scale goes where it costs least: the 1/sqrt(d_head) of
+        # the scores and the attention dropout's 1/keep-rate into the query and value rows
+        # of the (small) projection, so no pass over the (b, h, L, L) tensors multiplies by
+        # a constant, forward or backward; the other masks' scales into the next product or
+        # the residual sum.
+        h, dh = self.n_heads, d // self.n_heads
+        m, scale = keep_mask((b * h, length, length), p, x.device)
+        rows = x.new_tensor([dh**-0.5, 1.0, scale]).repeat_interleave(d)
+        qkv = torch.addmm(
+            self.qkv.bias * rows, self.norm1(x).view(-1, d), self.qkv.weight.t() * rows
+        ).view(b, length, 3, h, dh)
+        q, k, v = (t.reshape(b * h, length, dh) for t in qkv.permute(2, 0, 3, 1, 4))
+        if keep is None:
+            s = torch.bmm(q, k.transpose(1, 2))
         else:
-            a = fast_dropout(_scores(q, k, keep).softmax(-1), p, True) @ v
-        x = x + fast_dropout(self.proj(a.transpose(1, 2).reshape(b, length, d)), p, self.training)
-        h = fast_dropout(F.gelu(self.ff1(self.norm2(x))), p, self.training)
-        return x + fast_dropout(self.ff2(h), p, self.training)
+            s = torch.baddbmm(_key_bias(keep, h), q, k.transpose(1, 2))
+        a = torch.bmm(s.softmax(-1) * m, v)
+        a = self.proj(a.view(b, h, length, d // h).transpose(1, 2).reshape(b, length, d))
+        m, scale = keep_mask(tuple(a.shape), p, x.device)
+        x = torch.addcmul(x, a, m, value=scale)
+        m, scale = keep_mask((b, length, self.ff1.out_features), p, x.device)
+        f = F.gelu(self.ff1(self.norm2(x))) * m
+        f = _linear(f, self.ff2, alpha=scale)
+        m, scale = keep_mask(tuple(f.shape), p, x.device)
+        return torch.addcmul(x, f, m, value=scale)
 
 
 class TextEncoder(nn.Module):

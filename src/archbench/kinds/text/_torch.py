@@ -20,7 +20,7 @@ from scipy.special import softmax
 
 from ...family import Model, resolve_device
 from ...seeding import derive_seed
-from ..common.torchfit import check_training_settings
+from ..common.torchfit import check_training_settings, reuse_freed_memory
 from .data import TextInfo, TextPart
 from .metrics import better, primary
 
@@ -95,6 +95,7 @@ class TorchTextModel(Model):
         p = self.check_params()
         if torch.get_num_threads() != p["threads"]:
             torch.set_num_threads(p["threads"])
+        reuse_freed_memory()
         self.device_ = torch.device(resolve_device(p["device"]))
         self.info_ = info
         self._fit_inputs(p, train)

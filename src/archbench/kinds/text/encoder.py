@@ -7,13 +7,15 @@ with one fused QKV projection, GELU feed-forward; the network of torch's
 ``TransformerEncoderLayer(norm_first=True)``); final LayerNorm; mean pooling over real tokens or
 the ``[CLS]`` position; a linear head. Batches are bucketed by length (windows of 50 batches)
 and padded to their longest text; a batch without padding does no mask work, inference runs
-``scaled_dot_product_attention``'s fused kernel, dropout draws a quarter of an integer per
-element (``fast_dropout``) and AdamW is torch's fused kernel: together ~1.45x the per-epoch
-speed of the same-size BERT under ``transformers``' Trainer (docs/benchmarks.md, section 10).
+``scaled_dot_product_attention``'s fused kernel, dropout masks cost 16 random bits per element
+(``_nets.keep_mask``) with their scales folded into the projections, AdamW is torch's fused
+kernel, and the training process keeps freed tensor memory for reuse
+(``common.torchfit.reuse_freed_memory``): together ~1.58x the per-epoch speed of the same-size
+BERT under ``transformers``' Trainer at equal accuracy (docs/benchmarks.md, section 10).
 Sized for a CPU: the default is one block of width 64, 4 heads, feed-forward 128,
 ``max_length`` 128 (the 95th percentile of the built-in reviews is ~120 tokens), lr 5e-4, at
 most 12 epochs with patience 3 (the presets lower the caps); one epoch over 8,000 reviews costs
-~5-6 CPU-seconds on this 2-core machine (1 thread).
+~4.4 CPU-seconds on this 2-core machine (1 thread, validation pass included).
 
 Search space (after the FT-Transformer space of Gorishniy et al. 2021, shrunk for text on a
 CPU): blocks 1-2, width {32, 48, 64}, heads {2, 4}, feed-forward factor {1, 2}, dropout

@@ -22,7 +22,7 @@ from scipy.special import expit, softmax
 
 from archbench.config import MATMUL_PRECISIONS
 from archbench.errors import ConfigError
-from archbench.kinds.common.torchfit import check_training_settings
+from archbench.kinds.common.torchfit import check_training_settings, reuse_freed_memory
 from archbench.kinds.metriclib import PRIMARY, better, metric
 from archbench.seeding import derive_seed
 
@@ -89,6 +89,7 @@ class TorchModel(Model):
             check_matrix(data, info, name)
         if torch.get_num_threads() != p["threads"]:
             torch.set_num_threads(p["threads"])
+        reuse_freed_memory()
         device = torch.device(resolve_device(p["device"]))
         torch.manual_seed(seed)
         d_out = info.n_classes if info.task_type == "classification" and info.n_classes > 2 else 1
