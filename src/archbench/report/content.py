@@ -42,7 +42,7 @@ from .markup import introduction_blocks, read_introduction
 from .prose import cite as _c
 from .prose import confidence_label, sentence, spec_value
 from .rundata import RunData, finite
-from .tables import main_table, paired_table, shift_table
+from .tables import main_table, paired_table, reference_sentence, shift_table
 
 #: Citations of the generic text; a kind adds its own (``KindReport.citations``).
 GENERIC_KEYS = {
@@ -523,6 +523,7 @@ def discussion(run: RunData, compact: int) -> Section:
         "verdicts are Holm-corrected as one family and only tested when it resolved; every "
         f"other metric is exploratory. Intervals are {conf} intervals without correction.",
         capped_sentence(run),
+        reference_sentence(run),
         *(" " + w for w in kind_limitations(run)),
     )
     blocks: list[Block] = []

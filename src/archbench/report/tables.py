@@ -92,6 +92,62 @@ def reference_rows(run: RunData, metric: str) -> list[tuple[str, dict[str, float
     return out
 
 
+def reference_sentence(run: RunData) -> str | None:
+    """Name the families whose ID-test primary metric does not beat a reference row.
+
+    A family "does not beat" a reference when the reference value lies inside its seed
+    interval, and "is worse than" it when the whole interval is on the worse side. A family whose
+    interval reaches the trivial answer (the majority class, seasonal naive) has not reliably
+    learned the task at this budget, a finding about the training, not the architecture.
+    """
+    refs = [
+        (label[:1].lower() + label[1:] if label[1:2].islower() else label, v["test"])
+        for label, v in reference_rows(run, run.primary)
+        if "test" in v
+    ]
+    if not refs:
+        return None
+    hi, m = run.higher(run.primary), run.primary
+    d = metric_decimals(run, m)
+    weakest = (min if hi else max)(value for _, value in refs)
+    parts, trivial = [], False
+    for fam in run.families:
+        r = run.summary_row(fam, "test", m) or {}
+        lo, up, mean = finite(r.get("ci_low")), finite(r.get("ci_high")), finite(r.get("mean"))
+        if lo is None or up is None or mean is None:
+            continue
+        worse = []
+        for label, value in refs:
+            if (lo > value) if hi else (up < value):
+                continue  # the whole interval is on the better side: it beats this reference
+            below = up < value if hi else lo > value
+            worse.append(
+                f"is worse than {label} ({num(value, d)})"
+                if below
+                else f"does not beat {label} ({num(value, d)}, inside the interval)"
+            )
+            trivial = trivial or value == weakest
+        if worse:
+            parts.append(
+                f"{run.label(fam)} ({num(mean, d)}, {run.confidence:.0%} CI "
+                f"{interval(lo, up, d)}) " + list_words(worse)
+            )
+    if not parts:
+        return None
+    return (
+        f" Against the reference rows on the ID test set ({run.metric_label(m)}): "
+        + "; ".join(parts)
+        + "."
+        + (
+            " A family whose interval reaches the trivial answer has not reliably learned the "
+            "task at this budget (seeds left at the trivial answer, too few steps or a poor "
+            "configuration), so its rank says little about its architecture."
+            if trivial
+            else ""
+        )
+    )
+
+
 def main_table(run: RunData) -> Table:
     """Mean and CI per metric and family, ID test and shift side by side."""
     conf = f"{run.confidence:.0%}"

@@ -129,3 +129,18 @@ def test_references(parts: Parts) -> None:
     spec = primary(info.n_classes)
     assert spec.fn(p["test"].y, refs["tfidf_logreg"].predict(p["test"])) > 0.8
     assert refs["tfidf_logreg"].params["C"] in (0.25, 1.0, 4.0, 16.0)
+
+
+def test_early_stopping_breaks_a_tie_in_the_primary_metric_by_the_loss() -> None:
+    """A plateau of macro-F1 (every text given the majority class) with a falling loss is
+    progress; a same-score epoch with a higher loss, or a worse score, is not."""
+    from archbench.kinds.text._torch import improves
+
+    f1 = primary(3)
+    assert f1.name == "macro_f1"
+    assert improves(f1, 0.26, 1.00, 0.26, 1.05)  # same macro-F1, lower loss
+    assert not improves(f1, 0.26, 1.06, 0.26, 1.05)
+    assert not improves(f1, 0.25, 0.50, 0.26, 1.05)  # a worse score never wins on loss
+    assert improves(f1, 0.27, 2.00, 0.26, 1.05)  # a better score wins whatever the loss
+    assert not improves(f1, 0.26, float("nan"), 0.26, 1.05)
+    assert not improves(f1, float("nan"), 0.10, 0.26, 1.05)

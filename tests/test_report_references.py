@@ -1,0 +1,97 @@
+"""The report names families that do not beat a reference row on the ID test set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archbench.report.rundata import load_run
+from archbench.report.tables import reference_sentence
+from fixtures_report import make_run_dir
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run_dir(tmp_path_factory.mktemp("refs") / "run")
+
+
+def _with_references(base: Path, tmp: Path, trivial: float, classical: float) -> Path:
+    """The base run with two reference rows on the primary metric."""
+    run = tmp / "run"
+    shutil.copytree(base, run)
+    task = json.loads((run / "task.json").read_text())
+    primary = load_run(base).primary
+    rows = {"majority": ("Majority class", trivial), "tfidf_lr": ("TF-IDF + LR", classical)}
+    task["references"] = {
+        name: {"label": label, "metrics": {"test": {primary: v}, "shift": {primary: v}}}
+        for name, (label, v) in rows.items()
+    }
+    (run / "task.json").write_text(json.dumps(task))
+    return run
+
+
+def _intervals(base: Path) -> dict[str, tuple[float, float]]:
+    run = load_run(base)
+    rows = {f: run.summary_row(f, "test", run.primary) or {} for f in run.families}
+    return {f: (float(r["ci_low"]), float(r["ci_high"])) for f, r in rows.items()}
+
+
+def test_no_sentence_when_every_family_beats_every_reference(base: Path, tmp_path: Path) -> None:
+    worst = min(lo for lo, _ in _intervals(base).values()) - 0.01
+    run = load_run(_with_references(base, tmp_path, worst, worst))
+    assert run.higher(run.primary)  # the fixture's primary metric is ROC-AUC
+    assert reference_sentence(run) is None
+
+
+def test_families_inside_or_below_a_reference_are_named(base: Path, tmp_path: Path) -> None:
+    run0 = load_run(base)
+    assert run0.higher(run0.primary)  # the fixture's primary metric is ROC-AUC
+    iv = _intervals(base)
+    fams = list(iv)
+    lo, hi = iv[fams[0]]
+    inside = (lo + hi) / 2 if hi > lo else lo
+    above_all = max(h for _, h in iv.values()) + 0.05
+    run = load_run(_with_references(base, tmp_path, inside, above_all))
+    text = reference_sentence(run)
+    assert text is not None
+    first = run.label(fams[0])
+    assert f"{first} (" in text and "does not beat majority class" in text  # label lower-cased
+    assert "inside the interval" in text
+    assert "is worse than TF-IDF + LR" in text  # an acronym keeps its case
+    for fam in fams:  # every family is below the reference above all intervals
+        assert f"{run.label(fam)} (" in text
+    assert "has not reliably learned the task at this budget" in text  # failed the weaker reference
+
+
+def test_below_only_the_stronger_reference_does_not_call_it_trivial(
+    base: Path, tmp_path: Path
+) -> None:
+    iv = _intervals(base)
+    beaten = min(lo for lo, _ in iv.values()) - 0.05
+    above_all = max(h for _, h in iv.values()) + 0.05
+    run = load_run(_with_references(base, tmp_path, beaten, above_all))
+    text = reference_sentence(run)
+    assert text is not None and "is worse than TF-IDF + LR" in text
+    assert "majority class" not in text and "has not reliably learned" not in text
+
+
+def test_lower_is_better_metrics_turn_the_comparison_round(base: Path, tmp_path: Path) -> None:
+    """For an error metric (MASE, RMSE) a reference under every interval beats every family."""
+    iv = _intervals(base)
+    under_all = min(lo for lo, _ in iv.values()) - 0.05
+    over_all = max(h for _, h in iv.values()) + 0.05
+    path = _with_references(base, tmp_path, over_all, under_all)
+    meta = json.loads((path / "run.json").read_text())
+    meta["higher_is_better"] = {
+        **(meta.get("higher_is_better") or {}),
+        load_run(base).primary: False,
+    }
+    (path / "run.json").write_text(json.dumps(meta))
+    run = load_run(path)
+    assert not run.higher(run.primary)
+    text = reference_sentence(run)
+    assert text is not None and "is worse than TF-IDF + LR" in text
+    assert "majority class" not in text and "has not reliably learned" not in text
