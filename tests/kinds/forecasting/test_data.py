@@ -194,7 +194,9 @@ def test_non_numeric_target() -> None:
 def test_missing_target_inside_a_series() -> None:
     f = panel()
     f.loc[50, "y"] = np.nan
-    with pytest.raises(DataError, match=r"1 missing values inside series .* fill them"):
+    with pytest.raises(
+        DataError, match=r"1 missing values inside series .* task.fill_gaps = .interpolate"
+    ):
         _bad(f)
 
 
@@ -273,3 +275,46 @@ def test_string_covariate_is_one_hot_encoded() -> None:
 
 def _load(frame: pd.DataFrame, **kw: object):  # type: ignore[no-untyped-def]
     return load_frame(frame, ForecastSettings(**{**SETTINGS.__dict__, **kw}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("how", ["zero", "interpolate"])
+def test_fill_gaps_also_fills_missing_values_of_present_steps(how: str) -> None:
+    full = panel()
+    f = full.copy()
+    f.loc[50, "y"] = np.nan  # a row that is there, without its value
+    f = f.drop(index=[10])  # and a missing row
+    data = load_frame(f, ForecastSettings(**{**SETTINGS.__dict__, "fill_gaps": how}))
+    ref = load_frame(full, SETTINGS)
+    y = data.values[0]
+    if how == "zero":
+        assert y[50] == 0.0 and y[10] == 0.0
+    else:
+        assert y[50] == pytest.approx((ref.values[0][49] + ref.values[0][51]) / 2)
+    assert any(
+        "1 missing time steps and 1 missing target values in 1 series filled" in n
+        for n in data.notes
+    )
+
+
+def test_integer_yyyymmdd_dates_are_read_as_dates() -> None:
+    """Weekly dates written as integers (19580329, 19580405, ...): as steps they would be
+    irregular (70 steps from the 29th to the 5th), so they are read as dates, with a note."""
+    times = pd.date_range("1958-03-29", periods=120, freq="W-SAT")
+    f = pd.DataFrame(
+        {"date": times.strftime("%Y%m%d").astype(int), "co2": np.linspace(315, 320, 120)}
+    )
+    data = load_frame(f, ForecastSettings(time="date", target="co2", horizon=4, context=12))
+    assert data.frequency.startswith("W") and data.times[0][0] == np.datetime64("1958-03-29")
+    assert any("YYYYMMDD" in n for n in data.notes)
+    # equally spaced integers stay steps, even in the date range
+    steps = pd.DataFrame({"t": np.arange(19580301, 19580301 + 120), "y": np.arange(120.0)})
+    data = load_frame(steps, ForecastSettings(time="t", target="y", horizon=4, context=12))
+    assert data.frequency == "1" and not any("YYYYMMDD" in n for n in data.notes)
+
+
+def test_split_times_in_the_report_drop_a_midnight() -> None:
+    from archbench.kinds.forecasting.report import _cut
+
+    assert _cut("1981-11-14T00:00:00") == "1981-11-14"
+    assert _cut("2013-06-01T06:00:00") == "2013-06-01 06:00"
+    assert _cut(1200) == "1200" and _cut(None) == "n/a"

@@ -14,6 +14,7 @@ grid: ``frequency`` is inferred when the spacing is regular, and every bad input
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import warnings
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
 
 #: Seasonal period by frequency prefix (pandas offset aliases), used when ``season`` is unset.
 SEASONS: dict[str, int] = {
@@ -195,7 +198,7 @@ def load_frame(
     out = pd.DataFrame(
         {
             "series": _series_ids(frame, s.series),
-            "time": _parse_time(frame[s.time], s.time),
+            "time": _parse_time(frame[s.time], s.time, notes),
             "target": _numeric_target(frame[s.target], s.target),
         }
     )
@@ -261,8 +264,27 @@ def _series_ids(frame: pd.DataFrame, col: str) -> pd.Series:
     return ids.astype(str).astype(object)
 
 
-def _parse_time(raw: pd.Series, col: str) -> pd.Series:
-    """int64 steps or naive-UTC datetime64[ns]; errors name the first bad row."""
+def _yyyymmdd(raw: pd.Series) -> pd.Series | None:
+    """Integers that are dates written as YYYYMMDD (19580329), or None.
+
+    Read as integer steps they would be irregular (the 31st jumps to the 1st of the next month
+    by 70 steps), so integers count as dates when every value is an 8-digit valid date and
+    their differences are not all equal (equal differences stay steps).
+    """
+    v = raw.to_numpy(dtype=np.int64)
+    if v.size < 3 or v.min() < 10000101 or v.max() > 99991231:
+        return None
+    if np.unique(np.diff(np.unique(v))).size <= 1:
+        return None
+    dates = pd.to_datetime(
+        pd.Series(v, index=raw.index).astype(str), format="%Y%m%d", errors="coerce"
+    )
+    return None if dates.isna().any() else dates.astype("datetime64[ns]")
+
+
+def _parse_time(raw: pd.Series, col: str, notes: list[str] | None = None) -> pd.Series:
+    """int64 steps or naive-UTC datetime64[ns]; errors name the first bad row; integers
+    written as YYYYMMDD dates are read as dates (with a note)."""
     if raw.isna().any():
         row = int(np.flatnonzero(raw.isna().to_numpy())[0])
         raise DataError(
@@ -270,7 +292,17 @@ def _parse_time(raw: pd.Series, col: str) -> pd.Series:
             f"{row}); drop those rows or fill the timestamps"
         )
     if pd.api.types.is_integer_dtype(raw):
-        return raw.astype(np.int64)
+        dates = _yyyymmdd(raw)
+        if dates is None:
+            return raw.astype(np.int64)
+        note = (
+            f"time column {col!r} holds integers written as YYYYMMDD dates "
+            f"({int(raw.iat[0])}, ...): read as dates"
+        )
+        log.warning("%s (write ISO dates such as 1958-03-29 to make it explicit)", note)
+        if notes is not None:
+            notes.append(note)
+        return dates
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         return raw.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
     if pd.api.types.is_datetime64_dtype(raw):
@@ -463,27 +495,38 @@ def _grid(times: pd.Series, frequency: str) -> np.ndarray:
 def _fill_gaps(
     out: pd.DataFrame, s: ForecastSettings, frequency: str, notes: list[str]
 ) -> pd.DataFrame:
-    """Add the missing steps of every series (task.fill_gaps) and say how many."""
-    parts, filled, where = [], 0, 0
+    """Add the missing steps of every series and fill their target, and the missing target
+    values of steps that are there, by task.fill_gaps; say how many."""
+    parts, steps, values, where = [], 0, 0, 0
     covariates = [c for c in out.columns if c not in ("series", "time", "target")]
     for name, g in out.groupby("series", sort=False):
         full = g.set_index("time").reindex(_grid(g["time"], frequency))
-        n = int(full["target"].isna().sum() - g["target"].isna().sum())
-        if n:
-            filled, where = filled + n, where + 1
+        n_values = int(g["target"].isna().sum())
+        n_steps = int(full["target"].isna().sum()) - n_values
+        if n_steps or n_values:
+            steps, values, where = steps + n_steps, values + n_values, where + 1
             full["target"] = (
                 full["target"].fillna(0.0)
                 if s.fill_gaps == "zero"
                 else full["target"].interpolate(method="linear", limit_area="inside")
             )
-            full[covariates] = full[covariates].ffill()
+            if n_steps:
+                full[covariates] = full[covariates].ffill()
         full["series"] = name
         parts.append(full.rename_axis("time").reset_index())
-    if filled:
+    if steps or values:
         how = "a target of 0" if s.fill_gaps == "zero" else "the target interpolated"
+        what = " and ".join(
+            part
+            for part in (
+                f"{steps:,} missing time steps" if steps else "",
+                f"{values:,} missing target values" if values else "",
+            )
+            if part
+        )
         notes.append(
-            f"{filled:,} missing time steps in {where} series filled with {how} "
-            "(task.fill_gaps); covariates carry their last value forward"
+            f"{what} in {where} series filled with {how} (task.fill_gaps)"
+            + ("; covariates carry their last value forward" if steps else "")
         )
     return pd.concat(parts, ignore_index=True)[out.columns]
 
@@ -495,7 +538,8 @@ def _check_target_inside(out: pd.DataFrame, s: ForecastSettings) -> None:
         raise DataError(
             f"target {s.target!r} has {int(miss.sum())} missing values inside series "
             f"(first: series {out['series'].iat[row]!r} at {out['time'].iat[row]}); they would "
-            "fall inside a context window: fill them (e.g. interpolate)"
+            'fall inside a context window: set task.fill_gaps = "interpolate" (or "zero" for '
+            "counts), or fill them in the file"
         )
 
 

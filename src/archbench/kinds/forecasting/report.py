@@ -139,6 +139,13 @@ def _covariates(known: list[str], observed: list[str], limit: int) -> str:
     return " Covariates " + "; ".join(parts) + "." if parts else ""
 
 
+def _cut(value: Any) -> str:
+    """A split time as the report writes it: ``1981-11-14`` at midnight, ``2013-06-01 06:00``
+    otherwise, an integer step as it is."""
+    text = str(value if value is not None else "n/a")[:16].replace("T", " ")
+    return text[:10] if text.endswith(" 00:00") else text
+
+
 def _setup(run: RunData, compact: int) -> Spans:
     t, sp = run.task, run.splits
     sizes = sp.get("sizes") or {}
@@ -159,7 +166,7 @@ def _setup(run: RunData, compact: int) -> Spans:
         f"Each forecast reads {plural(t.get('context'), 'step')} and predicts the next "
         f"{t.get('horizon')} directly.{cov} "
         "Splits are temporal: the ID range is cut at "
-        f"{str(cuts.get('val_start', 'n/a'))[:16]} and {str(cuts.get('test_start', 'n/a'))[:16]} "
+        f"{_cut(cuts.get('val_start'))} and {_cut(cuts.get('test_start'))} "
         "into training, validation and test periods; a window belongs to the split that holds "
         f"its whole target, so no target of one split is a target of another{why}. "
         "Evaluation origins every "

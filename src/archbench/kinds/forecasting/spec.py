@@ -18,7 +18,8 @@ USER_SECTIONS = """\
 [task]
 type = "forecasting"
 path = "sales.csv"          # required: .csv, .csv.gz or .parquet, one row per series and step
-time = "date"               # required: timestamps (ISO 8601) or integer steps
+time = "date"               # required: timestamps (ISO 8601; YYYYMMDD integers count as
+                            # dates) or integer steps
 target = "sales"            # required: the numeric column to forecast
 # series = "store"          # a panel: the column naming each series (omit for one series)
 horizon = 14                # required: steps ahead, forecast directly
@@ -29,7 +30,7 @@ context = 56                # required: steps of history each forecast reads
                             # frequency: h 24, D 7, B 5, W 52, MS 12, Q 4; integer steps 1)
 # known = ["promo"]         # covariates known in advance for every step of the horizon
 # observed = ["visitors"]   # covariates known only up to the forecast origin
-# fill_gaps = "zero"        # missing time steps: "zero" (counts) or "interpolate" the target
+# fill_gaps = "zero"        # missing steps or values: "zero" (counts) or "interpolate"
                             # (default: refuse them, naming the first)
 # train_stride = 1          # steps between training origins (1: every origin)
 # id_end = "2023-11-30"     # last time of the ID range (default: the step before shift.min)
