@@ -58,7 +58,7 @@ def test_families_inside_or_below_a_reference_are_named(base: Path, tmp_path: Pa
     text = reference_sentence(run)
     assert text is not None
     first = run.label(fams[0])
-    assert f"{first} (" in text and "does not beat majority class" in text  # label lower-cased
+    assert f"{first} (" in text and "does not beat the majority class" in text  # label lower-cased
     assert "inside the interval" in text
     assert "is worse than TF-IDF + LR" in text  # an acronym keeps its case
     for fam in fams:  # every family is below the reference above all intervals

@@ -169,11 +169,26 @@ def test_mixed_directions_under_normalised_warn_at_load(tiny_spec, tmp_path: Pat
         (["california", "adult"], "tasks california (tabular), adult (tabular) have no"),
     ],
 )
-def test_reference_normalisation_refuses_tables_at_load(tasks: list[str], needle: str) -> None:
+def test_reference_normalisation_refuses_a_kind_without_one_at_load(
+    tasks: list[str], needle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind without a REFERENCE_ZERO entry (tables here, with theirs taken away) is refused."""
+    import archbench.suite_config as sc
+
+    monkeypatch.setattr(
+        sc, "REFERENCE_ZERO", {k: v for k, v in sc.REFERENCE_ZERO.items() if k != "tabular"}
+    )
     with pytest.raises(ConfigError) as exc:
         suite_from_dict({"suite": {"tasks": tasks, "normalise": "reference"}})
     msg = str(exc.value)
     assert needle in msg and 'use suite.normalise = "worst"' in msg and "\n" not in msg
+
+
+def test_reference_normalisation_takes_the_linear_model_for_tables() -> None:
+    from archbench.suite_config import REFERENCE_ZERO
+
+    s = suite_from_dict({"suite": {"tasks": ["weather", "california"], "normalise": "reference"}})
+    assert s.settings.normalise == "reference" and REFERENCE_ZERO["tabular"] == ("linear",)
 
 
 def test_reference_normalisation_accepts_forecasting_and_text() -> None:

@@ -56,10 +56,12 @@ BUILTIN_SUITE: dict[str, tuple[str, ...]] = {
 #: ``normalise = "reference"``: the reference row (a key of task.json ``references``) that is 0
 #: of a task's normalised score, per kind, in order of preference. Forecasting: seasonal
 #: naive, or naive where the season is longer than the context (the kind then has no seasonal
-#: naive row); text: TF-IDF + logistic regression. Tabular tasks have no reference row.
+#: naive row); text: TF-IDF + logistic regression; tables: the validated linear model (logistic
+#: or ridge regression on the preprocessed features).
 REFERENCE_ZERO: dict[str, tuple[str, ...]] = {
     "forecasting": ("seasonal_naive", "naive"),
     "text": ("tfidf_logreg",),
+    "tabular": ("linear",),
 }
 
 

@@ -101,7 +101,7 @@ def reference_sentence(run: RunData) -> str | None:
     learned the task at this budget, a finding about the training, not the architecture.
     """
     refs = [
-        (label[:1].lower() + label[1:] if label[1:2].islower() else label, v["test"])
+        ("the " + label[:1].lower() + label[1:] if label[1:2].islower() else label, v["test"])
         for label, v in reference_rows(run, run.primary)
         if "test" in v
     ]

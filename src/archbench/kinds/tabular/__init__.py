@@ -134,6 +134,7 @@ class TabularKind(Kind):
         from archbench.manifest import data_digest
 
         from .preprocess import Preprocessor
+        from .references import references
 
         task = data
         pre = Preprocessor(
@@ -158,6 +159,7 @@ class TabularKind(Kind):
         man["dropped_features"] = [list(x) for x in pre.dropped_]
         metrics = opt.run_metrics(self.metric_set(task, spec.metrics), task, splits, spec)
         opt.add_profile(task_json, task, splits, spec, metrics)
+        task_json["references"] = references(parts, pre.info, metrics, seed=spec.split.seed)
         return Prepared(
             parts=parts,
             info=pre.info,

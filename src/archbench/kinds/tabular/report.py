@@ -111,12 +111,33 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
         "Categorical features are coded by the training categories (missing and unseen "
         "categories share one code), embedded by the neural networks and used as native "
         "categoricals by GBDT.",
+        _references_text(run),
     )
     return [
         Paragraph(data, lead="Data."),
         Paragraph(split, lead="Splits and shift."),
         Paragraph(prepro, lead="Preprocessing."),
     ]
+
+
+def _references_text(run: RunData) -> str:
+    """What the reference rows are (task.json ``references``), with the chosen strength."""
+    refs = run.task.get("references") or {}
+    linear = refs.get("linear") or {}
+    if not refs:
+        return ""
+    trivial = (refs.get("trivial") or {}).get("label", "the trivial answer")
+    params = ", ".join(f"{k} = {v:g}" for k, v in (linear.get("params") or {}).items())
+    lin = (
+        f" and {str(linear['label']).lower()} on the neural networks' numeric features with "
+        f"one-hot categoricals ({params}, chosen on validation)"
+        if linear
+        else ""
+    )
+    return (
+        f" Reference rows, one fit each without tuning budget: {str(trivial).lower()} (no "
+        f"feature){lin}."
+    )
 
 
 def _split_notes(sp: dict[str, Any]) -> str:
