@@ -88,3 +88,12 @@ def test_validation_calibrated_metric_takes_its_threshold_from_validation() -> N
     # the majority-class prior is one score for every row: one threshold, F1 of "all positive"
     # or of "none", the same rule on every split
     assert 0.0 <= refs["trivial"]["metrics"]["test"]["f1_at_val"] <= 1.0
+
+
+def test_a_linear_model_that_cannot_be_fitted_is_left_out_with_a_warning(caplog) -> None:
+    parts, info = _parts("classification")
+    p = parts["train"]
+    parts["train"] = Matrix(p.x_num, p.x_num_raw, p.x_cat, np.zeros_like(p.y), p.row_id)
+    with caplog.at_level("WARNING", logger="archbench.kinds.tabular.references"):
+        refs = references(parts, info, CLASSIFICATION)
+    assert set(refs) == {"trivial"} and "logistic regression left out" in caplog.text

@@ -16,6 +16,7 @@ validation threshold) take their threshold from the reference's own validation p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 from archbench.metrics import MetricSet
 
 from .preprocess import FeatureInfo, Matrix
+
+log = logging.getLogger(__name__)
 
 #: Inverse regularisation strengths of the logistic regression (sklearn's ``C``).
 C_GRID: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
@@ -101,7 +104,11 @@ def references(
     x = {s: design(parts[s]) for s in ("train", *splits)}
     best: tuple[float, float, dict[str, np.ndarray]] | None = None
     for value in grid:
-        preds = _linear(info, value, x, train, splits, seed)
+        try:
+            preds = _linear(info, value, x, train, splits, seed)
+        except ValueError as exc:  # e.g. one class in train: no linear row, say why
+            log.warning("tabular reference %s left out: %s", name.lower(), exc)
+            break
         score = primary.maximised(float(primary.value(parts["val"].y, preds["val"])))
         if np.isfinite(score) and (best is None or score > best[0]):
             best = (score, value, preds)
