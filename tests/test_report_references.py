@@ -18,8 +18,11 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_run_dir(tmp_path_factory.mktemp("refs") / "run")
 
 
-def _with_references(base: Path, tmp: Path, trivial: float, classical: float) -> Path:
-    """The base run with two reference rows on the primary metric."""
+def _with_references(
+    base: Path, tmp: Path, trivial: float, classical: float, shift: float | None = None
+) -> Path:
+    """The base run with two reference rows on the primary metric (on the shift set the
+    classical one scores ``shift`` when given)."""
     run = tmp / "run"
     shutil.copytree(base, run)
     task = json.loads((run / "task.json").read_text())
@@ -29,19 +32,21 @@ def _with_references(base: Path, tmp: Path, trivial: float, classical: float) ->
         name: {"label": label, "metrics": {"test": {primary: v}, "shift": {primary: v}}}
         for name, (label, v) in rows.items()
     }
+    if shift is not None:
+        task["references"]["tfidf_lr"]["metrics"]["shift"][primary] = shift
     (run / "task.json").write_text(json.dumps(task))
     return run
 
 
-def _intervals(base: Path) -> dict[str, tuple[float, float]]:
+def _intervals(base: Path, split: str = "test") -> dict[str, tuple[float, float]]:
     run = load_run(base)
-    rows = {f: run.summary_row(f, "test", run.primary) or {} for f in run.families}
+    rows = {f: run.summary_row(f, split, run.primary) or {} for f in run.families}
     return {f: (float(r["ci_low"]), float(r["ci_high"])) for f, r in rows.items()}
 
 
 def test_no_sentence_when_every_family_beats_every_reference(base: Path, tmp_path: Path) -> None:
-    worst = min(lo for lo, _ in _intervals(base).values()) - 0.01
-    run = load_run(_with_references(base, tmp_path, worst, worst))
+    lows = [lo for s in ("test", "shift") for lo, _ in _intervals(base, s).values()]
+    run = load_run(_with_references(base, tmp_path, min(lows) - 0.01, min(lows) - 0.01))
     assert run.higher(run.primary)  # the fixture's primary metric is ROC-AUC
     assert reference_sentence(run) is None
 
@@ -95,3 +100,16 @@ def test_lower_is_better_metrics_turn_the_comparison_round(base: Path, tmp_path:
     text = reference_sentence(run)
     assert text is not None and "is worse than TF-IDF + LR" in text
     assert "majority class" not in text and "has not reliably learned" not in text
+
+
+def test_a_reference_that_holds_up_under_shift_is_named_for_the_shift_set(
+    base: Path, tmp_path: Path
+) -> None:
+    lows = [lo for s in ("test", "shift") for lo, _ in _intervals(base, s).values()]
+    beaten = min(lows) - 0.05
+    above_shift = max(h for _, h in _intervals(base, "shift").values()) + 0.02
+    run = load_run(_with_references(base, tmp_path, beaten, beaten, shift=above_shift))
+    text = reference_sentence(run)
+    assert text is not None
+    assert "on the ID test set" not in text and "on the shift set: " in text
+    assert "is worse than TF-IDF + LR" in text and "has not reliably learned" not in text
