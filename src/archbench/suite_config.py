@@ -361,9 +361,8 @@ directions = "normalised"
 # What 0 of a task's normalised score is (1 = its best family mean, always):
 #   "worst"     the task's worst family mean (any kind of task);
 #   "reference" the task's reference row: seasonal naive (forecasting; naive where the season
-#               is longer than the context), TF-IDF + logistic regression (text). A family
-#               worse than the reference scores below 0. Tables have no reference row: a suite
-#               with a table task is refused with "reference".
+#               is longer than the context), TF-IDF + logistic regression (text), logistic or
+#               ridge regression (tables). A family worse than the reference scores below 0.
 normalise = "worst"
 n_boot = 2000               # bootstrap resamples of the aggregate intervals
 seed = 0                    # seed of the aggregate bootstraps
