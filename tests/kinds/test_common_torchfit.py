@@ -9,7 +9,7 @@ import sys
 import pytest
 
 #: Five training steps of the text encoder at length 128 (attention tensors of 16 MiB); prints
-#: the page faults of those five steps.
+#: the median over those steps of the page faults of a step.
 _PROBE = """
 import resource, sys, torch
 from torch.nn import functional as F
@@ -29,10 +29,12 @@ def step():
     opt.step()
 for _ in range(3):
     step()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+faults = []
 for _ in range(5):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(sorted(faults)[2])
 """
 
 
@@ -48,8 +50,8 @@ def test_reuse_freed_memory_stops_refaulting_activation_pages() -> None:
         )  # fmt: skip
         return int(out.stdout.strip())
 
-    # glibc's default maps fresh pages for the activations on every step (15,000-20,000 a
-    # step here); with the setting the heap keeps them (0-1,600 a step: only a new peak)
-    default, reusing = faults(False), faults(True)
-    assert default > 5 * 2_000
-    assert reusing * 5 < default
+    # glibc's default maps fresh pages for the activations on every step (7,000-20,000 a
+    # step here); with the setting the heap keeps them (a step that grows the heap to a new
+    # peak faults its new pages once, hence the median step)
+    assert faults(False) > 2_000
+    assert faults(True) < 500

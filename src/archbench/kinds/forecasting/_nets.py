@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from archbench.kinds.common.torchops import softmax
+
 from .mlp import SCHEDULES
 from .patchtst import patch_geometry
 
@@ -140,7 +142,7 @@ class EncoderLayer(nn.Module):
         scores = (q @ k.transpose(-2, -1)) * dk**-0.5
         if prev is not None:
             scores = scores + prev
-        out = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, n, d)
+        out = (softmax(scores) @ v).transpose(1, 2).reshape(b, n, d)
         return self.proj(out), scores
 
     def forward(

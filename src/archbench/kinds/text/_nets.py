@@ -8,6 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from ..common.torchops import softmax
+
 
 class BagMLP(nn.Module):
     """``EmbeddingBag(sum, TF-IDF weights) + bias -> ReLU -> Dropout -> blocks -> head``.
@@ -132,7 +134,7 @@ class EncoderBlock(nn.Module):
             s = torch.bmm(q, k.transpose(1, 2))
         else:
             s = torch.baddbmm(_key_bias(keep, h), q, k.transpose(1, 2))
-        a = torch.bmm(s.softmax(-1) * m, v)
+        a = torch.bmm(softmax(s) * m, v)
         a = self.proj(a.view(b, h, length, d // h).transpose(1, 2).reshape(b, length, d))
         m, scale = keep_mask(tuple(a.shape), p, x.device)
         x = torch.addcmul(x, a, m, value=scale)

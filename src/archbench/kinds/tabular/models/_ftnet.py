@@ -26,6 +26,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from archbench.kinds.common.torchops import softmax
+
 _HALF = 32768
 _LEVELS = 65536
 
@@ -120,7 +122,7 @@ class _Block(nn.Module):
             beta=0.0,
             alpha=1.0 / math.sqrt(dh),
         )
-        probs = dropout(torch.softmax(logits, dim=-1), self.attention_dropout, self.training)
+        probs = dropout(softmax(logits), self.attention_dropout, self.training)
         out = torch.bmm(probs, v)
         out = out.view(b, h, tq, dh).transpose(1, 2).reshape(b, tq, d)
         return out if self.W_out is None else self.W_out(out)
