@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -49,9 +50,7 @@ def keep_mask(shape: tuple[int, ...], p: float, device: torch.device) -> tuple[T
     rather than spent on a pass over the mask. Same global generator, so same seed => same
     masks.
     """
-    n = 1
-    for size in shape:
-        n *= size
+    n = math.prod(shape)
     q = (n + 3) // 4
     threshold = round(p * 32768)
     fields = torch.empty(q, dtype=torch.int64, device=device).random_(-(2**63), None)
