@@ -18,6 +18,7 @@ from archbench.figures import family_style
 REFERENCE_STYLE: dict[str, dict[str, object]] = {
     "naive": {"color": "0.45", "ls": ":"},
     "seasonal_naive": {"color": "0.25", "ls": "--"},
+    "ets": {"color": "0.1", "ls": "-."},
 }
 
 

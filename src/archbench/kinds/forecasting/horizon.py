@@ -2,8 +2,8 @@
 
 One row per (model, seed, split, step): the MASE, MAE, RMSE and sMAPE of the forecasts at that
 horizon step over every window of the split, computed from predictions.parquet (families, one
-row per seed) and from the naive and seasonal-naive forecasts of the same windows (reference
-rows, ``seed`` missing: they do not depend on the seed). The report's error-by-horizon figure
+row per seed) and from the naive, seasonal-naive and (when fitted) AutoETS forecasts of the same
+windows (reference rows, ``seed`` missing: they do not depend on the seed). The report's error-by-horizon figure
 reads this table.
 """
 
@@ -62,8 +62,15 @@ def family_rows(preds: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def reference_rows(parts: Mapping[str, Any], horizon_: int, season: int, context: int) -> Any:
-    """The naive and seasonal-naive rows on every scored split of ``parts`` (windows)."""
+def reference_rows(
+    parts: Mapping[str, Any],
+    horizon_: int,
+    season: int,
+    context: int,
+    fitted: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+) -> Any:
+    """The naive and seasonal-naive rows on every scored split of ``parts`` (windows), then
+    those of ``fitted`` (reference name -> split -> ``(n, H)`` forecasts, e.g. AutoETS)."""
     from .references import REFERENCES, reference_forecast
 
     out = []
@@ -74,12 +81,22 @@ def reference_rows(parts: Mapping[str, Any], horizon_: int, season: int, context
             w = parts[split]
             pred = reference_forecast(ref, w.context, horizon_, season)
             out.append(_rows(ref, True, None, split, step_metrics(w.target, pred, w.mase_scale)))
+    for ref, per in (fitted or {}).items():
+        for split in SCORED_SPLITS:
+            w = parts[split]
+            m = step_metrics(w.target, per[split], w.mase_scale)
+            out.append(_rows(ref, True, None, split, m))
     return pd.concat(out, ignore_index=True)
 
 
-def horizon_table(preds: pd.DataFrame, parts: Mapping[str, Any], info: Any) -> pd.DataFrame:
+def horizon_table(
+    preds: pd.DataFrame,
+    parts: Mapping[str, Any],
+    info: Any,
+    fitted: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+) -> pd.DataFrame:
     """The whole table: the families' rows, then the reference rows; columns ``COLUMNS``."""
-    refs = reference_rows(parts, info.horizon, info.season, info.context)
+    refs = reference_rows(parts, info.horizon, info.season, info.context, fitted)
     table = pd.concat([family_rows(preds), refs], ignore_index=True)
     return table[list(COLUMNS)]
 

@@ -74,6 +74,8 @@ class ForecastTask:
     provenance: str
     licence: str
     notes: tuple[str, ...] = ()
+    #: The report's name for the task (empty: ``name``).
+    title: str = ""
 
 
 class ForecastingKind(Kind):
@@ -203,7 +205,11 @@ class ForecastingKind(Kind):
         split, and for the reference forecasts (:mod:`.horizon`)."""
         from .horizon import FILE, horizon_table
 
-        return {FILE: horizon_table(predictions, prepared.parts, prepared.info)}
+        from .ets import FittedReferences
+
+        fit = prepared.fitted
+        extra = fit.forecasts() if isinstance(fit, FittedReferences) else None
+        return {FILE: horizon_table(predictions, prepared.parts, prepared.info, extra)}
 
     # -- report --------------------------------------------------------------------------------
     def report(self) -> Any:

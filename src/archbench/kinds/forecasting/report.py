@@ -16,6 +16,8 @@ from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
 
+from .ets import KEY as ETS_KEY
+from .ets import LABEL as ETS_LABEL
 from .references import REFERENCES
 
 #: BibTeX of the works the forecasting text cites beyond report/refs.bib.
@@ -182,6 +184,7 @@ def _shift(run: RunData, compact: int) -> Spans:
     sh = t.get("shift") or {}
     prof = pd.DataFrame(t.get("shift_profile") or [])
     text = f"Shift set: {sentence(str(sh.get('description') or sh.get('kind', '')))}"
+    text += _held_out(run)
     if compact < 4 and not prof.empty and {"train", "shift"} <= set(prof["period"]):
         g = prof.groupby("period")[["mean", "std", "seasonal_amplitude"]].mean()
         text += (
@@ -206,23 +209,80 @@ def _shift(run: RunData, compact: int) -> Spans:
     )
 
 
-def _references(run: RunData) -> Spans:
+def _reference_values(run: RunData) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(key, label, {split: metrics})`` of each reference row of task.json, in the order
+    naive, seasonal naive, AutoETS."""
     refs = run.task.get("references") or {}
+    out = []
+    for ref, label in {**REFERENCES, ETS_KEY: ETS_LABEL}.items():
+        entry = refs.get(ref)
+        if isinstance(entry, dict) and entry:
+            out.append((ref, str(entry.get("label") or label), entry.get("metrics", entry)))
+    return out
+
+
+def _ets_text(run: RunData) -> str:
+    """How the AutoETS row was fitted, or the note saying why it is left out."""
+    entry = (run.task.get("references") or {}).get(ETS_KEY)
+    if isinstance(entry, dict):
+        return (
+            f" AutoETS (statsforecast; error, trend and season chosen per series by AICc) is "
+            f"fitted on the last {count(entry.get('fit_length'))} training steps of each "
+            "series; its parameters then stay fixed and its states are filtered forward to each "
+            "origin, so it reads only the past of each origin."
+        )
+    note = str(run.task.get("reference_note") or "")
+    return " " + sentence(note[:1].upper() + note[1:]) if note else ""
+
+
+def _mase_scale(run: RunData) -> str:
+    """The MASE scale in one sentence, with seasonal naive's own test MASE as the example."""
+    per = dict((k, v) for k, _, v in _reference_values(run))
+    base = per.get("seasonal_naive") or per.get("naive") or {}
+    own = _num((base.get("test") or {}).get("mase"))
+    which = "seasonal naive" if "seasonal_naive" in per else "naive"
+    return (
+        "MASE's scale is fixed per series: the in-sample MAE of the seasonal naive forecast over "
+        "the training period, so below 1 beats that in-sample error, and a seasonal naive "
+        f"forecast of a later period can score above 1 (the {which} scores {own} on the test "
+        "windows here)"
+    )
+
+
+def _references(run: RunData) -> Spans:
     parts = []
-    for ref, label in REFERENCES.items():
-        per = refs.get(ref)
-        if not per:
-            continue
+    for ref, label, per in _reference_values(run):
         vals = "/".join(_num((per.get(s) or {}).get("mase")) for s in ("val", "test", "shift"))
-        parts.append(f"{label.lower()} {vals}")
+        parts.append(f"{label.lower() if ref in REFERENCES else label} {vals}")
     return spans(
         "MASE of the reference forecasts on the same windows (validation/test/shift): "
         + "; ".join(parts)
-        + ". MASE divides the MAE by the in-sample seasonal-naive MAE of the series on its "
-        "training period ",
+        + ".",
+        _ets_text(run),
+        " ",
+        _mase_scale(run),
+        " ",
         _c("hyndman2006another"),
-        ": below 1 beats that forecast.",
+        ".",
     )
+
+
+def _held_out(run: RunData) -> str:
+    """What the shift set holds out: the series of a groups shift (count and a few names) and
+    the shift period, from task.json and splits.json."""
+    sh = run.task.get("shift") or {}
+    series = [str(x) for x in sh.get("series") or []]
+    cuts = run.splits.get("cuts") or {}
+    lo, hi = cuts.get("shift_min"), cuts.get("shift_max")
+    parts = []
+    if series:
+        shown = ", ".join(series[:4]) + (f" and {len(series) - 4} more" if len(series) > 4 else "")
+        n = len(series)
+        parts.append(f"{n} series never seen in training ({shown})")
+    if lo and hi:
+        where = "over the ID test period" if sh.get("kind") == "groups" else "over the period"
+        parts.append(f"{where if series else 'the period'} {_cut(lo)} to {_cut(hi)}")
+    return " Held out: " + ", ".join(parts) + "." if parts else ""
 
 
 def _data(run: RunData, compact: int) -> Spans:

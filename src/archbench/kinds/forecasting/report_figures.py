@@ -18,7 +18,7 @@ from .figures import error_by_horizon, forecast_window
 from .horizon import FILE, family_rows, mean_over_seeds
 
 STEM = "forecasting"
-REFERENCE_LABELS = {"naive": "Naive", "seasonal_naive": "Seasonal naive"}
+REFERENCE_LABELS = {"naive": "Naive", "seasonal_naive": "Seasonal naive", "ets": "AutoETS"}
 
 
 def step_errors(table: pd.DataFrame, split: str) -> pd.DataFrame:

@@ -21,10 +21,13 @@ from archbench.kinds.common.files import DataError, user_file_provenance
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 from .data import ForecastSettings
+from .ets import KEY as ETS_KEY
+from .ets import LABEL as ETS_LABEL
+from .ets import EtsReference, FittedReferences, reference_for_run
 from .windows import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits
 
 if TYPE_CHECKING:
-    from archbench.config import ShiftSpec, Spec
+    from archbench.config import ShiftSpec, Spec, TaskSpec
 
     from .kind import ForecastingKind, ForecastTask
 
@@ -150,7 +153,17 @@ def load_task(spec: Spec) -> ForecastTask:
         provenance=user_file_provenance(Path(t.path), t.given_path),
         licence="the user's",
         notes=data.notes,
+        title=_title(t),
     )
+
+
+def _title(t: TaskSpec) -> str:
+    """The report's name of a user's task: ``task.name`` where the spec sets one, else the first
+    sentence of ``task.description`` (up to 80 characters), else the file's stem."""
+    if t.name != type(t).__dataclass_fields__["name"].default:
+        return t.name
+    first = t.description.strip().split(". ")[0].strip().rstrip(".")
+    return first if 0 < len(first) <= 80 else Path(t.path).stem
 
 
 def _digest(frame: pd.DataFrame) -> str:
@@ -158,10 +171,10 @@ def _digest(frame: pd.DataFrame) -> str:
 
 
 def _references(
-    task: ForecastTask, splits: ForecastSplits, metrics: Any
+    task: ForecastTask, splits: ForecastSplits, metrics: Any, ets: EtsReference | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Metrics of the naive and seasonal-naive forecasts on every evaluation split, and their
-    MASE at each horizon step."""
+    """Metrics of the naive, seasonal-naive (and AutoETS, when given) forecasts on every
+    evaluation split, and their MASE at each horizon step."""
     from .metrics import error_by_step, pack_truth
     from .references import REFERENCES, reference_forecast
 
@@ -178,6 +191,14 @@ def _references(
             truth = pack_truth(w.target, w.mase_scale)
             out[ref][s] = metrics.compute(truth, pred)
             steps[ref][s] = [float(v) for v in error_by_step(truth, pred)]
+    if ets is not None:
+        per, steps[ETS_KEY] = {}, {}
+        for s in SCORED_SPLITS:
+            w = splits.windows[s]
+            truth = pack_truth(w.target, w.mase_scale)
+            per[s] = metrics.compute(truth, ets.forecasts[s])
+            steps[ETS_KEY][s] = [float(v) for v in error_by_step(truth, ets.forecasts[s])]
+        out[ETS_KEY] = {"label": ETS_LABEL, "metrics": per, **ets.summary()}
     return out, steps
 
 
@@ -200,9 +221,10 @@ def prepared(
     digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
     sizes = {k: len(splits.windows[k]) for k in SPLIT_NAMES}
     shift = task.shift
-    refs, ref_steps = _references(task, splits, metrics)
+    ets, ets_note = reference_for_run(d, splits, spec.preset)
+    refs, ref_steps = _references(task, splits, metrics, ets)
     task_json = {
-        "name": task.name, "title": task.name, "task_type": "forecasting", "target": s.target,
+        "name": task.name, "title": task.title or task.name, "task_type": "forecasting", "target": s.target,
         "description": task.description, "provenance": task.provenance, "licence": task.licence,
         "notes": list(task.notes), "series": list(d.series_names), "frequency": d.frequency,
         "season": d.season, "horizon": s.horizon, "context": s.context, "stride": s.step,
@@ -212,6 +234,7 @@ def prepared(
                   if shift else "", "series": list(splits.shift_series)},
         "references": refs,
         "reference_steps": ref_steps,
+        "reference_note": ets_note,
         "shift_profile": profile_rows(d, splits),
     }  # fmt: skip
     splits_json = {**splits.manifest(d), "sizes": sizes, "hash": digest,
@@ -222,5 +245,5 @@ def prepared(
         splits_json=splits_json, splits_frame=frame,
         run_fields={"horizon": s.horizon, "context": s.context, "season": d.season,
                     "frequency": d.frequency},
-        data=task, fitted=splits.stats,
+        data=task, fitted=FittedReferences(splits.stats, ets),
     )  # fmt: skip
