@@ -274,6 +274,38 @@ def test_missing_reference_row_is_named(ref_root: Path) -> None:
         analyze_suite(ref_root)
 
 
+def _choose_ets(root: Path, ets: dict | None) -> None:
+    """suite.json with ``reference = "ets"``; the forecasting task's AutoETS row (or a note)."""
+    settings = json.loads((root / "suite.json").read_text())
+    (root / "suite.json").write_text(json.dumps({**settings, "reference": "ets"}))
+    task = json.loads((root / "fc" / "task.json").read_text())
+    if ets is None:
+        task["reference_note"] = "the AutoETS reference row is left out: no extra"
+    else:
+        task["references"]["ets"] = ets
+    (root / "fc" / "task.json").write_text(json.dumps(task))
+
+
+def test_chosen_reference_row_is_zero_where_the_kind_has_it(ref_root: Path) -> None:
+    _choose_ets(ref_root, {"label": "AutoETS", "metrics": {"test": {"mase": 0.85},
+                                                           "shift": {"mase": 1.3}}})  # fmt: skip
+    analyze_suite(ref_root)
+    summ = pd.read_csv(ref_root / "suite_summary.csv")
+    sel = summ[(summ.task == "fc") & (summ.split == "test")].set_index("family")
+    # MASE: (x - 0.85) / -(0.85 - 0.8): the MLP (0.9) is worse than AutoETS
+    assert sel.norm_mean.to_dict() == pytest.approx({"mlp": -1.0, "ft_transformer": -5.0,
+                                                     "gbdt": 1.0})  # fmt: skip
+    assert set(summ[summ.task == "fc"].zero) == {"ets"}
+    assert set(summ[summ.task == "tx"].zero) == {"tfidf_logreg"}  # text has no AutoETS row
+
+
+def test_chosen_reference_row_missing_names_why(ref_root: Path) -> None:
+    _choose_ets(ref_root, None)
+    with pytest.raises(ConfigError, match=r"suite.reference = 'ets': task 'fc' has no ets row "
+                       r"\(the AutoETS reference row is left out: no extra\)"):  # fmt: skip
+        analyze_suite(ref_root)
+
+
 def test_report_names_each_tasks_reference_row(ref_root: Path) -> None:
     from archbench.report.suite_build import write_suite_report
 

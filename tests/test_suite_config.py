@@ -198,3 +198,16 @@ def test_reference_normalisation_accepts_forecasting_and_text() -> None:
     assert s.settings.normalise == "reference"
     with pytest.raises(ConfigError, match=r"suite\.normalise = 'best' is not allowed"):
         suite_from_dict({"suite": {"tasks": ["weather"], "normalise": "best"}})
+
+
+def test_suite_reference_names_a_row_under_reference_normalisation() -> None:
+    s = suite_from_dict(
+        {"suite": {"tasks": ["weather"], "normalise": "reference", "reference": "ets"}}
+    )
+    assert s.settings.reference == "ets"
+    with pytest.raises(ConfigError, match=r"suite.reference = 'arima' is not a reference row; "
+                       r"use one of ets, linear, naive"):  # fmt: skip
+        suite_from_dict({"suite": {"tasks": ["weather"], "normalise": "reference",
+                                   "reference": "arima"}})  # fmt: skip
+    with pytest.raises(ConfigError, match=r'applies only under suite.normalise = "reference"'):
+        suite_from_dict({"suite": {"tasks": ["weather"], "reference": "ets"}})

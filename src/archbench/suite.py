@@ -82,6 +82,7 @@ def _claim(suite: SuiteSpec, out: Path, force: bool) -> None:
             "parallel_tasks": s.parallel_tasks,
             "directions": s.directions,
             "normalise": s.normalise,
+            "reference": s.reference,
             "primary_metrics": {
                 t.id: None
                 if t.primary is None

@@ -351,7 +351,8 @@ def analyze_suite(root: Path) -> dict[str, Any]:
     data = load_suite_data(root)
     directions = _directions(data, settings.get("directions", "normalised"))
     mode = settings.get("normalise", "worst")
-    norms = {s: normalise_split(root, data, s, mode) for s in SPLITS if s in data.raw}
+    chosen = str(settings.get("reference") or "")
+    norms = {s: normalise_split(root, data, s, mode, chosen) for s in SPLITS if s in data.raw}
     summary = _summary_rows(root, data, norms)
     atomic_write_text(root / "suite_summary.csv", summary.to_csv(index=False))
     out: dict[str, Any] = {

@@ -63,6 +63,13 @@ REFERENCE_ZERO: dict[str, tuple[str, ...]] = {
     "text": ("tfidf_logreg",),
     "tabular": ("linear",),
 }
+#: Every reference row a kind's task.json may hold, which ``suite.reference`` can name: 0 of the
+#: normalised score for the tasks of that kind (tasks of other kinds keep ``REFERENCE_ZERO``).
+REFERENCE_ROWS: dict[str, tuple[str, ...]] = {
+    "forecasting": ("seasonal_naive", "naive", "ets"),
+    "text": ("tfidf_logreg",),
+    "tabular": ("linear",),
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,10 @@ class SuiteSettings:
     #: 0 of the normalised score: "worst" = the task's worst family mean; "reference" = the
     #: task's reference row (``REFERENCE_ZERO``), so a family worse than it scores below 0.
     normalise: Literal["worst", "reference"] = "worst"
+    #: Under ``normalise = "reference"``: the reference row that is 0 for the tasks whose kind
+    #: has it (e.g. "ets": AutoETS for forecasting, which needs the forecasting extra); empty:
+    #: each kind's ``REFERENCE_ZERO``.
+    reference: str = ""
     n_boot: int = 2000
     seed: int = 0
     alpha: float = 0.05
@@ -270,6 +281,23 @@ def _check_references(tasks: list[SuiteTask], normalise: str) -> None:
         )
 
 
+def _check_reference_choice(reference: str, normalise: str) -> None:
+    """``suite.reference`` names a reference row of some kind, under ``normalise = "reference"``."""
+    if not reference:
+        return
+    known = sorted({r for rows in REFERENCE_ROWS.values() for r in rows})
+    if reference not in known:
+        raise ConfigError(
+            f"suite.reference = {reference!r} is not a reference row; use one of "
+            f"{', '.join(known)} (or leave it out for each kind's default)"
+        )
+    if normalise != "reference":
+        raise ConfigError(
+            f'suite.reference = {reference!r} applies only under suite.normalise = "reference"; '
+            "set that or remove suite.reference"
+        )
+
+
 def suite_from_dict(data: dict[str, Any], *, base: Path | None = None) -> SuiteSpec:
     """Validate a suite dict (as read from TOML) and build every task's spec.
 
@@ -302,6 +330,7 @@ def suite_from_dict(data: dict[str, Any], *, base: Path | None = None) -> SuiteS
         seen[t.id] = entry
         tasks.append(t)
     _check_references(tasks, s.normalise)
+    _check_reference_choice(s.reference, s.normalise)
     tasks = [replace(t, primary=resolve_primary(t.spec)) for t in tasks]
     _check_directions(tasks, s.directions)
     if f.families.names and not any(
@@ -364,6 +393,8 @@ directions = "normalised"
 #               is longer than the context), TF-IDF + logistic regression (text), logistic or
 #               ridge regression (tables). A family worse than the reference scores below 0.
 normalise = "worst"
+# reference = "ets"         # under "reference": that row is 0 where a task's kind has it
+                            # (forecasting: "seasonal_naive", "naive" or "ets" = AutoETS)
 n_boot = 2000               # bootstrap resamples of the aggregate intervals
 seed = 0                    # seed of the aggregate bootstraps
 alpha = 0.05

@@ -82,18 +82,30 @@ class Normalised:
         return min(lo, hi), max(lo, hi)
 
 
-def _reference_zero(root: Path, data: SuiteData, i: int, split: str) -> Zero:
-    """Task ``i``'s reference row (``REFERENCE_ZERO`` order) on ``split``, primary metric.
+def _reference_zero(root: Path, data: SuiteData, i: int, split: str, chosen: str = "") -> Zero:
+    """Task ``i``'s reference row on ``split``, primary metric: ``chosen`` where the task's kind
+    has that row (``REFERENCE_ROWS``), else the first of its kind's ``REFERENCE_ZERO``.
 
     Raises:
-        ConfigError: the task has none of its kind's reference rows for that metric and split.
+        ConfigError: the task has none of those rows for that metric and split.
     """
-    from .suite_config import REFERENCE_ZERO
+    from .suite_config import REFERENCE_ROWS, REFERENCE_ZERO
 
     t = data.tasks[i]
     kind, prim = data.runs[t]["kind"], data.runs[t]["primary_metric"]
-    refs = json.loads((root / t / "task.json").read_text()).get("references") or {}
-    for key in REFERENCE_ZERO.get(kind, ()):
+    task = json.loads((root / t / "task.json").read_text())
+    refs = task.get("references") or {}
+    if chosen and chosen in REFERENCE_ROWS.get(kind, ()):
+        if chosen not in refs:
+            why = str(task.get("reference_note") or "the run has no such row")
+            raise ConfigError(
+                f"suite.reference = {chosen!r}: task {t!r} has no {chosen} row ({why}); choose "
+                "another suite.reference or leave it out"
+            )
+        keys: tuple[str, ...] = (chosen,)
+    else:
+        keys = REFERENCE_ZERO.get(kind, ())
+    for key in keys:
         entry = refs.get(key)
         if not isinstance(entry, dict):
             continue
@@ -101,15 +113,18 @@ def _reference_zero(root: Path, data: SuiteData, i: int, split: str) -> Zero:
         if isinstance(value, int | float) and np.isfinite(value):
             label = str(entry.get("label") or key.replace("_", " ").capitalize())
             return Zero(key, label, float(value))
-    wanted = " or ".join(REFERENCE_ZERO.get(kind, ())) or f"none for {kind} tasks"
+    wanted = " or ".join(keys) or f"none for {kind} tasks"
     raise ConfigError(
         f'suite.normalise = "reference": task {t!r} has no reference value of {prim} on the '
         f'{split} split (reference rows: {wanted}); use suite.normalise = "worst"'
     )
 
 
-def normalise_split(root: Path, data: SuiteData, split: str, mode: str) -> Normalised:
-    """Normalise one split's primary metric per task (``mode``: "worst" or "reference")."""
+def normalise_split(
+    root: Path, data: SuiteData, split: str, mode: str, reference: str = ""
+) -> Normalised:
+    """Normalise one split's primary metric per task (``mode``: "worst" or "reference";
+    ``reference``: the row that is 0 where a task's kind has it, see ``suite.reference``)."""
     if mode not in DESCRIPTIONS:
         raise ConfigError(f'suite.normalise = {mode!r}: use "worst" or "reference"')
     v = data.raw[split]
@@ -121,7 +136,7 @@ def normalise_split(root: Path, data: SuiteData, split: str, mode: str) -> Norma
         m = v[i].mean(axis=0)
         best = m.max() if hib else m.min()
         if mode == "reference":
-            z = _reference_zero(root, data, i, split)
+            z = _reference_zero(root, data, i, split, reference)
             zero[i] = z.value
             scores[i] = ss.normalise_scores(v[i : i + 1], hib, zero=zero[i : i + 1])[0]
         else:
