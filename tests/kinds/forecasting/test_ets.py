@@ -51,10 +51,12 @@ def test_equal_to_statsforecast_at_the_training_cut() -> None:
     ref = ets.ets_reference(data, sp, BIG, AutoETS)
     assert isinstance(ref, ets.EtsReference)
     cut = sp.cuts["val_start"]
-    frame = pd.DataFrame({"unique_id": np.repeat(data.series_names, [np.sum(t < cut) for t in
-                          data.times]), "ds": np.concatenate([t[t < cut] for t in data.times]),
-                          "y": np.concatenate([y[t < cut] for t, y in zip(data.times, data.values,
-                                                                          strict=True)])})  # fmt: skip
+    keep = [t < cut for t in data.times]
+    frame = pd.DataFrame({
+        "unique_id": np.repeat(data.series_names, [k.sum() for k in keep]),
+        "ds": np.concatenate([t[k] for t, k in zip(data.times, keep, strict=True)]),
+        "y": np.concatenate([y[k] for y, k in zip(data.values, keep, strict=True)]),
+    })  # fmt: skip
     theirs = StatsForecast(models=[AutoETS(season_length=7)], freq="D").forecast(df=frame, h=7)
     w = sp.windows["val"]
     for i, name in enumerate(data.series_names):

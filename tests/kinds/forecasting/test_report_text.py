@@ -43,8 +43,8 @@ def test_groups_shift_names_count_a_few_series_and_the_period() -> None:
 
 
 def test_range_shift_names_its_period() -> None:
-    run = fake_run({"kind": "range", "description": "d", "series": []},
-                   {"shift_min": "2013-10-01T00:00:00", "shift_max": "2013-12-30T23:00:00"})  # fmt: skip
+    cuts = {"shift_min": "2013-10-01T00:00:00", "shift_max": "2013-12-30T23:00:00"}
+    run = fake_run({"kind": "range", "description": "d", "series": []}, cuts)
     assert _held_out(run) == " Held out: the period 2013-10-01 to 2013-12-30 23:00."
     assert _held_out(fake_run({"kind": ""}, {})) == ""
 

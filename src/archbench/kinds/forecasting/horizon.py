@@ -3,8 +3,8 @@
 One row per (model, seed, split, step): the MASE, MAE, RMSE and sMAPE of the forecasts at that
 horizon step over every window of the split, computed from predictions.parquet (families, one
 row per seed) and from the naive, seasonal-naive and (when fitted) AutoETS forecasts of the same
-windows (reference rows, ``seed`` missing: they do not depend on the seed). The report's error-by-horizon figure
-reads this table.
+windows (reference rows, ``seed`` missing: they do not depend on the seed). The report's
+error-by-horizon figure reads this table.
 """
 
 from __future__ import annotations

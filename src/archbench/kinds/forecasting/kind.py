@@ -203,9 +203,8 @@ class ForecastingKind(Kind):
     ) -> dict[str, pd.DataFrame]:
         """``horizon_errors.parquet``: every metric at each horizon step per family, seed and
         split, and for the reference forecasts (:mod:`.horizon`)."""
-        from .horizon import FILE, horizon_table
-
         from .ets import FittedReferences
+        from .horizon import FILE, horizon_table
 
         fit = prepared.fitted
         extra = fit.forecasts() if isinstance(fit, FittedReferences) else None

@@ -224,7 +224,8 @@ def prepared(
     ets, ets_note = reference_for_run(d, splits, spec.preset)
     refs, ref_steps = _references(task, splits, metrics, ets)
     task_json = {
-        "name": task.name, "title": task.title or task.name, "task_type": "forecasting", "target": s.target,
+        "name": task.name, "title": task.title or task.name, "task_type": "forecasting",
+        "target": s.target,
         "description": task.description, "provenance": task.provenance, "licence": task.licence,
         "notes": list(task.notes), "series": list(d.series_names), "frequency": d.frequency,
         "season": d.season, "horizon": s.horizon, "context": s.context, "stride": s.step,
