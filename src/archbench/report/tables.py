@@ -228,6 +228,11 @@ def main_table(run: RunData) -> Table:
 
 
 def _ci_name(run: RunData) -> str:
+    if any(r.get("ci_noise") == "seeds and rows" for r in run.stats.get("summary") or []):
+        return (
+            f"Student t over seeds and test {unit_words(run)[1]}: seed variance plus the "
+            "row-bootstrap variance of the mean; seed-only intervals in summary.csv"
+        )
     method = str(run.stats.get("ci_method") or "t")
     return "Student t" if method == "t" else f"{method} interval"
 
@@ -286,7 +291,7 @@ def paired_table(
         _c("Metric"),
         _cs(spans("\u0394 (", Emph("a"), "\u2212", Emph("b"), ")"), align="r"),
         _c(f"{conf} CI", align="c"),
-        _cs(spans(Emph("p"), Sub("t")), align="r"),
+        _cs(spans(Emph("p")), align="r"),
         _cs(spans(Emph("p"), Sub("W")), align="r"),
         _cs(spans(Emph("d"), Sub("z")), align="r"),
     ]
@@ -307,8 +312,8 @@ def paired_table(
             cells = [
                 _c(metric_heading(run, metric)),
                 _c(signed(c.get("mean_diff"), d), bold=_says(c)),
-                _c(interval(c.get("ci_low"), c.get("ci_high"), d)),
-                _c(_pcell(run, c.get("t_pvalue"))),
+                _c(interval(*_deciding_ci(c), d)),
+                _c(_pcell(run, c.get("p_value", c.get("t_pvalue")))),
                 _c(pval(c.get("wilcoxon_pvalue"))),
                 _c(num(c.get("cohens_dz"), 2)),
             ]
@@ -319,12 +324,19 @@ def paired_table(
             body.append(Row(tuple(cells)))
     a, b = run.label(top[0]), run.label(top[1])
     n_boot = run.stats.get("n_boot")
+    rows = any(finite((c or {}).get("combined_ci_low")) is not None for c in comps.values())
     caption = spans(
-        f"Paired comparison of the top two, a = {a} and b = {b} (\u0394 = a \u2212 b). By seed "
-        f"(n = {run.n_seeds}): {conf} t-interval, paired t (",
-        Emph("p"),
-        Sub("t"),
-        ") and exact Wilcoxon (",
+        f"Paired comparison of the top two, a = {a} and b = {b} (\u0394 = a \u2212 b). ",
+        spans(
+            f"{conf} CI and ",
+            Emph("p"),
+            ": the deciding test, with seed and test-set noise together (seed-and-row t-test; "
+            "the seed-only interval and t-test are in comparisons.csv). ",
+        )
+        if rows
+        else spans(f"{conf} t-interval over seeds and paired t-test ", Emph("p"),
+                   " (no row bootstrap). "),  # fmt: skip
+        f"By seed (n = {run.n_seeds}): exact Wilcoxon (",
         Emph("p"),
         Sub("W"),
         ") tests, Cohen's ",
@@ -355,6 +367,13 @@ def paired_table(
     return Table(
         "tab-paired", caption, tuple(cols), (Row(tuple(heads)),), tuple(body), colsep_pt=3.0
     )
+
+
+def _deciding_ci(c: dict[str, Any]) -> tuple[Any, Any]:
+    """The interval of the deciding test: with test-set noise where stored, else over seeds."""
+    if finite(c.get("combined_ci_low")) is not None:
+        return c.get("combined_ci_low"), c.get("combined_ci_high")
+    return c.get("ci_low"), c.get("ci_high")
 
 
 def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:
