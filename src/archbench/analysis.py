@@ -39,6 +39,8 @@ from archbench.analysis_io import (
     verdict_lines,
     write_outputs,
 )
+from archbench.analysis_refs import RULE as REFERENCE_RULE
+from archbench.analysis_refs import reference_rows
 from archbench.analysis_rows import RowStats, row_stats
 from archbench.errors import StoreError
 from archbench.kinds import get_kind
@@ -465,6 +467,9 @@ def analyze_run(
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
         "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
+        "reference_method": REFERENCE_RULE,
+        "references": reference_rows(run_dir, run, kind, families, primary, rs, n_boot=n_boot,
+                                     boot_seed=boot_seed, confidence=confidence),
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
                             n_boot=n_boot, boot_seed=boot_seed, confidence=confidence,
                             rows_stats=rs),

@@ -353,6 +353,46 @@ SEED_ROW_INTERVAL = (
     "seed-and-row t-test"
 )
 
+REFERENCE_TEST = "seed-and-row t-test against the reference"
+
+
+def reference_test(
+    y_true: np.ndarray,
+    pred: np.ndarray,
+    pred_ref: np.ndarray,
+    metrics: Mapping[str, Weighted],
+    *,
+    n_boot: int = 2000,
+    seed: int | np.random.Generator = 0,
+    confidence: float = 0.95,
+    draw: DrawCounts | None = None,
+    metrics_ref: Mapping[str, Weighted] | None = None,
+) -> dict[str, SeedRowTest]:
+    """A family against a deterministic reference row on the same evaluation rows.
+
+    The family's seeds are its only seed noise; the reference (one fit, no seeds) shares the
+    rows, so the paired row bootstrap (:func:`paired_bootstrap_rows`, the reference as one
+    "seed" of family B) carries the test-set noise of the contrast and the seeds the rest:
+    :func:`seed_row_test` of the per-seed ``family - reference`` differences. Shapes:
+    ``y_true (n_rows,)``, ``pred (n_seeds, n_rows[, K])``, ``pred_ref (n_rows[, K])``;
+    ``metrics_ref``: the reference's own weighted forms (metrics calibrated on its validation
+    predictions), else ``metrics``.
+    """
+    ref = np.asarray(pred_ref)[None]
+    boots = paired_bootstrap_rows(
+        y_true, pred, ref, metrics, n_boot=n_boot, seed=seed, confidence=confidence, draw=draw,
+        metrics_b=metrics_ref,
+    )  # fmt: skip
+    n_rows, out = int(np.asarray(y_true).shape[0]), {}
+    ones = np.ones((1, n_rows))
+    for m, w in metrics.items():
+        fam = w(y_true, pred)(ones)[0]
+        value = float((metrics_ref or metrics)[m](y_true, ref)(ones)[0, 0])
+        comp = paired_comparison(fam, np.full(fam.shape, value), confidence=confidence)
+        out[m] = seed_row_test(comp, boots[m], PAIR_METHOD)
+    return out
+
+
 ShiftTest = SeedRowTest
 shift_test = seed_row_test
 

@@ -217,7 +217,7 @@ def _normality_clause(
     text = (
         f"this rests on roughly normal per-seed differences, which {comp.n} seeds cannot check "
         f"and the exact Wilcoxon test does not back; with skewed seed noise {what} rejects a "
-        f"true null in {rate} of simulated experiments at alpha = 0.05 instead of 5% "
+        f"true null in {rate} of simulated experiments where 5% are nominal "
         f"(docs/statistics.md); remedy: seeds.count = {rec} or more"
     )
     if fixed:
