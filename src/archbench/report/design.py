@@ -6,8 +6,9 @@ from typing import Any
 
 from .. import __version__
 from ..family import BUDGET_KEYS
+from ..stats import COMBINED_TEST, DF_BOUND_Q
 from .budget import budget_sentence
-from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
+from .document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
 from .prose import cite as _c
@@ -129,9 +130,9 @@ def _decision_rule(run: RunData) -> Spans:
         f". One test is confirmatory, declared before the data: the top two on {m} on the ID "
         f"test set, by the {test}",
         (
-            f" (SE\u00b2 = seed variance / n + the paired row-bootstrap variance; its degrees of "
-            "freedom come from an upper 97.5% bound of the seed variance, and the seed-only "
-            "paired t-test must agree)"
+            " (SE\u00b2 = seed variance / n + the paired row-bootstrap variance; its degrees of "
+            f"freedom come from an upper {100 * (1 - DF_BOUND_Q):g}% bound of the seed variance, "
+            "and the seed-only paired t-test must agree)"
             if rows
             else " (seed noise only: no stored predictions, no row bootstrap)"
         ),

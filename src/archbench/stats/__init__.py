@@ -37,6 +37,7 @@ from .intervals import (
 )
 from .resampling import (
     COMBINED_TEST,
+    DF_BOUND_Q,
     PAIR_METHOD,
     REFERENCE_TEST,
     SEED_ROW_INTERVAL,
@@ -76,6 +77,7 @@ from .verdicts import (
 __all__ = [
     "ALPHA",
     "COMBINED_TEST",
+    "DF_BOUND_Q",
     "MAX_SEEDS",
     "PAIR_METHOD",
     "POWER",
