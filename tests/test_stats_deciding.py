@@ -256,7 +256,7 @@ def test_reference_sentence_follows_the_stored_tests(tmp_path: Path) -> None:
     _edit_stats(root, references=[])  # untested: point estimates, said so
     text = reference_sentence(load_run(root)) or ""
     assert "does not beat" not in text and "is worse than" not in text
-    assert "point estimates only" in text and "Logistic regression (" in text
+    assert "point estimates only" in text and "the logistic regression (" in text
 
 
 def test_paired_table_prints_the_deciding_numbers(tmp_path: Path) -> None:

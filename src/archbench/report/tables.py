@@ -127,8 +127,7 @@ def _tested_parts(
             unbeaten.add(f"{fam}\0{t['reference']}")
             ref = f"{_ref_label(label)} ({num(values.get(label, {}).get(split), d)}"
             stats = (
-                f"difference {signed(diff, d)}, {run.confidence:.0%} CI "
-                f"{interval(t.get('ci_low'), t.get('ci_high'), d)}, "
+                f"{signed(diff, d)} {interval(t.get('ci_low'), t.get('ci_high'), d)}, "
                 f"{fmt_p(finite(t.get('p_value')), float(t.get('alpha') or ALPHA))})"
             )
             said.append(
@@ -195,8 +194,8 @@ def reference_sentence(run: RunData) -> str | None:
     if not sentences:
         return None
     how = (
-        "each family tested against each reference on the same rows by the seed-and-row "
-        "t-test, uncorrected"
+        f"family \u2212 reference with its {run.confidence:.0%} CI and p, each family tested "
+        "against each reference on the same rows by the seed-and-row t-test, uncorrected"
         if tested
         else "point estimates only: no reference predictions are stored, so nothing is tested"
     )
