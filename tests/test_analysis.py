@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
-from archbench.analysis import analyze_run, comparisons_frame, summary_frame, verdict_lines
+from archbench.analysis import (
+    SUMMARY_COLUMNS,
+    analyze_run,
+    comparisons_frame,
+    summary_frame,
+    verdict_lines,
+)
 from archbench.errors import StoreError
 from archbench.kinds.metriclib import HIGHER_IS_BETTER, compute_metrics, metrics_for
 
@@ -117,7 +123,7 @@ def test_files_written_and_match_returned_stats(analysed) -> None:
     assert not list(root.glob(".*.tmp"))
     assert json.loads((root / "stats.json").read_text()) == stats
     assert stats["boot_seed"] is not None and stats["n_boot"] == 300
-    assert summary_frame(stats).shape == (3 * 3 * len(stats["metrics"]), 8)
+    assert summary_frame(stats).shape == (3 * 3 * len(stats["metrics"]), len(SUMMARY_COLUMNS))
 
 
 def test_top_two_chosen_on_validation_not_test(analysed) -> None:
@@ -142,7 +148,16 @@ def test_summary_csv_agrees_with_scipy(analysed) -> None:
         assert row.n == len(v) == 5
         assert row.mean == pytest.approx(np.mean(v), abs=1e-9)
         assert row.sd == pytest.approx(np.std(v, ddof=1), abs=1e-9)
-        assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), abs=1e-9)
+        assert (row.seed_ci_low, row.seed_ci_high) == pytest.approx((lo, hi), abs=1e-9)
+        if row.ci_noise == "seeds only":  # no predictions on validation
+            assert row.split == "val" and (row.ci_low, row.ci_high) == pytest.approx((lo, hi))
+            continue
+        # the shown interval: seed and row variance, df on the seed variance's upper bound
+        seed_var, row_var = np.var(v, ddof=1) / 5, row.row_se**2
+        bound = 4 * seed_var / st.chi2.ppf(0.025, 4)
+        df = (bound + row_var) ** 2 / (bound**2 / 4)
+        half = st.t.ppf(0.975, df) * np.sqrt(seed_var + row_var)
+        assert (row.ci_low, row.ci_high) == pytest.approx((row.mean - half, row.mean + half))
 
 
 def test_comparisons_csv_agrees_with_scipy(analysed) -> None:
@@ -188,7 +203,8 @@ def test_declared_tests_confirmatory_and_one_holm_family(analysed) -> None:
     row = next(r for r in stats["comparisons"] if (r["split"], r["metric"]) == ("test", primary))
     assert row["role"] == "confirmatory" and row["p_value"] == conf["p_value"]
     seed_var, row_var = row["sd_diff"] ** 2 / 5, row["bootstrap_se"] ** 2
-    df = (seed_var + row_var) ** 2 / (seed_var**2 / 4)  # Welch-Satterthwaite
+    bound = 4 * seed_var / st.chi2.ppf(0.025, 4)  # upper 97.5% bound of the seed variance
+    df = (bound + row_var) ** 2 / (bound**2 / 4)  # Welch-Satterthwaite on the bound
     t = row["mean_diff"] / np.sqrt(seed_var + row_var)
     both = max(2 * st.t.sf(abs(t), df), row["t_pvalue"])  # the seed t-test must agree
     assert row["p_value"] == pytest.approx(both, abs=1e-12)

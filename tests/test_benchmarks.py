@@ -196,3 +196,12 @@ def test_compare_runs_finds_a_changed_number_and_nothing_else(tmp_path: Path) ->
     (b / "stats.json").write_text(json.dumps(stats))
     diffs = compare(a, b)
     assert [d.split(":")[0] for d in diffs] == ["results.parquet", "stats.json"]
+
+
+def test_skewed_seed_row_smoke(tmp_path: Path) -> None:
+    data = run_smoke("skewed_seed_row", tmp_path)
+    assert {(r["noise"], r["k"]) for r in data["rows"]} == {
+        (n, k) for n in ("normal", "exponential", "lognormal") for k in (1.0, 2.0, 3.0, 4.0, 8.0)
+    }
+    for r in data["rows"]:
+        assert r["reps"] == 100 and 0 <= r["uncaveated"] <= r["fpr"] <= 1

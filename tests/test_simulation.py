@@ -254,7 +254,7 @@ def test_skewed_seed_noise_fpr_is_measured_and_the_verdict_says_so() -> None:
         )  # fmt: skip
         if comp.resolved():
             resolved += 1
-            assert "assumption of roughly normal per-seed differences" in text
+            assert "rests on roughly normal per-seed differences" in text
             assert "seeds.count = " in text and "a seed that varies GBDT" in text
             assert S.SKEWED_FPR in text
     assert resolved > 30

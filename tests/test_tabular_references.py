@@ -97,3 +97,22 @@ def test_a_linear_model_that_cannot_be_fitted_is_left_out_with_a_warning(caplog)
     with caplog.at_level("WARNING", logger="archbench.kinds.tabular.references"):
         refs = references(parts, info, CLASSIFICATION)
     assert set(refs) == {"trivial"} and "logistic regression left out" in caplog.text
+
+
+@pytest.mark.parametrize("task_type", ["classification", "regression"])
+def test_reference_predictions_are_the_scored_ones(task_type: str) -> None:
+    """The predictions handed back for reference_predictions.parquet score exactly the values
+    task.json stores, so analysis tests the reference rows the report names."""
+    parts, info = _parts(task_type)
+    metrics = CLASSIFICATION if task_type == "classification" else REGRESSION
+    preds: dict[str, dict[str, np.ndarray]] = {}
+    refs = references(parts, info, metrics, predictions=preds)
+    assert set(preds) == set(refs)
+    for name, by_split in preds.items():
+        assert set(by_split) == {"val", "test", "shift"}
+        for s, p in by_split.items():
+            assert len(p) == len(parts[s])
+            for m in metrics.specs:
+                if m.calibrate is None:
+                    value = float(m.value(parts[s].y, p, None))
+                    assert value == pytest.approx(refs[name]["metrics"][s][m.name], abs=1e-12)

@@ -39,6 +39,8 @@ from archbench.analysis_io import (
     verdict_lines,
     write_outputs,
 )
+from archbench.analysis_refs import RULE as REFERENCE_RULE
+from archbench.analysis_refs import reference_rows
 from archbench.analysis_rows import RowStats, row_stats
 from archbench.errors import StoreError
 from archbench.kinds import get_kind
@@ -97,17 +99,29 @@ def _summary(
     n_boot: int,
     boot_seed: int,
     confidence: float,
+    rows_stats: RowStats | None = None,
 ) -> list[Row]:
+    """Each family's mean per split and metric. ``ci_low``/``ci_high``: the interval shown,
+    with seed and test-set noise where the rows were bootstrapped (``ci_noise``), else over
+    seeds only; ``seed_ci_low``/``seed_ci_high``: the seed-only interval (given these rows)."""
     rows = []
     for f, split, m in itertools.product(families, splits, metrics):
+        values = _values(scores, f, split, m).to_numpy(dtype=float)
         ci = S.mean_ci(
-            _values(scores, f, split, m).to_numpy(dtype=float),
+            values,
             confidence=confidence,
             method=ci_method,
             n_boot=n_boot or 2000,
             seed=derive_seed(boot_seed, "seeds", f, split, m),
         )
-        rows.append({"family": f, "split": split, "metric": m, **asdict(ci)})
+        row = {"family": f, "split": split, "metric": m, **asdict(ci)}
+        boot = (rows_stats.family.get((f, split)) or {}).get(m) if rows_stats else None
+        both = S.seed_row_interval(values, boot, confidence=confidence)
+        row.update(seed_ci_low=ci.ci_low, seed_ci_high=ci.ci_high, row_se=both.row_se,
+                   df=both.df, ci_noise="seeds only")  # fmt: skip
+        if both.ci_low is not None:
+            row.update(ci_low=both.ci_low, ci_high=both.ci_high, ci_noise="seeds and rows")
+        rows.append(row)
     return rows
 
 
@@ -438,7 +452,7 @@ def analyze_run(
         boot_seed = derive_seed(int(run.get("base_seed", 0)), "stats", "bootstrap")
     alpha = round(1.0 - confidence, 12)  # one setting: alpha = 1 - confidence
     notes = run_notes(ci_method, alpha)
-    tested = _evaluate(
+    tested, rs = _evaluate(
         run_dir, run, kind, scores, families, ranked, pair, metrics, eval_splits,
         labels, metric_labels, hib, n_boot=n_boot, boot_seed=boot_seed, confidence=confidence,
         notes=notes,
@@ -453,8 +467,15 @@ def analyze_run(
         "top_two": {"rule": f"the two {word} validation means of {primary}",
                     "families": list(pair), "ranking": ranked, "val_means": val_means},
         "pair_method": S.PAIR_METHOD, "shift_method": S.SHIFT_METHOD,
+        "reference_method": REFERENCE_RULE,
+        "references": reference_rows(run_dir, run, kind, families, primary, rs, n_boot=n_boot,
+                                     boot_seed=boot_seed, confidence=confidence),
         "summary": _summary(scores, families, splits, metrics, ci_method=ci_method,
-                            n_boot=n_boot, boot_seed=boot_seed, confidence=confidence),
+                            n_boot=n_boot, boot_seed=boot_seed, confidence=confidence,
+                            rows_stats=rs),
+        "summary_method": {"seeds and rows": S.SEED_ROW_INTERVAL,
+                           "seeds only": "Student-t (or percentile-bootstrap) interval over "
+                           "seeds, conditional on these test rows"},
         **tested, "notes": notes,
     }  # fmt: skip
     stats = jsonable(stats)
@@ -469,8 +490,9 @@ def _evaluate(
     ranked: list[str], pair: tuple[str, str], metrics: list[str], eval_splits: list[str],
     labels: dict[str, str], metric_labels: dict[str, str], hib: dict[str, bool],
     *, n_boot: int, boot_seed: int, confidence: float, notes: list[str],
-) -> dict[str, Any]:  # fmt: skip
-    """Every comparison, shift change and verdict, decided by the declared tests."""
+) -> tuple[dict[str, Any], RowStats]:  # fmt: skip
+    """Every comparison, shift change and verdict, decided by the declared tests (and the
+    row statistics they used)."""
     primary, alpha = metrics[0], round(1.0 - confidence, 12)
     rs = row_stats(
         run_dir, run, kind, ranked, pair, metrics, n_boot=n_boot, boot_seed=boot_seed,
@@ -499,7 +521,7 @@ def _evaluate(
         "tests": declared, "comparisons": comparisons, "all_pairs": all_pairs,
         "shift": [r for r, *_ in shift], "ranking_flip": ranking_row, "power": power,
         "verdicts": verdicts,
-    }  # fmt: skip
+    }, rs  # fmt: skip
 
 
 def _metric_meta(

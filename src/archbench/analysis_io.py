@@ -25,11 +25,15 @@ from archbench.store import atomic_write_text
 SPLITS = SCORED_SPLITS
 EVAL_SPLITS = COMPARED_SPLITS
 WHERE = SPLIT_PLACES
-SUMMARY_COLUMNS = ["family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
+SUMMARY_COLUMNS = [
+    "family", "split", "metric", "n", "mean", "sd", "ci_low", "ci_high", "ci_noise",
+    "seed_ci_low", "seed_ci_high", "row_se",
+]  # fmt: skip
 COMPARISON_COLUMNS = [
     "table", "family_a", "family_b", "split", "metric", "n", "mean_diff", "sd_diff", "ci_low",
     "ci_high", "t_stat", "t_pvalue", "wilcoxon_pvalue", "cohens_dz", "bootstrap_ci_low",
     "bootstrap_ci_high", "mcnemar_pvalue", "holm_pvalue", "role", "p_value", "resolved",
+    "combined_ci_low", "combined_ci_high", "combined_df",
 ]  # fmt: skip
 SHIFT_COLUMNS = [
     "family", "metric", "n", "id_mean", "shift_mean", "change", "ci_low", "ci_high", "p_value",

@@ -62,6 +62,8 @@ class RowStats:
     shift: dict[str, dict[str, S.RowBootstrap]] = field(default_factory=dict)  # family -> metric
     gap: dict[str, S.RowBootstrap] = field(default_factory=dict)  # metric -> top two's gap
     pairs: dict[tuple[str, str, str], S.RowBootstrap] = field(default_factory=dict)  # primary
+    # (family, split) -> metric -> the row bootstrap of that family's seed-mean score
+    family: dict[tuple[str, str], dict[str, S.RowBootstrap]] = field(default_factory=dict)
 
 
 def load_arrays(
@@ -218,9 +220,32 @@ def row_stats(
                     for i in range(len(seeds))
                 ]
     if n_boot > 0 and metrics:
+        _family_boots(out, families, metrics, n_boot, boot_seed, confidence)
         _pair_boots(out, ranked, pair, metrics[0], n_boot, boot_seed, confidence)
         _shift_boots(out, families, pair, metrics, n_boot, boot_seed, confidence)
     return out
+
+
+def _family_boots(
+    out: RowStats,
+    families: list[str],
+    metrics: list[str],
+    n_boot: int,
+    boot_seed: int,
+    confidence: float,
+) -> None:
+    """Row bootstrap of each family's seed-mean score on each evaluation split (the row part
+    of the per-family seed-and-row interval)."""
+    for f, split in itertools.product(families, EVAL_SPLITS):
+        if (f, split) not in out.arrays:
+            continue
+        seeds = out.arrays[(f, split)][0]
+        _, y, p = _take(out.arrays, f, split, seeds)
+        out.family[(f, split)] = S.bootstrap_rows(
+            y, p, out.weighted(f, seeds, metrics), n_boot=n_boot,
+            seed=derive_seed(boot_seed, "family-rows", f, split), confidence=confidence,
+            draw=out.draws.get((f, split)),
+        )  # fmt: skip
 
 
 def _pair_boots(

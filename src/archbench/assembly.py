@@ -61,6 +61,23 @@ def write_static(runner: Runner) -> None:
     atomic_write_json(st.path("task.json"), prep.task_json)
     atomic_write_parquet(st.path("splits.parquet"), prep.splits_frame)
     atomic_write_json(st.path("splits.json"), prep.splits_json)
+    _write_reference_predictions(runner)
+
+
+def _write_reference_predictions(runner: Runner) -> None:
+    """reference_predictions.parquet: each reference row's per-unit predictions (seed 0), in
+    the families' prediction layout, for the reference tests of analysis."""
+    prep, kind = runner.p.prepared, runner.p.kind
+    frames = []
+    for name, by_part in prep.reference_predictions.items():
+        for split, pred in by_part.items():
+            pf = kind.prediction_frame(split, prep.parts[split], pred)
+            pf.insert(0, "seed", 0)
+            pf.insert(0, "family", name)
+            frames.append(pf)
+    if frames:
+        path = runner.store.path("reference_predictions.parquet")
+        atomic_write_parquet(path, pd.concat(frames, ignore_index=True))
 
 
 def assemble(runner: Runner) -> None:

@@ -355,8 +355,9 @@ def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, st
     t = Table(
         title=f"paired by seed: {labels.get(a, a)} - {labels.get(b, b)}", title_justify="left"
     )
-    cols = ("split", "metric", "role", "diff", f"{conf} CI", "t p", "Wilcoxon p",
-            f"row-bootstrap {conf} CI", "deciding p", "Holm p", "resolved")  # fmt: skip
+    cols = ("split", "metric", "role", "diff", f"deciding {conf} CI", "deciding p", "Holm p",
+            "resolved", f"seed-only {conf} CI", "t p", "Wilcoxon p",
+            f"row-bootstrap {conf} CI")  # fmt: skip
     for col in cols:
         t.add_column(col, justify="left" if col in ("split", "metric", "role") else "right")
 
@@ -372,13 +373,15 @@ def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, st
             c["metric"],
             str(c.get("role", "-")),
             f(c["mean_diff"], "+.4f"),
+            f"[{f(c.get('combined_ci_low') or c['ci_low'])}, "
+            f"{f(c.get('combined_ci_high') or c['ci_high'])}]",
+            p(c.get("p_value")),
+            p(c.get("holm_pvalue")),
+            "yes" if c.get("resolved") else "no",
             f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
             p(c["t_pvalue"]),
             p(c["wilcoxon_pvalue"]),
             f"[{f(c.get('bootstrap_ci_low'))}, {f(c.get('bootstrap_ci_high'))}]",
-            p(c.get("p_value")),
-            p(c.get("holm_pvalue")),
-            "yes" if c.get("resolved") else "no",
         )
     console.print(t)
 
@@ -423,8 +426,13 @@ def _print_stats(
     stats_path = run_dir / "stats.json"
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else None
     conf = f"{100 * float((stats or {}).get('confidence', 0.95)):g}%"
+    noise = (
+        "seed and test-set noise"
+        if "ci_noise" in summary and (summary["ci_noise"] == "seeds and rows").any()
+        else "Student t over seeds"
+    )
     t = Table(
-        title=f"mean ± {conf} CI half-width over {len(run['seeds'])} seeds (Student t)",
+        title=f"mean ± {conf} CI half-width ({len(run['seeds'])} seeds; {noise})",
         title_justify="left",
     )
     t.add_column("family")

@@ -152,6 +152,9 @@ class Prepared:
         run_fields: kind-specific fields of run.json (e.g. class names).
         data: the loaded task (for figures or benchmarks; never pickled to workers).
         fitted: what the kind fitted on train (e.g. the preprocessor), for inspection.
+        reference_predictions: reference row (a key of task_json ``references``) -> part ->
+            its predictions in the families' layout, stored as reference_predictions.parquet
+            so that analysis can test each family against each reference on the same rows.
     """
 
     parts: Mapping[str, Any]
@@ -166,6 +169,7 @@ class Prepared:
     run_fields: dict[str, Any] = field(default_factory=dict)
     data: Any = None
     fitted: Any = None
+    reference_predictions: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- the contract

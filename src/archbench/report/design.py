@@ -6,8 +6,9 @@ from typing import Any
 
 from .. import __version__
 from ..family import BUDGET_KEYS
+from ..stats import COMBINED_TEST, DF_BOUND_Q
 from .budget import budget_sentence
-from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
+from .document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
 from .prose import cite as _c
@@ -69,6 +70,12 @@ def _methods_paragraph(run: RunData) -> Paragraph:
         if ci_method == "t"
         else spans(f"mean with a {conf} {ci_method} interval over seeds")
     )
+    if any(r.get("ci_noise") == "seeds and rows" for r in st.get("summary") or []):
+        ci_txt = spans(
+            f"mean with a {conf} interval over seeds and test {unit_words(run)[1]} (Student t "
+            "on the seed variance plus the row-bootstrap variance of the mean; the seed-only "
+            "interval is in summary.csv)"
+        )
     mcn = any(finite(c.get("mcnemar_pvalue")) is not None for c in st.get("comparisons") or [])
     parts = spans(
         f"Each family's selected configuration is retrained with {n} seeds; seed ",
@@ -96,11 +103,53 @@ def _methods_paragraph(run: RunData) -> Paragraph:
             if mcn
             else None
         ),
-        f". All pairs on {run.metric_label(m)} are tested with Holm's correction ",
-        _c("holm1979simple"),
-        f". A difference is called resolved when p < {ALPHA:g} and its {conf} CI excludes 0.",
+        _decision_rule(run),
     )
     return Paragraph(parts, lead="Seeds, metrics, selection and statistics.")
+
+
+def _decision_rule(run: RunData) -> Spans:
+    """The rule that calls a difference resolved, as stats.json records it (alpha, the
+    confirmatory test, the gated Holm family), never a hard-coded threshold."""
+    st, m = run.stats, run.metric_label(run.primary)
+    tests = st.get("tests")
+    if not isinstance(tests, dict):  # stats.json before the declared tests
+        return spans(
+            f". All pairs on {m} are tested with Holm's correction ",
+            _c("holm1979simple"),
+            f". A difference is called resolved when p < {ALPHA:g} and its "
+            f"{confidence_label(run)} CI excludes 0.",
+        )
+    alpha = float(tests.get("alpha", st.get("alpha", ALPHA)))
+    conf = tests.get("confirmatory") or {}
+    sec = tests.get("secondary") or {}
+    test = str(conf.get("test") or "paired t-test")
+    rows = test in (COMBINED_TEST, "row bootstrap")
+    size = int(sec.get("size") or 0)
+    return spans(
+        f". One test is confirmatory, declared before the data: the top two on {m} on the ID "
+        f"test set, by the {test}",
+        (
+            " (SE\u00b2 = seed variance / n + the paired row-bootstrap variance; its degrees of "
+            f"freedom come from an upper {100 * (1 - DF_BOUND_Q):g}% bound of the seed variance, "
+            "and the seed-only paired t-test must agree)"
+            if rows
+            else " (seed noise only: no stored predictions, no row bootstrap)"
+        ),
+        f", resolved when p < {alpha:g} (alpha = 1 \u2212 confidence). ",
+        (
+            spans(
+                f"Only if it resolves are the other {size} {m} tests (the other pairs and, with "
+                "a shift set, the shift changes, each by the same kind of test) resolved, at "
+                f"Holm-adjusted p < {alpha:g} ",
+                _c("holm1979simple"),
+                " (serial gatekeeping: family-wise error at most alpha); ",
+            )
+            if size
+            else "There are no secondary tests; "
+        ),
+        "every other metric is exploratory and never called resolved.",
+    )
 
 
 def _variance_sentence(run: RunData) -> str:

@@ -92,79 +92,135 @@ def reference_rows(run: RunData, metric: str) -> list[tuple[str, dict[str, float
     return out
 
 
-def _against_references(
+def _ref_label(label: str) -> str:
+    return "the " + label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _reference_labels(run: RunData) -> dict[str, str]:
+    """task.json reference key -> its label, in the task's order."""
+    out = {}
+    for name, entry in (run.task.get("references") or {}).items():
+        if isinstance(entry, dict):
+            out[name] = str(entry.get("label") or name.replace("_", " ").capitalize())
+    return out
+
+
+def _tested_parts(
+    run: RunData, split: str, tests: list[dict[str, Any]], d: int
+) -> tuple[list[str], set[str]]:
+    """Per family, the tested reference comparisons of ``split`` it does not win (stats.json
+    ``references``), and the families not shown to beat each reference."""
+    hi, labels = run.higher(run.primary), _reference_labels(run)
+    values = {label: v for label, v in reference_rows(run, run.primary)}
+    parts, unbeaten = [], set()
+    for fam in run.families:
+        mean = finite((run.summary_row(fam, split, run.primary) or {}).get("mean"))
+        said = []
+        for t in (t for t in tests if t.get("family") == fam and t.get("split") == split):
+            label = labels.get(str(t["reference"]), str(t["reference"]))
+            diff = finite(t.get("diff"))
+            if diff is None:
+                continue
+            better = (diff > 0) == hi and diff != 0
+            if t.get("resolved") and better:
+                continue  # tested: it beats this reference
+            unbeaten.add(f"{fam}\0{t['reference']}")
+            ref = f"{_ref_label(label)} ({num(values.get(label, {}).get(split), d)}"
+            stats = (
+                f"{signed(diff, d)} {interval(t.get('ci_low'), t.get('ci_high'), d)}, "
+                f"{fmt_p(finite(t.get('p_value')), float(t.get('alpha') or ALPHA))})"
+            )
+            said.append(
+                f"is worse than {ref}; {stats}"
+                if t.get("resolved")
+                else f"is not resolved against {ref}; {stats}"
+            )
+        if said:
+            parts.append(f"{run.label(fam)} ({num(mean, d)}) " + list_words(said))
+    return parts, unbeaten
+
+
+def _point_parts(
     run: RunData, split: str, refs: list[tuple[str, float]], d: int
 ) -> tuple[list[str], bool]:
-    """Per family, the references of ``split`` it does not beat; and whether one of them is
-    the weakest reference (the trivial answer)."""
-    hi, m = run.higher(run.primary), run.primary
-    weakest = (min if hi else max)(value for _, value in refs)
-    parts, trivial = [], False
+    """Untested (no reference predictions stored): the families whose mean is on the worse
+    side of a reference value, worded as point estimates; and whether one of them is on the
+    worse side of the weakest reference (the trivial answer)."""
+    hi, parts, trivial = run.higher(run.primary), [], False
+    weakest = (min if hi else max)(v for _, v in refs)
     for fam in run.families:
-        r = run.summary_row(fam, split, m) or {}
-        lo, up, mean = finite(r.get("ci_low")), finite(r.get("ci_high")), finite(r.get("mean"))
-        if lo is None or up is None or mean is None:
+        mean = finite((run.summary_row(fam, split, run.primary) or {}).get("mean"))
+        if mean is None:
             continue
-        worse = []
-        for label, value in refs:
-            if (lo > value) if hi else (up < value):
-                continue  # the whole interval is on the better side: it beats this reference
-            below = up < value if hi else lo > value
-            worse.append(
-                f"is worse than {label} ({num(value, d)})"
-                if below
-                else f"does not beat {label} ({num(value, d)}, inside the interval)"
-            )
-            trivial = trivial or value == weakest
+        worse = [(label, v) for label, v in refs if (mean < v if hi else mean > v)]
         if worse:
-            parts.append(
-                f"{run.label(fam)} ({num(mean, d)}, {run.confidence:.0%} CI "
-                f"{interval(lo, up, d)}) " + list_words(worse)
-            )
+            side = "below" if hi else "above"
+            listed = list_words([f"{label} ({num(v, d)})" for label, v in worse])
+            parts.append(f"{run.label(fam)}'s mean ({num(mean, d)}) is {side} {listed}")
+            trivial = trivial or any(v == weakest for _, v in worse)
     return parts, trivial
 
 
 def reference_sentence(run: RunData) -> str | None:
-    """Name the families whose primary metric does not beat a reference row, on the ID test
-    set and on the shift set.
+    """Name the families that are not shown to beat a reference row on the primary metric,
+    on the ID test set and on the shift set.
 
-    A family "does not beat" a reference when the reference value lies inside its seed
-    interval, and "is worse than" it when the whole interval is on the worse side. A family
-    whose ID interval reaches the trivial answer (the majority class, the training mean,
-    seasonal naive) has not reliably learned the task at this budget, a finding about the
-    training, not the architecture; a reference that holds up better under the shift than a
-    family is a finding about robustness.
+    Where analysis tested them (stats.json ``references``: the seed-and-row t-test of family -
+    reference on the same rows, the reference deterministic), a family "is worse than" a
+    reference only when that test resolves it so, and "is not resolved against" it otherwise,
+    with the difference, its interval and p. Without stored tests the sentence gives point
+    estimates and says they are untested. A family not shown to beat the trivial answer on
+    the ID test set has not reliably learned the task at this budget (a finding about the
+    training, not the architecture).
     """
     m = run.primary
     d = metric_decimals(run, m)
     rows = reference_rows(run, m)
+    tested = [t for t in run.stats.get("references") or [] if t.get("metric") == m]
+    weakest = _weakest_reference(run, rows)
     sentences, trivial_id = [], False
     for split, where in (("test", "on the ID test set"), ("shift", "on the shift set")):
-        refs = [
-            ("the " + label[:1].lower() + label[1:] if label[1:2].islower() else label, v[split])
-            for label, v in rows
-            if split in v
-        ]
+        refs = [(_ref_label(label), v[split]) for label, v in rows if split in v]
         if not refs:
             continue
-        parts, trivial = _against_references(run, split, refs, d)
-        trivial_id = trivial_id or (trivial and split == "test")
+        if tested:
+            parts, unbeaten = _tested_parts(run, split, tested, d)
+            trivial = any(u.endswith(f"\0{weakest}") for u in unbeaten)
+        else:
+            parts, trivial = _point_parts(run, split, refs, d)
+        trivial_id = trivial_id or (trivial and split == "test" and bool(parts))
         if parts:
             sentences.append(f"{where}: " + "; ".join(parts))
     if not sentences:
         return None
+    how = (
+        f"family \u2212 reference with its {run.confidence:.0%} CI and p, each family tested "
+        "against each reference on the same rows by the seed-and-row t-test, uncorrected"
+        if tested
+        else "point estimates only: no reference predictions are stored, so nothing is tested"
+    )
     return (
-        f" Against the reference rows ({run.metric_label(m)}), "
+        f" Against the reference rows ({run.metric_label(m)}; {how}), "
         + "; ".join(sentences)
         + "."
         + (
-            " A family whose ID interval reaches the trivial answer has not reliably learned "
-            "the task at this budget (seeds left at the trivial answer, too few steps or a poor "
-            "configuration), so its rank says little about its architecture."
+            " A family not shown to beat the trivial answer on the ID test set has not reliably "
+            "learned the task at this budget (seeds left at the trivial answer, too few steps or "
+            "a poor configuration), so its rank says little about its architecture."
             if trivial_id
             else ""
         )
     )
+
+
+def _weakest_reference(run: RunData, rows: list[tuple[str, dict[str, float]]]) -> str | None:
+    """The task.json key of the reference with the worst ID value (the trivial answer)."""
+    labels = {label: name for name, label in _reference_labels(run).items()}
+    ids = [(v["test"], labels.get(label)) for label, v in rows if "test" in v]
+    if not ids:
+        return None
+    hi = run.higher(run.primary)
+    return (min if hi else max)(ids, key=lambda x: x[0])[1]
 
 
 def main_table(run: RunData) -> Table:
@@ -228,6 +284,11 @@ def main_table(run: RunData) -> Table:
 
 
 def _ci_name(run: RunData) -> str:
+    if any(r.get("ci_noise") == "seeds and rows" for r in run.stats.get("summary") or []):
+        return (
+            f"Student t over seeds and test {unit_words(run)[1]}: seed variance plus the "
+            "row-bootstrap variance of the mean; seed-only intervals in summary.csv"
+        )
     method = str(run.stats.get("ci_method") or "t")
     return "Student t" if method == "t" else f"{method} interval"
 
@@ -286,7 +347,7 @@ def paired_table(
         _c("Metric"),
         _cs(spans("\u0394 (", Emph("a"), "\u2212", Emph("b"), ")"), align="r"),
         _c(f"{conf} CI", align="c"),
-        _cs(spans(Emph("p"), Sub("t")), align="r"),
+        _cs(spans(Emph("p")), align="r"),
         _cs(spans(Emph("p"), Sub("W")), align="r"),
         _cs(spans(Emph("d"), Sub("z")), align="r"),
     ]
@@ -307,8 +368,8 @@ def paired_table(
             cells = [
                 _c(metric_heading(run, metric)),
                 _c(signed(c.get("mean_diff"), d), bold=_says(c)),
-                _c(interval(c.get("ci_low"), c.get("ci_high"), d)),
-                _c(_pcell(run, c.get("t_pvalue"))),
+                _c(interval(*_deciding_ci(c), d)),
+                _c(_pcell(run, c.get("p_value", c.get("t_pvalue")))),
                 _c(pval(c.get("wilcoxon_pvalue"))),
                 _c(num(c.get("cohens_dz"), 2)),
             ]
@@ -319,12 +380,20 @@ def paired_table(
             body.append(Row(tuple(cells)))
     a, b = run.label(top[0]), run.label(top[1])
     n_boot = run.stats.get("n_boot")
+    rows = any(finite((c or {}).get("combined_ci_low")) is not None for c in comps.values())
     caption = spans(
-        f"Paired comparison of the top two, a = {a} and b = {b} (\u0394 = a \u2212 b). By seed "
-        f"(n = {run.n_seeds}): {conf} t-interval, paired t (",
-        Emph("p"),
-        Sub("t"),
-        ") and exact Wilcoxon (",
+        f"Paired comparison of the top two, a = {a} and b = {b} (\u0394 = a \u2212 b). ",
+        spans(
+            f"{conf} CI and ",
+            Emph("p"),
+            ": the deciding test, with seed and test-set noise together (seed-and-row t-test; "
+            "the seed-only interval and t-test are in comparisons.csv). ",
+        )
+        if rows
+        else spans(
+            f"{conf} t-interval over seeds and paired t-test ", Emph("p"), " (no row bootstrap). "
+        ),
+        f"By seed (n = {run.n_seeds}): exact Wilcoxon (",
         Emph("p"),
         Sub("W"),
         ") tests, Cohen's ",
@@ -355,6 +424,13 @@ def paired_table(
     return Table(
         "tab-paired", caption, tuple(cols), (Row(tuple(heads)),), tuple(body), colsep_pt=3.0
     )
+
+
+def _deciding_ci(c: dict[str, Any]) -> tuple[Any, Any]:
+    """The interval of the deciding test: with test-set noise where stored, else over seeds."""
+    if finite(c.get("combined_ci_low")) is not None:
+        return c.get("combined_ci_low"), c.get("combined_ci_high")
+    return c.get("ci_low"), c.get("ci_high")
 
 
 def shift_table(run: RunData, *, metrics: list[str] | None = None) -> Table:

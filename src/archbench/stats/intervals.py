@@ -21,9 +21,10 @@ from archbench.names import ALPHA
 from archbench.seeding import as_generator
 
 POWER = 0.8
-_REL_TOL = 1e-12  # spread below this (relative to the scores) counts as "identical in every seed"
-#: Differences closer than this (relative to the scores) are ties, and equal to 0 when that
-#: close to 0: float noise of a metric is ~1e-15 relative, count metrics step by 1 / n_rows.
+#: The one numerical tolerance, relative to the scores: differences closer than this are ties
+#: (and 0 when that close to 0), and seeds whose scores (or differences) spread less than this
+#: are identical seeds. Float noise of a metric is ~1e-15 relative (summation order, BLAS
+#: threads: up to ~1e-10 after a few reductions); count metrics step by 1 / n_rows >> 1e-9.
 TIE_REL_TOL = 1e-9
 _MAX_ENUM = 20  # exact Wilcoxon by enumeration up to 2**20 sign patterns
 MAX_SEEDS = 1_000_000
@@ -55,12 +56,13 @@ def _sd(x: np.ndarray) -> float | None:
 
 
 def is_constant(x: np.ndarray, scale: float | None = None) -> bool:
-    """True when the ``(n,)`` values are identical up to rounding (relative to ``scale``)."""
+    """True when the ``(n,)`` values spread by at most ``TIE_REL_TOL`` relative to ``scale``
+    (default: the largest ``|x|``): identical up to float noise, the tolerance of every tie."""
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0:
         return True
     ref = float(np.max(np.abs(x))) if scale is None else scale
-    return float(np.ptp(x)) <= _REL_TOL * max(ref, 0.0)
+    return float(np.ptp(x)) <= TIE_REL_TOL * max(ref, 0.0)
 
 
 def mean_ci(

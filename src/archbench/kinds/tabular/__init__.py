@@ -159,7 +159,10 @@ class TabularKind(Kind):
         man["dropped_features"] = [list(x) for x in pre.dropped_]
         metrics = opt.run_metrics(self.metric_set(task, spec.metrics), task, splits, spec)
         opt.add_profile(task_json, task, splits, spec, metrics)
-        task_json["references"] = references(parts, pre.info, metrics, seed=spec.split.seed)
+        ref_preds: dict[str, dict[str, np.ndarray]] = {}
+        task_json["references"] = references(
+            parts, pre.info, metrics, seed=spec.split.seed, predictions=ref_preds
+        )
         return Prepared(
             parts=parts,
             info=pre.info,
@@ -176,6 +179,7 @@ class TabularKind(Kind):
             },
             data=task,
             fitted=pre,
+            reference_predictions=ref_preds,
         )
 
     # -- workers ---------------------------------------------------------------------------------

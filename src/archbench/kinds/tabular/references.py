@@ -81,9 +81,17 @@ def _scores(
 
 
 def references(
-    parts: Mapping[str, Matrix], info: FeatureInfo, metrics: MetricSet, *, seed: int = 0
+    parts: Mapping[str, Matrix],
+    info: FeatureInfo,
+    metrics: MetricSet,
+    *,
+    seed: int = 0,
+    predictions: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
-    """``{name: {"label", "params", "metrics": {split: {metric: value}}}}`` (task.json)."""
+    """``{name: {"label", "params", "metrics": {split: {metric: value}}}}`` (task.json).
+
+    ``predictions``, when given, receives each reference's predictions per split (val, test,
+    shift), for reference_predictions.parquet."""
     train, splits = parts["train"], ("val", "test", "shift")
     primary = metrics.primary
     out: dict[str, Any] = {}
@@ -94,12 +102,16 @@ def references(
         out["trivial"] = {"label": "Majority class", "params": {}}
         out["trivial"]["metrics"] = _scores(metrics, parts, trivial)
         grid, name, key = C_GRID, "Logistic regression", "C"
+        if predictions is not None:
+            predictions["trivial"] = trivial
     else:
         mean = float(np.mean(train.y)) if len(train) else 0.0
         trivial = {s: np.full(len(parts[s]), mean) for s in splits}
         out["trivial"] = {"label": "Training mean", "params": {}}
         out["trivial"]["metrics"] = _scores(metrics, parts, trivial)
         grid, name, key = ALPHA_GRID, "Ridge regression", "alpha"
+        if predictions is not None:
+            predictions["trivial"] = trivial
     design = _Design(train)
     x = {s: design(parts[s]) for s in ("train", *splits)}
     best: tuple[float, float, dict[str, np.ndarray]] | None = None
@@ -118,6 +130,8 @@ def references(
             "params": {key: best[1]},
             "metrics": _scores(metrics, parts, best[2]),
         }
+        if predictions is not None:
+            predictions["linear"] = best[2]
     return out
 
 

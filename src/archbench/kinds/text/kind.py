@@ -178,7 +178,8 @@ class TextKind(Kind):
         task_json = _task_json(data)
         task_json["text_statistics"] = {s: vars(v) for s, v in stats.splits.items()}
         task_json["discriminative_ngrams"] = stats.discriminative
-        task_json["references"] = _references(parts, info, metrics, spec.split.seed)
+        ref_preds: dict[str, dict[str, np.ndarray]] = {}
+        task_json["references"] = _references(parts, info, metrics, spec.split.seed, ref_preds)
         man = splits.manifest(data)
         man.update(sizes=dict(splits.sizes), hash=digest)
         man["class_balance"] = {
@@ -197,6 +198,7 @@ class TextKind(Kind):
             splits_frame=frame,
             run_fields={"n_classes": info.n_classes, "class_names": list(info.classes)},
             data=data,
+            reference_predictions=ref_preds,
         )
 
     # -- workers ---------------------------------------------------------------------------------
@@ -303,9 +305,14 @@ def _data_hash(data: TextData) -> str:
 
 
 def _references(
-    parts: Mapping[str, TextPart], info: TextInfo, metrics: MetricSet, seed: int
+    parts: Mapping[str, TextPart],
+    info: TextInfo,
+    metrics: MetricSet,
+    seed: int,
+    predictions: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
-    """Reference rows fitted on train (C of the logistic regression chosen on val)."""
+    """Reference rows fitted on train (C of the logistic regression chosen on val);
+    ``predictions`` receives their ``(n, K)`` probabilities per split."""
     from .references import references
 
     out: dict[str, Any] = {}
@@ -314,5 +321,7 @@ def _references(
         for s in ("val", "test", "shift"):
             pred = ref.predict(parts[s])
             scores[s] = {m.name: float(m.fn(parts[s].y, pred)) for m in metrics.specs}
+            if predictions is not None:
+                predictions.setdefault(ref.name, {})[s] = pred
         out[ref.name] = {"label": ref.label, "params": ref.params, "metrics": scores}
     return out
