@@ -71,6 +71,7 @@ class TextKind(Kind):
         "positive_class",
         "max_empty_fraction",
     )
+    unused_task_keys: ClassVar[tuple[str, ...]] = ("features", "categorical", "drop")
     worker_modules: ClassVar[tuple[str, ...]] = (
         "torch",
         "lightgbm",
