@@ -17,7 +17,8 @@ USER_SECTIONS = """\
 
 {top}[task]
 type = "forecasting"
-path = "sales.csv"          # required: .csv, .csv.gz or .parquet, one row per series and step
+path = "sales.csv"          # required: .csv/.tsv (or .csv.gz, .bz2, .zip, .xz),
+                            # .parquet; one row per series and step
 time = "date"               # required: timestamps (ISO 8601; YYYYMMDD integers count as
                             # dates) or integer steps
 target = "sales"            # required: the numeric column to forecast

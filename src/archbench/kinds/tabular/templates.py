@@ -83,7 +83,8 @@ _CSV = """\
 # Every key below [task] marked "required" must be set; unknown keys are errors.
 
 {top}[task]
-path = "data.csv"           # required: .csv, .csv.gz or .parquet, relative to this file
+path = "data.csv"           # required: .csv/.tsv (or .csv.gz, .bz2, .zip, .xz),
+                            # .parquet; relative to this file
 target = "label"            # required: the column to predict
 type = "classification"     # required: "classification" or "regression"
 # features = ["a", "b"]     # default: every column but the target and `drop`

@@ -54,7 +54,8 @@ _USER = """\
 
 {top}[task]
 type = "text_classification"  # required
-path = "reviews.csv"        # required: .csv, .tsv or .parquet (UTF-8), relative to this file
+path = "reviews.csv"        # required: .csv/.tsv (UTF-8; or .csv.gz, .bz2, .zip,
+                            # .xz), .parquet; relative to this file
 text = ["title", "body"]    # required: the text column, or several joined with `separator`
 target = "label"            # required: the label column (two or more classes)
 # separator = " \\n "        # joins several text columns (a missing part is skipped)

@@ -18,7 +18,8 @@ import pandas as pd
 
 from archbench.config import TaskSpec
 from archbench.errors import DataError
-from archbench.kinds.common.files import read_table, table_suffix, user_file_provenance
+from archbench.kinds.common.describe import task_title
+from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 
 from ..templates import BUILTIN_TASKS
@@ -331,11 +332,11 @@ def load(spec: TaskSpec) -> TaskData:
         _check_varies(y, shift.id_mask)
     frame = _model_frame(data, feats, cat, notes)
     frame[spec.target] = y
-    stem = path.name[: len(path.name) - len(table_suffix(path))] or path.name
+    stem = table_stem(path)
     name = spec.name if spec.name and spec.name not in BUILTIN_TASKS else stem
     return TaskData(
         name=name,
-        title=f"{stem}: {spec.target}",
+        title=task_title(spec.description, f"{stem}: {spec.target}"),
         description=spec.description
         or (
             f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
