@@ -655,6 +655,8 @@ def spec_to_toml(spec: Spec) -> str:
             table(f"{name}.{k}", v)
 
     d = spec.to_dict()
+    if d["task"].get("path") and d["task"].get("name") == TaskSpec.name:
+        del d["task"]["name"]  # a user file: the built-in default name is not the user's task
     for key in ("preset", "device", "matmul_precision", "metrics"):
         lines.insert(2, f"{key} = {_toml_value(d.pop(key))}")
     for name, sub in d.items():
