@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.kinds.test_common_files import tabular, text, write
 
 from archbench.config import load_spec, spec_from_dict, spec_to_toml
 from archbench.kinds import get_kind
 from archbench.kinds.common.describe import TITLE_MAX_CHARS, task_title
-from tests.kinds.test_common_files import tabular, text, write
 
 DESCRIPTION = "Loan defaults of 2019, by branch. Records of one bank; the label is rare."
 
