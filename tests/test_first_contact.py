@@ -134,6 +134,17 @@ def test_a_leaking_sum_and_a_shift_encoding_feature_are_named(tmp_path: Path) ->
     sep = [w for w in warnings if "alone separate" in w]  # one sentence names both features
     assert len(sep) == 1 and "'year'" in sep[0] and "'grp'" in sep[0]
     assert prepared.task_json["shift_profile"]["domain_auc"]["estimate"] > 0.99
+    # a groups rule: the shift holds groups training never saw, not an extrapolation
+    assert "new groups of 'year', 'grp'" in sep[0] and "extrapolation along" not in sep[0]
+
+
+def test_an_ordered_rule_column_is_an_extrapolation(tmp_path: Path) -> None:
+    _frame().to_csv(tmp_path / "t.csv", index=False)
+    quantile = {"kind": "quantile", "column": "c", "quantile": 0.7}
+    _, prepared = _prepare(tmp_path / "t.csv", shift=quantile)
+    (sep,) = [w for w in prepared.task_json["warnings"] if "alone separates" in w]
+    assert "feature 'c' alone" in sep and "extrapolation along 'c'" in sep
+    assert "new groups" not in sep
 
 
 def test_one_feature_copying_a_class_target_is_named(tmp_path: Path) -> None:
