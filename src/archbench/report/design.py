@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .. import __version__
 from ..family import BUDGET_KEYS
 from .budget import budget_sentence
+from .clip import CLIP_LEVEL
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
@@ -183,7 +186,8 @@ def reproducibility(run: RunData, compact: int = 0) -> Section:
             sum(p for p in parts if p is not None) if any(p is not None for p in parts) else None
         )
     commit = str(man.get("git_commit") or "not recorded")
-    command = str(man.get("command") or "").strip() or (
+    clip = compact >= CLIP_LEVEL
+    command = command_as_given(str(man.get("command") or ""), run.root.name, clip=clip) or (
         f"archbench run --spec {run.root.name}/spec.toml --out {run.root.name}"
     )
     s = spans(
@@ -204,7 +208,61 @@ def reproducibility(run: RunData, compact: int = 0) -> Section:
         ". To reproduce, run ",
         Code(command),
         " with the spec.toml stored in the run directory; re-running skips finished work and ",
-        Code(f"archbench report {run.root.name}"),
-        " rebuilds this report.",
+        # the most compact level names the (possibly long) run directory once
+        Code(f"archbench report {run.root.name}" if compact < CLIP_LEVEL else "archbench report"),
+        " rebuilds this report." if compact < CLIP_LEVEL else " on it rebuilds this report.",
     )
     return Section("Reproducibility", (Paragraph(s),), label="sec-repro")
+
+
+def _absolute(arg: str) -> bool:
+    return (
+        arg.startswith("~")
+        or PurePosixPath(arg).is_absolute()
+        or (PureWindowsPath(arg).is_absolute())
+    )
+
+
+def command_as_given(command: str, run_name: str, *, clip: bool = False) -> str:
+    """The recorded command with the paths as the user gave them where they were relative; an
+    absolute path (the folders it names may be private and make lines long) becomes its last
+    part: the run directory's name for ``--out``, the file name otherwise. ``clip`` (the most
+    compact report) shortens every argument longer than ``ARG_CHARS`` in its middle. "" when
+    the command is empty or cannot be split."""
+    try:
+        args = shlex.split(command.strip())
+    except ValueError:
+        return ""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if not _absolute(value):
+            out.append(arg)
+            continue
+        is_out = option == "--out" or (not eq and i > 0 and args[i - 1] == "--out")
+        name = run_name if is_out else PurePosixPath(value.replace("\\", "/")).name or value
+        out.append(f"{option}={name}" if eq else name)
+    if clip:
+        return " ".join(_quote(_clip_middle(a, ARG_CHARS)) for a in out)
+    return shlex.join(out)
+
+
+def _quote(arg: str) -> str:
+    """``shlex.quote`` that leaves the ellipsis of a shortened argument unquoted."""
+    return (
+        arg
+        if shlex.quote(arg.replace("\u2026", "_")) == arg.replace("\u2026", "_")
+        else (shlex.quote(arg))
+    )
+
+
+#: The longest command argument the most compact report prints whole.
+ARG_CHARS = 40
+
+
+def _clip_middle(arg: str, limit: int) -> str:
+    """``arg`` shortened in its middle to ``limit`` characters (an ellipsis marks the cut)."""
+    if len(arg) <= limit:
+        return arg
+    tail = limit // 3
+    return arg[: limit - tail - 1] + "\u2026" + arg[-tail:]
