@@ -13,10 +13,13 @@ from typing import Any
 
 from .rundata import RunData
 
-__all__ = ["CLIP_LEVEL", "clip_text", "clipped_run"]
+__all__ = ["CLIP_LEVEL", "DROP_DESIGN_TABLE", "clip_text", "clipped_run"]
 
-#: The compaction level that shortens the user's words (the most compact one).
+#: The compaction level that shortens the user's words.
 CLIP_LEVEL = 6
+#: The most compact level: the search-space table leaves the main text (best/<family>.json
+#: holds what it shows).
+DROP_DESIGN_TABLE = 7
 TITLE_CHARS = 70
 DESCRIPTION_CHARS = 240
 SHIFT_CHARS = 120

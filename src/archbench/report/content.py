@@ -12,7 +12,7 @@ from typing import Any
 from .. import __version__
 from ..stats import SKEWED_FPR, fmt_p
 from .budget import capped_sentence
-from .clip import CLIP_LEVEL, clipped_run
+from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
 from .design import design, reproducibility
 from .document import (
     Block,
@@ -68,7 +68,7 @@ def known_keys(run: RunData) -> set[str]:
 
 FIGURES = ("seed_scores", "shift_tuning")
 #: How much secondary material :func:`build` can drop: 0 (none) .. MAX_COMPACT.
-MAX_COMPACT = CLIP_LEVEL
+MAX_COMPACT = DROP_DESIGN_TABLE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,7 +562,8 @@ def build(run: RunData, *, compact: int = 0) -> Document:
     the design table, the bootstrap column of the paired table and the ranking verdict, and
     names at most six features of each kind; 4 keeps only the primary metric in the paired
     table and drops the all-pairs sentence; 6 (``clip.CLIP_LEVEL``) shortens the user's
-    title, descriptions and feature names and names at most three features of each kind.
+    title, descriptions and feature names and names at most three features of each kind; 7
+    (``clip.DROP_DESIGN_TABLE``) moves the search-space table out (best/<family>.json holds it).
     """
     if compact >= CLIP_LEVEL:
         run = clipped_run(run)

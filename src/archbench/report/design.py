@@ -9,7 +9,7 @@ from typing import Any
 from .. import __version__
 from ..family import BUDGET_KEYS
 from .budget import budget_sentence
-from .clip import CLIP_LEVEL
+from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
@@ -49,8 +49,18 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         ", starting from the family's default configuration",
         subsample,
         ". ",
-        Ref("tab-design"),
-        " lists the search spaces, the selected configurations and the compute each family used. ",
+        *(
+            (
+                Ref("tab-design"),
+                " lists the search spaces, the selected configurations and the compute each "
+                "family used. ",
+            )
+            if compact < DROP_DESIGN_TABLE
+            else (
+                "The search spaces, selected configurations and compute of each family are in "
+                "best/<family>.json of the run directory. ",
+            )
+        ),
         ("Fixed settings: " + "; ".join(fixed) + ".") if fixed and compact < 2 else None,
         (" " + budget) if budget else None,
     )
@@ -123,13 +133,14 @@ def _variance_sentence(run: RunData) -> str:
 
 
 def design(run: RunData, compact: int) -> Section:
-    blocks: list[Block] = [
+    blocks: list[Block | None] = [
         *kind_report(run).data_blocks(run, compact),
         _families_paragraph(run, compact),
-        design_table(run, selected=compact < 3),
+        design_table(run, selected=compact < 3) if compact < DROP_DESIGN_TABLE else None,
         _methods_paragraph(run),
     ]
-    return Section("Benchmark design", tuple(blocks), label="sec-design")
+    kept = tuple(b for b in blocks if b is not None)
+    return Section("Benchmark design", kept, label="sec-design")
 
 
 def _package_list(pk: dict[str, Any], *, short: bool = False) -> str:
