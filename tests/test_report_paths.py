@@ -18,7 +18,7 @@ from fixtures_report import make_run_dir
     ("command", "expected"),
     [
         ("archbench run --task flights --preset quick --out /tmp/me/x", "--out x"),
-        ("archbench run --spec /home/me/private/my.toml --out runs/a", "--spec my.toml --out runs/a"),
+        ("archbench run --spec /home/me/x/my.toml --out runs/a", "--spec my.toml --out runs/a"),
         ("archbench run --spec specs/my.toml --out=/srv/runs/a", "--spec specs/my.toml --out=x"),
         ("archbench run --spec ~/my.toml", "--spec my.toml"),
         ("archbench run --spec '/data/my spec.toml'", "--spec 'my spec.toml'"),
