@@ -489,6 +489,19 @@ def mean_pm(mean: float, half: float) -> str:
     return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
 
 
+def _reference_beats_all(run_dir: Path) -> str:
+    """The abstract's sentence on reference rows that beat every family ("" if none or the run
+    directory cannot be read as a report would)."""
+    from .errors import StoreError
+    from .report.beaten import reference_beats_all
+    from .report.rundata import load_run
+
+    try:
+        return reference_beats_all(load_run(run_dir))
+    except (StoreError, OSError, ValueError, KeyError):
+        return ""
+
+
 def _print_brief(
     console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]
 ) -> None:
@@ -521,6 +534,9 @@ def _print_brief(
             f"{r['shift_mean']:.4g}, change {mean_pm(float(r['change']), float(half))} ({word})",
             highlight=False, markup=False, emoji=False,
         )  # fmt: skip
+    beaten = _reference_beats_all(run_dir)
+    if beaten:
+        console.print(f"[yellow]note:[/] {beaten}", highlight=False)
     task = (
         json.loads((run_dir / "task.json").read_text()) if (run_dir / "task.json").exists() else {}
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..stats import SKEWED_FPR, fmt_p
+from .beaten import reference_beats_all
 from .budget import capped_sentence
 from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
 from .design import design, reproducibility
@@ -285,6 +286,7 @@ def abstract(run: RunData) -> tuple[Paragraph, ...]:
         f"and its selected configuration is retrained with {run.n_seeds} seeds. On the "
         f"in-distribution (ID) test set, {headline(run, 'test', short=True)}. On the shift set"
         f"\u2014{shift}\u2014{headline(run, 'shift', short=True)}. {change_range(run)}{order} "
+        f"{reference_beats_all(run)} "
         f"With {run.n_seeds} seeds on one data split and {plural(trials, 'trial')} per family, "
         "these "
         "findings describe this task, split and budget, not the architectures in general."
