@@ -58,6 +58,26 @@ def test_row_ids_are_excluded_with_a_note_and_kept_on_request(tmp_path: Path) ->
     assert "code" in data.features and "row" not in data.features
 
 
+def test_row_names_of_a_filtered_file_are_row_ids(tmp_path: Path) -> None:
+    """A file written from a filtered frame keeps its row names (rising, with gaps) as a column
+    ("Unnamed: 0"); they identify rows as consecutive numbers do."""
+    full = _frame(1400, seed=3)
+    kept = full[np.random.default_rng(4).random(len(full)) < 0.7]
+    assert kept.index[0] > 0 and np.diff(kept.index).max() > 1  # gaps: not consecutive
+    kept.to_csv(tmp_path / "f.csv")  # index=True, as pandas writes by default
+    data, _ = _prepare(tmp_path / "f.csv")
+    assert "Unnamed: 0" not in data.features
+    note = next(n for n in data.notes if "identifies rows" in n)
+    assert "'Unnamed: 0'" in note and "rising with the row order" in note
+    data, _ = _prepare(tmp_path / "f.csv", keep_ids=["Unnamed: 0"])
+    assert "Unnamed: 0" in data.features
+    # the same numbers out of row order, or repeated, describe rows rather than name them
+    names = pd.Series(kept.index.to_numpy(), name="n")
+    assert identifies_rows(names)
+    assert not identifies_rows(names.sample(frac=1.0, random_state=0))
+    assert not identifies_rows(pd.Series(np.sort(np.r_[names.to_numpy(), 5]), name="n"))
+
+
 def test_ordinary_columns_are_not_row_ids() -> None:
     rng = np.random.default_rng(0)
     assert not identifies_rows(pd.Series(rng.normal(size=500), name="x"))  # continuous
@@ -114,6 +134,17 @@ def test_a_leaking_sum_and_a_shift_encoding_feature_are_named(tmp_path: Path) ->
     sep = [w for w in warnings if "alone separate" in w]  # one sentence names both features
     assert len(sep) == 1 and "'year'" in sep[0] and "'grp'" in sep[0]
     assert prepared.task_json["shift_profile"]["domain_auc"]["estimate"] > 0.99
+    # a groups rule: the shift holds groups training never saw, not an extrapolation
+    assert "new groups of 'year', 'grp'" in sep[0] and "extrapolation along" not in sep[0]
+
+
+def test_an_ordered_rule_column_is_an_extrapolation(tmp_path: Path) -> None:
+    _frame().to_csv(tmp_path / "t.csv", index=False)
+    quantile = {"kind": "quantile", "column": "c", "quantile": 0.7}
+    _, prepared = _prepare(tmp_path / "t.csv", shift=quantile)
+    (sep,) = [w for w in prepared.task_json["warnings"] if "alone separates" in w]
+    assert "feature 'c' alone" in sep and "extrapolation along 'c'" in sep
+    assert "new groups" not in sep
 
 
 def test_one_feature_copying_a_class_target_is_named(tmp_path: Path) -> None:

@@ -207,6 +207,56 @@ def test_version_mismatch_is_named() -> None:
         _check_versions("h:1", _FakeGcs(old))
 
 
+_LOCAL_PROBE = """
+import ray
+from archbench.ray_executor import RayExecutor
+ex = RayExecutor(workers=1)
+try:
+    ex.warm(1)
+    print("CPUS", int(ray.cluster_resources().get("CPU", 0)), ray.get_runtime_context().gcs_address)
+finally:
+    ex.shutdown()
+"""
+
+
+def _local_ray(tmp: Path, **env: str) -> tuple[int, str]:
+    """``RayExecutor()`` without an address in a fresh process whose temporary folder (Ray's
+    /tmp/ray) is ``tmp``: (CPUs of the instance it joined, its GCS address)."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    r = subprocess.run(
+        [sys.executable, "-c", _LOCAL_PROBE],
+        env=_clean_env(home, TMPDIR=str(tmp), **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("CPUS ")), "")
+    assert r.returncode == 0 and line, r.stderr[-3000:]
+    _, cpus, gcs = line.split()
+    return int(cpus), gcs
+
+
+@pytest.mark.slow
+def test_local_run_starts_its_own_ray_despite_a_stale_address_file() -> None:
+    """A head that died without ``ray stop`` leaves /tmp/ray/ray_current_cluster (and a shell
+    may still export RAY_ADDRESS): ``--executor ray`` without ``--address`` starts its own
+    instance anyway (Ray's ``address="local"``), with the CPUs it asked for."""
+    pytest.importorskip("ray", reason=NEEDS_RAY)
+    (dead,) = _free_ports(1)
+    tmp = Path(tempfile.mkdtemp(prefix="abst-"))  # short: Ray's socket paths live below it
+    try:
+        (tmp / "ray").mkdir()
+        (tmp / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{dead}\n")
+        cpus, gcs = _local_ray(tmp)
+        assert cpus == 1 and gcs != f"127.0.0.1:{dead}"
+        cpus, gcs = _local_ray(tmp, RAY_ADDRESS=f"127.0.0.1:{dead}")
+        assert cpus == 1 and gcs != f"127.0.0.1:{dead}"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- a head started separately
 
 
@@ -288,6 +338,18 @@ def head() -> Iterator[Head]:
         proc.kill()
         _end_session(proc.pid)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_local_run_starts_its_own_ray_beside_a_running_head(head: Head) -> None:
+    """With a head running on this machine (and named by RAY_ADDRESS), a run without
+    ``--address`` still starts its own instance rather than joining it."""
+    tmp = Path(tempfile.mkdtemp(prefix="abhd-"))
+    try:
+        cpus, gcs = _local_ray(tmp, RAY_ADDRESS=head.address)
+        assert cpus == 1 and gcs != head.address  # the head has 2 CPUs
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _archbench(

@@ -46,3 +46,24 @@ def test_after_a_run_the_brief_form_and_with_stats_every_verdict(tmp_path: Path)
     assert "warning: feature 'x' alone separates" in brief
     assert brief.count("\n- ") == 0 < full.count("\n- ") <= n_verdicts
     assert len(brief.splitlines()) < len(full.splitlines())
+
+
+def test_an_80_column_terminal_keeps_names_whole_and_wraps_numbers(tmp_path: Path) -> None:
+    """A terminal that is not a TTY is 80 columns wide: family and split names are never cut
+    ("FT-Transf…"); the number columns wrap instead."""
+    run_dir = make_run_dir(tmp_path / "r")
+    run = json.loads((run_dir / "run.json").read_text())
+    run["family_labels"] = {
+        "mlp": "MLP", "ft_transformer": "FT-Transformer", "gbdt": "GBDT (LightGBM) boosted",
+    }  # fmt: skip
+    (run_dir / "run.json").write_text(json.dumps(run))
+    buf = io.StringIO()
+    _print_stats(Console(file=buf, width=80), run_dir, full=True, comparisons=True)
+    out = buf.getvalue()
+    assert "\u2026" not in out
+    lines = out.splitlines()
+    for label in (*run["family_labels"].values(), "validation", "ID test"):
+        assert any(f"\u2502 {label} " in ln for ln in lines), label
+    assert max(len(ln) for ln in lines) <= 80
+    for m in run["metrics"]:  # every mean is still printed, if over two lines
+        assert m in out

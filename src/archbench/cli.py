@@ -344,6 +344,13 @@ class _Progress:
         self.started = False
 
 
+def _name_column(table: Any, header: str, names: list[str]) -> None:
+    """A left column whose names are never cut (a terminal that is not a TTY is 80 columns
+    wide): as wide as its longest name; the number columns wrap instead."""
+    width = max([len(header), *(len(n) for n in names)])
+    table.add_column(header, justify="left", no_wrap=True, min_width=width)
+
+
 def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
     from rich.table import Table
 
@@ -358,8 +365,16 @@ def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, st
     cols = ("split", "metric", "role", "diff", f"deciding {conf} CI", "deciding p", "Holm p",
             "resolved", f"seed-only {conf} CI", "t p", "Wilcoxon p",
             f"row-bootstrap {conf} CI")  # fmt: skip
+    names = {
+        "split": [str(c.get("split", "")) for c in stats["comparisons"]],
+        "metric": [str(c.get("metric", "")) for c in stats["comparisons"]],
+        "role": [str(c.get("role") or "") for c in stats["comparisons"]],
+    }
     for col in cols:
-        t.add_column(col, justify="left" if col in ("split", "metric", "role") else "right")
+        if col in names:
+            _name_column(t, col, names[col])
+        else:
+            t.add_column(col, justify="right", overflow="fold")
 
     def f(x: Any, spec: str = ".4f") -> str:
         return "-" if x is None else format(x, spec)
@@ -435,11 +450,11 @@ def _print_stats(
         title=f"mean ± {conf} CI half-width ({len(run['seeds'])} seeds; {noise})",
         title_justify="left",
     )
-    t.add_column("family")
-    t.add_column("split")
+    _name_column(t, "family", [labels.get(f, f) for f in run["families"]])
+    _name_column(t, "split", ["validation", "ID test", "shift"])
     for m in run["metrics"]:
         arrow = "↑" if run["higher_is_better"][m] else "↓"
-        t.add_column(f"{m} {arrow}", justify="right")
+        t.add_column(f"{m} {arrow}", justify="right", overflow="fold")
     for split in ("val", "test", "shift"):
         for k, fam in enumerate(run["families"]):
             row = [
@@ -497,6 +512,19 @@ def mean_pm(mean: float, half: float) -> str:
     return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
 
 
+def _reference_beats_all(run_dir: Path) -> str:
+    """The abstract's sentence on reference rows that beat every family ("" if none or the run
+    directory cannot be read as a report would)."""
+    from .errors import StoreError
+    from .report.beaten import reference_beats_all
+    from .report.rundata import load_run
+
+    try:
+        return reference_beats_all(load_run(run_dir))
+    except (StoreError, OSError, ValueError, KeyError):
+        return ""
+
+
 def _print_brief(
     console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]
 ) -> None:
@@ -529,6 +557,9 @@ def _print_brief(
             f"{r['shift_mean']:.4g}, change {mean_pm(float(r['change']), float(half))} ({word})",
             highlight=False, markup=False, emoji=False,
         )  # fmt: skip
+    beaten = _reference_beats_all(run_dir)
+    if beaten:
+        console.print(f"[yellow]note:[/] {beaten}", highlight=False)
     task = (
         json.loads((run_dir / "task.json").read_text()) if (run_dir / "task.json").exists() else {}
     )
@@ -663,8 +694,10 @@ def _print_suite(console: Any, root: Path) -> None:
         title=f"across {len(stats['tasks'])} tasks: normalised scores ({anchors})",
         title_justify="left",
     )
-    for col in ("family", "split", "IQM [95% CI]", "mean rank"):
-        t.add_column(col, justify="left" if col in ("family", "split") else "right")
+    _name_column(t, "family", [*labels.values(), "Friedman p"])
+    _name_column(t, "split", ["ID test", "shift"])
+    for col in ("IQM [95% CI]", "mean rank"):
+        t.add_column(col, justify="right", overflow="fold")
     for split in [s for s in ("test", "shift") if s in stats["splits"]]:
         st = stats["splits"][split]
         ranks = st["rank_test"]["ranks"]

@@ -421,6 +421,28 @@ def _kind_of(data: dict[str, Any]) -> Kind:
     return kind_for(ttype, "" if ttype else name)
 
 
+def user_task_keys(kind: Kind) -> tuple[str, ...]:
+    """The keys a user may write in ``[task]`` for tasks of ``kind``."""
+    common = tuple(k for k in COMMON_TASK_KEYS if k not in kind.unused_task_keys)
+    return (*common, *(k for k in kind.task_keys if k not in common))
+
+
+def _check_task_keys(data: dict[str, Any], kind: Kind) -> None:
+    """Refuse a ``[task]`` key the kind does not read, listing the keys it does."""
+    task = data.get("task")
+    if not isinstance(task, dict):
+        return
+    allowed = user_task_keys(kind)
+    for key in task:  # an unused common key gets the kind's own message (validate_spec)
+        if key not in allowed and key not in kind.unused_task_keys:
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(
+                f"unknown key 'task.{key}': {hint}[task] of a {kind.name} task takes "
+                f"{', '.join(sorted(allowed))}"
+            )
+
+
 def _split_task_options(data: dict[str, Any], kind: Kind) -> None:
     """Move the kind's own [task] keys into ``task.options`` (unknown keys stay and fail)."""
     task = data.get("task")
@@ -461,6 +483,7 @@ def spec_from_dict(data: dict[str, Any], *, preset: str | None = None) -> Spec:
         **{f: fams[f] for f in kind.family_names},
         **{k: v for k, v in fams.items() if k not in (*kind.family_names, "names", "gbdt_backend")},
     }
+    _check_task_keys(merged, kind)
     _split_task_options(merged, kind)
     spec = typing.cast(Spec, _build(Spec, merged, ""))
     validate(spec, kind)
@@ -632,6 +655,8 @@ def spec_to_toml(spec: Spec) -> str:
             table(f"{name}.{k}", v)
 
     d = spec.to_dict()
+    if d["task"].get("path") and d["task"].get("name") == TaskSpec.name:
+        del d["task"]["name"]  # a user file: the built-in default name is not the user's task
     for key in ("preset", "device", "matmul_precision", "metrics"):
         lines.insert(2, f"{key} = {_toml_value(d.pop(key))}")
     for name, sub in d.items():

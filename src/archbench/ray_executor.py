@@ -331,6 +331,9 @@ class RayExecutor(Executor):
             check_cluster(self.address, source)
             kwargs["address"] = self.address
         else:
+            # "local": always a new instance of our own, never a head found through
+            # RAY_ADDRESS or the address file a (possibly dead) head left in /tmp/ray
+            kwargs["address"] = "local"
             kwargs["num_cpus"] = (self.requested or os.cpu_count() or 1) * threads
         with _keep_sigterm_handler():
             try:

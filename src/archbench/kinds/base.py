@@ -187,6 +187,9 @@ class Kind(abc.ABC):
     #: Keys of ``[task]`` this kind reads beyond the common ones (name, path, type, target,
     #: description, shift); anything else is rejected as unknown.
     task_keys: ClassVar[tuple[str, ...]] = ()
+    #: Common ``[task]`` keys this kind does not read (text: features, categorical, drop):
+    #: left out of the keys an unknown-key message lists.
+    unused_task_keys: ClassVar[tuple[str, ...]] = ()
     #: Modules a worker process imports when it starts (model libraries, family modules), so
     #: that no unit pays for their import.
     worker_modules: ClassVar[tuple[str, ...]] = ()

@@ -149,6 +149,47 @@ class KindContract:
         assert (run_dir / "report" / "report.pdf").stat().st_size > 10_000
         assert (run_dir / "report" / "latex" / "main.tex").is_file()
 
+    def test_report_fits_with_long_paths_names_and_many_features(
+        self, run_dir: Path, tmp_path: Path, caplog: Any
+    ) -> None:
+        """The main text stays within 4 pages and names no absolute path when the run lies
+        deep in long folders, was started with absolute paths, and its title, description,
+        shift rule and feature names are long."""
+        import logging
+        import re
+        import shutil
+
+        from archbench.report.build import MAX_MAIN_PAGES, write_report
+
+        deep = tmp_path / ("folder-with-a-long-name-" * 4) / ("and-another-long-one-" * 4)
+        dst = deep / ("run-of-a-task-with-a-long-name-" * 3).strip("-")
+        shutil.copytree(run_dir, dst, ignore=shutil.ignore_patterns("report"))
+        man = json.loads((dst / "manifest.json").read_text())
+        man["command"] = (
+            f"archbench run --spec {deep / ('a-spec-file-with-a-long-name-' * 3)}.toml "
+            f"--out {dst} --workers 2"
+        )
+        (dst / "manifest.json").write_text(json.dumps(man))
+        task = json.loads((dst / "task.json").read_text())
+        words = "a long account of the task, its data, its owners and its purpose " * 8
+        task["title"] = ("A task whose title goes on for a long while " * 3).strip()
+        task["description"] = words.strip() + "."
+        if isinstance(task.get("shift"), dict):
+            task["shift"]["description"] = ("rows of a long list of groups " * 6).strip()
+        feats = task.get("features")
+        if isinstance(feats, dict):  # tables: many features with long names
+            for key in ("numeric", "categorical"):
+                if isinstance(feats.get(key), list):
+                    feats[key] = [*feats[key], *(f"{key}_feature_{i:03d}_" * 3 for i in range(60))]
+        (dst / "task.json").write_text(json.dumps(task))
+        with caplog.at_level(logging.INFO, logger="archbench.report.build"):
+            write_report(dst, engine="typst")
+        said = " ".join(r.getMessage() for r in caplog.records)
+        pages = [int(n) for n in re.findall(r"main text (\d+) pages", said)]
+        assert pages and pages[-1] <= MAX_MAIN_PAGES, said[-2000:]
+        tex = (dst / "report" / "latex" / "main.tex").read_text()
+        assert str(tmp_path) not in tex and "folder-with-a-long-name" not in tex
+
     def test_resume_retrains_nothing(self, run_dir: Path, spec: Spec) -> None:
         from archbench.runner import RunOptions, run_benchmark
 

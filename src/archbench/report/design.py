@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .. import __version__
 from ..family import BUDGET_KEYS
 from ..stats import COMBINED_TEST, DF_BOUND_Q
 from .budget import budget_sentence
+from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE
 from .document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
 from .fmt import ALPHA, count, duration, plural
 from .kindparts import kind_report, unit_words
@@ -47,8 +50,18 @@ def _families_paragraph(run: RunData, compact: int) -> Paragraph:
         ", starting from the family's default configuration",
         subsample,
         ". ",
-        Ref("tab-design"),
-        " lists the search spaces, the selected configurations and the compute each family used. ",
+        *(
+            (
+                Ref("tab-design"),
+                " lists the search spaces, the selected configurations and the compute each "
+                "family used. ",
+            )
+            if compact < DROP_DESIGN_TABLE
+            else (
+                "The search spaces, selected configurations and compute of each family are in "
+                "best/<family>.json of the run directory. ",
+            )
+        ),
         ("Fixed settings: " + "; ".join(fixed) + ".") if fixed and compact < 2 else None,
         (" " + budget) if budget else None,
     )
@@ -169,13 +182,14 @@ def _variance_sentence(run: RunData) -> str:
 
 
 def design(run: RunData, compact: int) -> Section:
-    blocks: list[Block] = [
+    blocks: list[Block | None] = [
         *kind_report(run).data_blocks(run, compact),
         _families_paragraph(run, compact),
-        design_table(run, selected=compact < 3),
+        design_table(run, selected=compact < 3) if compact < DROP_DESIGN_TABLE else None,
         _methods_paragraph(run),
     ]
-    return Section("Benchmark design", tuple(blocks), label="sec-design")
+    kept = tuple(b for b in blocks if b is not None)
+    return Section("Benchmark design", kept, label="sec-design")
 
 
 def _package_list(pk: dict[str, Any], *, short: bool = False) -> str:
@@ -232,7 +246,8 @@ def reproducibility(run: RunData, compact: int = 0) -> Section:
             sum(p for p in parts if p is not None) if any(p is not None for p in parts) else None
         )
     commit = str(man.get("git_commit") or "not recorded")
-    command = str(man.get("command") or "").strip() or (
+    clip = compact >= CLIP_LEVEL
+    command = command_as_given(str(man.get("command") or ""), run.root.name, clip=clip) or (
         f"archbench run --spec {run.root.name}/spec.toml --out {run.root.name}"
     )
     s = spans(
@@ -253,7 +268,61 @@ def reproducibility(run: RunData, compact: int = 0) -> Section:
         ". To reproduce, run ",
         Code(command),
         " with the spec.toml stored in the run directory; re-running skips finished work and ",
-        Code(f"archbench report {run.root.name}"),
-        " rebuilds this report.",
+        # the most compact level names the (possibly long) run directory once
+        Code(f"archbench report {run.root.name}" if compact < CLIP_LEVEL else "archbench report"),
+        " rebuilds this report." if compact < CLIP_LEVEL else " on it rebuilds this report.",
     )
     return Section("Reproducibility", (Paragraph(s),), label="sec-repro")
+
+
+def _absolute(arg: str) -> bool:
+    return (
+        arg.startswith("~")
+        or PurePosixPath(arg).is_absolute()
+        or (PureWindowsPath(arg).is_absolute())
+    )
+
+
+def command_as_given(command: str, run_name: str, *, clip: bool = False) -> str:
+    """The recorded command with the paths as the user gave them where they were relative; an
+    absolute path (the folders it names may be private and make lines long) becomes its last
+    part: the run directory's name for ``--out``, the file name otherwise. ``clip`` (the most
+    compact report) shortens every argument longer than ``ARG_CHARS`` in its middle. "" when
+    the command is empty or cannot be split."""
+    try:
+        args = shlex.split(command.strip())
+    except ValueError:
+        return ""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if not _absolute(value):
+            out.append(arg)
+            continue
+        is_out = option == "--out" or (not eq and i > 0 and args[i - 1] == "--out")
+        name = run_name if is_out else PurePosixPath(value.replace("\\", "/")).name or value
+        out.append(f"{option}={name}" if eq else name)
+    if clip:
+        return " ".join(_quote(_clip_middle(a, ARG_CHARS)) for a in out)
+    return shlex.join(out)
+
+
+def _quote(arg: str) -> str:
+    """``shlex.quote`` that leaves the ellipsis of a shortened argument unquoted."""
+    return (
+        arg
+        if shlex.quote(arg.replace("\u2026", "_")) == arg.replace("\u2026", "_")
+        else (shlex.quote(arg))
+    )
+
+
+#: The longest command argument the most compact report prints whole.
+ARG_CHARS = 40
+
+
+def _clip_middle(arg: str, limit: int) -> str:
+    """``arg`` shortened in its middle to ``limit`` characters (an ellipsis marks the cut)."""
+    if len(arg) <= limit:
+        return arg
+    tail = limit // 3
+    return arg[: limit - tail - 1] + "\u2026" + arg[-tail:]

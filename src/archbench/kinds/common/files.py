@@ -1,11 +1,17 @@
-"""Reading a user's table: CSV (``.csv``, ``.csv.gz``) or Parquet, with one clear error for
-each way a file can be wrong, and the file's sha256 for the report."""
+"""Reading a user's table, the one reader of every kind: CSV/TSV (``.csv``, ``.tsv``, ``.txt``,
+each plain or compressed with gz, bz2, zip, xz or zst) or Parquet, with the same delimiter
+sniffing and one clear error for each way a file can be wrong, and the file's sha256 for the
+report."""
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import hashlib
 import logging
+import lzma
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +21,22 @@ from archbench.errors import DataError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SUFFIXES", "file_sha256", "read_table", "table_suffix", "user_file_provenance"]
+__all__ = [
+    "SUFFIXES",
+    "file_sha256",
+    "read_table",
+    "table_stem",
+    "table_suffix",
+    "user_file_provenance",
+]
 
-SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+#: Delimited text, each also compressed (pandas infers the compression from the suffix).
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+COMPRESSIONS = ("", ".gz", ".bz2", ".zip", ".xz", ".zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUFFIXES = (*(t + c for t in TEXT_SUFFIXES for c in COMPRESSIONS), *PARQUET_SUFFIXES)
+#: How the messages name the accepted files.
+ACCEPTED = ".csv or .tsv (plain or .gz, .bz2, .zip, .xz, .zst), .parquet or .pq"
 
 
 def file_sha256(path: Path) -> str:
@@ -30,6 +49,7 @@ def file_sha256(path: Path) -> str:
 
 
 def table_suffix(path: Path) -> str:
+    """The table suffix of ``path`` (``".csv.gz"``, ``".parquet"``); "" for another type."""
     name = path.name.lower()
     for s in sorted(SUFFIXES, key=len, reverse=True):
         if name.endswith(s):
@@ -37,8 +57,18 @@ def table_suffix(path: Path) -> str:
     return ""
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file.
+def table_stem(path: Path) -> str:
+    """The file name without its table suffix: ``reviews`` for ``reviews.csv.gz``."""
+    return path.name[: len(path.name) - len(table_suffix(path))] or path.name
+
+
+def read_table(path: Path, *, keep_strings: bool = False) -> pd.DataFrame:
+    """Read a CSV/TSV file (plain or compressed) or a Parquet file.
+
+    Args:
+        path: the file; its suffix says the format (``SUFFIXES``).
+        keep_strings: read CSV cells as written (only an empty cell is missing), so that a text
+            such as "NA" or "null" stays a text; tables read pandas' usual missing markers.
 
     Raises:
         DataError: the file is missing, a folder, of another type, empty or unreadable.
@@ -50,20 +80,18 @@ def read_table(path: Path) -> pd.DataFrame:
             "against the spec file's folder)"
         )
     if path.is_dir():
-        raise DataError(f"{where} is a folder; give a .csv, .csv.gz, .parquet or .pq file")
+        raise DataError(f"{where} is a folder; give a {ACCEPTED} file")
     suffix = table_suffix(path)
     if not suffix:
-        raise DataError(
-            f"{where} has an unsupported type; use a .csv, .csv.gz, .parquet or .pq file"
-        )
+        raise DataError(f"{where} has an unsupported type; use a {ACCEPTED} file")
     try:
         size = path.stat().st_size
         if size == 0:
             raise DataError(f"{where} is empty (0 bytes); point task.path at the data file")
-        if suffix in (".parquet", ".pq"):
+        if suffix in PARQUET_SUFFIXES:
             df = _read_parquet(path, where)
         else:
-            df = _read_csv(path, where)
+            df = _read_csv(path, where, suffix, keep_strings)
     except PermissionError:
         raise DataError(
             f"{where} cannot be read (permission denied); fix its permissions"
@@ -80,16 +108,22 @@ def read_table(path: Path) -> pd.DataFrame:
     return df
 
 
-def _read_csv(path: Path, where: str) -> pd.DataFrame:
+def _read_csv(path: Path, where: str, suffix: str, keep_strings: bool) -> pd.DataFrame:
+    """Comma-separated unless the suffix says tab (``.tsv``) or the header shows ``;`` or tab."""
+    kw: dict[str, object] = {"low_memory": False, "encoding": "utf-8-sig"}
+    if keep_strings:
+        kw.update(keep_default_na=False, na_values=[""])
     try:
-        sep: str | None = ","
-        df = pd.read_csv(path, low_memory=False)
-        if df.shape[1] == 1:
+        sep: str | None = "\t" if suffix.startswith(".tsv") else ","
+        df = pd.read_csv(path, sep=sep, **kw)  # type: ignore[call-overload]
+        if df.shape[1] == 1 and sep == ",":
             head = str(df.columns[0])
             sep = ";" if ";" in head else "\t" if "\t" in head else None
             if sep:
-                df = pd.read_csv(path, sep=sep, low_memory=False)
-        header = pd.read_csv(path, sep=sep or ",", header=None, nrows=1, dtype=str)
+                df = pd.read_csv(path, sep=sep, **kw)  # type: ignore[call-overload]
+        header = pd.read_csv(
+            path, sep=sep or ",", header=None, nrows=1, dtype=str, encoding="utf-8-sig"
+        )
         df.attrs["header"] = [str(v) for v in header.iloc[0].tolist()]
     except pd.errors.EmptyDataError:
         raise DataError(
@@ -101,8 +135,14 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
             f"{where} cannot be parsed as CSV ({first}); check the delimiter and quoting"
         ) from None
     except UnicodeDecodeError:
-        raise DataError(f"{where} is not UTF-8 text; re-save it as UTF-8 CSV") from None
-    except (OSError, EOFError, csv.Error, ValueError) as exc:
+        at = _utf8_position(path)
+        raise DataError(f"{where} is not valid UTF-8{at}; re-save it as UTF-8") from None
+    except ImportError as exc:  # pandas reads .zst with the optional zstandard package
+        raise DataError(
+            f"{where} cannot be decompressed here ({_one_line(exc)}); install the package it "
+            "names or re-save the file as .csv.gz"
+        ) from None
+    except (OSError, EOFError, csv.Error, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, PermissionError):
             raise
         raise DataError(
@@ -110,6 +150,33 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
             "that it is an uncorrupted CSV file"
         ) from None
     return df
+
+
+def _utf8_position(path: Path) -> str:
+    """Where the first byte that is not UTF-8 sits (after decompression), as
+    ``" (byte N, line L)"``; "" where that cannot be told."""
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            raw = gzip.decompress(path.read_bytes())
+        elif name.endswith(".bz2"):
+            raw = bz2.decompress(path.read_bytes())
+        elif name.endswith(".xz"):
+            raw = lzma.decompress(path.read_bytes())
+        elif name.endswith(".zip"):
+            with zipfile.ZipFile(path) as z:
+                raw = z.read(z.namelist()[0])
+        elif name.endswith(".zst"):
+            return ""
+        else:
+            raw = path.read_bytes()
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return f" (byte {exc.start:,}, line {line:,})"
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, lzma.LZMAError):
+        return ""
+    return ""
 
 
 def _renamed_columns(header: list[str] | None, columns: list[str], where: str) -> list[str]:

@@ -86,6 +86,7 @@ class ForecastingKind(Kind):
     builtin_tasks: ClassVar[tuple[str, ...]] = ("weather", "nyse")
     families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
     task_keys: ClassVar[tuple[str, ...]] = TASK_KEYS
+    unused_task_keys: ClassVar[tuple[str, ...]] = ("features", "categorical", "drop")
     worker_modules: ClassVar[tuple[str, ...]] = (
         "torch", "lightgbm", f"{_FC}._nets", f"{_FC}.mlp", f"{_FC}.patchtst", f"{_FC}.gbdt"
     )  # fmt: skip

@@ -15,9 +15,10 @@ USER_SECTIONS = """\
 # archbench spec for your own forecasting table. Run: archbench run --spec THIS_FILE
 # Keys marked "required" must be set; unknown keys are errors.
 
-[task]
+{top}[task]
 type = "forecasting"
-path = "sales.csv"          # required: .csv, .csv.gz or .parquet, one row per series and step
+path = "sales.csv"          # required: .csv/.tsv (or .csv.gz, .bz2, .zip, .xz),
+                            # .parquet; one row per series and step
 time = "date"               # required: timestamps (ISO 8601; YYYYMMDD integers count as
                             # dates) or integer steps
 target = "sales"            # required: the numeric column to forecast
@@ -46,28 +47,32 @@ min = "2024-01-01"          # range: first time of the shift period (inclusive)
 # description = "2024: after the new pricing"
 
 [split]                     # train / validation / test are consecutive periods of the ID range
-val_fraction = 0.15         # of the ID time steps, after the training period
-test_fraction = 0.15        # the last ID steps
+# val_fraction = 0.15       # of the ID time steps, after the training period
+# test_fraction = 0.15      # the last ID steps
 """
 
 _BUILTIN = """\
 # archbench spec: the built-in forecasting task {name!r}. Run: archbench run --spec THIS_FILE
 # Every key is optional; unknown keys are errors.
 
-[task]
+{top}[task]
 name = "{name}"             # weather | nyse
 # train_stride = 4          # steps between training origins (weather: 4, nyse: 1)
 
 [split]
-val_fraction = 0.15         # of the ID time steps, after the training period
-test_fraction = 0.15
+# val_fraction = 0.15       # of the ID time steps, after the training period
+# test_fraction = 0.15
 """
 
-_COMMON = """\
-
+#: Top-level keys: above the first [table] (TOML puts a key written below a table into it).
+_TOP = """\
 # preset = "default"        # quick (~1 min) | default (<= 5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: mase (primary), mae, rmse, smape, r2
 # device = "auto"           # auto: CUDA when available, else CPU
+
+"""
+
+_COMMON = """\
 
 [families]
 names = ["mlp", "patchtst", "gbdt"]   # N-HiTS-style MLP, PatchTST, LightGBM on lags
@@ -77,8 +82,9 @@ names = ["mlp", "patchtst", "gbdt"]   # N-HiTS-style MLP, PatchTST, LightGBM on 
 # max_epochs = 30
 # patience = 5
 
-[budget]
-trials = 10                 # the SAME number of Optuna trials for every family
+[budget]                    # the preset sets the budget (quick 3 trials, default 10,
+                            # thorough 50); a key set here overrides it for every preset
+# trials = 10               # the SAME number of Optuna trials for every family
 # tune_max_rows = 2000      # tune on a seeded subsample of training windows (0 = all)
 
 [seeds]
@@ -92,8 +98,8 @@ count = 5                   # final runs per family, each evaluated on val, test
 def spec_template(variant: str) -> str:
     """A commented spec: ``"forecasting"`` (the user's table) or a built-in task name."""
     if variant == "forecasting":
-        return USER_SECTIONS + _COMMON
-    return _BUILTIN.format(name=variant) + _COMMON
+        return USER_SECTIONS.format(top=_TOP) + _COMMON
+    return _BUILTIN.format(name=variant, top=_TOP) + _COMMON
 
 
 def load_user(path: Path, settings: ForecastSettings) -> ForecastData:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from archbench.errors import ConfigError
 from archbench.kinds.base import Prepared
-from archbench.kinds.common.files import DataError, user_file_provenance
+from archbench.kinds.common.files import DataError, table_stem, user_file_provenance
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 from .data import ForecastSettings
@@ -145,7 +145,7 @@ def load_task(spec: Spec) -> ForecastTask:
     data = load_user(Path(t.path), settings)
     assert t.shift is not None  # the spine requires [task.shift] for user files
     return ForecastTask(
-        name=Path(t.path).stem,
+        name=table_stem(Path(t.path)),
         data=data,
         split=_split(spec),
         shift=_shift(t.shift, settings, t.options),

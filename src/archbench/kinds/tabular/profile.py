@@ -353,13 +353,28 @@ def review(task: TaskData, splits: Splits, profile: dict[str, Any], *, seed: int
         out.append(
             f"feature {f!r} alone separates the ID test rows from the shift set (ROC-AUC "
             f"{seps[0]['auc_alone']:.3f}): it encodes the shift rule, so the shift measures "
-            f"extrapolation along {f!r} (list it in task.drop to measure the shift without it)"
+            f"{_separating_meaning(task, [f])} (list it in task.drop to measure the shift "
+            "without it)"
         )
     elif seps:
         each = ", ".join(f"{s['feature']!r} ({s['auc_alone']:.3f})" for s in seps)
         out.append(
             f"features {each} each alone separate the ID test rows from the shift set (ROC-AUC "
-            "in brackets): they encode the shift rule, so the shift measures extrapolation along "
-            "them (list them in task.drop to measure the shift without them)"
+            "in brackets): they encode the shift rule, so the shift measures "
+            f"{_separating_meaning(task, [s['feature'] for s in seps])} (list them in task.drop "
+            "to measure the shift without them)"
         )
     return out
+
+
+def _separating_meaning(task: TaskData, features: list[str]) -> str:
+    """What a shift that features alone separate measures, by the rule's kind and the features'
+    type: values beyond the training range of an ordered feature (range, quantile) are an
+    extrapolation; categories (or group codes) absent from training are new groups."""
+    names = ", ".join(repr(f) for f in features)
+    groups = task.shift_rule.get("kind") == "groups"
+    if groups or all(f in task.categorical for f in features):
+        return f"new groups of {names} (values training never or rarely saw), not an extrapolation"
+    if any(f in task.categorical for f in features):
+        return f"new groups and values beyond the training range of {names}"
+    return f"extrapolation along {names} (values beyond the training range)"

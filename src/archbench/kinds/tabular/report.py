@@ -43,7 +43,7 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
     if compact >= 1 and len(notes) > 2:
         notes = [*notes[:2], f"{len(notes) - 2} more notes in task.json."]
     # The description opens the generated introduction; repeat it only after a user-written one.
-    limit = 10 if compact < 3 else 6
+    limit = 10 if compact < 3 else 6 if compact < 6 else 3
     user_intro = bool(str(spec_value(run, "report", "introduction") or "").strip())
     dropped = prep.get("dropped_features") or sp.get("dropped_features") or []
     drop_txt = (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from archbench.errors import ConfigError
 
-_COMMON = """\
+#: Top-level keys: above the first [table] (TOML puts a key written below a table into it).
+_TOP = """\
 # preset = "default"        # quick (~0.5 min) | default (~2-5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric of the task type; the primary comes first
                             # (imbalanced labels: add "average_precision",
@@ -13,6 +14,9 @@ _COMMON = """\
 # matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
                                  # (Ampere+), faster but not exact float32
 
+"""
+
+_COMMON = """\
 [split]
 val_fraction = 0.2          # of the in-distribution (ID) pool
 test_fraction = 0.2
@@ -40,9 +44,10 @@ gbdt_backend = "lightgbm"   # or "xgboost" / "catboost" (pip install archbench[x
 # max_epochs = 40
 # patience = 8
 
-[budget]
-trials = 10                 # the SAME number of Optuna trials for every family
-batch = 3                   # at most this many trials of a family run at once (a sliding
+[budget]                    # the preset sets the budget (quick 3 trials, default 10,
+                            # thorough 50); a key set here overrides it for every preset
+# trials = 10               # the SAME number of Optuna trials for every family
+# batch = 3                 # at most this many trials of a family run at once (a sliding
                             # window); part of the spec, so results never depend on workers
 # startup_trials = 4        # random trials before TPE takes over (trial 0 = the default config)
 # tune_max_rows = 5000     # tune every family on the same subsample of train (0 = all rows);
@@ -68,7 +73,7 @@ _BUILTIN = """\
 # archbench spec: the built-in task {name!r}. Run: archbench run --spec THIS_FILE
 # Every key is optional; unknown keys are errors.
 
-[task]
+{top}[task]
 name = "{name}"             # flights | california | adult
 
 """
@@ -77,8 +82,9 @@ _CSV = """\
 # archbench spec for your own data. Run: archbench run --spec THIS_FILE
 # Every key below [task] marked "required" must be set; unknown keys are errors.
 
-[task]
-path = "data.csv"           # required: .csv, .csv.gz or .parquet, relative to this file
+{top}[task]
+path = "data.csv"           # required: .csv/.tsv (or .csv.gz, .bz2, .zip, .xz),
+                            # .parquet; relative to this file
 target = "label"            # required: the column to predict
 type = "classification"     # required: "classification" or "regression"
 # features = ["a", "b"]     # default: every column but the target and `drop`
@@ -111,9 +117,9 @@ BUILTIN_TASKS: tuple[str, ...] = ("flights", "california", "adult")
 def spec_template(task: str) -> str:
     """A commented spec for a built-in ``task`` or ``"csv"`` (the user's own file)."""
     if task == "csv":
-        return _CSV + _COMMON.format(name="mytask")
+        return _CSV.format(top=_TOP) + _COMMON.format(name="mytask")
     if task not in BUILTIN_TASKS:
         raise ConfigError(
             f"--task {task!r} is unknown; use one of {', '.join((*BUILTIN_TASKS, 'csv'))}"
         )
-    return _BUILTIN.format(name=task) + _COMMON.format(name=task)
+    return _BUILTIN.format(name=task, top=_TOP) + _COMMON.format(name=task)

@@ -22,7 +22,8 @@ import pandas as pd
 
 from ...config import ShiftSpec
 from ...errors import ConfigError, DataError
-from ..common.files import user_file_provenance
+from ..common.describe import task_title
+from ..common.files import read_table, table_stem, user_file_provenance
 from ..common.labels import check_classes, count, labels_as_strings, sort_labels
 from ..common.shift import apply_shift, did_you_mean
 
@@ -219,31 +220,16 @@ class TextPart:
 
 
 def read_text_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (strict UTF-8, BOM allowed) or Parquet file of a text task.
+    """Read a text task's table with the reader of every kind (``kinds.common.files``): CSV/TSV
+    plain or compressed, or Parquet; CSV cells as written (only an empty cell is missing).
 
     Raises:
         DataError: a missing file, an unknown extension, or bytes that are not UTF-8 (with the
             line number).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"task.path {str(p)!r} does not exist or is not a file")
-    suffix = p.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    if suffix not in (".csv", ".tsv", ".txt"):
-        raise DataError(f"task.path {str(p)!r}: use a .csv, .tsv or .parquet file")
-    raw = p.read_bytes()
-    try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"task.path {str(p)!r} is not valid UTF-8 (byte {exc.start:,}, line {line:,}); "
-            "re-save the file as UTF-8"
-        ) from None
-    sep = "\t" if suffix == ".tsv" else ","
-    return pd.read_csv(p, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    frame = read_table(Path(path), keep_strings=True)
+    frame.attrs.pop("notes", None)
+    return frame
 
 
 def text_data_from_frame(
@@ -445,19 +431,26 @@ def _order_classes(classes: tuple[str, ...], positive: str, target: str) -> tupl
 
 
 def load_user_text(
-    path: str | Path, settings: TextSettings, shift: ShiftSpec | None, given: str = ""
+    path: str | Path,
+    settings: TextSettings,
+    shift: ShiftSpec | None,
+    given: str = "",
+    description: str = "",
 ) -> TextData:
-    """A user's CSV/Parquet text task (``task.path``)."""
+    """A user's CSV/TSV/Parquet text task (``task.path``); ``description`` is the spec's
+    ``task.description`` (the report's title and data paragraph), empty for a generated one."""
     p = Path(path)
     frame = read_text_table(p)
+    stem = table_stem(p)
     return text_data_from_frame(
         frame,
         settings,
         shift,
-        name=p.stem,
+        name=stem,
         source=str(p),
-        title=p.stem,
-        description=f"Text classification of {settings.target!r} from "
+        title=task_title(description, stem),
+        description=description
+        or f"Text classification of {settings.target!r} from "
         + " + ".join(repr(c) for c in settings.text)
         + f" ({p.name})",
         provenance=user_file_provenance(p, given),

@@ -71,6 +71,7 @@ class TextKind(Kind):
         "positive_class",
         "max_empty_fraction",
     )
+    unused_task_keys: ClassVar[tuple[str, ...]] = ("features", "categorical", "drop")
     worker_modules: ClassVar[tuple[str, ...]] = (
         "torch",
         "lightgbm",
@@ -140,7 +141,13 @@ class TextKind(Kind):
             if spec.task.name != BUILTIN:
                 raise ConfigError(f"task.name {spec.task.name!r} is not a built-in text task")
             return load_builtin(settings, spec.task.shift or SHIFT)
-        return load_user_text(spec.task.path, settings, spec.task.shift, given=spec.task.given_path)
+        return load_user_text(
+            spec.task.path,
+            settings,
+            spec.task.shift,
+            given=spec.task.given_path,
+            description=spec.task.description,
+        )
 
     def split(self, data: TextData, spec: Spec) -> TextSplits:
         from .splits import split_text

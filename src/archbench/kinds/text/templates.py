@@ -32,12 +32,13 @@ names = ["mlp", "encoder", "gbdt"]   # TF-IDF MLP, Transformer encoder, LightGBM
 # max_epochs = 10
 # patience = 3
 # params = {{ max_length = 128, vocab_size = 8000 }}
-# params = {{ pretrained = "/path/to/checkpoint" }}  # fine-tune a saved transformers model
-#                                                  # (pip install archbench[text]; offline)
+#   (or params = {{ pretrained = "/path/to/checkpoint" }} to fine-tune a saved transformers
+#   model: pip install archbench[text]; offline)
 
-[budget]
-trials = 10                 # the SAME number of Optuna trials for every family
-batch = 3
+[budget]                    # the preset sets the budget (quick 3 trials, default 10,
+                            # thorough 40); a key set here overrides it for every preset
+# trials = 10               # the SAME number of Optuna trials for every family
+# batch = 3
 # tune_max_rows = 3000      # tune every family on the same subsample of train (0 = all)
 
 [seeds]
@@ -53,7 +54,8 @@ _USER = """\
 
 {top}[task]
 type = "text_classification"  # required
-path = "reviews.csv"        # required: .csv, .tsv or .parquet (UTF-8), relative to this file
+path = "reviews.csv"        # required: .csv/.tsv (UTF-8; or .csv.gz, .bz2, .zip,
+                            # .xz), .parquet; relative to this file
 text = ["title", "body"]    # required: the text column, or several joined with `separator`
 target = "label"            # required: the label column (two or more classes)
 # separator = " \\n "        # joins several text columns (a missing part is skipped)

@@ -18,7 +18,8 @@ import pandas as pd
 
 from archbench.config import TaskSpec
 from archbench.errors import DataError
-from archbench.kinds.common.files import read_table, table_suffix, user_file_provenance
+from archbench.kinds.common.describe import task_title
+from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 
 from ..templates import BUILTIN_TASKS
@@ -139,7 +140,8 @@ def identifies_rows(s: pd.Series) -> bool:
 
     Text columns with a distinct value in at least 95% of their (>= 20) rows ("U-00001",
     "17-000003", free text); integer columns with a distinct value in every row that count rows
-    (consecutive integers, any order) or whose name says id/key/index/row.
+    (consecutive integers, any order), rise with the file's row order (the row names of a
+    filtered file: 6823, 6824, 6826, ...) or whose name says id/key/index/row.
     """
     v = s.dropna()
     if len(v) < ID_MIN_ROWS:
@@ -153,7 +155,8 @@ def identifies_rows(s: pd.Series) -> bool:
     if n_distinct < len(v) or not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
         return False
     consecutive = float(x.max() - x.min()) == len(x) - 1
-    return consecutive or bool(_ID_NAME.search(str(s.name).strip()))
+    rising = bool(np.all(np.diff(x) > 0))
+    return consecutive or rising or bool(_ID_NAME.search(str(s.name).strip()))
 
 
 def _id_columns(raw: pd.DataFrame, candidates: list[str], keep: tuple[str, ...]) -> list[str]:
@@ -202,7 +205,8 @@ def _features(
             one = len(ids) == 1
             note = (
                 f"{_plural_cols(ids)} {'identifies' if one else 'identify'} rows (a distinct "
-                f"value in almost every row) and {'is' if one else 'are'} not used as "
+                "value in almost every row, or integers rising with the row order) and "
+                f"{'is' if one else 'are'} not used as "
                 f"{'a feature' if one else 'features'}; list {'it' if one else 'them'} in "
                 f"task.keep_ids (or task.features) to keep {'it' if one else 'them'}"
             )
@@ -331,11 +335,11 @@ def load(spec: TaskSpec) -> TaskData:
         _check_varies(y, shift.id_mask)
     frame = _model_frame(data, feats, cat, notes)
     frame[spec.target] = y
-    stem = path.name[: len(path.name) - len(table_suffix(path))] or path.name
+    stem = table_stem(path)
     name = spec.name if spec.name and spec.name not in BUILTIN_TASKS else stem
     return TaskData(
         name=name,
-        title=f"{stem}: {spec.target}",
+        title=task_title(spec.description, f"{stem}: {spec.target}"),
         description=spec.description
         or (
             f"{spec.type.capitalize()} of {spec.target!r} from {len(feats)} feature columns of "
