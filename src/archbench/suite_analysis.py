@@ -28,7 +28,7 @@ from .seeding import derive_seed
 from .store import atomic_write_json, atomic_write_text
 from .suite_normalise import DESCRIPTIONS, Normalised, normalise_split
 
-__all__ = ["SuiteData", "analyze_suite", "load_suite_data"]
+__all__ = ["SuiteData", "analyze_suite", "load_suite_data", "split_aggregates"]
 
 
 SPLITS = ("test", "shift")
@@ -152,15 +152,20 @@ def _bootstrap_aggregates(
         return np.random.default_rng(derive_seed(seed, "suite", split, *coords))
 
     agg = {}
+    enough = scores.shape[0] >= ss.MIN_TASKS_TASK_INTERVAL
     for j, f in enumerate(fams):
         s = ss.iqm_interval(scores[:, :, j], seed=rng("iqm", f), n_boot=n_boot)
-        st = ss.iqm_interval(scores[:, :, j], seed=rng("iqm_tasks", f), n_boot=n_boot, tasks=True)
+        st = (
+            ss.iqm_interval(scores[:, :, j], seed=rng("iqm_tasks", f), n_boot=n_boot, tasks=True)
+            if enough
+            else None  # too few tasks for the bootstrap over tasks: no interval
+        )
         agg[f] = {
             "iqm": s.estimate,
             "ci_low": s.low,
             "ci_high": s.high,
-            "ci_low_tasks": st.low,
-            "ci_high_tasks": st.high,
+            "ci_low_tasks": None if st is None else st.low,
+            "ci_high_tasks": None if st is None else st.high,
             "mean": float(scores[:, :, j].mean()),
             "profile": ss.performance_profile(scores[:, :, j], TAUS).tolist(),
         }
@@ -201,12 +206,17 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
         }
         for a, b in combinations(range(len(fams)), 2)
     ]
+    wil = ss.wilcoxon_holm(means, alpha)
+    claims = ss.beyond_task_claims(wil, np.asarray(rt.ranks), rt.cd, perm_p, alpha)
     return {
         "rank_test": rank_test,
-        "wilcoxon_holm": [
-            {**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]}
-            for w in ss.wilcoxon_holm(means, alpha)
-        ],
+        "wilcoxon_holm": [{**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]} for w in wil],
+        "beyond_tasks": {
+            "n_tasks": int(means.shape[0]),
+            "task_interval": bool(means.shape[0] >= ss.MIN_TASKS_TASK_INTERVAL),
+            "min_tasks_task_interval": ss.MIN_TASKS_TASK_INTERVAL,
+            "claims": [{"better": fams[a], "worse": fams[b], "test": how} for a, b, how in claims],
+        },
         "power": {
             "a": fams[top],
             "b": fams[second],
@@ -221,17 +231,21 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
     }
 
 
-def _split_stats(
-    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
-) -> dict:
-    """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
-    scores = norm.scores
-    fams = data.families
+def split_aggregates(
+    scores: np.ndarray, fams: list[str], split: str, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The aggregates of one split from its normalised scores alone (no task files): IQM and
+    P(X > Y) with their intervals, the rank tests and the claims beyond these tasks.
+
+    Args:
+        scores: ``(n_tasks, n_seeds, n_families)`` normalised scores, higher = better.
+        fams: family keys, one per column.
+        settings: ``alpha``, ``n_boot`` and ``seed`` (the bootstrap seed), as suite.json.
+    """
     agg, poi = _bootstrap_aggregates(scores, fams, split, settings)
     means = scores.mean(axis=1)  # (T, K) normalised task means
-    verdicts = _verdicts(root, data, split)
     return {
-        "n_tasks": len(data.tasks),
+        "n_tasks": int(scores.shape[0]),
         "n_seeds": int(scores.shape[1]),
         "aggregate": agg,
         "probability_of_improvement": poi,
@@ -241,6 +255,19 @@ def _split_stats(
             float(settings["alpha"]),
             derive_seed(int(settings["seed"]), "suite", split, "friedman"),
         ),
+    }
+
+
+def _split_stats(
+    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
+) -> dict:
+    """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
+    scores = norm.scores
+    fams = data.families
+    means = scores.mean(axis=1)  # (T, K) normalised task means
+    verdicts = _verdicts(root, data, split)
+    return {
+        **split_aggregates(scores, fams, split, settings),
         "win_tie_loss": {
             k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
             for k, v in verdicts.items()
