@@ -186,8 +186,11 @@ def _bootstrap_aggregates(
     return agg, poi
 
 
-def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> dict[str, Any]:
-    """Friedman/Nemenyi, Wilcoxon-Holm and the tasks-needed statement on ``means`` (T, K)."""
+def _rank_stats(
+    means: np.ndarray, fams: list[str], alpha: float, seed: int, claim_alpha: float
+) -> dict[str, Any]:
+    """Friedman/Nemenyi, Wilcoxon-Holm, the claims beyond the tasks (at ``claim_alpha``) and
+    the tasks-needed statement on ``means`` (T, K)."""
     rt = ss.friedman_test(means, True, alpha)
     perm_p, perm_how = ss.friedman_permutation_pvalue(means, True, seed=seed)
     order = np.argsort(rt.ranks, kind="stable")
@@ -207,7 +210,8 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
         for a, b in combinations(range(len(fams)), 2)
     ]
     wil = ss.wilcoxon_holm(means, alpha)
-    claims = ss.beyond_task_claims(wil, np.asarray(rt.ranks), rt.cd, perm_p, alpha)
+    cd_claim = ss.nemenyi_cd(len(fams), means.shape[0], claim_alpha)
+    claims = ss.beyond_task_claims(wil, np.asarray(rt.ranks), cd_claim, perm_p, claim_alpha)
     return {
         "rank_test": rank_test,
         "wilcoxon_holm": [{**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]} for w in wil],
@@ -215,6 +219,7 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
             "n_tasks": int(means.shape[0]),
             "task_interval": bool(means.shape[0] >= ss.MIN_TASKS_TASK_INTERVAL),
             "min_tasks_task_interval": ss.MIN_TASKS_TASK_INTERVAL,
+            "claim_alpha": claim_alpha,
             "claims": [{"better": fams[a], "worse": fams[b], "test": how} for a, b, how in claims],
         },
         "power": {
@@ -232,7 +237,7 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
 
 
 def split_aggregates(
-    scores: np.ndarray, fams: list[str], split: str, settings: dict[str, Any]
+    scores: np.ndarray, fams: list[str], split: str, settings: dict[str, Any], n_splits: int = 2
 ) -> dict[str, Any]:
     """The aggregates of one split from its normalised scores alone (no task files): IQM and
     P(X > Y) with their intervals, the rank tests and the claims beyond these tasks.
@@ -241,6 +246,8 @@ def split_aggregates(
         scores: ``(n_tasks, n_seeds, n_families)`` normalised scores, higher = better.
         fams: family keys, one per column.
         settings: ``alpha``, ``n_boot`` and ``seed`` (the bootstrap seed), as suite.json.
+        n_splits: the splits the suite makes claims on; claims beyond the tasks use
+            ``alpha / n_splits`` (Bonferroni), so the suite's family of them holds ``alpha``.
     """
     agg, poi = _bootstrap_aggregates(scores, fams, split, settings)
     means = scores.mean(axis=1)  # (T, K) normalised task means
@@ -254,6 +261,7 @@ def split_aggregates(
             fams,
             float(settings["alpha"]),
             derive_seed(int(settings["seed"]), "suite", split, "friedman"),
+            float(settings["alpha"]) / max(1, n_splits),
         ),
     }
 
@@ -267,7 +275,7 @@ def _split_stats(
     means = scores.mean(axis=1)  # (T, K) normalised task means
     verdicts = _verdicts(root, data, split)
     return {
-        **split_aggregates(scores, fams, split, settings),
+        **split_aggregates(scores, fams, split, settings, len(data.raw)),
         "win_tie_loss": {
             k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
             for k, v in verdicts.items()

@@ -223,9 +223,17 @@ def design(d: SuiteData) -> Section:
         "confirmatory top-two comparison, or a Holm-corrected secondary test gated by it, at "
         f"alpha = {s['alpha']}); a tie is a difference the task could not resolve. A family "
         "is called better beyond these tasks only by the tests that treat the task as the "
-        "unit: Wilcoxon-Holm, or the Nemenyi CD once the Friedman test rejects.",
+        "unit: Wilcoxon-Holm, or the Nemenyi CD once the Friedman test rejects"
+        f"{_claim_alpha_words(d)}.",
     )
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
+
+
+def _claim_alpha_words(d: SuiteData) -> str:
+    a = (d.split("test").get("beyond_tasks") or {}).get("claim_alpha")
+    if a is None or a == d.settings["alpha"]:
+        return ""
+    return f", each at alpha = {num(a, 3)} (alpha divided over the splits it is claimed on)"
 
 
 def _task_interval_words(d: SuiteData) -> str:
