@@ -18,7 +18,7 @@ from archbench.report.suite_content import _task_table, beyond_sentence
 from archbench.suite_analysis import split_aggregates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import suite_null_claims as sim  # noqa: E402
+import suite_null_claims as sim
 
 
 def test_detector_flags_the_unscoped_wording_and_passes_scoped_or_negated_ones() -> None:

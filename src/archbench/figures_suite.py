@@ -28,7 +28,8 @@ def iqm_intervals(
     title: str,
 ) -> None:
     """IQM of normalised scores per family: the seeds-within-tasks interval (thick) and the
-    tasks-and-seeds interval (thin; absent when the suite has too few tasks for it), from ``suite_stats.json["splits"][split]["aggregate"]``."""
+    tasks-and-seeds interval (thin; absent when the suite has too few tasks for it), from
+    ``suite_stats.json["splits"][split]["aggregate"]``."""
     agg = split_stats["aggregate"]
     for i, fam in enumerate(families):
         a = agg[fam]

@@ -23,10 +23,10 @@ import numpy as np
 from scipy import stats as sps
 
 __all__ = [
+    "MIN_TASKS_TASK_INTERVAL",
     "FlipSummary",
     "Interval",
     "RankTest",
-    "MIN_TASKS_TASK_INTERVAL",
     "average_ranks",
     "beyond_task_claims",
     "friedman_permutation_pvalue",

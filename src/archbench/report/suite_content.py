@@ -236,10 +236,14 @@ def _claim_alpha_words(d: SuiteData) -> str:
     return f", each at alpha = {num(a, 3)} (alpha divided over the splits it is claimed on)"
 
 
+def _has_task_interval(d: SuiteData) -> bool:
+    agg = d.split("test").get("aggregate", {})
+    return any(a.get("ci_low_tasks") is not None for a in agg.values())
+
+
 def _task_interval_words(d: SuiteData) -> str:
     n = len(d.stats["tasks"])
-    agg = d.split("test").get("aggregate", {})
-    if any(a.get("ci_low_tasks") is not None for a in agg.values()):
+    if _has_task_interval(d):
         return "a second, wider interval also redraws the tasks"
     return (
         f"with {plural(n, 'task')}, fewer than the {_min_tasks(d)} a bootstrap over tasks "
@@ -403,8 +407,7 @@ def results(d: SuiteData, compact: int = 0) -> Section:
                 "within these tasks; "
                 + (
                     "thin: tasks redrawn too; 95% intervals; disjoint intervals are not a test"
-                    if any(a.get("ci_low_tasks") is not None
-                           for a in d.split("test").get("aggregate", {}).values())
+                    if _has_task_interval(d)
                     else f"no interval redraws the tasks: fewer than {_min_tasks(d)} tasks"
                 )
                 + "). Right: performance profiles, the fraction of runs above each normalised "
