@@ -82,7 +82,8 @@ def test_claims_follow_holm_p_and_gated_nemenyi() -> None:
     ]
     ranks = np.array([2.9, 1.0, 2.1])
     got = ss.beyond_task_claims(wil, ranks, cd=1.5, friedman_p=0.2, alpha=0.05)
-    assert got == [(1, 0, "Wilcoxon-Holm")]  # Friedman does not reject: no Nemenyi claim
+    assert got == []  # Friedman does not reject: no post-hoc claim
+    assert ss.beyond_task_claims(wil, ranks, cd=1.5, friedman_p=float("nan")) == []
     got = ss.beyond_task_claims(wil, ranks, cd=1.5, friedman_p=0.01, alpha=0.05)
     assert got == [(1, 0, "Wilcoxon-Holm")]  # 1 vs 2 differ by 1.1 < CD
     got = ss.beyond_task_claims(wil, ranks, cd=1.0, friedman_p=0.01, alpha=0.05)

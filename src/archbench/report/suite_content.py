@@ -223,7 +223,7 @@ def design(d: SuiteData) -> Section:
         "confirmatory top-two comparison, or a Holm-corrected secondary test gated by it, at "
         f"alpha = {s['alpha']}); a tie is a difference the task could not resolve. A family "
         "is called better beyond these tasks only by the tests that treat the task as the "
-        "unit: Wilcoxon-Holm, or the Nemenyi CD once the Friedman test rejects"
+        "unit, once the Friedman test rejects: Wilcoxon-Holm or the Nemenyi CD"
         f"{_claim_alpha_words(d)}.",
     )
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
