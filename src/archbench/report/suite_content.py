@@ -374,13 +374,6 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     rt = st["rank_test"]
     order = _ranked(d, split)
     ranks = "; ".join(f"{d.label(f)} {num(rt['ranks'][f], 2)}" for f in order)
-    sig = [p for p in rt["nemenyi_pairs"] if p["significant"]]
-    nem = (
-        "no pair of families differs by more than the CD"
-        if not sig
-        else f"{scope(d)}, average ranks differ by more than the CD for "
-        + list_words([f"{d.label(p['a'])} vs {d.label(p['b'])}" for p in sig])
-    )
     wil_min = min((w["min_pvalue"] for w in st["wilcoxon_holm"]), default=1.0)
     wil = (
         f" With {plural(rt['n_tasks'], 'task')} the exact Wilcoxon test cannot go below "
@@ -391,8 +384,8 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     return spans(
         f"{scope(d).capitalize()}, the IQM of normalised scores on the {SPLIT_NAMES[split]} "
         f"(seeds redrawn within these tasks) is {_iqm_text(d, split)}. Average ranks (1 = "
-        f"best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = {num(rt['cd'], 2)}: "
-        f"{nem}.{wil} {beyond_sentence(d, split)}"
+        f"best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = {num(rt['cd'], 2)}."
+        f"{wil} {beyond_sentence(d, split)}"
     )
 
 
