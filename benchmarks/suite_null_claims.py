@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     cols = ["null", "n_tasks", "reps", "beyond_claim_rate", "seed_iqm_disjoint_rate"]
     print(table(rows, [*cols, "seed_poi_excludes_half_rate"]))
-    rec.write(results=rows)
+    rec.write(smoke=args.smoke, results=rows)
     return 0
 
 

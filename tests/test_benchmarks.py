@@ -196,3 +196,10 @@ def test_compare_runs_finds_a_changed_number_and_nothing_else(tmp_path: Path) ->
     (b / "stats.json").write_text(json.dumps(stats))
     diffs = compare(a, b)
     assert [d.split(":")[0] for d in diffs] == ["results.parquet", "stats.json"]
+
+
+def test_suite_null_claims_smoke(tmp_path: Path) -> None:
+    data = run_smoke("suite_null_claims", tmp_path)
+    rows = data["results"]
+    assert {r["null"] for r in rows} == {"equal", "cancel"}
+    assert all(0.0 <= r["beyond_claim_rate"] <= 1.0 and r["reps"] > 0 for r in rows)
