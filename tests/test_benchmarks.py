@@ -205,3 +205,10 @@ def test_skewed_seed_row_smoke(tmp_path: Path) -> None:
     }
     for r in data["rows"]:
         assert r["reps"] == 100 and 0 <= r["uncaveated"] <= r["fpr"] <= 1
+
+
+def test_suite_null_claims_smoke(tmp_path: Path) -> None:
+    data = run_smoke("suite_null_claims", tmp_path)
+    rows = data["results"]
+    assert {r["null"] for r in rows} == {"equal", "cancel"}
+    assert all(0.0 <= r["beyond_claim_rate"] <= 1.0 and r["reps"] > 0 for r in rows)

@@ -690,8 +690,10 @@ def _print_suite(console: Any, root: Path) -> None:
         if stats.get("normalise") == "reference"
         else "1 = a task's best family"
     )
+    n = len(stats["tasks"])
     t = Table(
-        title=f"across {len(stats['tasks'])} tasks: normalised scores ({anchors})",
+        title=f"on these {n} tasks: normalised scores ({anchors}); intervals redraw the seeds "
+        "within these tasks, not the tasks",
         title_justify="left",
     )
     _name_column(t, "family", [*labels.values(), "Friedman p"])
@@ -712,6 +714,18 @@ def _print_suite(console: Any, root: Path) -> None:
         p = st["rank_test"].get("permutation_pvalue", st["rank_test"]["pvalue"])
         t.add_row("Friedman p", "", "", "n/a" if p != p else f"{p:.3g}", end_section=True)
     console.print(t)
+    for split in [s for s in ("test", "shift") if s in stats["splits"]]:
+        claims = (stats["splits"][split].get("beyond_tasks") or {}).get("claims", [])
+        each = "; ".join(
+            f"{labels.get(c['better'], c['better'])} ranks above "
+            f"{labels.get(c['worse'], c['worse'])} ({c['test']})"
+            for c in claims
+        )
+        console.print(
+            f"beyond these tasks ({'ID test' if split == 'test' else split}): "
+            + (each or "no family resolved against another by the rank tests over tasks"),
+            highlight=False,
+        )
 
 
 class _SuiteProgress:

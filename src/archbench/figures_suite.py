@@ -28,13 +28,15 @@ def iqm_intervals(
     title: str,
 ) -> None:
     """IQM of normalised scores per family: the seeds-within-tasks interval (thick) and the
-    tasks-and-seeds interval (thin), from ``suite_stats.json["splits"][split]["aggregate"]``."""
+    tasks-and-seeds interval (thin; absent when the suite has too few tasks for it), from
+    ``suite_stats.json["splits"][split]["aggregate"]``."""
     agg = split_stats["aggregate"]
     for i, fam in enumerate(families):
         a = agg[fam]
         colour, marker = family_style(families, fam)
         y = len(families) - 1 - i
-        ax.plot([a["ci_low_tasks"], a["ci_high_tasks"]], [y, y], color=colour, lw=0.8)
+        if a.get("ci_low_tasks") is not None:  # none below MIN_TASKS_TASK_INTERVAL tasks
+            ax.plot([a["ci_low_tasks"], a["ci_high_tasks"]], [y, y], color=colour, lw=0.8)
         ax.plot([a["ci_low"], a["ci_high"]], [y, y], color=colour, lw=4, alpha=0.55)
         ax.plot([a["iqm"]], [y], marker=marker, color=colour, ms=4, ls="none")
     ax.set_yticks(range(len(families)))

@@ -28,7 +28,7 @@ from .seeding import derive_seed
 from .store import atomic_write_json, atomic_write_text
 from .suite_normalise import DESCRIPTIONS, Normalised, normalise_split
 
-__all__ = ["SuiteData", "analyze_suite", "load_suite_data"]
+__all__ = ["SuiteData", "analyze_suite", "load_suite_data", "split_aggregates"]
 
 
 SPLITS = ("test", "shift")
@@ -152,15 +152,20 @@ def _bootstrap_aggregates(
         return np.random.default_rng(derive_seed(seed, "suite", split, *coords))
 
     agg = {}
+    enough = scores.shape[0] >= ss.MIN_TASKS_TASK_INTERVAL
     for j, f in enumerate(fams):
         s = ss.iqm_interval(scores[:, :, j], seed=rng("iqm", f), n_boot=n_boot)
-        st = ss.iqm_interval(scores[:, :, j], seed=rng("iqm_tasks", f), n_boot=n_boot, tasks=True)
+        st = (
+            ss.iqm_interval(scores[:, :, j], seed=rng("iqm_tasks", f), n_boot=n_boot, tasks=True)
+            if enough
+            else None  # too few tasks for the bootstrap over tasks: no interval
+        )
         agg[f] = {
             "iqm": s.estimate,
             "ci_low": s.low,
             "ci_high": s.high,
-            "ci_low_tasks": st.low,
-            "ci_high_tasks": st.high,
+            "ci_low_tasks": None if st is None else st.low,
+            "ci_high_tasks": None if st is None else st.high,
             "mean": float(scores[:, :, j].mean()),
             "profile": ss.performance_profile(scores[:, :, j], TAUS).tolist(),
         }
@@ -181,8 +186,11 @@ def _bootstrap_aggregates(
     return agg, poi
 
 
-def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> dict[str, Any]:
-    """Friedman/Nemenyi, Wilcoxon-Holm and the tasks-needed statement on ``means`` (T, K)."""
+def _rank_stats(
+    means: np.ndarray, fams: list[str], alpha: float, seed: int, claim_alpha: float
+) -> dict[str, Any]:
+    """Friedman/Nemenyi, Wilcoxon-Holm, the claims beyond the tasks (at ``claim_alpha``) and
+    the tasks-needed statement on ``means`` (T, K)."""
     rt = ss.friedman_test(means, True, alpha)
     perm_p, perm_how = ss.friedman_permutation_pvalue(means, True, seed=seed)
     order = np.argsort(rt.ranks, kind="stable")
@@ -201,12 +209,19 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
         }
         for a, b in combinations(range(len(fams)), 2)
     ]
+    wil = ss.wilcoxon_holm(means, alpha)
+    cd_claim = ss.nemenyi_cd(len(fams), means.shape[0], claim_alpha)
+    claims = ss.beyond_task_claims(wil, np.asarray(rt.ranks), cd_claim, perm_p, claim_alpha)
     return {
         "rank_test": rank_test,
-        "wilcoxon_holm": [
-            {**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]}
-            for w in ss.wilcoxon_holm(means, alpha)
-        ],
+        "wilcoxon_holm": [{**w, "a": fams[int(w["a"])], "b": fams[int(w["b"])]} for w in wil],
+        "beyond_tasks": {
+            "n_tasks": int(means.shape[0]),
+            "task_interval": bool(means.shape[0] >= ss.MIN_TASKS_TASK_INTERVAL),
+            "min_tasks_task_interval": ss.MIN_TASKS_TASK_INTERVAL,
+            "claim_alpha": claim_alpha,
+            "claims": [{"better": fams[a], "worse": fams[b], "test": how} for a, b, how in claims],
+        },
         "power": {
             "a": fams[top],
             "b": fams[second],
@@ -221,17 +236,23 @@ def _rank_stats(means: np.ndarray, fams: list[str], alpha: float, seed: int) -> 
     }
 
 
-def _split_stats(
-    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
-) -> dict:
-    """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
-    scores = norm.scores
-    fams = data.families
+def split_aggregates(
+    scores: np.ndarray, fams: list[str], split: str, settings: dict[str, Any], n_splits: int = 2
+) -> dict[str, Any]:
+    """The aggregates of one split from its normalised scores alone (no task files): IQM and
+    P(X > Y) with their intervals, the rank tests and the claims beyond these tasks.
+
+    Args:
+        scores: ``(n_tasks, n_seeds, n_families)`` normalised scores, higher = better.
+        fams: family keys, one per column.
+        settings: ``alpha``, ``n_boot`` and ``seed`` (the bootstrap seed), as suite.json.
+        n_splits: the splits the suite makes claims on; claims beyond the tasks use
+            ``alpha / n_splits`` (Bonferroni), so the suite's family of them holds ``alpha``.
+    """
     agg, poi = _bootstrap_aggregates(scores, fams, split, settings)
     means = scores.mean(axis=1)  # (T, K) normalised task means
-    verdicts = _verdicts(root, data, split)
     return {
-        "n_tasks": len(data.tasks),
+        "n_tasks": int(scores.shape[0]),
         "n_seeds": int(scores.shape[1]),
         "aggregate": agg,
         "probability_of_improvement": poi,
@@ -240,7 +261,21 @@ def _split_stats(
             fams,
             float(settings["alpha"]),
             derive_seed(int(settings["seed"]), "suite", split, "friedman"),
+            float(settings["alpha"]) / max(1, n_splits),
         ),
+    }
+
+
+def _split_stats(
+    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
+) -> dict:
+    """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
+    scores = norm.scores
+    fams = data.families
+    means = scores.mean(axis=1)  # (T, K) normalised task means
+    verdicts = _verdicts(root, data, split)
+    return {
+        **split_aggregates(scores, fams, split, settings, len(data.raw)),
         "win_tie_loss": {
             k: dict(zip(("win", "tie", "loss"), ss.win_tie_loss(np.array(v)), strict=True))
             for k, v in verdicts.items()

@@ -23,10 +23,12 @@ import numpy as np
 from scipy import stats as sps
 
 __all__ = [
+    "MIN_TASKS_TASK_INTERVAL",
     "FlipSummary",
     "Interval",
     "RankTest",
     "average_ranks",
+    "beyond_task_claims",
     "friedman_permutation_pvalue",
     "friedman_test",
     "iqm",
@@ -73,6 +75,13 @@ class FlipSummary:
     top_changed: tuple[bool, ...]  # (n_tasks,) the best family differs
     pairs_swapped: tuple[int, ...]  # (n_tasks,) pairs of families whose order reverses
     kendall_tau: tuple[float, ...]  # (n_tasks,) rank correlation between the two orders
+
+
+#: Fewest tasks for which the suite shows an interval that redraws the tasks. Below it the
+#: percentile bootstrap over tasks has too few distinct resamples: with 4 tasks whose family
+#: advantages cancel, the task-and-seed IQM intervals of two families are disjoint in 22% of
+#: suites (10% with 8 tasks, 8% with 12; benchmarks/suite_null_claims.py).
+MIN_TASKS_TASK_INTERVAL = 10
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
@@ -419,3 +428,44 @@ def ranking_flips(
         tau = sps.kendalltau(x, y).statistic if a.shape[1] >= 2 else float("nan")
         taus.append(float(tau))
     return FlipSummary(tuple(top), tuple(swapped), tuple(taus))
+
+
+def beyond_task_claims(
+    wilcoxon: list[dict[str, float | int]],
+    ranks: np.ndarray,
+    cd: float,
+    friedman_p: float,
+    alpha: float = 0.05,
+) -> list[tuple[int, int, str]]:
+    """The pairs a suite may call different beyond its own tasks: only tests that treat the
+    task as the unit, so that another draw of tasks is what they generalise over.
+
+    Both post-hoc procedures are gated by the omnibus test, so that their union holds
+    ``alpha``: nothing is claimed unless the Friedman test rejects (``friedman_p < alpha``);
+    then a pair is claimed when its Holm-corrected Wilcoxon signed-rank p over tasks is below
+    ``alpha``, or when its average ranks differ by more than the Nemenyi critical difference
+    ``cd`` (computed at ``alpha``). Seed-only intervals (the stratified bootstrap within fixed
+    tasks) never make a claim here. A suite that claims on several splits passes ``alpha``
+    divided by their number (with the exact permutation p, the Friedman gate alone rejects in
+    4.2% of null suites of 4 tasks and 3 families at alpha = 0.05).
+
+    Args:
+        wilcoxon: rows of :func:`wilcoxon_holm` (``a``, ``b``, ``median_diff``, ``holm_pvalue``).
+        ranks: ``(n_families,)`` average ranks, 1 = best.
+        cd: Nemenyi critical difference.
+        friedman_p: the Friedman test's p (NaN: no claim from the ranks).
+
+    Returns:
+        ``(better, worse, test)`` per claimed pair, ``test`` "Wilcoxon-Holm" or "Nemenyi".
+    """
+    r = np.asarray(ranks, dtype=float)
+    out: list[tuple[int, int, str]] = []
+    if not friedman_p < alpha:  # NaN (too few tasks or families) claims nothing either
+        return out
+    for w in wilcoxon:
+        a, b = int(w["a"]), int(w["b"])
+        if float(w["holm_pvalue"]) < alpha and float(w["median_diff"]) != 0.0:
+            out.append((a, b, "Wilcoxon-Holm") if w["median_diff"] > 0 else (b, a, "Wilcoxon-Holm"))
+        elif abs(r[a] - r[b]) > cd:
+            out.append((a, b, "Nemenyi") if r[a] < r[b] else (b, a, "Nemenyi"))
+    return out

@@ -33,7 +33,15 @@ from .document import (
 )
 from .fmt import duration, interval, list_words, num, p_is, plural, pval
 
-__all__ = ["FIGURES", "SuiteData", "build_suite_document", "load_suite_files"]
+__all__ = [
+    "FIGURES",
+    "SuiteData",
+    "abstract",
+    "beyond_sentence",
+    "build_suite_document",
+    "load_suite_files",
+    "scope",
+]
 
 FIGURES = ("suite_aggregate", "suite_ranks")
 SPLIT_NAMES = {"test": "ID test set", "shift": "shift set"}
@@ -95,6 +103,31 @@ def _poi(d: SuiteData, split: str, a: str, b: str) -> tuple[float, float, float]
     raise KeyError((a, b))
 
 
+def scope(d: SuiteData) -> str:
+    """The words that bound a seed-only aggregate to the suite's own tasks: "on these 4 tasks"."""
+    return f"on these {len(d.stats['tasks'])} tasks"
+
+
+def _claims(d: SuiteData, split: str) -> list[dict[str, str]]:
+    """Pairs called different beyond these tasks (Wilcoxon-Holm, or Nemenyi after Friedman)."""
+    return list((d.split(split).get("beyond_tasks") or {}).get("claims", []))
+
+
+def beyond_sentence(d: SuiteData, split: str) -> str:
+    """The one sentence about the families beyond the suite's tasks: only the rank tests over
+    tasks speak (the task is their unit), never the seed-only intervals."""
+    claims = _claims(d, split)
+    if not claims:
+        return (
+            "Beyond these tasks, no family is resolved against another by the tests that "
+            "treat the task as the unit (Friedman with Nemenyi, Wilcoxon-Holm)."
+        )
+    each = list_words(
+        [f"{d.label(c['better'])} ranks above {d.label(c['worse'])} ({c['test']})" for c in claims]
+    )
+    return f"Beyond these tasks, by the tests that treat the task as the unit: {each}."
+
+
 def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
     st = d.split("test")
     top, second = _ranked(d, "test")[:2]
@@ -104,13 +137,15 @@ def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
     text = (
         f"We compare {list_words([d.label(f) for f in d.families])} on a suite of "
         f"{plural(len(d.stats['tasks']), 'task')} ({list_words(list(d.stats['tasks']))}), each "
-        f"tuned with the same budget and retrained with {plural(st['n_seeds'], 'seed')}. On the "
-        f"ID test sets the interquartile mean of normalised scores (95% stratified bootstrap "
-        f"intervals) is {_iqm_text(d, 'test')}. {d.label(top)} beats {d.label(second)} with "
-        f"probability {num(poi[0], 2)} {interval(poi[1], poi[2], 2)}. The Friedman test over "
-        f"average ranks gives {_friedman(rt)}; with {plural(rt['n_tasks'], 'task')} a rank "
-        f"difference as large as the observed {num(pw['rank_diff'], 2)} between the top two "
-        f"would need {pw['tasks_needed_cd'] or 'n/a'} tasks to pass the Nemenyi test."
+        f"tuned with the same budget and retrained with {plural(st['n_seeds'], 'seed')}. "
+        f"{scope(d).capitalize()}, the interquartile mean of normalised ID test scores (95% "
+        f"stratified bootstrap intervals that redraw the seeds, not the tasks) is "
+        f"{_iqm_text(d, 'test')}; {scope(d)}, {d.label(top)} beats {d.label(second)} with "
+        f"probability {num(poi[0], 2)} {interval(poi[1], poi[2], 2)}. {beyond_sentence(d, 'test')} "
+        f"The Friedman test over average ranks gives {_friedman(rt)}; with "
+        f"{plural(rt['n_tasks'], 'task')} a rank difference as large as the observed "
+        f"{num(pw['rank_diff'], 2)} between the top two would need "
+        f"{pw['tasks_needed_cd'] or 'n/a'} tasks to pass the Nemenyi test."
     )
     return (Paragraph(spans(text)),)
 
@@ -172,8 +207,9 @@ def design(d: SuiteData) -> Section:
         Cite(("agarwal2021deep",)),
         ": the interquartile mean (IQM) of all runs of all tasks, with percentile intervals from "
         f"a stratified bootstrap ({s['n_boot']} resamples) that redraws the seeds within each "
-        "task (a second, wider interval also redraws the tasks), and the probability of "
-        "improvement P(X > Y) from the Mann-Whitney statistic per task. Ranks follow ",
+        f"task ({_task_interval_words(d)}), and the probability of improvement P(X > Y) from "
+        "the Mann-Whitney statistic per task. These intervals hold the tasks fixed, so they "
+        f"describe the families {scope(d)} only. Ranks follow ",
         Cite(("demsar2006statistical",)),
         ": average ranks of the per-task normalised means, the Friedman test ",
         Cite(("friedman1937use",)),
@@ -185,9 +221,52 @@ def design(d: SuiteData) -> Section:
         Cite(("holm1979simple",)),
         ". Win/tie/loss counts come from each task's own paired verdict (its declared test: the "
         "confirmatory top-two comparison, or a Holm-corrected secondary test gated by it, at "
-        f"alpha = {s['alpha']}); a tie is a difference the task could not resolve.",
+        f"alpha = {s['alpha']}); a tie is a difference the task could not resolve. A family "
+        "is called better beyond these tasks only by the tests that treat the task as the "
+        "unit, once the Friedman test rejects: Wilcoxon-Holm or the Nemenyi CD"
+        f"{_claim_alpha_words(d)}.",
     )
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
+
+
+def _claim_alpha_words(d: SuiteData) -> str:
+    a = (d.split("test").get("beyond_tasks") or {}).get("claim_alpha")
+    if a is None or a == d.settings["alpha"]:
+        return ""
+    return f", each at alpha = {num(a, 3)} (alpha divided over the splits it is claimed on)"
+
+
+def _has_task_interval(d: SuiteData) -> bool:
+    agg = d.split("test").get("aggregate", {})
+    return any(a.get("ci_low_tasks") is not None for a in agg.values())
+
+
+def _task_interval_words(d: SuiteData) -> str:
+    n = len(d.stats["tasks"])
+    if _has_task_interval(d):
+        return "a second, wider interval also redraws the tasks"
+    return (
+        f"with {plural(n, 'task')}, fewer than the {_min_tasks(d)} a bootstrap over tasks "
+        "needs, no interval redraws the tasks"
+    )
+
+
+def _min_tasks(d: SuiteData) -> int:
+    from ..suite_stats import MIN_TASKS_TASK_INTERVAL
+
+    bt = d.split("test").get("beyond_tasks") or {}
+    return int(bt.get("min_tasks_task_interval", MIN_TASKS_TASK_INTERVAL))
+
+
+def _resolved_best(d: SuiteData, split: str, task: str, best: str, second: str) -> bool:
+    """Did the task's declared test resolve ``best`` over ``second`` (its paired verdict)?"""
+    verdicts = d.split(split).get("verdicts") or {}
+    i = list(d.stats["tasks"]).index(task)
+    for key, sign in ((f"{best}|{second}", 1.0), (f"{second}|{best}", -1.0)):
+        if key in verdicts:
+            v = verdicts[key][i]
+            return v is not None and v == v and v * sign > 0
+    return False
 
 
 def _task_table(d: SuiteData, compact: int = 0) -> Table:
@@ -209,11 +288,13 @@ def _task_table(d: SuiteData, compact: int = 0) -> Table:
             rows = sub[sub.task == task].set_index("family")
             metric = str(rows.metric.iloc[0])
             arrow = "higher" if bool(rows.higher_is_better.iloc[0]) else "lower"
-            best = rows.norm_mean.idxmax()
+            order = rows.loc[fams].norm_mean.sort_values(ascending=False, kind="stable").index
+            best, second = str(order[0]), str(order[1])
+            bold = _resolved_best(d, split, task, best, second)
             cells = [
                 Cell(
                     spans(f"{num(rows.loc[f, 'mean'], 3)} ({num(rows.loc[f, 'norm_mean'], 2)})"),
-                    bold=f == best,
+                    bold=bold and f == best,
                     align="r",
                 )
                 for f in fams
@@ -228,7 +309,8 @@ def _task_table(d: SuiteData, compact: int = 0) -> Table:
         "Per-task mean of the primary metric over seeds (normalised score in parentheses: 1 = "
         "the task's best family, 0 ",
         *zero,
-        "; best in bold). Intervals per task"
+        "; bold: the task's best family where the task's declared paired test resolved it "
+        "against the runner-up, not merely the highest mean). Intervals per task"
         + (", and the shift set's rows," if compact >= 2 else "")
         + " are in suite_summary.csv and each task's report.",
     )
@@ -270,9 +352,10 @@ def _pair_table(d: SuiteData) -> Table:
                 )
             )
     cap = spans(
-        "Pairs of families across tasks: probability of improvement with its stratified "
-        "bootstrap interval, win/tie/loss of A from the tasks' paired verdicts, and the "
-        "Holm-corrected Wilcoxon signed-rank p over tasks."
+        f"Pairs of families {scope(d)}: probability of improvement with its stratified "
+        "bootstrap interval (seeds redrawn within these tasks, not the tasks) and win/tie/loss "
+        "of A from the tasks' paired verdicts; beyond these tasks only the Holm-corrected "
+        "Wilcoxon signed-rank p over tasks speaks."
     )
     cols = (Column("l"), Column("l"), Column("r"), Column("r"), Column("r"))
     return Table("tab-pairs", cap, cols, (head,), tuple(body))
@@ -291,13 +374,6 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     rt = st["rank_test"]
     order = _ranked(d, split)
     ranks = "; ".join(f"{d.label(f)} {num(rt['ranks'][f], 2)}" for f in order)
-    sig = [p for p in rt["nemenyi_pairs"] if p["significant"]]
-    nem = (
-        "no pair of families differs by more than the CD"
-        if not sig
-        else "ranks differ by more than the CD for "
-        + list_words([f"{d.label(p['a'])} vs {d.label(p['b'])}" for p in sig])
-    )
     wil_min = min((w["min_pvalue"] for w in st["wilcoxon_holm"]), default=1.0)
     wil = (
         f" With {plural(rt['n_tasks'], 'task')} the exact Wilcoxon test cannot go below "
@@ -306,9 +382,10 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
         else ""
     )
     return spans(
-        f"On the {SPLIT_NAMES[split]}, the IQM of normalised scores is {_iqm_text(d, split)}. "
-        f"Average ranks (1 = best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = "
-        f"{num(rt['cd'], 2)}: {nem}.{wil}"
+        f"{scope(d).capitalize()}, the IQM of normalised scores on the {SPLIT_NAMES[split]} "
+        f"(seeds redrawn within these tasks) is {_iqm_text(d, split)}. Average ranks (1 = "
+        f"best): {ranks}; Friedman test {_friedman(rt)}, Nemenyi CD = {num(rt['cd'], 2)}."
+        f"{wil} {beyond_sentence(d, split)}"
     )
 
 
@@ -319,9 +396,15 @@ def results(d: SuiteData, compact: int = 0) -> Section:
         Figure(
             "fig-aggregate",
             spans(
-                "Left: IQM of normalised scores per family (thick: seeds redrawn within tasks; "
-                "thin: tasks redrawn too; 95% intervals). Right: performance profiles, the "
-                "fraction of runs above each normalised score, averaged over tasks (ID test)."
+                f"Left: IQM of normalised scores per family {scope(d)} (thick: seeds redrawn "
+                "within these tasks; "
+                + (
+                    "thin: tasks redrawn too; 95% intervals; disjoint intervals are not a test"
+                    if _has_task_interval(d)
+                    else f"no interval redraws the tasks: fewer than {_min_tasks(d)} tasks"
+                )
+                + "). Right: performance profiles, the fraction of runs above each normalised "
+                "score, averaged over these tasks (ID test)."
             ),
             "suite_aggregate",
         ),
@@ -336,13 +419,14 @@ def shift(d: SuiteData) -> Section:
         blocks.append(Paragraph(_split_paragraph(d, "shift")))
     fl = d.stats.get("ranking_flips", {})
     if fl.get("available"):
-        changed = [t for t, v in fl["per_task"].items() if v["top_changed"]]
+        resolved = [t for t, v in fl["per_task"].items() if v["top_two_flip_resolved"]]
         text = (
-            f"The best family on the shift set differs from the best on the ID test set in "
-            f"{fl['n_top_changed']} of {plural(fl['n_tasks'], 'task')}"
-            + (f" ({list_words(changed)})" if changed else "")
-            + f"; some pair of families swaps order in {fl['n_any_swap']}, and a flip of the "
-            f"top two that the task's paired test resolves occurs in {fl['n_resolved_flips']}. "
+            f"A change of the best family between the ID test set and the shift set that the "
+            f"task's paired tests resolve (the top two swap, both differences resolved) occurs "
+            f"in {fl['n_resolved_flips']} of {plural(fl['n_tasks'], 'task')}"
+            + (f" ({list_words(resolved)})" if resolved else "")
+            + f". By point estimates alone, which no test backs, the highest mean differs in "
+            f"{fl['n_top_changed']} and some pair's means swap order in {fl['n_any_swap']}. "
         )
         blocks.append(Paragraph(spans(text, Ref("fig-ranks"), " shows both splits.")))
     blocks.append(
@@ -374,9 +458,15 @@ def limitations(d: SuiteData) -> Section:
         f"power at alpha = {d.settings['alpha']}, normal approximation from the observed "
         f"per-task normalised differences, mean {num(pw['mean_norm_diff'], 2)}). The "
         "stratified bootstrap intervals cover seed variation within these tasks, not the "
-        "choice of tasks; the wider task-and-seed interval does, but with this few tasks it "
-        f"is itself rough. {_anchor_caveat(d)} Statements about a different set of tasks need "
-        "a suite of them.",
+        "choice of tasks: when each family wins some tasks, they can separate the families on "
+        "these tasks while a new draw of tasks would not; "
+        + (
+            "the wider task-and-seed interval covers the choice, but with this few tasks it is "
+            "itself rough. "
+            if len(d.stats["tasks"]) >= _min_tasks(d)
+            else f"below {_min_tasks(d)} tasks no interval here redraws the tasks. "
+        )
+        + f"{_anchor_caveat(d)} Statements about a different set of tasks need a suite of them.",
     )
     return Section("Limitations", (Paragraph(text),), label="sec-limits")
 

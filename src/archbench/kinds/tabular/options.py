@@ -177,9 +177,10 @@ def run_metrics(metrics: MetricSet, task: TaskData, splits: Splits, spec: Spec) 
 def add_profile(
     task_json: dict[str, Any], task: TaskData, splits: Splits, spec: Spec, metrics: MetricSet
 ) -> None:
-    """Add the positive class, the shift profile and the reviewer warnings to task.json (and
-    log the warnings)."""
+    """Add the positive class, the shift profile, the near-leak screen and the reviewer
+    warnings to task.json (and log the warnings)."""
     from .profile import review, shift_profile
+    from .screen import feature_screen, screen_warnings
 
     if task.task_type == "classification":
         rates = base_rates(task, splits)
@@ -191,6 +192,9 @@ def add_profile(
     profile = shift_profile(task, splits, seed=spec.split.seed)
     task_json["shift_profile"] = profile
     warnings = review(task, splits, profile, seed=spec.split.seed)
+    screen = feature_screen(task, splits, seed=spec.split.seed)
+    task_json["feature_screen"] = screen
+    warnings += screen_warnings(screen, task.target)
     task_json["warnings"] = warnings
     for w in warnings:
         log.warning("%s", w)
