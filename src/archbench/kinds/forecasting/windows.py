@@ -298,10 +298,21 @@ def _choose(
     split: ForecastSplit,
     name: str,
 ) -> Chosen:
-    """The origins of split ``name``: every candidate of each span, then the split's cap."""
+    """The origins of split ``name``: every candidate of each span, then the split's cap.
+
+    Evaluation origins of the ``j``-th series start ``j mod min(stride, season)`` steps late, so
+    that series on one calendar do not all start on the same phase: with few origins per series
+    (a short validation period) the panel as a whole still covers every phase.
+    """
     c, h = data.settings.context, data.settings.horizon
     series = [i for i, *_ in spans]
     candidates = [_origins(data.times[i], c, h, lo, hi, st) for i, lo, hi, st in spans]
+    if name != "train" and data.season > 1:
+        candidates = []
+        for j, (i, lo, hi, st) in enumerate(spans):
+            every = _origins(data.times[i], c, h, lo, hi, 1)
+            late = j % min(st, data.season)
+            candidates.append(every[late if late < len(every) else 0 :: st])
     rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
     return choose(
         series, candidates, [phase[i] for i in series], data.season, split.cap(name), rng,
