@@ -135,11 +135,6 @@ CASES: dict[str, Case] = {
         {"season": 48},
         ("task.season = 48", "longer than task.context = 24", "raise task.context"),
     ),
-    "season from the frequency longer than the context": (
-        _same,
-        {"context": 12},
-        ("season is 24 steps", "'h'", "task.context = 12", "set task.season"),
-    ),
     "horizon longer than a series": (
         _s1_of(5),
         {},

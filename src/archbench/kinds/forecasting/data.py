@@ -225,16 +225,19 @@ def _build_data(
     groups = [g for _, g in out.groupby("series", sort=False)]
     season = s.season or _season(frequency)
     if season > s.context:
-        said = (
-            f"task.season = {season}"
-            if s.season
-            else (f"the season is {season} steps (from the frequency {frequency!r})")
+        if s.season:
+            raise ConfigError(
+                f"task.season = {season} is longer than task.context = {s.context}: the seasonal "
+                f"naive and the seasonal features need a whole season in each context; raise "
+                f"task.context to at least {season} or lower task.season (1: no season)"
+            )
+        note = (
+            f"the season inferred from the frequency {frequency!r} ({season} steps) is longer "
+            f"than task.context = {s.context}: no seasonal-naive reference (raise task.context "
+            "to at least the season, or set task.season)"
         )
-        raise ConfigError(
-            f"{said} is longer than task.context = {s.context}: the seasonal naive and MASE "
-            f"need a whole season in each context; raise task.context to at least {season} or "
-            "set task.season (1: no season)"
-        )  # fmt: skip
+        log.warning("%s", note)
+        notes.append(note)
     for g in groups:
         if len(g) <= s.horizon:
             raise DataError(
@@ -413,12 +416,13 @@ def _trim_missing_ends(out: pd.DataFrame, s: ForecastSettings, notes: list[str])
 def _same_frequency(out: pd.DataFrame, s: ForecastSettings) -> None:
     """Refuse a panel whose series step at different rates (daily next to weekly, say).
 
-    A series' rate is its smallest step; rates within a factor 1.5 count as one (months of 28
-    to 31 days). Without this check the coarser series would read as one full of gaps.
+    A series' rate is its median step (a stray off-grid time or a gap leaves it alone); rates
+    within a factor 1.5 count as one (months of 28 to 31 days). Without this check the coarser
+    series would read as one full of gaps.
     """
     if not s.series:
         return
-    steps = out.groupby("series", sort=False)["time"].apply(lambda t: t.diff().min()).dropna()
+    steps = out.groupby("series", sort=False)["time"].apply(lambda t: t.diff().median()).dropna()
     if steps.empty:
         return
     fine, coarse = steps.idxmin(), steps.idxmax()
