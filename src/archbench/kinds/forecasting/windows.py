@@ -300,9 +300,10 @@ def _choose(
 ) -> Chosen:
     """The origins of split ``name``: every candidate of each span, then the split's cap.
 
-    Evaluation origins of the ``j``-th series start ``j mod min(stride, season)`` steps late, so
-    that series on one calendar do not all start on the same phase: with few origins per series
-    (a short validation period) the panel as a whole still covers every phase.
+    Evaluation origins of the ``j``-th of ``n`` series start ``floor(j * season / n) mod
+    min(stride, season)`` steps late (less than one stride), so that series on one calendar
+    start on phases spread over the season: with few origins per series (a short validation
+    period) the panel as a whole still covers every phase about equally.
     """
     c, h = data.settings.context, data.settings.horizon
     series = [i for i, *_ in spans]
@@ -311,7 +312,7 @@ def _choose(
         candidates = []
         for j, (i, lo, hi, st) in enumerate(spans):
             every = _origins(data.times[i], c, h, lo, hi, 1)
-            late = j % min(st, data.season)
+            late = (j * data.season // len(spans)) % min(st, data.season)
             candidates.append(every[late if late < len(every) else 0 :: st])
     rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
     return choose(
