@@ -159,7 +159,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", default="", help="folder for the generated panels (kept)")
     p.add_argument("--smoke", action="store_true", help="one tiny quick run (5 x 300)")
     p.add_argument("--out", default=None)
+    p.add_argument("--plot-only", default="", help="redraw the plot from this results JSON")
     a = p.parse_args(argv)
+    if a.plot_only:
+        print(
+            plot(
+                json.loads(Path(a.plot_only).read_text())["rows"], RESULTS / "forecast_scaling.png"
+            )
+        )
+        return
     argv = argv if argv is not None else sys.argv[1:]
     rec = Recorder("forecast_scaling", argv, a.out)
     sizes, presets = (["5x300"], ["quick"]) if a.smoke else (a.sizes, a.presets)
@@ -175,12 +183,13 @@ def main(argv: list[str] | None = None) -> None:
                          "preset": preset, **res})  # fmt: skip
             print(table([rows[-1]], ["size", "preset", "wall_s", "cpu_s", "driver_cpu_s",
                                      "workers_cpu_s", "peak_rss_gib"]), flush=True)  # fmt: skip
+            rec.write(smoke=a.smoke, rows=rows, figure=None, partial=True)  # kept if stopped
     print(table(rows, ["size", "preset", "wall_s", "cpu_s", "driver_cpu_s", "workers_cpu_s",
                        "driver_peak_rss_gib", "workers_peak_rss_gib", "peak_rss_gib"]))  # fmt: skip
     figure = None
     if not a.smoke:
         figure = str(plot(rows, RESULTS / "forecast_scaling.png"))
-    rec.write(smoke=a.smoke, rows=rows, figure=figure)
+    rec.write(smoke=a.smoke, rows=rows, figure=figure, partial=False)
 
 
 if __name__ == "__main__":

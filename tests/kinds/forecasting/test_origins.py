@@ -205,3 +205,33 @@ def test_gbdt_row_cap_keeps_every_window_and_balances_steps(n: int) -> None:
     assert np.array_equal(np.unique(kept // 12), np.arange(n))  # every window contributes
     per_step = np.bincount(kept % 12, minlength=12)
     assert per_step.max() - per_step.min() <= 1
+
+
+def test_report_setup_states_caps_and_origins_per_phase() -> None:
+    from types import SimpleNamespace
+
+    from archbench.kinds.forecasting.report import _setup
+    from archbench.report.document import plain_text
+
+    windows = {
+        "train": {"used": 4000, "available": 1_260_000, "cap": 4000},
+        "val": {"used": 2000, "available": 21_000, "cap": 2000},
+        "test": {"used": 2000, "available": 2000, "cap": 2000},
+        "shift": {"used": 900, "available": 900, "cap": 2000},
+    }
+    task = {
+        "series": ["a"] * 2000, "target": "sales", "frequency": "D", "season": 7, "context": 56,
+        "horizon": 14, "stride": 15, "stride_requested": 14, "train_stride": 1,
+        "windows": windows, "origins_per_phase": {"test": [285, 286, 286, 285, 286, 286, 286]},
+        "known": [], "observed": [],
+    }  # fmt: skip
+    sizes = {k: v["used"] for k, v in windows.items()}
+    run = SimpleNamespace(task=task, splits={"sizes": sizes, "cuts": {}})
+    text = plain_text(_setup(run, 0))  # type: ignore[arg-type]
+    assert "Evaluation origins every 15 steps (moved from 14 to visit every phase" in text
+    assert "285-286 test origins per phase of the season" in text
+    assert "4,000 of 1,260,000 training, 2,000 of 21,000 validation, 2,000 test" in text
+    assert "seeded draw under the preset's caps" in text
+    task.update(stride=14, stride_requested=14, windows={}, origins_per_phase={})
+    text = plain_text(_setup(run, 0))  # type: ignore[arg-type]
+    assert "moved" not in text and "per phase" not in text and "caps" not in text
