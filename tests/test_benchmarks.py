@@ -212,3 +212,35 @@ def test_suite_null_claims_smoke(tmp_path: Path) -> None:
     rows = data["results"]
     assert {r["null"] for r in rows} == {"equal", "cancel"}
     assert all(0.0 <= r["beyond_claim_rate"] <= 1.0 and r["reps"] > 0 for r in rows)
+
+
+@pytest.mark.slow
+def test_forecast_scaling_smoke(tmp_path: Path) -> None:
+    data = run_smoke("forecast_scaling", tmp_path, "--data", str(tmp_path / "panels"))
+    (row,) = data["rows"]
+    assert row["size"] == "5x300" and row["series"] == 5 and row["points"] == 1500
+    for key in ("wall_s", "cpu_s", "driver_cpu_s", "workers_cpu_s", "peak_rss_gib"):
+        assert finite(row[key]) and row[key] > 0, key
+    assert row["peak_rss_gib"] >= row["driver_peak_rss_gib"]
+    assert row["windows"]["train"]["used"] <= row["windows"]["train"]["available"]
+    assert (tmp_path / "panels" / "5x300" / "data.csv").exists()
+
+
+def test_gen_panel_is_seeded_and_shaped() -> None:
+    from gen_panel import long_series, panel
+
+    a, b, c = panel(3, 400, seed=1), panel(3, 400, seed=1), panel(3, 400, seed=2)
+    assert len(a) == 1200 and list(a.columns) == ["series", "date", "value"]
+    assert a.equals(b) and not a.equals(c)
+    # a weekly season: the weekday profile of each series explains much of its variance
+    x = a[a["series"] == "s00000"].assign(dow=lambda f: pd_dow(f["date"]))
+    profile = x.groupby("dow")["value"].transform("mean")
+    assert (x["value"] - profile).var() < x["value"].var()
+    s = long_series(1000, seed=0)
+    assert len(s) == 1000 and s["date"].iat[1] == "2015-01-01 00:30"
+
+
+def pd_dow(dates: Any) -> Any:
+    import pandas as pd
+
+    return pd.to_datetime(dates).dt.day_of_week

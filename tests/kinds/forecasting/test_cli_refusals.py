@@ -82,6 +82,16 @@ def _short(f: pd.DataFrame) -> pd.DataFrame:
     return f.iloc[list(range(960)) + list(range(960, 980))]
 
 
+def _two_hourly(f: pd.DataFrame) -> pd.DataFrame:
+    """Series s1 every two hours next to the hourly s0."""
+    odd = (f["site"] == "s1") & (pd.to_datetime(f["time"]).dt.hour % 2 == 1)
+    return f[~odd.to_numpy()]
+
+
+def _s1_of(n: int) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda f: f.iloc[list(range(960)) + list(range(960, 960 + n))]
+
+
 def _groups(values: list[str]) -> dict[str, Any]:
     return {"shift": {"kind": "groups", "column": "site", "values": values}}
 
@@ -115,6 +125,21 @@ CASES: dict[str, Case] = {
         ("known covariate 'holiday'", "future"),
     ),
     "timezone mix": (_set(11, "time", "2024-01-01T11:00:00+00:00"), {}, ("time zone",)),
+    "series of different frequencies": (
+        _two_hourly,
+        {},
+        ("series 's1' steps every 2 hours", "'s0' every 1 hour", "one frequency", "resample"),
+    ),
+    "season longer than the context": (
+        _same,
+        {"season": 48},
+        ("task.season = 48", "longer than task.context = 24", "raise task.context"),
+    ),
+    "horizon longer than a series": (
+        _s1_of(5),
+        {},
+        ("task.horizon = 6 is longer than series 's1' (5 steps)", "lower task.horizon"),
+    ),
 }
 
 

@@ -146,3 +146,31 @@ def test_step_metrics_average_to_the_kind_metrics() -> None:
         np.testing.assert_allclose(m[name].mean(), FORECAST_METRICS[name].fn(truth, p), rtol=1e-12)
     np.testing.assert_allclose(m["rmse"][2], np.sqrt(((p[:, 2] - y[:, 2]) ** 2).mean()))
     assert m["mase"].shape == (6,)
+
+
+def _block_counts_loop(seed: int, groups: np.ndarray, block_len: int, n_boot: int) -> np.ndarray:
+    """The reference: one group at a time, one bincount each (the former implementation)."""
+    gen = np.random.default_rng(seed)
+    n = groups.size
+    counts = np.zeros(n_boot * n, dtype=np.int64)
+    rows = np.arange(n_boot)[:, None] * n
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        m = idx.size
+        ln = min(block_len, m)
+        starts = gen.integers(0, m, size=(n_boot, -(-m // ln)))
+        pos = ((starts[:, :, None] + np.arange(ln)) % m).reshape(n_boot, -1)[:, :m]
+        counts += np.bincount((rows + idx[pos]).ravel(), minlength=n_boot * n)
+    return counts.reshape(n_boot, n).astype(np.int32)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_block_counts_batched_equal_the_group_loop(seed: int) -> None:
+    """Groups of one size are drawn together (2,000 one-window series: 100x faster); the draws,
+    and so every stored bootstrap number, are those of the loop over groups."""
+    rng = np.random.default_rng(seed)
+    groups = np.concatenate([rng.integers(0, 40, 300), np.arange(100, 400), rng.integers(0, 3, 7)])
+    rng.shuffle(groups)
+    for block_len, n_boot in ((1, 50), (3, 101), (20, 7)):
+        got = block_counts(seed, groups, block_len, n_boot)
+        np.testing.assert_array_equal(got, _block_counts_loop(seed, groups, block_len, n_boot))

@@ -18,7 +18,12 @@ def test_weather_task_shape_and_splits() -> None:
     assert data.observed_names == ("dewp", "humid") and data.season == 24
     splits = make_splits(data, task.split, task.shift)
     sizes = {k: len(w) for k, w in splits.windows.items()}
-    assert sizes == {"train": 3294, "val": 120, "test": 120, "shift": 180}
+    # evaluation origins every 25 h, not 24 (the horizon): each hour of the day is an origin
+    assert sizes == {"train": 3294, "val": 116, "test": 116, "shift": 171}
+    assert splits.eval_stride == 25 and min(splits.per_phase["test"]) >= 4
+    assert (
+        len(np.unique(splits.windows["test"].origin.astype("datetime64[h]").astype(int) % 24)) == 24
+    )
     shift = splits.windows["shift"]
     first_target = shift.origin.min() + np.timedelta64(1, "h")
     assert first_target == np.datetime64("2013-11-01T00:00")

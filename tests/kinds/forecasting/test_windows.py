@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
+from archbench.kinds.forecasting.origins import eval_stride
 from archbench.kinds.forecasting.windows import (
     ForecastShift,
     ForecastSplit,
@@ -86,8 +87,11 @@ def test_targets_never_overlap_across_splits(seed: int, rule: ForecastShift | No
 def test_origins_ordered_with_the_stride(seed: int) -> None:
     data, split, _ = random_task(seed)
     splits = make_splits(data, split, RULES[1])
+    step = eval_stride(data.settings.step, data.season)
+    assert np.gcd(step, data.season) == 1 and data.settings.step <= step
+    assert splits.eval_stride == step
     for name, w in splits.windows.items():
-        stride = split.train_stride if name == "train" else data.settings.step
+        stride = split.train_stride if name == "train" else step
         for s in np.unique(w.series):
             o = w.origin[w.series == s]
             assert np.all(np.diff(o) == stride * np.timedelta64(1, "h")), name
@@ -151,7 +155,7 @@ def test_manifest_records_every_origin() -> None:
     manifest = splits.manifest(data)
     n = sum(v["n"] for per in manifest["origins"].values() for v in per.values())
     assert n == len(table)
-    assert manifest["shift_series"] == ["s0", "s2"] and manifest["stride"] == data.settings.step
+    assert manifest["shift_series"] == ["s0", "s2"] and manifest["stride"] == splits.eval_stride
 
 
 def test_integer_time_range_rule() -> None:

@@ -223,7 +223,27 @@ def _build_data(
 ) -> ForecastData:  # fmt: skip
     """The per-series arrays of a validated long frame."""
     groups = [g for _, g in out.groupby("series", sort=False)]
+    season = s.season or _season(frequency)
+    if season > s.context:
+        if s.season:
+            raise ConfigError(
+                f"task.season = {season} is longer than task.context = {s.context}: the seasonal "
+                f"naive and the seasonal features need a whole season in each context; raise "
+                f"task.context to at least {season} or lower task.season (1: no season)"
+            )
+        note = (
+            f"the season inferred from the frequency {frequency!r} ({season} steps) is longer "
+            f"than task.context = {s.context}: no seasonal-naive reference (raise task.context "
+            "to at least the season, or set task.season)"
+        )
+        log.warning("%s", note)
+        notes.append(note)
     for g in groups:
+        if len(g) <= s.horizon:
+            raise DataError(
+                f"task.horizon = {s.horizon} is longer than series {g['series'].iat[0]!r} "
+                f"({len(g)} steps); lower task.horizon or drop the series"
+            )
         if len(g) < s.context + s.horizon:
             raise DataError(
                 f"series {g['series'].iat[0]!r} has {len(g)} steps, fewer than context + horizon"
@@ -233,7 +253,7 @@ def _build_data(
         settings=s,
         frame=out,
         frequency=frequency,
-        season=s.season or _season(frequency),
+        season=season,
         series_names=tuple(str(g["series"].iat[0]) for g in groups),
         times=tuple(g["time"].to_numpy() for g in groups),
         values=tuple(g["target"].to_numpy(np.float64) for g in groups),
@@ -393,8 +413,42 @@ def _trim_missing_ends(out: pd.DataFrame, s: ForecastSettings, notes: list[str])
     return out[keep.to_numpy()].reset_index(drop=True)
 
 
+def _same_frequency(out: pd.DataFrame, s: ForecastSettings) -> None:
+    """Refuse a panel whose series step at different rates (daily next to weekly, say).
+
+    A series' rate is its median step (a stray off-grid time or a gap leaves it alone); rates
+    within a factor 1.5 count as one (months of 28 to 31 days). Without this check the coarser
+    series would read as one full of gaps.
+    """
+    if not s.series:
+        return
+    steps = out.groupby("series", sort=False)["time"].apply(lambda t: t.diff().median()).dropna()
+    if steps.empty:
+        return
+    fine, coarse = steps.idxmin(), steps.idxmax()
+    if steps[coarse] <= 1.5 * steps[fine]:
+        return
+    raise DataError(
+        f"series {coarse!r} steps every {_span(steps[coarse])} but series {fine!r} every "
+        f"{_span(steps[fine])}: a panel needs one frequency; resample the series to one grid "
+        "(e.g. aggregate the finer ones) or benchmark them as separate tasks"
+    )
+
+
+def _span(step: Any) -> str:
+    """A step as a user reads it: ``1 day``, ``7 days``, ``30 minutes`` or ``5 steps``."""
+    if not isinstance(step, pd.Timedelta):
+        return f"{int(step)} steps" if int(step) != 1 else "1 step"
+    for unit, size in (("day", "1D"), ("hour", "1h"), ("minute", "1min"), ("second", "1s")):
+        n = step / pd.Timedelta(size)
+        if n >= 1 and float(n).is_integer():
+            return f"{int(n)} {unit}" + ("s" if n != 1 else "")
+    return str(step)
+
+
 def _frequency(out: pd.DataFrame, s: ForecastSettings) -> str:
     """The validated frequency alias ("1" for integer time)."""
+    _same_frequency(out, s)
     integer = pd.api.types.is_integer_dtype(out["time"])
     if integer:
         if s.frequency not in ("", "1"):

@@ -172,14 +172,23 @@ def block_counts(
     gen = as_generator(rng)
     groups = np.asarray(groups)
     n = groups.size
-    counts = np.zeros(n_boot * n, dtype=np.int64)
     rows = np.arange(n_boot)[:, None] * n
-    for g in np.unique(groups):
-        idx = np.flatnonzero(groups == g)
-        m = idx.size
+    uniq, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    members = np.argsort(inverse.ravel(), kind="stable")  # each group's units, in order
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    drawn = []
+    j = 0
+    while j < len(uniq):  # consecutive groups of one size at once (the same draws, in order)
+        m, e = int(sizes[j]), j + 1
+        while e < len(uniq) and sizes[e] == m:
+            e += 1
         ln = min(block_len, m)
         k = -(-m // ln)
-        starts = gen.integers(0, m, size=(n_boot, k))
-        pos = ((starts[:, :, None] + np.arange(ln)) % m).reshape(n_boot, -1)[:, :m]
-        counts += np.bincount((rows + idx[pos]).ravel(), minlength=n_boot * n)
+        starts = gen.integers(0, m, size=(e - j, n_boot, k))
+        pos = ((starts[..., None] + np.arange(ln)) % m).reshape(e - j, n_boot, -1)[:, :, :m]
+        idx = members[offsets[j] : offsets[e]].reshape(e - j, m)
+        drawn.append((rows[None] + idx[np.arange(e - j)[:, None, None], pos]).ravel())
+        j = e
+    flat = np.concatenate(drawn) if drawn else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(flat, minlength=n_boot * n)
     return counts.reshape(n_boot, n).astype(np.int32)

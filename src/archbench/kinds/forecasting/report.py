@@ -172,11 +172,48 @@ def _setup(run: RunData, compact: int) -> Spans:
         "into training, validation and test periods; a window belongs to the split that holds "
         f"its whole target, so no target of one split is a target of another{why}. "
         "Evaluation origins every "
-        f"{plural(t.get('stride'), 'step')}, training origins every "
+        f"{plural(t.get('stride'), 'step')}{_phase_words(t, season)}, training origins every "
         f"{plural(t.get('train_stride'), 'step')}: "
-        f"{count(sizes.get('train'))} training, {count(sizes.get('val'))} validation, "
-        f"{count(sizes.get('test'))} test and {count(sizes.get('shift'))} shift windows.",
+        f"{_windows_word(t, sizes, 'train')} training, {_windows_word(t, sizes, 'val')} "
+        f"validation, {_windows_word(t, sizes, 'test')} test and "
+        f"{_windows_word(t, sizes, 'shift')} shift windows{_cap_words(t)}.",
     )
+
+
+def _windows_word(t: dict[str, Any], sizes: dict[str, Any], split: str) -> str:
+    """``"4,000"`` or, under a cap, ``"4,000 of 1,260,000"``."""
+    per = (t.get("windows") or {}).get(split) or {}
+    used, avail = sizes.get(split), per.get("available")
+    if isinstance(used, int) and isinstance(avail, int) and avail > used:
+        return f"{count(used)} of {count(avail)}"
+    return count(used)
+
+
+def _cap_words(t: dict[str, Any]) -> str:
+    """Why some splits hold fewer windows than they could, when a cap bit."""
+    win = t.get("windows") or {}
+    if not any((v.get("available") or 0) > (v.get("used") or 0) for v in win.values()):
+        return ""
+    return (
+        " (where fewer than available: a seeded draw under the preset's caps, across series and "
+        "time for training, with equal quotas per phase of the season for evaluation; the same "
+        "windows for every family and seed)"
+    )
+
+
+def _phase_words(t: dict[str, Any], season: int) -> str:
+    """``" (40-41 test origins per phase of the season)"``; empty without a season."""
+    test = ((t.get("origins_per_phase") or {}).get("test")) or []
+    if season <= 1 or not test:
+        return ""
+    moved = (
+        f"moved from {t.get('stride_requested')} to visit every phase of the season; "
+        if t.get("stride_requested") not in (None, t.get("stride"))
+        else ""
+    )
+    lo, hi = min(test), max(test)
+    per = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    return f" ({moved}{per} test origins per phase of the season)"
 
 
 def _shift(run: RunData, compact: int) -> Spans:

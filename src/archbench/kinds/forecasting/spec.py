@@ -49,6 +49,9 @@ min = "2024-01-01"          # range: first time of the shift period (inclusive)
 [split]                     # train / validation / test are consecutive periods of the ID range
 # val_fraction = 0.15       # of the ID time steps, after the training period
 # test_fraction = 0.15      # the last ID steps
+# max_train_rows = 6000     # caps on the windows of each split, drawn with split.seed (presets:
+# max_test_rows = 4000      # quick 4,000 train / 2,000 each evaluation split, default 6,000 /
+                            # 4,000, thorough all; 0 = every window); max_val_rows, max_shift_rows
 """
 
 _BUILTIN = """\

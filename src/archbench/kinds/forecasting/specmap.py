@@ -47,7 +47,12 @@ def _settings(spec: Spec) -> ForecastSettings:
 
 def _split(spec: Spec, default_stride: int = 1) -> ForecastSplit:
     stride = spec.task.options.get("train_stride", default_stride)
-    return ForecastSplit(spec.split.val_fraction, spec.split.test_fraction, stride)
+    sp = spec.split
+    return ForecastSplit(
+        sp.val_fraction, sp.test_fraction, stride, max_train=sp.max_train_rows,
+        max_val=sp.max_val_rows, max_test=sp.max_test_rows, max_shift=sp.max_shift_rows,
+        seed=sp.seed,
+    )  # fmt: skip
 
 
 def check_spec(spec: Spec) -> None:
@@ -202,6 +207,17 @@ def _references(
     return out, steps
 
 
+def _window_counts(
+    task: ForecastTask, splits: ForecastSplits, sizes: dict[str, int]
+) -> dict[str, Any]:
+    """Per split: windows used, windows available before the cap, and the cap (0: none)."""
+    return {
+        k: {"used": sizes[k], "available": splits.available.get(k, sizes[k]),
+            "cap": task.split.cap(k)}
+        for k in SPLIT_NAMES
+    }  # fmt: skip
+
+
 def prepared(
     kind: ForecastingKind, task: ForecastTask, splits: ForecastSplits, spec: Spec
 ) -> Prepared:
@@ -227,9 +243,12 @@ def prepared(
         "name": task.name, "title": task.title or task.name, "task_type": "forecasting",
         "target": s.target,
         "description": task.description, "provenance": task.provenance, "licence": task.licence,
-        "notes": list(task.notes), "series": list(d.series_names), "frequency": d.frequency,
-        "season": d.season, "horizon": s.horizon, "context": s.context, "stride": s.step,
-        "train_stride": task.split.train_stride, "known": list(d.known_names),
+        "notes": [*task.notes, *splits.notes], "series": list(d.series_names),
+        "frequency": d.frequency, "season": d.season, "horizon": s.horizon, "context": s.context,
+        "stride": splits.eval_stride or s.step, "stride_requested": s.step,
+        "train_stride": task.split.train_stride, "windows": _window_counts(task, splits, sizes),
+        "origins_per_phase": {k: list(v) for k, v in splits.per_phase.items()},
+        "known": list(d.known_names),
         "observed": list(d.observed_names),
         "shift": {"kind": shift.kind if shift else "", "description": shift.description
                   if shift else "", "series": list(splits.shift_series)},

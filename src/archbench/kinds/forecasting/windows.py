@@ -10,7 +10,10 @@ validation context holding training-period values uses only the past, exactly as
 forecaster would; what must never cross is a target (or a statistic of one) used for fitting.
 
 Training origins step by ``train_stride`` (default 1: every origin); evaluation origins step by
-the task's ``stride`` (default: the horizon, so evaluation targets do not overlap).
+the task's ``stride`` (default: the horizon, so evaluation targets do not overlap), moved up to
+the next stride coprime to the season so that they visit every phase of it. Caps on the windows
+of each split (``ForecastSplit.max_*``, from ``split.max_*_rows``) are seeded draws of origins
+made before any window is built (:mod:`.origins`).
 
 Shift set (``ForecastShift``): ``range`` = the ID series over a later period ``[min, max]`` of
 time; ``groups`` = series never seen in training, over the ID test period (same calendar span,
@@ -23,17 +26,21 @@ forecaster has at forecast time; no validation, test or shift target reaches the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
+from archbench.seeding import derive_seed
 
 from .data import ForecastData
+from .origins import Chosen, choose, eval_stride, notes, phases
 
+log = logging.getLogger(__name__)
 SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")
 
 
@@ -75,11 +82,24 @@ class ForecastShift:
 
 @dataclass(frozen=True)
 class ForecastSplit:
-    """Fractions of the ID time steps for validation and test, and the training stride."""
+    """Fractions of the ID time steps for validation and test, the training stride, and caps.
+
+    ``max_train`` / ``max_val`` / ``max_test`` / ``max_shift``: the most windows of each split
+    (0: no cap), drawn with ``seed`` (:mod:`.origins`).
+    """
 
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     train_stride: int = 1
+    max_train: int = 0
+    max_val: int = 0
+    max_test: int = 0
+    max_shift: int = 0
+    seed: int = 0
+
+    def cap(self, split: str) -> int:
+        """The window cap of ``split`` (0: none)."""
+        return int(getattr(self, f"max_{split}"))
 
     def __post_init__(self) -> None:
         v, t = self.val_fraction, self.test_fraction
@@ -94,6 +114,10 @@ class ForecastSplit:
             or (self.train_stride < 1)
         ):
             raise ConfigError(f"split.train_stride = {self.train_stride!r} must be an integer >= 1")
+        for name in ("train", "val", "test", "shift"):
+            v = self.cap(name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"split.max_{name}_rows = {v!r} must be an integer >= 0 (0: all)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +174,14 @@ class ForecastSplits:
     cuts: dict[str, Any]
     id_series: tuple[str, ...]
     shift_series: tuple[str, ...]
+    #: split -> windows before the cap.
+    available: dict[str, int] = field(default_factory=dict)
+    #: split -> origins per phase of the season (length ``season``).
+    per_phase: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the stride of the evaluation origins (``task.stride`` moved to be coprime to the season).
+    eval_stride: int = 0
+    #: what choosing the origins did (a moved stride, capped splits), one line each.
+    notes: tuple[str, ...] = ()
 
     def origin_table(self, data: ForecastData) -> pd.DataFrame:
         """Every origin: columns split, series, origin (one row per window)."""
@@ -181,7 +213,9 @@ class ForecastSplits:
             "shift_series": list(self.shift_series),
             "horizon": data.settings.horizon,
             "context": data.settings.context,
-            "stride": data.settings.step,
+            "stride": self.eval_stride or data.settings.step,
+            "available": dict(self.available),
+            "origins_per_phase": {k: list(v) for k, v in self.per_phase.items()},
             "origins": per,
         }
 
@@ -208,7 +242,8 @@ def make_splits(
     cuts = _cuts(data, split, id_idx, id_end)
     stats = _series_stats(data, cuts["val_start"])
     spans: dict[str, list[tuple[int, Any, Any, int]]] = {s: [] for s in SPLITS}
-    train_stride, step = split.train_stride, data.settings.step
+    train_stride = split.train_stride
+    step = eval_stride(data.settings.step, data.season)
     for i in id_idx:
         spans["train"].append((i, None, _before(cuts["val_start"]), train_stride))
         spans["val"].append((i, cuts["val_start"], _before(cuts["test_start"]), step))
@@ -221,7 +256,16 @@ def make_splits(
             shift_idx, period = [names.index(s) for s in pool], (lo, hi)
         spans["shift"] = [(i, period[0], period[1], step) for i in shift_idx]
         cuts.update(shift_min=period[0], shift_max=period[1])
-    windows = {s: _build(data, spans[s], stats) for s in SPLITS if s != "shift" or shift}
+    phase = phases(data.times, data.season)
+    windows: dict[str, Windows] = {}
+    available: dict[str, int] = {}
+    per_phase: dict[str, tuple[int, ...]] = {}
+    for name in SPLITS:
+        if name == "shift" and shift is None:
+            continue
+        chosen = _choose(data, spans[name], phase, split, name)
+        windows[name] = _build(data, chosen.series, chosen.positions, stats)
+        available[name], per_phase[name] = chosen.available, chosen.per_phase
     for name, w in windows.items():
         if len(w) == 0:
             raise DataError(_empty_message(name, data))
@@ -231,7 +275,50 @@ def make_splits(
         cuts=cuts,
         id_series=tuple(names[i] for i in id_idx),
         shift_series=tuple(shift_series),
+        available=available,
+        per_phase=per_phase,
+        eval_stride=step,
+        notes=_notes(data, step, available, {k: len(w) for k, w in windows.items()}),
     )
+
+
+def _notes(
+    data: ForecastData, step: int, available: dict[str, int], used: dict[str, int]
+) -> tuple[str, ...]:
+    said = notes(step, data.settings.step, data.season, available, used)
+    for line in said:
+        log.warning("%s", line)
+    return said
+
+
+def _choose(
+    data: ForecastData,
+    spans: list[tuple[int, Any, Any, int]],
+    phase: tuple[np.ndarray, ...],
+    split: ForecastSplit,
+    name: str,
+) -> Chosen:
+    """The origins of split ``name``: every candidate of each span, then the split's cap.
+
+    Evaluation origins of the ``j``-th of ``n`` series start ``floor(j * season / n) mod
+    min(stride, season)`` steps late (less than one stride), so that series on one calendar
+    start on phases spread over the season: with few origins per series (a short validation
+    period) the panel as a whole still covers every phase about equally.
+    """
+    c, h = data.settings.context, data.settings.horizon
+    series = [i for i, *_ in spans]
+    candidates = [_origins(data.times[i], c, h, lo, hi, st) for i, lo, hi, st in spans]
+    if name != "train" and data.season > 1:
+        candidates = []
+        for j, (i, lo, hi, st) in enumerate(spans):
+            every = _origins(data.times[i], c, h, lo, hi, 1)
+            late = (j * data.season // len(spans)) % min(st, data.season)
+            candidates.append(every[late if late < len(every) else 0 :: st])
+    rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
+    return choose(
+        series, candidates, [phase[i] for i in series], data.season, split.cap(name), rng,
+        stratify=name != "train",
+    )  # fmt: skip
 
 
 def _cuts(
@@ -362,13 +449,16 @@ def _origins(times: np.ndarray, ctx: int, h: int, start: Any, end: Any, stride: 
 
 
 def _build(
-    data: ForecastData, spans: list[tuple[int, Any, Any, int]], stats: SeriesStats
+    data: ForecastData,
+    series: tuple[int, ...],
+    positions: tuple[np.ndarray, ...],
+    stats: SeriesStats,
 ) -> Windows:
+    """The windows at the chosen origin ``positions`` of each series in ``series``."""
     c, h = data.settings.context, data.settings.horizon
     base = max(len(t) for t in data.times) + 1
     parts: list[dict[str, np.ndarray]] = []
-    for i, start, end, stride in spans:
-        p = _origins(data.times[i], c, h, start, end, stride)
+    for i, p in zip(series, positions, strict=True):
         ctx_idx = p[:, None] + np.arange(-c + 1, 1)
         full_idx = p[:, None] + np.arange(-c + 1, h + 1)
         y = data.values[i]
@@ -384,7 +474,14 @@ def _build(
             }
         )
     if not parts:
-        raise DataError("no series to build windows from")
+        k, o = len(data.known_names), len(data.observed_names)
+        t0 = data.times[0][:0]
+        empty = np.zeros(0, dtype=np.int64)
+        return Windows(
+            context=np.zeros((0, c)), target=np.zeros((0, h)), known=np.zeros((0, c + h, k)),
+            observed=np.zeros((0, c, o)), series=empty, origin=t0, loc=np.zeros(0),
+            scale=np.zeros(0), mase_scale=np.zeros(0), row_id=empty,
+        )  # fmt: skip
     cat = {k: np.concatenate([q[k] for q in parts]) for k in parts[0]}
     s = cat["series"]
     return Windows(**cat, loc=stats.mean[s], scale=stats.std[s], mase_scale=stats.mase_scale[s])
