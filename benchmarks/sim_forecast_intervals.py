@@ -16,7 +16,7 @@ origin times) with mean 0: AR(1) over time, optionally with a shock shared by ev
 Coverage counts every replication (an interval is computed even where the verdict refuses);
 false positives count rejections of a resolved (not refused) test.
 
-    python benchmarks/sim_forecast_intervals.py --reps 600 --boot 500   # the docs table: ~2 CPU min
+    python benchmarks/sim_forecast_intervals.py --reps 300 --boot 400   # the docs table: ~1 CPU min
     python benchmarks/sim_forecast_intervals.py --reps 100 --boot 300   # ~15 CPU s
 """
 
