@@ -493,9 +493,9 @@ def _evaluate(
     both = eval_splits == list(EVAL_SPLITS)
     shift = _shift_rows(scores, families, metrics, rs, confidence) if both else []
     gap = _gap_test(scores, pair, primary, rs, confidence) if both else None
+    short = RT.short_keys(rs.row_tests, primary)
     decisions, declared = _declare(
-        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha,
-        RT.short_keys(rs.row_tests, primary),
+        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha, short
     )
     ranking_row, ranking = None, None
     if gap is not None:
