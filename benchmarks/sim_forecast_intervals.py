@@ -3,7 +3,7 @@ cross-correlated forecast-error differences with no true difference (issue 23, p
 
 Each replication simulates a panel of per-window loss differentials ``d[s, t]`` (series x
 origin times) with mean 0: AR(1) over time, optionally with a shock shared by every series
-(half the variance). Three procedures give a 95% interval of the mean and a test of "mean 0":
+(half the variance). Five procedures give a 95% interval of the mean and a test of "mean 0":
 
 * ``old``: circular blocks of ``ceil(sqrt(m))`` origins drawn within each series
   (``kinds.forecasting.metrics.block_counts``), percentile interval;
@@ -11,12 +11,21 @@ origin times) with mean 0: AR(1) over time, optionally with a shock shared by ev
   Politis-White on the cross-series mean (``stats.timeblocks``), percentile interval; a split
   with fewer than ``MIN_BLOCKS`` blocks refuses (counted as not rejecting);
 * ``dm``: Diebold-Mariano on the cross-series mean with a Newey-West variance at the same
-  Politis-White length, HLN correction, t on T - 1 df; refuses like ``blocks``.
+  Politis-White length, HLN correction, t on T - 1 df; refuses like ``blocks``;
+* ``kvb``: Kiefer, Vogelsang & Bunzel (2000) fixed-b: the Bartlett long-run variance with the
+  bandwidth at the whole sample (b = 1) and its fixed-b critical value (4.77 at 5% for this
+  normalisation, simulated below from the Cramer-von Mises series of the Brownian bridge);
+  refuses like ``blocks``;
+* ``batch``: the forecasting kind's deciding row test, Ibragimov & Mueller's (2010) t-test on
+  ``N_BATCHES`` contiguous batch means of the cross-series mean (``batch_means_test``),
+  interval ``mean +- t se``; refuses like ``blocks``.
 
+``*_width`` is the mean interval width over the oracle width ``2 z se_true`` (the true SD of
+the mean of the simulated process): 1 is an oracle, larger is more conservative.
 Coverage counts every replication (an interval is computed even where the verdict refuses);
 false positives count rejections of a resolved (not refused) test.
 
-    python benchmarks/sim_forecast_intervals.py --reps 300 --boot 400   # the docs table: ~1 CPU min
+    python benchmarks/sim_forecast_intervals.py --reps 2000 --boot 400  # the docs table: ~8 CPU min
     python benchmarks/sim_forecast_intervals.py --reps 100 --boot 300   # ~15 CPU s
 """
 
@@ -28,13 +37,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import optimize
+from scipy import stats as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Recorder, table
 
 from archbench.kinds.forecasting.metrics import block_counts, default_block_len
 from archbench.stats.timeblocks import (
-    dm_test,
+    batch_means_test,
     pw_block_length,
     time_block_counts,
     time_means,
@@ -53,6 +64,35 @@ SETTINGS: tuple[tuple[str, int, int, float, float], ...] = (
     ("10x40 shared phi 0.9", 10, 40, 0.9, 0.5),
     ("10x400 shared phi 0.6", 10, 400, 0.6, 0.5),
 )
+
+
+def kvb_critical_value(alpha: float = 0.05, draws: int = 200_000, seed: int = 0) -> float:
+    """Two-sided fixed-b critical value of ``dbar / sqrt(LRV / T)`` for the Bartlett kernel at
+    bandwidth ``T``: the limit is ``Z / sqrt(2 int B^2)`` (``B`` a Brownian bridge independent
+    of ``Z``, ``int B^2 = sum_k Z_k^2 / (k pi)^2``), so ``P(|t| > c) = E 2 Phi(-c sqrt(Q))``."""
+    rng = np.random.default_rng(seed)
+    k = np.arange(1, 201)
+    q = 2.0 * (rng.standard_normal((draws, k.size)) ** 2 / (np.pi * k) ** 2).sum(axis=1)
+    q += 2.0 / (np.pi**2 * k.size)  # the series' tail, at its mean
+
+    def size(c: float) -> float:
+        return float(np.mean(2.0 * st.norm.sf(c * np.sqrt(q)))) - alpha
+
+    return float(optimize.brentq(size, 1.0, 40.0))
+
+
+def oracle_width(k: int, t: int, phi: float, shared: float) -> float:
+    """``2 z_0.975 SD`` of the cross-series mean over time of :func:`panel`'s process."""
+    v = ((1 + phi) / (1 - phi) - 2 * phi * (1 - phi**t) / (t * (1 - phi) ** 2)) / t
+    var = v * ((1 - shared) / k + shared) if shared > 0 else v / k
+    return float(2 * st.norm.ppf(0.975) * np.sqrt(var))
+
+
+def kvb_t(d: np.ndarray) -> float:
+    """``dbar / sqrt(LRV / T)`` with the Bartlett LRV at bandwidth T: ``2 sum S_t^2 / T^2``."""
+    n = d.size
+    s = np.cumsum(d - d.mean())
+    return float(d.mean() / np.sqrt(2.0 * (s[:-1] ** 2).sum() / n**2 / n))
 
 
 def ar1(rng: np.random.Generator, shape: tuple[int, int], phi: float) -> np.ndarray:
@@ -85,7 +125,7 @@ def _percentile(means: np.ndarray) -> tuple[float, float, float]:
 
 
 def one(
-    rng: np.random.Generator, setting: tuple[str, int, int, float, float], boot: int
+    rng: np.random.Generator, setting: tuple[str, int, int, float, float], boot: int, cv: float
 ) -> dict[str, Any]:
     _, k, t, phi, shared = setting
     d = panel(rng, k, t, phi, shared)
@@ -101,22 +141,38 @@ def one(
     c = time_block_counts(rng, codes, blen, boot)
     lo, hi, p = _percentile(c @ x / c.sum(axis=1))
     out.update(blocks_cover=lo <= 0 <= hi, blocks_reject=(p < 0.05) and not refuse)
-    dm = dm_test(dt, horizon=1, block_len=blen)
+    bm = batch_means_test(dt, horizon=1, block_len=blen)
+    dm = bm.dm
+    assert dm is not None
     cover = dm.ci_low is not None and dm.ci_low <= 0 <= dm.ci_high  # type: ignore[operator]
     rej = dm.p_value is not None and dm.p_value < 0.05 and not dm.too_short
     out.update(dm_cover=cover, dm_reject=rej, refused=refuse, block_len=blen)
+    cover = bm.ci_low is not None and bm.ci_low <= 0 <= bm.ci_high  # type: ignore[operator]
+    rej = bm.p_value is not None and bm.p_value < 0.05 and not bm.too_short
+    out.update(batch_cover=cover, batch_reject=rej)
+    kt = kvb_t(dt)
+    out.update(kvb_cover=abs(kt) <= cv, kvb_reject=abs(kt) > cv and not refuse)
+    ow = oracle_width(k, t, phi, shared)
+    out.update(
+        dm_width=(dm.ci_high - dm.ci_low) / ow if dm.ci_low is not None else np.nan,  # type: ignore[operator]
+        batch_width=(bm.ci_high - bm.ci_low) / ow if bm.ci_low is not None else np.nan,  # type: ignore[operator]
+        kvb_width=2 * cv * abs(float(dt.mean()) / kt) / ow if kt != 0 else np.nan,
+    )
     return out
 
 
 def run(reps: int, boot: int, seed: int) -> list[dict[str, Any]]:
     rows = []
+    cv = kvb_critical_value(0.05)
     for i, s in enumerate(SETTINGS):
         rng = np.random.default_rng([seed, i])
-        res = [one(rng, s, boot) for _ in range(reps)]
+        res = [one(rng, s, boot, cv) for _ in range(reps)]
         row: dict[str, Any] = {"setting": s[0]}
-        for key in ("old", "blocks", "dm"):
+        for key in ("old", "blocks", "dm", "kvb", "batch"):
             row[f"{key}_coverage"] = round(float(np.mean([r[f"{key}_cover"] for r in res])), 3)
             row[f"{key}_fp"] = round(float(np.mean([r[f"{key}_reject"] for r in res])), 3)
+        for key in ("dm", "kvb", "batch"):
+            row[f"{key}_width"] = round(float(np.nanmean([r[f"{key}_width"] for r in res])), 2)
         row["refused"] = round(float(np.mean([r["refused"] for r in res])), 3)
         row["median_block"] = float(np.median([r["block_len"] for r in res]))
         rows.append(row)

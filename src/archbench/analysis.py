@@ -128,7 +128,10 @@ def _all_pairs(
                 _values(scores, fa, split, primary), _values(scores, fb, split, primary)
             )
             comp = S.paired_comparison(a, b, confidence=confidence)
-            combined = _pair_test(comp, rows_stats.pairs.get((fa, fb, split)))
+            rt = rows_stats.row_tests.get((fa, fb, split, primary))
+            combined = RT.combine(comp, rt, primary) or _pair_test(
+                comp, rows_stats.pairs.get((fa, fb, split))
+            )
             rows.append(_comparison_row(fa, fb, split, primary, comp))
             _combined_fields(rows[-1], combined)
             rows[-1].update(RT.row_test_fields(rows_stats.row_tests.get((fa, fb, split, primary))))
@@ -167,7 +170,8 @@ def _comparisons(
             mcnemar_a_only=[r.a_only for r in mc] or None,
             mcnemar_b_only=[r.b_only for r in mc] or None,
         )
-        combined = _pair_test(comp, boot)
+        rt = rows_stats.row_tests.get((*pair, split, m))
+        combined = RT.combine(comp, rt, m) or _pair_test(comp, boot)
         _combined_fields(row, combined)
         row.update(RT.row_test_fields(rows_stats.row_tests.get((*pair, split, m))))
         rows.append(row)
@@ -247,6 +251,8 @@ def _pair_test(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> S.SeedR
 def _pair_p(comp: S.PairedComparison, combined: S.SeedRowTest | None) -> tuple[float | None, str]:
     """The deciding p-value of a paired comparison and the name of its test."""
     if combined is not None and combined.p_value is not None:
+        if combined.method == RT.TIME_TEST:
+            return combined.p_value, RT.TIME_TEST
         return combined.p_value, ("row bootstrap" if comp.identical else S.COMBINED_TEST)
     if comp.identical:
         return None, "row bootstrap (not run)"

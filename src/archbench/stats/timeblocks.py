@@ -12,6 +12,9 @@ mean loss differential with a HAC variance.
 * :func:`time_block_counts`: ``(n_boot, n_units)`` circular-block counts over time.
 * :func:`dm_test`: the Diebold-Mariano test with a Newey-West (Bartlett) variance and the
   Harvey, Leybourne & Newbold (1997) small-sample correction (Student t, ``T - 1`` df).
+* :func:`batch_means_test`: the deciding row-level test, Ibragimov & Mueller's (2010) t-test
+  on :data:`N_BATCHES` contiguous batch means of the per-time differential (Student t with
+  ``N_BATCHES - 1`` df), with its interval.
 * :data:`MIN_BLOCKS`: fewer independent blocks than this and no difference is resolved.
 
 Pure functions over arrays; every draw takes an explicit seed or Generator.
@@ -27,8 +30,11 @@ from scipy import stats as st
 
 from archbench.seeding import as_generator
 
-#: Fewer blocks of the chosen length than this along the time axis: too short for inference.
-MIN_BLOCKS = 10
+#: Contiguous batches of origin time in :func:`batch_means_test` (t with 4 df).
+N_BATCHES = 5
+#: Fewer blocks of the chosen length than this along the time axis: too short for inference
+#: (each of the :data:`N_BATCHES` batches must hold at least two dependence lengths).
+MIN_BLOCKS = 2 * N_BATCHES
 _C = 2.0  # Politis-White threshold constant for "negligible" autocorrelations
 
 
@@ -230,3 +236,74 @@ def dm_test(
     half = float(st.t.ppf(0.5 + confidence / 2, t - 1)) * se / hln
     return DieboldMariano(est, se, stat, p, est - half, est + half, t - 1, lag, t, blen, short,
                           confidence)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BatchMeans:
+    """Ibragimov-Mueller batch-means t-test of "mean differential 0" over origin time.
+
+    ``estimate`` is the mean of the ``n_batches`` batch means, ``se`` their standard error
+    (``SD / sqrt(K)``), ``statistic = estimate / se`` compared with Student t on ``df = K - 1``,
+    and the interval ``estimate +- t se`` (it excludes 0 exactly when ``p_value < 1 -
+    confidence``). ``block_len`` is the Politis-White dependence length used for the refusal,
+    ``too_short`` when fewer than :data:`MIN_BLOCKS` such blocks fit or a batch is shorter than
+    the forecast overlap. ``dm`` is the Diebold-Mariano test on the same series, reported beside.
+    """
+
+    estimate: float
+    se: float | None
+    statistic: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    df: int
+    n_batches: int
+    batch_len: int
+    n_times: int
+    block_len: int
+    too_short: bool
+    confidence: float
+    dm: DieboldMariano | None = None
+
+
+def batch_means_test(
+    d: np.ndarray,
+    *,
+    horizon: int = 1,
+    n_batches: int = N_BATCHES,
+    block_len: int | None = None,
+    confidence: float = 0.95,
+) -> BatchMeans:
+    """Ibragimov & Mueller (2010): t-test on ``K`` contiguous batch means of ``d`` ``(T,)``.
+
+    ``d`` is the loss differential per origin time (for a panel the mean over series at each
+    time, so shocks shared across series stay in every batch mean). The time axis is cut into
+    ``K = n_batches`` contiguous batches of (almost) equal length; when the dependence is short
+    against a batch, the batch means are nearly independent and nearly normal, and the t
+    statistic on them is (conservatively) t with ``K - 1`` df whatever the variances of the
+    batches. ``block_len`` (default: :func:`pw_block_length`, ``>= horizon``) only decides
+    ``too_short``; :func:`dm_test` at that length is attached as ``dm``.
+    """
+    d = np.asarray(d, dtype=np.float64)
+    t = d.size
+    h, k = max(1, int(horizon)), int(n_batches)
+    blen = pw_block_length(d, min_len=h) if block_len is None else max(int(block_len), h)
+    short = too_short(t, blen) or t < k * h
+    dm = dm_test(d, horizon=h, block_len=blen, confidence=confidence) if t >= 3 else None
+    est = float(d.mean()) if t else math.nan
+    if t < k:
+        return BatchMeans(est, None, None, None, None, None, k - 1, k, 0, t, blen, True,
+                          confidence, dm)  # fmt: skip
+    edges = np.linspace(0, t, k + 1).round().astype(np.int64)
+    means = np.add.reduceat(d, edges[:-1]) / np.diff(edges)
+    est = float(means.mean())
+    se = float(means.std(ddof=1)) / math.sqrt(k)
+    blk = t // k
+    if not se > 0:
+        return BatchMeans(est, None, None, None, None, None, k - 1, k, blk, t, blen, short,
+                          confidence, dm)  # fmt: skip
+    stat = est / se
+    p = float(2.0 * st.t.sf(abs(stat), k - 1))
+    half = float(st.t.ppf(0.5 + confidence / 2, k - 1)) * se
+    return BatchMeans(est, se, stat, p, est - half, est + half, k - 1, k, blk, t, blen, short,
+                      confidence, dm)  # fmt: skip

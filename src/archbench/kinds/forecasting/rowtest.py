@@ -6,10 +6,12 @@ Units are windows of a panel (series x origin time). Both procedures work on ori
   (:func:`archbench.stats.timeblocks.time_block_counts`), the block length chosen by
   Politis-White on the cross-series mean of the windows' MASE terms, never below the origins
   one forecast's targets overlap (``ceil(H / stride)``).
-* :func:`paired_test`: the Diebold-Mariano test (HAC variance, HLN correction) on the
-  cross-series mean of the seed-averaged per-window loss differential, its dependence length
-  chosen the same way from that differential; ``too_short`` when fewer than
-  :data:`archbench.stats.timeblocks.MIN_BLOCKS` blocks fit.
+* :func:`paired_test`: the deciding row-level test, Ibragimov-Mueller's t-test on
+  :data:`archbench.stats.timeblocks.N_BATCHES` contiguous batch means of origin time of the
+  cross-series mean of the seed-averaged per-window loss differential, with the
+  Diebold-Mariano test (HAC variance, HLN correction) beside it; ``too_short`` when fewer
+  than :data:`archbench.stats.timeblocks.MIN_BLOCKS` blocks of the Politis-White length of
+  that differential fit.
 
 The frame ``units`` is one seed's prediction frame of one split (sorted by ``row_id``):
 columns ``series``, ``origin``, ``row_id``, ``mase_scale``, ``y_k`` and ``f_k``.
@@ -23,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from archbench.stats.timeblocks import (
-    DieboldMariano,
-    dm_test,
+    BatchMeans,
+    batch_means_test,
     pw_block_length,
     time_block_counts,
     time_codes,
@@ -77,8 +79,9 @@ def paired_test(
     pred_b: np.ndarray,
     *,
     confidence: float,
-) -> DieboldMariano | None:
-    """Diebold-Mariano of A - B on ``metric``'s per-window loss, ``None`` for R^2.
+) -> BatchMeans | None:
+    """Batch-means t-test (Diebold-Mariano beside) of A - B on ``metric``'s per-window loss,
+    ``None`` for R^2.
 
     ``pred_a``/``pred_b`` are ``(n_seeds, n, H)``; losses are averaged over seeds, then over
     the series at each origin time.
@@ -90,4 +93,4 @@ def paired_test(
     y, s = unpack_truth(y_true, pa)
     d = (_per_window(loss, y, s, pa) - _per_window(loss, y, s, pb)).mean(axis=0)
     codes, overlap = layout(units)
-    return dm_test(time_means(d, codes), horizon=overlap, confidence=confidence)
+    return batch_means_test(time_means(d, codes), horizon=overlap, confidence=confidence)
