@@ -314,10 +314,12 @@ class Kind(abc.ABC):
         pred_b: np.ndarray, *, confidence: float,
     ) -> Any:  # fmt: skip
         """The kind's row-level test of A - B on ``metric`` over one split's units (``units``
-        as in :meth:`draw_counts`; predictions ``(n_seeds, n, ...)``), reported beside the
-        row bootstrap: an object with ``p_value``, ``too_short`` (too few independent units
-        for inference: no difference is resolved) and the fields the report prints, e.g.
-        :class:`archbench.stats.timeblocks.DieboldMariano`. Default ``None``: none."""
+        as in :meth:`draw_counts`; predictions ``(n_seeds, n, ...)``): an object with
+        ``estimate``, ``p_value``, ``ci_low``/``ci_high``, ``se``, ``df``, ``too_short`` (too few
+        independent units for inference: no difference is resolved) and the fields the report
+        prints, e.g. :class:`archbench.stats.timeblocks.BatchMeans`. Where the metric is the
+        mean of the tested loss it replaces the row bootstrap in the deciding test
+        (``analysis_rowtest.combine``). Default ``None``: none."""
         return None
 
     def store_tables(

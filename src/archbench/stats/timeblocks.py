@@ -280,8 +280,8 @@ def batch_means_test(
     time, so shocks shared across series stay in every batch mean). The time axis is cut into
     ``K = n_batches`` contiguous batches of (almost) equal length; when the dependence is short
     against a batch, the batch means are nearly independent and nearly normal, and the t
-    statistic on them is (conservatively) t with ``K - 1`` df whatever the variances of the
-    batches. ``block_len`` (default: :func:`pw_block_length`, ``>= horizon``) only decides
+    statistic on them is (conservatively, for a level <= 0.083: Bakirov & Szekely 2006) t with
+    ``K - 1`` df whatever the variances of the batches. ``block_len`` (default: :func:`pw_block_length`, ``>= horizon``) only decides
     ``too_short``; :func:`dm_test` at that length is attached as ``dm``.
     """
     d = np.asarray(d, dtype=np.float64)
