@@ -30,11 +30,11 @@ from scipy import stats as st
 
 from archbench.seeding import as_generator
 
-#: Contiguous batches of origin time in :func:`batch_means_test` (t with 4 df).
-N_BATCHES = 5
+#: Contiguous batches of origin time in :func:`batch_means_test` (t with 3 df).
+N_BATCHES = 4
 #: Fewer blocks of the chosen length than this along the time axis: too short for inference
 #: (each of the :data:`N_BATCHES` batches must hold at least two dependence lengths).
-MIN_BLOCKS = 2 * N_BATCHES
+MIN_BLOCKS = 10
 _C = 2.0  # Politis-White threshold constant for "negligible" autocorrelations
 
 
@@ -281,8 +281,9 @@ def batch_means_test(
     ``K = n_batches`` contiguous batches of (almost) equal length; when the dependence is short
     against a batch, the batch means are nearly independent and nearly normal, and the t
     statistic on them is (conservatively, for a level <= 0.083: Bakirov & Szekely 2006) t with
-    ``K - 1`` df whatever the variances of the batches. ``block_len`` (default: :func:`pw_block_length`, ``>= horizon``) only decides
-    ``too_short``; :func:`dm_test` at that length is attached as ``dm``.
+    ``K - 1`` df whatever the variances of the batches. ``block_len`` (default:
+    :func:`pw_block_length`, ``>= horizon``) only decides ``too_short``; :func:`dm_test` at
+    that length is attached as ``dm``.
     """
     d = np.asarray(d, dtype=np.float64)
     t = d.size

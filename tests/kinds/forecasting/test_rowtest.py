@@ -12,7 +12,7 @@ from archbench import analysis_rowtest as RT
 from archbench import stats as S
 from archbench.config import spec_from_dict
 from archbench.kinds.forecasting import rowtest
-from archbench.stats.timeblocks import batch_means_test, dm_test, time_means
+from archbench.stats.timeblocks import N_BATCHES, batch_means_test, dm_test, time_means
 
 from .test_kind import tiny_spec, tiny_table
 
@@ -52,7 +52,7 @@ def test_paired_test_is_batch_means_on_the_cross_series_mean(
     d = np.abs(pa[0] - tgt).mean(axis=1) - np.abs(pb[0] - tgt).mean(axis=1)
     dt = time_means(d, codes)
     want = batch_means_test(dt, confidence=0.95)
-    assert r.p_value == pytest.approx(want.p_value) and r.n_batches == 5
+    assert r.p_value == pytest.approx(want.p_value) and r.n_batches == N_BATCHES
     # the mean of the batch means (batches differ by at most one origin time)
     assert r.estimate == pytest.approx(want.estimate)
     assert r.estimate == pytest.approx(dt.mean(), abs=0.01)
