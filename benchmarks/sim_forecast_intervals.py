@@ -91,9 +91,10 @@ def batch_size_exact(t: int, phi: float, k: int, draws: int = 400_000, seed: int
     a = np.zeros((k, t))
     for i in range(k):
         a[i, edges[i] : edges[i + 1]] = 1.0 / (edges[i + 1] - edges[i])
-    z = np.random.default_rng(seed).standard_normal((draws, k)) @ np.linalg.cholesky(
-        a @ cov @ a.T
-    ).T
+    z = (
+        np.random.default_rng(seed).standard_normal((draws, k))
+        @ np.linalg.cholesky(a @ cov @ a.T).T
+    )
     stat = z.mean(axis=1) / (z.std(axis=1, ddof=1) / np.sqrt(k))
     return float(np.mean(np.abs(stat) > st.t.ppf(0.975, k - 1)))
 
