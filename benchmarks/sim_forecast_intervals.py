@@ -25,8 +25,8 @@ the mean of the simulated process): 1 is an oracle, larger is more conservative.
 Coverage counts every replication (an interval is computed even where the verdict refuses);
 false positives count rejections of a resolved (not refused) test.
 
-    # the docs table (~2 CPU min): tests on 2000 runs, bootstrap columns on the first 300
-    python benchmarks/sim_forecast_intervals.py --reps 2000 --boot 400 --boot-reps 300
+    # the docs table (~3 CPU min): tests on 4000 runs, bootstrap columns on the first 300
+    python benchmarks/sim_forecast_intervals.py --reps 4000 --boot 400 --boot-reps 300
     python benchmarks/sim_forecast_intervals.py --reps 100 --boot 300   # ~15 CPU s
 """
 
