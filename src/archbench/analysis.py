@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from archbench import analysis_rowtest as RT
 from archbench import stats as S
 from archbench.analysis_io import (
     COMPARISON_COLUMNS,
@@ -141,9 +142,13 @@ def _all_pairs(
                 _values(scores, fa, split, primary), _values(scores, fb, split, primary)
             )
             comp = S.paired_comparison(a, b, confidence=confidence)
-            combined = _pair_test(comp, rows_stats.pairs.get((fa, fb, split)))
+            rt = rows_stats.row_tests.get((fa, fb, split, primary))
+            combined = RT.combine(comp, rt, primary) or _pair_test(
+                comp, rows_stats.pairs.get((fa, fb, split))
+            )
             rows.append(_comparison_row(fa, fb, split, primary, comp))
             _combined_fields(rows[-1], combined)
+            rows[-1].update(RT.row_test_fields(rows_stats.row_tests.get((fa, fb, split, primary))))
             comps[(fa, fb, split)] = (comp, combined)
     return rows, comps
 
@@ -179,8 +184,10 @@ def _comparisons(
             mcnemar_a_only=[r.a_only for r in mc] or None,
             mcnemar_b_only=[r.b_only for r in mc] or None,
         )
-        combined = _pair_test(comp, boot)
+        rt = rows_stats.row_tests.get((*pair, split, m))
+        combined = RT.combine(comp, rt, m) or _pair_test(comp, boot)
         _combined_fields(row, combined)
+        row.update(RT.row_test_fields(rows_stats.row_tests.get((*pair, split, m))))
         rows.append(row)
         power_rows.append({"split": split, "metric": m, **asdict(power)})
         objects[(split, m)] = (comp, power, boot, [r.pvalue for r in mc] or None, combined)
@@ -258,6 +265,8 @@ def _pair_test(comp: S.PairedComparison, boot: S.RowBootstrap | None) -> S.SeedR
 def _pair_p(comp: S.PairedComparison, combined: S.SeedRowTest | None) -> tuple[float | None, str]:
     """The deciding p-value of a paired comparison and the name of its test."""
     if combined is not None and combined.p_value is not None:
+        if combined.method == RT.TIME_TEST:
+            return combined.p_value, RT.TIME_TEST
         return combined.p_value, ("row bootstrap" if comp.identical else S.COMBINED_TEST)
     if comp.identical:
         return None, "row bootstrap (not run)"
@@ -280,11 +289,14 @@ def _declare(
     shift: list[tuple[Row, S.PairedComparison, S.ShiftTest]],
     gap_p: float | None,
     alpha: float,
+    short: set[Any] | None = None,
 ) -> tuple[dict[tuple[Any, ...], S.Decision], dict[str, Any]]:
     """The confirmatory test, the gated Holm family of secondary tests, and their decisions."""
     members: dict[tuple[Any, ...], tuple[float | None, str]] = {}
     for (fa, fb, split), (c, combined) in pair_comps.items():
         members[("pair", fa, fb, split)] = _pair_p(c, combined)
+    if short:
+        members = RT.refuse(members, short)
     p, test = members.pop(("pair", *pair, "test"), (None, "paired t-test"))
     conf = S.Decision("confirmatory", test, p, alpha)
     for row, _, t in shift:
@@ -292,6 +304,8 @@ def _declare(
             members[("shift", row["family"])] = (t.p_value, S.COMBINED_TEST)
     if shift:
         members[("gap",)] = (gap_p, S.COMBINED_TEST)
+    if short:
+        members = RT.refuse(members, short)
     keys = list(members)
     gate = S.gatekeeping(conf.p_value, [members[k][0] for k in keys], alpha=alpha)
     decisions = {("pair", *pair, "test"): conf}
@@ -363,6 +377,7 @@ def _verdicts(
     hib: dict[str, bool],
     primary: str,
     alpha: float,
+    row_tests: dict[tuple[str, str, str, str], Any] | None = None,
 ) -> list[Row]:
     la, lb = labels[pair[0]], labels[pair[1]]
     out = []
@@ -373,6 +388,7 @@ def _verdicts(
             la, lb, metric_labels.get(m, m), WHERE[split], comp, higher_is_better=hib[m],
             decision=dec, boot=boot, power=power, mcnemar_pvalues=mc, combined=combined,
         )  # fmt: skip
+        text += RT.sentence((row_tests or {}).get((*pair, split, m)), alpha)
         out.append(_verdict_row(split, pair[0], pair[1], m, dec, text))
     if ranking is not None:
         flip, gap = ranking
@@ -505,8 +521,9 @@ def _evaluate(
     both = eval_splits == list(EVAL_SPLITS)
     shift = _shift_rows(scores, families, metrics, rs, confidence) if both else []
     gap = _gap_test(scores, pair, primary, rs, confidence) if both else None
+    short = RT.short_keys(rs.row_tests, primary)
     decisions, declared = _declare(
-        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha
+        pair, primary, pair_comps, shift, gap.p_value if gap else None, alpha, short
     )
     ranking_row, ranking = None, None
     if gap is not None:
@@ -515,7 +532,7 @@ def _evaluate(
     _mark_rows(comparisons, all_pairs, shift, objects, decisions, primary, alpha)
     verdicts = _verdicts(
         pair, objects, shift, ranking, decisions, labels=labels, metric_labels=metric_labels,
-        hib=hib, primary=primary, alpha=alpha,
+        hib=hib, primary=primary, alpha=alpha, row_tests=rs.row_tests,
     )  # fmt: skip
     return {
         "tests": declared, "comparisons": comparisons, "all_pairs": all_pairs,

@@ -64,6 +64,8 @@ class RowStats:
     pairs: dict[tuple[str, str, str], S.RowBootstrap] = field(default_factory=dict)  # primary
     # (family, split) -> metric -> the row bootstrap of that family's seed-mean score
     family: dict[tuple[str, str], dict[str, S.RowBootstrap]] = field(default_factory=dict)
+    # (family_a, family_b, split, metric) -> the kind's row-level test (forecasting: DM)
+    row_tests: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
 
 
 def load_arrays(
@@ -98,6 +100,7 @@ def load_arrays(
                 arrays[(f, split)] = (seeds, prediction_arrays(kind, df, f, seeds, run))
                 units = df[(df["family"] == f) & (df["seed"] == seeds[0])].sort_values("row_id")
                 out.draws[(f, split)] = partial(_draw, kind, units) if blocks else None
+                out.units[(f, split)] = units
     return arrays
 
 
@@ -219,6 +222,8 @@ def row_stats(
                     S.mcnemar_exact(sp.correct(y, pa[i]), sp.correct(y, pb[i]))
                     for i in range(len(seeds))
                 ]
+    if metrics:
+        _row_tests(out, kind, ranked, pair, metrics, confidence)
     if n_boot > 0 and metrics:
         _family_boots(out, families, metrics, n_boot, boot_seed, confidence)
         _pair_boots(out, ranked, pair, metrics[0], n_boot, boot_seed, confidence)
@@ -246,6 +251,30 @@ def _family_boots(
             seed=derive_seed(boot_seed, "family-rows", f, split), confidence=confidence,
             draw=out.draws.get((f, split)),
         )  # fmt: skip
+
+
+def _row_tests(
+    out: RowStats,
+    kind: Kind,
+    ranked: list[str],
+    pair: tuple[str, str],
+    metrics: list[str],
+    confidence: float,
+) -> None:
+    """The kind's row-level test (``Kind.paired_row_test``): the top two on every metric,
+    every other pair on the primary metric."""
+    for split in EVAL_SPLITS:
+        for fa, fb in itertools.combinations(ranked, 2):
+            seeds = _common(out.arrays, [(fa, split), (fb, split)])
+            units = out.units.get((fa, split))
+            if not seeds or units is None:
+                continue
+            _, y, pa = _take(out.arrays, fa, split, seeds)
+            pb = _take(out.arrays, fb, split, seeds)[2]
+            for m in metrics if (fa, fb) == pair else metrics[:1]:
+                rt = kind.paired_row_test(units, m, y, pa, pb, confidence=confidence)
+                if rt is not None:
+                    out.row_tests[(fa, fb, split, m)] = rt
 
 
 def _pair_boots(

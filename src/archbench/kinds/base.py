@@ -316,6 +316,19 @@ class Kind(abc.ABC):
         forecast windows) draw blocks here."""
         return None
 
+    def paired_row_test(
+        self, units: pd.DataFrame, metric: str, y_true: np.ndarray, pred_a: np.ndarray,
+        pred_b: np.ndarray, *, confidence: float,
+    ) -> Any:  # fmt: skip
+        """The kind's row-level test of A - B on ``metric`` over one split's units (``units``
+        as in :meth:`draw_counts`; predictions ``(n_seeds, n, ...)``): an object with
+        ``estimate``, ``p_value``, ``ci_low``/``ci_high``, ``se``, ``df``, ``too_short`` (too few
+        independent units for inference: no difference is resolved) and the fields the report
+        prints, e.g. :class:`archbench.stats.timeblocks.BatchMeans`. Where the metric is the
+        mean of the tested loss it replaces the row bootstrap in the deciding test
+        (``analysis_rowtest.combine``). Default ``None``: none."""
+        return None
+
     def store_tables(
         self, predictions: pd.DataFrame, prepared: Prepared
     ) -> dict[str, pd.DataFrame]:

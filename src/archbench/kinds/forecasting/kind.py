@@ -3,7 +3,8 @@
 Units are forecast windows (``row_id`` = series x (T_max + 1) + origin position, unique over
 all splits); predictions are ``(n, H)``; ``y_true`` is the packed truth of
 ``metrics.pack_truth`` (targets plus each window's MASE scale). The paired bootstrap draws
-circular blocks of consecutive origins within each series (``metrics.block_counts``).
+circular blocks of origin time for the whole panel, and the row-level test is Diebold-Mariano
+(``rowtest``).
 
 Spec mapping: ``[task]`` holds the forecasting keys (``time``, ``series``, ``horizon``,
 ``context``, ``frequency``, ``stride``, ``known``, ``observed``, ``season``, ``train_stride``,
@@ -193,11 +194,19 @@ class ForecastingKind(Kind):
     def draw_counts(
         self, rng: np.random.Generator, units: pd.DataFrame, size: int
     ) -> np.ndarray | None:
-        """Circular blocks of ``ceil(sqrt(m))`` consecutive origins within each series."""
-        from .metrics import block_counts, default_block_len
+        """Circular blocks of origin time, drawn once for the whole panel (``rowtest``)."""
+        from .rowtest import draw_counts
 
-        groups = units["series"].to_numpy()
-        return block_counts(rng, groups, default_block_len(groups), size)
+        return draw_counts(rng, units, size)
+
+    def paired_row_test(
+        self, units: pd.DataFrame, metric: str, y_true: np.ndarray, pred_a: np.ndarray,
+        pred_b: np.ndarray, *, confidence: float,
+    ) -> Any:  # fmt: skip
+        """Diebold-Mariano with a HAC variance and the HLN correction (``rowtest``)."""
+        from .rowtest import paired_test
+
+        return paired_test(units, metric, y_true, pred_a, pred_b, confidence=confidence)
 
     def store_tables(
         self, predictions: pd.DataFrame, prepared: Prepared
