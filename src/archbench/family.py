@@ -58,7 +58,8 @@ def suggest(trial: optuna.Trial, name: str, dist: BaseDistribution) -> Any:
 
 
 def _number(x: float, *, powers: bool = False) -> str:
-    """``0.3``, ``10``; ``1e-8``, ``3e-3``, ``1e5`` below 0.01 (below 1 if ``powers``) or from 100."""
+    """``0.3``, ``10``; ``1e-8``, ``3e-3``, ``1e5``: powers of ten below 0.01 (below 1 with
+    ``powers``) and from 100."""
     if x == 0 or (1 if powers else 0.01) <= abs(x) < 100:
         return f"{x:g}"
     mantissa, exponent = f"{x:.12e}".split("e")

@@ -3,7 +3,7 @@
 1 is always the task's best family mean of the primary metric (over seeds) on that split. 0 is
 the task's worst family mean (``"worst"``, the default) or its reference row
 (``"reference"``: seasonal naive for forecasting, TF-IDF + logistic regression for text; see
-:data:`archbench.suite_config.REFERENCE_ZERO`), so that a family worse than the reference
+the kind's ``reference_zero``), so that a family worse than the reference
 scores below 0. A raw value ``x`` scores ``(x - zero) / scale`` with
 ``scale = sign * |best - zero|`` (``sign`` the metric's direction): higher is better whatever
 the metric, and where the reference beats every family the best family scores -1.
@@ -83,17 +83,19 @@ class Normalised:
 
 
 def _reference_zero(root: Path, data: SuiteData, i: int, split: str) -> Zero:
-    """Task ``i``'s reference row (``REFERENCE_ZERO`` order) on ``split``, primary metric.
+    """Task ``i``'s reference row (its kind's ``reference_zero`` order) on ``split``, primary
+    metric.
 
     Raises:
         ConfigError: the task has none of its kind's reference rows for that metric and split.
     """
-    from .suite_config import REFERENCE_ZERO
+    from .kinds import get_kind, kind_names
 
     t = data.tasks[i]
     kind, prim = data.runs[t]["kind"], data.runs[t]["primary_metric"]
+    keys = get_kind(kind).reference_zero if kind in kind_names() else ()
     refs = json.loads((root / t / "task.json").read_text()).get("references") or {}
-    for key in REFERENCE_ZERO.get(kind, ()):
+    for key in keys:
         entry = refs.get(key)
         if not isinstance(entry, dict):
             continue
@@ -101,7 +103,7 @@ def _reference_zero(root: Path, data: SuiteData, i: int, split: str) -> Zero:
         if isinstance(value, int | float) and np.isfinite(value):
             label = str(entry.get("label") or key.replace("_", " ").capitalize())
             return Zero(key, label, float(value))
-    wanted = " or ".join(REFERENCE_ZERO.get(kind, ())) or f"none for {kind} tasks"
+    wanted = " or ".join(keys) or f"none for {kind} tasks"
     raise ConfigError(
         f'suite.normalise = "reference": task {t!r} has no reference value of {prim} on the '
         f'{split} split (reference rows: {wanted}); use suite.normalise = "worst"'

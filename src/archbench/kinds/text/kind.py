@@ -79,6 +79,10 @@ class TextKind(Kind):
         f"{_PKG}._torch",
     )
     init_words: ClassVar[tuple[str, ...]] = ("text",)
+    supports_data_bootstrap: ClassVar[bool] = True
+    #: TF-IDF + logistic regression.
+    reference_zero: ClassVar[tuple[str, ...]] = ("tfidf_logreg",)
+    suite_tasks: ClassVar[tuple[str, ...]] = (BUILTIN,)
     unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
 
     # -- declaration ---------------------------------------------------------------------------
