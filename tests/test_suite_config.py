@@ -172,12 +172,10 @@ def test_mixed_directions_under_normalised_warn_at_load(tiny_spec, tmp_path: Pat
 def test_reference_normalisation_refuses_a_kind_without_one_at_load(
     tasks: list[str], needle: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A kind without a REFERENCE_ZERO entry (tables here, with theirs taken away) is refused."""
-    import archbench.suite_config as sc
+    """A kind without ``reference_zero`` (tables here, with theirs taken away) is refused."""
+    from archbench.kinds.tabular import TabularKind
 
-    monkeypatch.setattr(
-        sc, "REFERENCE_ZERO", {k: v for k, v in sc.REFERENCE_ZERO.items() if k != "tabular"}
-    )
+    monkeypatch.setattr(TabularKind, "reference_zero", ())
     with pytest.raises(ConfigError) as exc:
         suite_from_dict({"suite": {"tasks": tasks, "normalise": "reference"}})
     msg = str(exc.value)
@@ -185,10 +183,10 @@ def test_reference_normalisation_refuses_a_kind_without_one_at_load(
 
 
 def test_reference_normalisation_takes_the_linear_model_for_tables() -> None:
-    from archbench.suite_config import REFERENCE_ZERO
+    from archbench.kinds import get_kind
 
     s = suite_from_dict({"suite": {"tasks": ["weather", "california"], "normalise": "reference"}})
-    assert s.settings.normalise == "reference" and REFERENCE_ZERO["tabular"] == ("linear",)
+    assert s.settings.normalise == "reference" and get_kind("tabular").reference_zero == ("linear",)
 
 
 def test_reference_normalisation_accepts_forecasting_and_text() -> None:

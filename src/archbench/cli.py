@@ -619,12 +619,8 @@ def spec_template(variant: str) -> str:
         text = kind.init_template(variant)
         if text is not None:
             return text
-    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *_init_words(k))] + ["suite"]
+    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *k.init_words)] + ["suite"]
     raise ConfigError(f"--task {variant!r} is unknown; use one of {', '.join(words)}")
-
-
-def _init_words(kind: Any) -> tuple[str, ...]:
-    return tuple(getattr(kind, "init_words", ()))
 
 
 def _cmd_init(args: argparse.Namespace, console: Any) -> int:

@@ -581,20 +581,13 @@ def validate(spec: Spec, kind: Kind | None = None) -> None:
             kind.metric(m)
         except KeyError:
             raise ConfigError(
-                f"metrics: unknown metric {m!r} ({_suggest(m, _metric_names(kind))})"
+                f"metrics: unknown metric {m!r} ({_suggest(m, list(kind.metric_names))})"
             ) from None
-    if spec.seeds.vary == "model+data":
-        from .kinds.base import Kind as _Kind
-
-        if type(kind).bootstrap is _Kind.bootstrap:
-            raise ConfigError(
-                f'seeds.vary = "model+data" is not available for {kind.name} tasks; use "model"'
-            )
+    if spec.seeds.vary == "model+data" and not kind.supports_data_bootstrap:
+        raise ConfigError(
+            f'seeds.vary = "model+data" is not available for {kind.name} tasks; use "model"'
+        )
     kind.validate_spec(spec)
-
-
-def _metric_names(kind: Kind) -> list[str]:
-    return list(getattr(kind, "metric_names", ()))
 
 
 def _validate_families(fam: FamiliesSpec, kind: Kind) -> None:

@@ -25,8 +25,6 @@ from .config import PRESETS, Spec, _build, load_spec, merge_dicts, spec_from_dic
 from .errors import ConfigError
 
 __all__ = [
-    "BUILTIN_SUITE",
-    "REFERENCE_ZERO",
     "PrimaryMetric",
     "SuiteSettings",
     "SuiteSpec",
@@ -40,36 +38,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: The built-in suite's tasks per kind. A registered kind not listed here contributes its first
-#: built-in task (so a new kind joins the suite at once and the suite stays near 15 minutes on
-#: 2 cores with the default preset); list a kind here to choose its tasks.
-#: The built-in suite: one task per problem kind and two tables, sized for <= 15 minutes of a
-#: 2-core machine at the default preset (adult's FT-Transformer seeds are the costliest tabular
-#: block, so the tabular tasks are california and flights).
-BUILTIN_SUITE: dict[str, tuple[str, ...]] = {
-    "tabular": ("california", "flights"),
-    "forecasting": ("weather",),
-    "text": ("clothing_reviews",),
-}
-
-#: ``normalise = "reference"``: the reference row (a key of task.json ``references``) that is 0
-#: of a task's normalised score, per kind, in order of preference. Forecasting: seasonal
-#: naive, or naive where the season is longer than the context (the kind then has no seasonal
-#: naive row); text: TF-IDF + logistic regression; tables: the validated linear model (logistic
-#: or ridge regression on the preprocessed features).
-REFERENCE_ZERO: dict[str, tuple[str, ...]] = {
-    "forecasting": ("seasonal_naive", "naive"),
-    "text": ("tfidf_logreg",),
-    "tabular": ("linear",),
-}
-#: Every reference row a kind's task.json may hold, which ``suite.reference`` can name: 0 of the
-#: normalised score for the tasks of that kind (tasks of other kinds keep ``REFERENCE_ZERO``).
-REFERENCE_ROWS: dict[str, tuple[str, ...]] = {
-    "forecasting": ("seasonal_naive", "naive", "ets"),
-    "text": ("tfidf_logreg",),
-    "tabular": ("linear",),
-}
 
 
 @dataclass(frozen=True)
@@ -86,11 +54,12 @@ class SuiteSettings:
     #: "same": such a suite is an error.
     directions: Literal["normalised", "same"] = "normalised"
     #: 0 of the normalised score: "worst" = the task's worst family mean; "reference" = the
-    #: task's reference row (``REFERENCE_ZERO``), so a family worse than it scores below 0.
+    #: task's reference row (its kind's ``reference_zero``), so a family worse than it scores
+    #: below 0.
     normalise: Literal["worst", "reference"] = "worst"
     #: Under ``normalise = "reference"``: the reference row that is 0 for the tasks whose kind
     #: has it (e.g. "ets": AutoETS for forecasting, which needs the forecasting extra); empty:
-    #: each kind's ``REFERENCE_ZERO``.
+    #: each kind's ``reference_zero``.
     reference: str = ""
     n_boot: int = 2000
     seed: int = 0
@@ -269,10 +238,14 @@ def _check_references(tasks: list[SuiteTask], normalise: str) -> None:
     """Under ``normalise = "reference"`` every task's kind must have a reference row."""
     if normalise != "reference":
         return
-    missing = [t for t in tasks if t.spec.kind.name not in REFERENCE_ZERO]
+    from .kinds import all_kinds
+
+    missing = [t for t in tasks if not t.spec.kind.reference_zero]
     if missing:
         which = ", ".join(f"{t.id} ({t.spec.kind.name})" for t in missing)
-        have = ", ".join(f"{k}: {' or '.join(v)}" for k, v in REFERENCE_ZERO.items())
+        have = ", ".join(
+            f"{k.name}: {' or '.join(k.reference_zero)}" for k in all_kinds() if k.reference_zero
+        )
         raise ConfigError(
             f'suite.normalise = "reference": {_plural(len(missing), "task")} {which} '
             f"{'has' if len(missing) == 1 else 'have'} no reference row (kinds with one: "
@@ -285,7 +258,9 @@ def _check_reference_choice(reference: str, normalise: str) -> None:
     """``suite.reference`` names a reference row of some kind, under ``normalise = "reference"``."""
     if not reference:
         return
-    known = sorted({r for rows in REFERENCE_ROWS.values() for r in rows})
+    from .kinds import all_kinds
+
+    known = sorted({r for k in all_kinds() for r in (*k.reference_rows, *k.reference_zero)})
     if reference not in known:
         raise ConfigError(
             f"suite.reference = {reference!r} is not a reference row; use one of "
@@ -358,12 +333,12 @@ def load_suite(path: str | Path) -> SuiteSpec:
 
 
 def builtin_suite_tasks() -> list[str]:
-    """The built-in suite's task names, kind by kind (see ``BUILTIN_SUITE``)."""
+    """The built-in suite's task names, kind by kind (each kind's ``suite_tasks``)."""
     from .kinds import all_kinds
 
     names: list[str] = []
     for kind in all_kinds():
-        names.extend(BUILTIN_SUITE.get(kind.name, kind.builtin_tasks[:1]))
+        names.extend(kind.suite_tasks or kind.builtin_tasks[:1])
     return names
 
 

@@ -3,7 +3,7 @@
 1 is always the task's best family mean of the primary metric (over seeds) on that split. 0 is
 the task's worst family mean (``"worst"``, the default) or its reference row
 (``"reference"``: seasonal naive for forecasting, TF-IDF + logistic regression for text; see
-:data:`archbench.suite_config.REFERENCE_ZERO`), so that a family worse than the reference
+the kind's ``reference_zero``), so that a family worse than the reference
 scores below 0. A raw value ``x`` scores ``(x - zero) / scale`` with
 ``scale = sign * |best - zero|`` (``sign`` the metric's direction): higher is better whatever
 the metric, and where the reference beats every family the best family scores -1.
@@ -84,18 +84,20 @@ class Normalised:
 
 def _reference_zero(root: Path, data: SuiteData, i: int, split: str, chosen: str = "") -> Zero:
     """Task ``i``'s reference row on ``split``, primary metric: ``chosen`` where the task's kind
-    has that row (``REFERENCE_ROWS``), else the first of its kind's ``REFERENCE_ZERO``.
+    has that row (its kind's ``reference_rows``), else the first of its kind's
+    ``reference_zero``.
 
     Raises:
         ConfigError: the task has none of those rows for that metric and split.
     """
-    from .suite_config import REFERENCE_ROWS, REFERENCE_ZERO
+    from .kinds import get_kind, kind_names
 
     t = data.tasks[i]
     kind, prim = data.runs[t]["kind"], data.runs[t]["primary_metric"]
     task = json.loads((root / t / "task.json").read_text())
     refs = task.get("references") or {}
-    if chosen and chosen in REFERENCE_ROWS.get(kind, ()):
+    registered = get_kind(kind) if kind in kind_names() else None
+    if chosen and registered is not None and chosen in registered.reference_rows:
         if chosen not in refs:
             why = str(task.get("reference_note") or "the run has no such row")
             raise ConfigError(
@@ -104,7 +106,7 @@ def _reference_zero(root: Path, data: SuiteData, i: int, split: str, chosen: str
             )
         keys: tuple[str, ...] = (chosen,)
     else:
-        keys = REFERENCE_ZERO.get(kind, ())
+        keys = registered.reference_zero if registered is not None else ()
     for key in keys:
         entry = refs.get(key)
         if not isinstance(entry, dict):

@@ -133,6 +133,9 @@ class ToyReport:
     def draw(self, run: Any, out_dir: Path) -> list[Path]:
         return []
 
+    def limitations(self, run: Any) -> list[str]:
+        return []
+
 
 class ToyKind(Kind):
     name: ClassVar[str] = "toy"

@@ -197,6 +197,17 @@ class Kind(abc.ABC):
     init_words: ClassVar[tuple[str, ...]] = ()
     #: The word for one evaluation unit, singular and plural ("row", "rows").
     unit_word: ClassVar[tuple[str, str]] = ("row", "rows")
+    #: ``seeds.vary = "model+data"`` is available: the kind implements ``bootstrap``.
+    supports_data_bootstrap: ClassVar[bool] = False
+    #: ``suite.normalise = "reference"``: the keys of task.json ``references`` whose row is 0 of
+    #: a task's normalised score, in order of preference; empty: the kind has no such row.
+    reference_zero: ClassVar[tuple[str, ...]] = ()
+    #: Every reference row the kind's task.json may hold that ``suite.reference`` can name (0 of
+    #: the normalised score for this kind's tasks); empty: ``reference_zero``.
+    reference_rows: ClassVar[tuple[str, ...]] = ()
+    #: The kind's tasks in the built-in suite; empty: its first built-in task (so a new kind
+    #: joins the suite at once and the suite stays near 15 minutes on 2 cores).
+    suite_tasks: ClassVar[tuple[str, ...]] = ()
 
     # -- declaration -------------------------------------------------------------------------
     def family(self, name: str) -> FamilyDecl:
@@ -284,7 +295,7 @@ class Kind(abc.ABC):
     def bootstrap(self, part: Any, seed: int, info: Any) -> Any:
         """A bootstrap resample of the training part (``seeds.vary = "model+data"``): as many
         units as ``part``, drawn with replacement from ``seed`` alone. Kinds whose units are
-        dependent resample blocks.
+        dependent resample blocks. A kind that implements it sets ``supports_data_bootstrap``.
 
         Raises:
             ConfigError: the kind cannot redraw its training data (the default).

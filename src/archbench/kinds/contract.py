@@ -95,6 +95,22 @@ class KindContract:
                 "have no default"
             )
 
+    def test_declared_space_is_what_the_trial_draws(self, kind: Kind) -> None:
+        import optuna
+
+        for decl in kind.families:
+            cls = decl.load()
+            if not cls.space:  # a family that writes search_space(trial) by hand
+                continue
+            trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+            drawn = cls.search_space(trial)
+            assert dict(trial.distributions) == dict(cls.space), (
+                f"{decl.name}: search_space draws other distributions than its space declares"
+            )
+            assert set(cls.space) <= set(drawn) and set(cls.space) <= set(
+                cls.space_description()
+            ), f"{decl.name}: every tuned key is drawn and described"
+
     # -- data --------------------------------------------------------------------------------------
     def test_prepare_is_deterministic_and_complete(self, spec: Spec) -> None:
         from archbench.preparation import prepare

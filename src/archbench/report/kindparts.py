@@ -47,15 +47,15 @@ class KindReport(Protocol):
         """Draw the files of :meth:`figures` (``<stem>.pdf``) into ``out_dir``."""
         ...
 
-    # Optional: ``limitations(run) -> list[str]``, sentences for the limitations paragraph
-    # (read through :func:`kind_limitations`; kinds without it add none).
+    def limitations(self, run: RunData) -> list[str]:
+        """Sentences for the limitations paragraph (reviewer warnings such as a leaking feature
+        or a feature that encodes the shift rule); ``[]`` when the kind has none."""
+        ...
 
 
 def kind_limitations(run: RunData) -> list[str]:
-    """The kind's sentences for the limitations paragraph (reviewer warnings such as a leaking
-    feature or a feature that encodes the shift rule); ``[]`` for kinds without the hook."""
-    hook = getattr(kind_report(run), "limitations", None)
-    return list(hook(run)) if hook is not None else []
+    """The kind's sentences for the limitations paragraph."""
+    return list(kind_report(run).limitations(run))
 
 
 def kind_report(run: RunData) -> KindReport:

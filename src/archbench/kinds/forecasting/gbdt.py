@@ -41,8 +41,13 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-import optuna
 import pandas as pd
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from archbench.errors import ConfigError
 from archbench.family import Model
@@ -184,29 +189,15 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
             "lambda_l2": 1e-8,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "objective": trial.suggest_categorical("objective", ["l2", "l1"]),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "num_leaves": trial.suggest_int("num_leaves", 4, 128, log=True),
-            "min_child_samples": trial.suggest_int("min_child_samples", 5, 200, log=True),
-            "feature_fraction": trial.suggest_float("feature_fraction", 0.5, 1.0),
-            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
-            "lambda_l2": trial.suggest_float("lambda_l2", 1e-8, 10.0, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "objective": "{l2, l1}",
-            "learning_rate": "logU(0.01, 0.3)",
-            "num_leaves": "int logU(4, 128)",
-            "min_child_samples": "int logU(5, 200)",
-            "feature_fraction": "U(0.5, 1)",
-            "bagging_fraction": "U(0.5, 1)",
-            "lambda_l2": "logU(1e-8, 10)",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "objective": CategoricalDistribution(["l2", "l1"]),
+        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
+        "num_leaves": IntDistribution(4, 128, log=True),
+        "min_child_samples": IntDistribution(5, 200, log=True),
+        "feature_fraction": FloatDistribution(0.5, 1.0),
+        "bagging_fraction": FloatDistribution(0.5, 1.0),
+        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
+    }
 
     def fit(
         self, train: Windows, val: Windows, info: ForecastInfo, *, seed: int

@@ -92,6 +92,11 @@ class ForecastingKind(Kind):
         "torch", "lightgbm", f"{_FC}._nets", f"{_FC}.mlp", f"{_FC}.patchtst", f"{_FC}.gbdt"
     )  # fmt: skip
     init_words: ClassVar[tuple[str, ...]] = ("forecasting",)
+    #: Seasonal naive, or naive where the season is longer than the context (the kind then has
+    #: no seasonal naive row).
+    reference_zero: ClassVar[tuple[str, ...]] = ("seasonal_naive", "naive")
+    reference_rows: ClassVar[tuple[str, ...]] = ("seasonal_naive", "naive", "ets")
+    suite_tasks: ClassVar[tuple[str, ...]] = ("weather",)
     unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
 
     # -- declaration ---------------------------------------------------------------------------

@@ -18,7 +18,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from archbench.errors import ConfigError
 
@@ -54,27 +59,14 @@ class NHiTSModel(WindowNetModel):
             "weight_decay": 1e-6,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "schedule": trial.suggest_categorical("schedule", list(SCHEDULES)),
-            "n_layers": trial.suggest_int("n_layers", 1, 3),
-            "width": trial.suggest_int("width", 64, 512, log=True),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.3),
-            "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "schedule": "{nhits, nhits_coarse, nbeats}",
-            "n_layers": "int 1-3",
-            "width": "int logU(64, 512)",
-            "dropout": "U(0, 0.3)",
-            "lr": "logU(1e-4, 3e-3)",
-            "weight_decay": "logU(1e-6, 1e-3)",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "schedule": CategoricalDistribution(list(SCHEDULES)),
+        "n_layers": IntDistribution(1, 3),
+        "width": IntDistribution(64, 512, log=True),
+        "dropout": FloatDistribution(0.0, 0.3),
+        "lr": FloatDistribution(1e-4, 3e-3, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+    }
 
     def _check(self, p: dict[str, Any]) -> None:
         if p["schedule"] not in SCHEDULES:

@@ -28,7 +28,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from archbench.errors import ConfigError
 
@@ -69,36 +74,25 @@ class PatchTSTModel(WindowNetModel):
             "weight_decay": 1e-6,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        patch_len = trial.suggest_categorical("patch_len", [16, 24])
-        return {
-            "n_layers": trial.suggest_int("n_layers", 1, 3),
-            "d_model": trial.suggest_categorical("d_model", [16, 32, 64]),
-            "n_heads": trial.suggest_categorical("n_heads", [2, 4]),
-            "d_ff": trial.suggest_categorical("d_ff", [64, 128, 256]),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.3),
-            "head_dropout": trial.suggest_float("head_dropout", 0.0, 0.3),
-            "patch_len": patch_len,
-            "patch_stride": patch_len // 2,
-            "pre_norm": False,
-            "lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
-        }
+    #: ``patch_len`` is drawn first (the sampler has always seen this order); ``tie`` sets the
+    #: stride from it and lists the keys in the order of ``default_params()``.
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "patch_len": CategoricalDistribution([16, 24]),
+        "n_layers": IntDistribution(1, 3),
+        "d_model": CategoricalDistribution([16, 32, 64]),
+        "n_heads": CategoricalDistribution([2, 4]),
+        "d_ff": CategoricalDistribution([64, 128, 256]),
+        "dropout": FloatDistribution(0.0, 0.3),
+        "head_dropout": FloatDistribution(0.0, 0.3),
+        "lr": FloatDistribution(3e-4, 3e-3, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {"patch_len": ", stride half"}
 
     @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "n_layers": "int 1-3",
-            "d_model": "{16, 32, 64}",
-            "n_heads": "{2, 4}",
-            "d_ff": "{64, 128, 256}",
-            "dropout": "U(0, 0.3)",
-            "head_dropout": "U(0, 0.3)",
-            "patch_len": "{16, 24}, stride half",
-            "lr": "logU(3e-4, 3e-3)",
-            "weight_decay": "logU(1e-6, 1e-3)",
-        }
+    def tie(params: dict[str, Any]) -> dict[str, Any]:
+        tied = {**params, "patch_stride": params["patch_len"] // 2, "pre_norm": False}
+        return {k: tied[k] for k in PatchTSTModel.default_params()}
 
     def _check(self, p: dict[str, Any]) -> None:
         for key in ("n_layers", "d_model", "n_heads", "d_ff", "patch_len", "patch_stride"):

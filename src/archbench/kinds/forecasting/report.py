@@ -398,3 +398,6 @@ class ForecastReport:
         from .report_figures import draw
 
         return draw(run, out_dir)
+
+    def limitations(self, run: RunData) -> list[str]:
+        return []

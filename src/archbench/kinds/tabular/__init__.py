@@ -84,6 +84,13 @@ class TabularKind(Kind):
     builtin_tasks: ClassVar[tuple[str, ...]] = BUILTIN_TASKS
     families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
     init_words: ClassVar[tuple[str, ...]] = ("csv",)
+    supports_data_bootstrap: ClassVar[bool] = True
+    #: The validated linear model (logistic or ridge regression on the preprocessed features).
+    reference_zero: ClassVar[tuple[str, ...]] = ("linear",)
+    reference_rows: ClassVar[tuple[str, ...]] = ("linear",)
+    #: Adult's FT-Transformer seeds are the costliest tabular block, so the suite's tables are
+    #: california and flights.
+    suite_tasks: ClassVar[tuple[str, ...]] = ("california", "flights")
     task_keys: ClassVar[tuple[str, ...]] = opt.TASK_KEYS
     worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
 

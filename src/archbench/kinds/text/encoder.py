@@ -37,7 +37,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from ...errors import ConfigError, DataError
 from ._torch import Encoded, TorchTextModel
@@ -165,33 +170,24 @@ class TextEncoderModel(TorchTextModel):
             "weight_decay": 1e-4,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "n_layers": trial.suggest_int("n_layers", 1, 2),
-            "d_model": trial.suggest_categorical("d_model", [32, 48, 64]),
-            "n_heads": trial.suggest_categorical("n_heads", [2, 4]),
-            "ffn_factor": trial.suggest_categorical("ffn_factor", [1, 2]),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.3),
-            "pooling": trial.suggest_categorical("pooling", ["mean", "cls"]),
-            "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "n_layers": "int 1-2 pre-norm blocks (FT-Transformer paper: 1-4)",
-            "d_model": "{32, 48, 64}",
-            "n_heads": "{2, 4}",
-            "ffn_factor": "{1, 2} x d_model, GELU",
-            "dropout": "U(0, 0.3) (attention, feed-forward, embeddings)",
-            "pooling": "{mean over tokens, [CLS]}",
-            "lr": "logU(1e-4, 3e-3)",
-            "weight_decay": "logU(1e-6, 1e-2)",
-            "tokens": "BPE (8,000) learned on train; max_length 128; learned positions",
-            "optimizer": "AdamW, grad-norm clip 1, early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "n_layers": IntDistribution(1, 2),
+        "d_model": CategoricalDistribution([32, 48, 64]),
+        "n_heads": CategoricalDistribution([2, 4]),
+        "ffn_factor": CategoricalDistribution([1, 2]),
+        "dropout": FloatDistribution(0.0, 0.3),
+        "pooling": CategoricalDistribution(["mean", "cls"]),
+        "lr": FloatDistribution(1e-4, 3e-3, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-2, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "n_layers": "pre-norm blocks (FT-Transformer paper: 1-4)",
+        "ffn_factor": "x d_model, GELU",
+        "dropout": "(attention, feed-forward, embeddings)",
+        "pooling": "(mean over tokens, [CLS])",
+        "tokens": "BPE (8,000) learned on train; max_length 128; learned positions",
+        "optimizer": "AdamW, grad-norm clip 1, early stopping on the validation primary metric",
+    }
 
     def _check(self, p: dict[str, Any]) -> None:
         for key in ("n_layers", "d_model", "n_heads", "ffn_factor"):

@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import optuna
+from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from ...errors import ConfigError
 from ...family import Model
 from ..common.lightgbm import seeded_params, train_early_stopped
 from .data import TextInfo, TextPart
 from .metrics import macro_f1
-from .mlp import TFIDF_DESCRIPTION, tfidf_settings, tfidf_space
+from .mlp import TFIDF_NOTES, tfidf_settings, tfidf_space
 from .represent import TfidfRepresentation, fit_tfidf
 
 #: Fewer columns than the MLP's choices: the split search of every leaf scans each sampled
@@ -59,33 +59,22 @@ class TextLightGBMModel(Model):
             "lambda_l2": 1e-8,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            **tfidf_space(trial, GBDT_MAX_FEATURES),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "num_leaves": trial.suggest_int("num_leaves", 4, 128, log=True),
-            "min_child_samples": trial.suggest_int("min_child_samples", 2, 100, log=True),
-            "feature_fraction": trial.suggest_float("feature_fraction", 0.2, 1.0),
-            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
-            "lambda_l1": trial.suggest_float("lambda_l1", 1e-8, 10.0, log=True),
-            "lambda_l2": trial.suggest_float("lambda_l2", 1e-8, 10.0, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            **TFIDF_DESCRIPTION,
-            "max_features": "{5k, 10k, 20k} per vectoriser (most frequent in train)",
-            "learning_rate": "logU(0.01, 0.3)",
-            "num_leaves": "int logU(4, 128)",
-            "min_child_samples": "int logU(2, 100)",
-            "feature_fraction": "U(0.2, 1) (default 0.5)",
-            "bagging_fraction": "U(0.5, 1), bagging every round",
-            "lambda_l1": "logU(1e-8, 10)",
-            "lambda_l2": "logU(1e-8, 10)",
-            "rounds": "early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        **tfidf_space(GBDT_MAX_FEATURES),
+        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
+        "num_leaves": IntDistribution(4, 128, log=True),
+        "min_child_samples": IntDistribution(2, 100, log=True),
+        "feature_fraction": FloatDistribution(0.2, 1.0),
+        "bagging_fraction": FloatDistribution(0.5, 1.0),
+        "lambda_l1": FloatDistribution(1e-8, 10.0, log=True),
+        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        **TFIDF_NOTES,
+        "feature_fraction": "(default 0.5)",
+        "bagging_fraction": ", bagging every round",
+        "rounds": "early stopping on the validation primary metric",
+    }
 
     def check_params(self) -> dict[str, Any]:
         """The resolved parameters, validated (the kind calls this when it reads the spec)."""

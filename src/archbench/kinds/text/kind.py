@@ -80,6 +80,11 @@ class TextKind(Kind):
         f"{_PKG}._torch",
     )
     init_words: ClassVar[tuple[str, ...]] = ("text",)
+    supports_data_bootstrap: ClassVar[bool] = True
+    #: TF-IDF + logistic regression.
+    reference_zero: ClassVar[tuple[str, ...]] = ("tfidf_logreg",)
+    reference_rows: ClassVar[tuple[str, ...]] = ("tfidf_logreg",)
+    suite_tasks: ClassVar[tuple[str, ...]] = (BUILTIN,)
     unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
 
     # -- declaration ---------------------------------------------------------------------------

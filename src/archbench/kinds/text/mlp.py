@@ -22,8 +22,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import optuna
 import scipy.sparse as sp
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from ...errors import ConfigError
 from ._torch import Encoded, TorchTextModel
@@ -45,22 +50,22 @@ def tfidf_settings(p: dict[str, Any]) -> TfidfSettings:
 
 
 def tfidf_space(
-    trial: optuna.Trial, max_features: tuple[int, ...] = MAX_FEATURES_CHOICES
-) -> dict[str, Any]:
+    max_features: tuple[int, ...] = MAX_FEATURES_CHOICES,
+) -> dict[str, BaseDistribution]:
     """The representation's search space (shared by the MLP and GBDT families)."""
     return {
-        "ngrams": trial.suggest_categorical("ngrams", list(NGRAMS)),
-        "max_features": trial.suggest_categorical("max_features", list(max_features)),
-        "sublinear_tf": trial.suggest_categorical("sublinear_tf", [True, False]),
-        "min_df": trial.suggest_categorical("min_df", list(MIN_DF_CHOICES)),
+        "ngrams": CategoricalDistribution(list(NGRAMS)),
+        "max_features": CategoricalDistribution(list(max_features)),
+        "sublinear_tf": CategoricalDistribution([True, False]),
+        "min_df": CategoricalDistribution(list(MIN_DF_CHOICES)),
     }
 
 
-TFIDF_DESCRIPTION: dict[str, str] = {
-    "ngrams": "{" + ", ".join(NGRAMS) + "} (char_wb: characters within word boundaries)",
-    "max_features": "{20k, 50k, 100k} per vectoriser (most frequent in train)",
-    "sublinear_tf": "{True, False} (1 + log tf)",
-    "min_df": "{1, 2, 3} training documents",
+TFIDF_NOTES: dict[str, str] = {
+    "ngrams": "(char_wb: characters within word boundaries)",
+    "max_features": "per vectoriser (most frequent in train)",
+    "sublinear_tf": "(1 + log tf)",
+    "min_df": "training documents",
 }
 
 
@@ -110,28 +115,19 @@ class TextMLPModel(TorchTextModel):
             "weight_decay": 1e-5,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            **tfidf_space(trial),
-            "n_blocks": trial.suggest_int("n_blocks", 1, 3),
-            "d_block": trial.suggest_int("d_block", 64, 512, log=True),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-            "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            **TFIDF_DESCRIPTION,
-            "n_blocks": "int 1-3 (first block: EmbeddingBag over the TF-IDF row)",
-            "d_block": "int logU(64, 512)",
-            "dropout": "U(0, 0.5)",
-            "lr": "logU(1e-4, 1e-2)",
-            "weight_decay": "logU(1e-6, 1e-3)",
-            "optimizer": "AdamW, early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        **tfidf_space(),
+        "n_blocks": IntDistribution(1, 3),
+        "d_block": IntDistribution(64, 512, log=True),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "lr": FloatDistribution(1e-4, 1e-2, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        **TFIDF_NOTES,
+        "n_blocks": "(first block: EmbeddingBag over the TF-IDF row)",
+        "optimizer": "AdamW, early stopping on the validation primary metric",
+    }
 
     def _check(self, p: dict[str, Any]) -> None:
         tfidf_settings(p).check()

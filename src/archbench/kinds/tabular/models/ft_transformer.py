@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import optuna
+from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
 
@@ -59,31 +59,22 @@ class FTTransformerModel(TorchModel):
             "weight_decay": 1e-5,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "n_blocks": trial.suggest_int("n_blocks", 1, 3),
-            "d_block": trial.suggest_int("d_block", 32, 128, step=N_HEADS),
-            "attention_dropout": trial.suggest_float("attention_dropout", 0.0, 0.5),
-            "ffn_dropout": trial.suggest_float("ffn_dropout", 0.0, 0.5),
-            "residual_dropout": trial.suggest_float("residual_dropout", 0.0, 0.2),
-            "lr": trial.suggest_float("lr", 1e-5, 1e-3, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "n_blocks": "int 1-3 (paper: 1-4)",
-            "d_block": "int 32-128, step 8 (paper: 64-512)",
-            "attention_dropout": "U(0, 0.5)",
-            "ffn_dropout": "U(0, 0.5)",
-            "residual_dropout": "U(0, 0.2) (paper: {0, U(0, 0.2)})",
-            "lr": "logU(1e-5, 1e-3)",
-            "weight_decay": "logU(1e-6, 1e-3)",
-            "fixed": "8 heads, ReGLU FFN of width 4/3 d_block, pre-norm (rtdl defaults)",
-            "optimizer": "AdamW, early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "n_blocks": IntDistribution(1, 3),
+        "d_block": IntDistribution(32, 128, step=N_HEADS),
+        "attention_dropout": FloatDistribution(0.0, 0.5),
+        "ffn_dropout": FloatDistribution(0.0, 0.5),
+        "residual_dropout": FloatDistribution(0.0, 0.2),
+        "lr": FloatDistribution(1e-5, 1e-3, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "n_blocks": "(paper: 1-4)",
+        "d_block": "(paper: 64-512)",
+        "residual_dropout": "(paper: {0, U(0, 0.2)})",
+        "fixed": "8 heads, ReGLU FFN of width 4/3 d_block, pre-norm (rtdl defaults)",
+        "optimizer": "AdamW, early stopping on the validation primary metric",
+    }
 
     def _check(self, params: dict[str, Any]) -> None:
         for key in ("n_blocks", "d_block"):

@@ -19,7 +19,7 @@ import abc
 from typing import Any, ClassVar
 
 import numpy as np
-import optuna
+from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
@@ -122,30 +122,19 @@ class LightGBMModel(GBDTModel):
             "lambda_l2": 1e-8,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "num_leaves": trial.suggest_int("num_leaves", 4, 256, log=True),
-            "min_child_samples": trial.suggest_int("min_child_samples", 2, 100, log=True),
-            "feature_fraction": trial.suggest_float("feature_fraction", 0.5, 1.0),
-            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
-            "lambda_l1": trial.suggest_float("lambda_l1", 1e-8, 10.0, log=True),
-            "lambda_l2": trial.suggest_float("lambda_l2", 1e-8, 10.0, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "learning_rate": "logU(0.01, 0.3)",
-            "num_leaves": "int logU(4, 256)",
-            "min_child_samples": "int logU(2, 100)",
-            "feature_fraction": "U(0.5, 1)",
-            "bagging_fraction": "U(0.5, 1), bagging every round",
-            "lambda_l1": "logU(1e-8, 10)",
-            "lambda_l2": "logU(1e-8, 10)",
-            "rounds": "early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
+        "num_leaves": IntDistribution(4, 256, log=True),
+        "min_child_samples": IntDistribution(2, 100, log=True),
+        "feature_fraction": FloatDistribution(0.5, 1.0),
+        "bagging_fraction": FloatDistribution(0.5, 1.0),
+        "lambda_l1": FloatDistribution(1e-8, 10.0, log=True),
+        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "bagging_fraction": ", bagging every round",
+        "rounds": "early stopping on the validation primary metric",
+    }
 
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
@@ -207,32 +196,23 @@ class XGBoostModel(GBDTModel):
             "gamma": 1e-8,
         }
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "eta": trial.suggest_float("eta", 0.01, 0.3, log=True),
-            "max_depth": trial.suggest_int("max_depth", 3, 10),
-            "min_child_weight": trial.suggest_float("min_child_weight", 1e-8, 1e5, log=True),
-            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.5, 1.0),
-            "alpha": trial.suggest_float("alpha", 1e-8, 1e2, log=True),
-            "lambda": trial.suggest_float("lambda", 1e-8, 1e2, log=True),
-            "gamma": trial.suggest_float("gamma", 1e-8, 1e2, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "eta": "logU(0.01, 0.3) (paper: logU(1e-5, 1))",
-            "max_depth": "int 3-10",
-            "min_child_weight": "logU(1e-8, 1e5)",
-            "subsample": "U(0.5, 1)",
-            "colsample_bytree": "U(0.5, 1)",
-            "alpha": "logU(1e-8, 1e2) (paper: {0, logU})",
-            "lambda": "logU(1e-8, 1e2) (paper: {0, logU})",
-            "gamma": "logU(1e-8, 1e2) (paper: {0, logU})",
-            "rounds": "early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "eta": FloatDistribution(0.01, 0.3, log=True),
+        "max_depth": IntDistribution(3, 10),
+        "min_child_weight": FloatDistribution(1e-8, 1e5, log=True),
+        "subsample": FloatDistribution(0.5, 1.0),
+        "colsample_bytree": FloatDistribution(0.5, 1.0),
+        "alpha": FloatDistribution(1e-8, 1e2, log=True),
+        "lambda": FloatDistribution(1e-8, 1e2, log=True),
+        "gamma": FloatDistribution(1e-8, 1e2, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "eta": "(paper: logU(1e-5, 1))",
+        "alpha": "(paper: {0, logU})",
+        "lambda": "(paper: {0, logU})",
+        "gamma": "(paper: {0, logU})",
+        "rounds": "early stopping on the validation primary metric",
+    }
 
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
@@ -315,24 +295,18 @@ class CatBoostModel(GBDTModel):
     def default_params() -> dict[str, Any]:
         return {"learning_rate": 0.05, "depth": 6, "l2_leaf_reg": 3.0, "bagging_temperature": 1.0}
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "depth": trial.suggest_int("depth", 3, 8),
-            "l2_leaf_reg": trial.suggest_float("l2_leaf_reg", 1.0, 10.0, log=True),
-            "bagging_temperature": trial.suggest_float("bagging_temperature", 0.0, 1.0),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "learning_rate": "logU(0.01, 0.3) (paper: logU(1e-5, 1))",
-            "depth": "int 3-8 (paper: 3-10)",
-            "l2_leaf_reg": "logU(1, 10)",
-            "bagging_temperature": "U(0, 1), Bayesian bootstrap",
-            "rounds": "early stopping on the validation primary metric (multiclass: log-loss)",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
+        "depth": IntDistribution(3, 8),
+        "l2_leaf_reg": FloatDistribution(1.0, 10.0, log=True),
+        "bagging_temperature": FloatDistribution(0.0, 1.0),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "learning_rate": "(paper: logU(1e-5, 1))",
+        "depth": "(paper: 3-10)",
+        "bagging_temperature": ", Bayesian bootstrap",
+        "rounds": "early stopping on the validation primary metric (multiclass: log-loss)",
+    }
 
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import optuna
+from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
 
@@ -39,27 +39,19 @@ class MLPModel(TorchModel):
     def default_params() -> dict[str, Any]:
         return {"n_blocks": 3, "d_block": 256, "dropout": 0.1, "lr": 1e-3, "weight_decay": 1e-5}
 
-    @staticmethod
-    def search_space(trial: optuna.Trial) -> dict[str, Any]:
-        return {
-            "n_blocks": trial.suggest_int("n_blocks", 1, 4),
-            "d_block": trial.suggest_int("d_block", 32, 512, log=True),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-            "lr": trial.suggest_float("lr", 1e-5, 1e-2, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True),
-        }
-
-    @staticmethod
-    def space_description() -> dict[str, str]:
-        return {
-            "n_blocks": "int 1-4 (paper: 1-8)",
-            "d_block": "int logU(32, 512) (paper: 1-512)",
-            "dropout": "U(0, 0.5)",
-            "lr": "logU(1e-5, 1e-2)",
-            "weight_decay": "logU(1e-6, 1e-3)",
-            "categorical": "nn.Embedding per column, width min(16, (cardinality + 1) // 2)",
-            "optimizer": "AdamW, early stopping on the validation primary metric",
-        }
+    space: ClassVar[dict[str, BaseDistribution]] = {
+        "n_blocks": IntDistribution(1, 4),
+        "d_block": IntDistribution(32, 512, log=True),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "lr": FloatDistribution(1e-5, 1e-2, log=True),
+        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+    }
+    space_notes: ClassVar[dict[str, str]] = {
+        "n_blocks": "(paper: 1-8)",
+        "d_block": "(paper: 1-512)",
+        "categorical": "nn.Embedding per column, width min(16, (cardinality + 1) // 2)",
+        "optimizer": "AdamW, early stopping on the validation primary metric",
+    }
 
     def _check(self, params: dict[str, Any]) -> None:
         for key in ("n_blocks", "d_block"):
