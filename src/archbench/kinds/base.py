@@ -190,6 +190,8 @@ class Kind(abc.ABC):
     init_words: ClassVar[tuple[str, ...]] = ()
     #: The word for one evaluation unit, singular and plural ("row", "rows").
     unit_word: ClassVar[tuple[str, str]] = ("row", "rows")
+    #: True when the kind honours ``split.group`` (a column whose groups stay in one split).
+    groups_split: ClassVar[bool] = False
 
     # -- declaration -------------------------------------------------------------------------
     def family(self, name: str) -> FamilyDecl:
