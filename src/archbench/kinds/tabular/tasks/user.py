@@ -318,6 +318,12 @@ def load(spec: TaskSpec, group: str = "") -> TaskData:
     data = data.reset_index(drop=True)
     groups = group_codes(data, group, where, not_allowed=(spec.target,)) if group else None
     feats, num, cat = _features(data, spec, where, notes)
+    if group and group in feats and group not in spec.features:
+        feats, num, cat = ([c for c in x if c != group] for x in (feats, num, cat))
+        notes.append(
+            f"the group column {group!r} (split.group) is not a feature: its groups never "
+            "repeat across train, validation and test (list it in task.features to keep it)"
+        )
     notes += _date_notes(data, spec, feats)
     shift = apply_shift(data, spec.shift, source=where)
     notes += shift.notes
