@@ -124,7 +124,9 @@ def rare_warnings(task: TaskData, splits: Splits, spec: Spec) -> list[str]:
     if task.task_type != "classification":
         return []
     by_split = labels_by_split(task, splits)
-    y_id = np.concatenate([by_split[s] for s in ("train", "val", "test")])
+    index = {c: i for i, c in enumerate(task.classes)}
+    y = task.frame.loc[task.id_mask, task.target].astype("string").map(index)
+    y_id = y.to_numpy(dtype=np.int64, na_value=-1)
     o = spec.task.options
     out = [w for w in [rare.minority_warning(y_id, task.classes, o)] if w]
     focus = rare.focus_class(y_id, len(task.classes), rare.rare_requested(spec.metrics, o))

@@ -369,7 +369,7 @@ def _rare_warnings(data: TextData, y: Mapping[str, np.ndarray], spec: Spec) -> l
     """A rare class without task.positive_class, and evaluation sets with under 100 texts of
     the class of interest (the rules tables follow, ``kinds/common/rare.py``)."""
     o = spec.task.options
-    y_id = np.concatenate([y[s] for s in ("train", "val", "test")])
+    y_id = data.labels[data.id_mask]
     out = [w for w in [rare.minority_warning(y_id, data.classes, o, unit="texts")] if w]
     focus = rare.focus_class(y_id, data.n_classes, rare.rare_requested(spec.metrics, o))
     if focus is not None:
