@@ -71,7 +71,8 @@ def test_no_group_crosses_train_validation_and_test(visits: Path, seed: int) -> 
     data0, splits0, _ = _prepare(visits, {"seed": seed})
     raw = pd.read_csv(visits)["patient"]
     assert data0.groups is None
-    ungrouped = {s: raw.iloc[data0.source_row[splits0.ids(s)]].to_numpy() for s in ("train", "test")}
+    src = data0.source_row
+    ungrouped = {s: raw.iloc[src[splits0.ids(s)]].to_numpy() for s in ("train", "test")}
     assert crossing_groups(ungrouped) > 0
 
 
@@ -88,7 +89,7 @@ def test_a_missing_group_column_or_one_group_is_one_clear_line(tmp_path: Path) -
 
 
 def test_split_group_is_refused_for_forecasting() -> None:
-    with pytest.raises(ConfigError, match="split.group applies to tables and text"):
+    with pytest.raises(ConfigError, match=r"split\.group applies to tables and text"):
         spec_from_dict({"task": {"name": "weather"}, "split": {"group": "origin"}})
 
 

@@ -53,7 +53,8 @@ def test_minority_warning_suggests_the_positive_class_and_average_precision() ->
     assert w is not None and "'yes' is 4.7% of the ID pool (47 rows)" in w
     assert 'positive_class = "yes"' in w and "average_precision" in w
     assert rare.minority_warning(y, ("no", "yes"), {"positive_class": "yes"}) is None
-    assert rare.minority_warning(np.r_[np.zeros(880), np.ones(120)].astype(int), ("a", "b"), {}) is None
+    balanced = np.r_[np.zeros(880), np.ones(120)].astype(int)
+    assert rare.minority_warning(balanced, ("a", "b"), {}) is None
 
 
 def test_focus_class_is_the_positive_when_asked_else_a_class_under_ten_percent() -> None:
@@ -68,7 +69,7 @@ def test_order_classes_puts_the_positive_last_and_checks_it() -> None:
     assert rare.order_classes(("0", "1"), {"positive_class": 0.0}, (), "t") == ("1", "0")
     with pytest.raises(DataError, match="positive_class 'z' is not a class of target 't'"):
         rare.order_classes(("a", "b"), {"positive_class": "z"}, (), "t")
-    with pytest.raises(ConfigError, match="set task.positive_class"):
+    with pytest.raises(ConfigError, match=r"set task\.positive_class"):
         rare.order_classes(("a", "b", "c"), {}, ("average_precision",), "t")
 
 
@@ -113,7 +114,7 @@ def test_group_codes_name_the_column_and_give_missing_values_their_own_group() -
     assert codes[0] == codes[1] and len(np.unique(codes)) == 4
     with pytest.raises(DataError, match=r"split.group 'pdi' is not a column of f.csv.*'pid'"):
         gr.group_codes(df, "pdi", "f.csv")
-    with pytest.raises(DataError, match="split.group 'y' is the target"):
+    with pytest.raises(DataError, match=r"split\.group 'y' is the target"):
         gr.group_codes(df, "y", "f.csv", not_allowed=("y",))
     with pytest.raises(DataError, match=r"split.group 'pid' has 1 group in the ID pool"):
         gr.check_group_count(np.zeros(10, dtype=int), "pid", "rows")

@@ -26,7 +26,7 @@ def _reviews(n: int = 3000, rate: float = 0.05, seed: int = 0) -> pd.DataFrame:
     defect = rng.random(n) < rate
     texts = []
     for i in range(n):
-        words = list(rng.choice(WORDS, size=8)) + [f"p{product[i]}", f"r{i}"]
+        words = [*rng.choice(WORDS, size=8), f"p{product[i]}", f"r{i}"]
         if defect[i] and rng.random() < 0.8:
             words += ["broken", "torn"]
         texts.append(" ".join(words))
@@ -107,7 +107,7 @@ def test_the_rare_keys_are_checked_as_in_tables(reviews: Path, tmp_path: Path) -
     assert data.classes == ("1", "0")  # a number is spelled as the labels are
     df["label"] = np.random.default_rng(0).choice(["x", "y", "z"], size=len(df))
     df.to_csv(tmp_path / "three.csv", index=False)
-    with pytest.raises(ConfigError, match="set task.positive_class"):
+    with pytest.raises(ConfigError, match=r"set task\.positive_class"):
         _prepare(tmp_path / "three.csv", metrics=["average_precision"])
     data, _, prepared = _prepare(
         tmp_path / "three.csv", metrics=["average_precision"], positive_class="x"
@@ -146,7 +146,7 @@ def test_no_product_crosses_the_text_splits(reviews: Path, seed: int) -> None:
 def test_a_missing_or_single_text_group_column_is_one_clear_line(reviews: Path) -> None:
     with pytest.raises(DataError, match=r"split.group 'prodcut' is not a column .*'product'"):
         _prepare(reviews, {"group": "prodcut"})
-    with pytest.raises(DataError, match="split.group 'body' is the target or a text column"):
+    with pytest.raises(DataError, match=r"split\.group 'body' is the target or a text column"):
         _prepare(reviews, {"group": "body"})
     with pytest.raises(DataError, match=r"split.group 'shop' has 2 groups in the ID pool"):
         _prepare(reviews, {"group": "shop"})
