@@ -153,3 +153,10 @@ def test_an_accuracy_at_the_majority_rate_is_named() -> None:
     assert len(notes) == 1 and "MLP 0.953" in notes[0] and "GBDT" not in notes[0]
     assert "majority-class rate (95.3%)" in notes[0]
     assert rare.majority_accuracy_notes(_run({"mlp": 0.96}, balance)) == []
+
+
+def test_the_cap_note_says_whether_the_cap_grew_or_was_lifted() -> None:
+    grew = rare.cap_note("test", 1000, 2122, "yes", 4800)
+    assert grew.startswith("ID test cap raised from 1,000 to 2,122 rows to keep 100 rows")
+    lifted = rare.cap_note("val", 1000, 3230, "1", 3230)
+    assert lifted.startswith("validation cap (1,000 rows) lifted: all 3,230 rows are kept")

@@ -176,11 +176,18 @@ def grown_cap(cap: int, n: int, n_focus: int, need: int = MIN_EVAL_POSITIVES) ->
     return min(n, -(-need * n // n_focus))
 
 
-def cap_note(name: str, cap: int, grown: int, label: str, need: int = MIN_EVAL_POSITIVES) -> str:
-    """The split note of a cap raised by :func:`grown_cap`."""
+def cap_note(
+    name: str, cap: int, grown: int, label: str, n: int, need: int = MIN_EVAL_POSITIVES
+) -> str:
+    """The split note of a cap raised by :func:`grown_cap` (``n``: the rows before the cap)."""
+    if grown >= n:
+        return (
+            f"{_SPLIT_WORDS[name]} cap ({cap:,} rows) lifted: all {n:,} rows are kept, as the "
+            f"rare class {label!r} has fewer than {need} rows there"
+        )
     return (
-        f"{_SPLIT_WORDS[name]} cap raised from {cap:,} to {grown:,} rows to keep up to {need} "
-        f"rows of the rare class {label!r} (stratified by class)"
+        f"{_SPLIT_WORDS[name]} cap raised from {cap:,} to {grown:,} rows to keep {need} rows of "
+        f"the rare class {label!r} (stratified by class, so its share is unchanged)"
     )
 
 

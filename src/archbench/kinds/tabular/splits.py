@@ -209,7 +209,7 @@ def make_splits(
             return n
         grown = rare.grown_cap(n, len(labels), int((labels == focus).sum()))
         if grown != n:
-            notes.append(rare.cap_note(name, n, grown, focus))
+            notes.append(rare.cap_note(name, n, grown, focus, len(labels)))
             log.warning("%s", notes[-1])
         return grown
 

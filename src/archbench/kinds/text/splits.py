@@ -153,7 +153,7 @@ def _rare_cap(
     if name != "train":
         grown = rare.grown_cap(cap, rows.size, int((labels == focus).sum()))
         if grown != cap:
-            notes.append(rare.cap_note(name, cap, grown, data.classes[focus]))
+            notes.append(rare.cap_note(name, cap, grown, data.classes[focus], rows.size))
         cap = grown
     if rows.size <= cap:
         return rows
