@@ -201,11 +201,12 @@ def few_positives(
         y = np.asarray(y_by_split.get(s, ()))
         n = int((y == focus).sum())
         if y.size and n < MIN_EVAL_POSITIVES:
+            more = "widen the shift rule" if s == "shift" else f"raise split.{s}_fraction"
             out.append(
                 f"the {_SPLIT_WORDS[s]} set holds {n} {unit} of class {label!r} (of {y.size:,}; "
                 f"fewer than {MIN_EVAL_POSITIVES}): its intervals for average precision, recall "
-                "at 1% FPR and F1 rest on those few rows and are wide (the data hold no more "
-                "at this size; use more data or raise the split's size cap)"
+                f"at 1% FPR and F1 rest on those few {unit} and are wide (no size cap thins "
+                f"them; only more data or a larger set adds any: {more})"
             )
     return out
 
