@@ -42,8 +42,7 @@ def group_codes(
     if column not in frame.columns:
         cols = [str(c) for c in frame.columns]
         raise DataError(
-            f"split.group {column!r} is not a column of {source}"
-            f"{did_you_mean(column, cols)}; columns are: {', '.join(cols[:30])}"
+            f"split.group {column!r} is not a column of {source}{did_you_mean(column, cols)}"
         )
     codes, _ = pd.factorize(frame[column], use_na_sentinel=True)
     codes = codes.astype(np.int64)
