@@ -42,9 +42,11 @@ def test_few_positives_counts_each_evaluation_set() -> None:
     y = {"train": np.r_[np.zeros(900), np.ones(100)], "val": np.r_[np.zeros(500), np.ones(47)]}
     y["test"], y["shift"] = np.r_[np.zeros(900), np.ones(150)], np.r_[np.zeros(800), np.ones(42)]
     w = rare.few_positives(y, "yes", 1)
-    assert len(w) == 2
-    assert "validation set holds 47 rows of class 'yes' (of 547" in w[0]
-    assert "shift set holds 42 rows" in w[1] and "intervals" in w[1]
+    assert len(w) == 1
+    assert "few rows of class 'yes' to evaluate on (validation 47 of 547; shift 42 of 842;" in w[0]
+    assert "ID test" not in w[0] and "intervals" in w[0]
+    y["val"] = y["shift"] = y["test"]
+    assert rare.few_positives(y, "yes", 1) == []
 
 
 def test_minority_warning_suggests_the_positive_class_and_average_precision() -> None:

@@ -194,21 +194,21 @@ def cap_note(
 def few_positives(
     y_by_split: Mapping[str, np.ndarray], label: str, focus: int, unit: str = "rows"
 ) -> list[str]:
-    """Warnings for evaluation sets holding fewer than :data:`MIN_EVAL_POSITIVES` rows of the
-    class of interest, with the count and what it does to the intervals."""
-    out = []
+    """One warning naming the evaluation sets that hold fewer than :data:`MIN_EVAL_POSITIVES`
+    rows of the class of interest, with the counts and what they do to the intervals."""
+    few = []
     for s in EVAL_SPLITS:
         y = np.asarray(y_by_split.get(s, ()))
         n = int((y == focus).sum())
         if y.size and n < MIN_EVAL_POSITIVES:
-            more = "widen the shift rule" if s == "shift" else f"raise split.{s}_fraction"
-            out.append(
-                f"the {_SPLIT_WORDS[s]} set holds {n} {unit} of class {label!r} (of {y.size:,}; "
-                f"fewer than {MIN_EVAL_POSITIVES}): its intervals for average precision, recall "
-                f"at 1% FPR and F1 rest on those few {unit} and are wide (no size cap thins "
-                f"them; only more data or a larger set adds any: {more})"
-            )
-    return out
+            few.append(f"{_SPLIT_WORDS[s]} {n} of {y.size:,}")
+    if not few:
+        return []
+    return [
+        f"few {unit} of class {label!r} to evaluate on ({'; '.join(few)}; fewer than "
+        f"{MIN_EVAL_POSITIVES}): intervals of average precision, recall at 1% FPR and F1 rest "
+        "on them and are wide; no size cap thins them, only more data adds any"
+    ]
 
 
 def minority_warning(
@@ -227,8 +227,8 @@ def minority_warning(
     return (
         f"class {label!r} is {counts[rarest] / total:.1%} of the ID pool ({counts[rarest]:,} "
         f"{unit}): accuracy mostly counts the majority class; if {label!r} is the class of "
-        f'interest, set task.positive_class = "{label}" and add metrics = '
-        '["average_precision", ...] (or task.primary_metric = "average_precision")'
+        f'interest, set task.positive_class = "{label}" and task.primary_metric = '
+        '"average_precision"'
     )
 
 
