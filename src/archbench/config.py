@@ -101,6 +101,9 @@ class SplitSpec:
     max_categories: int = 1000
     duplicates: Literal["auto", "group", "error"] = "auto"
     numeric_transform: Literal["quantile", "standard"] = "quantile"
+    #: A column whose equal values mark rows that belong together (a patient, a product): each
+    #: group sits whole in one of train, validation and test. Empty: rows are split one by one.
+    group: str = ""
 
 
 MATMUL_PRECISIONS = ("highest", "high", "medium")
@@ -556,6 +559,11 @@ def validate(spec: Spec, kind: Kind | None = None) -> None:
             raise ConfigError(f"split.{key} must be >= 0 (0 means no cap)")
     if sp.min_rows < 1:
         raise ConfigError("split.min_rows must be >= 1")
+    if sp.group and not kind.groups_split:
+        raise ConfigError(
+            f"split.group applies to tables and text; {kind.name} tasks keep their own units "
+            "together (forecasting: each series); remove split.group"
+        )
     _validate_families(spec.families, kind)
     b = spec.budget
     if b.trials < 1:

@@ -208,6 +208,8 @@ class Kind(abc.ABC):
     #: The kind's tasks in the built-in suite; empty: its first built-in task (so a new kind
     #: joins the suite at once and the suite stays near 15 minutes on 2 cores).
     suite_tasks: ClassVar[tuple[str, ...]] = ()
+    #: True when the kind honours ``split.group`` (a column whose groups stay in one split).
+    groups_split: ClassVar[bool] = False
 
     # -- declaration -------------------------------------------------------------------------
     def family(self, name: str) -> FamilyDecl:

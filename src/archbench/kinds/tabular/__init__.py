@@ -16,6 +16,7 @@ import pandas as pd
 
 from archbench.errors import ConfigError
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.common.groups import account_drops
 from archbench.kinds.imbalanced import SPECS as IMBALANCED
 from archbench.kinds.metriclib import CLASSIFICATION, REGRESSION
 from archbench.metrics import MetricSet, MetricSpec
@@ -93,6 +94,7 @@ class TabularKind(Kind):
     suite_tasks: ClassVar[tuple[str, ...]] = ("california", "flights")
     task_keys: ClassVar[tuple[str, ...]] = opt.TASK_KEYS
     worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
+    groups_split: ClassVar[bool] = True
 
     # -- declaration ---------------------------------------------------------------------------
     def presets(self, preset: str) -> dict[str, Any]:
@@ -128,12 +130,19 @@ class TabularKind(Kind):
     def load(self, spec: Spec) -> TaskData:
         from .tasks import load_task
 
-        return opt.with_positive_class(load_task(spec.task), spec)
+        return opt.with_positive_class(load_task(spec.task, spec.split.group), spec)
 
     def split(self, data: TaskData, spec: Spec) -> Splits:
+        from archbench.kinds.common.rare import rare_requested
+
         from .splits import make_splits
 
-        splits = make_splits(data, spec.split, builtin=spec.task.is_builtin)
+        requested = data.task_type == "classification" and rare_requested(
+            spec.metrics, spec.task.options
+        )
+        splits = make_splits(
+            data, spec.split, builtin=spec.task.is_builtin, rare_requested=requested
+        )
         opt.check_positives(data, splits, spec)
         return splits
 
@@ -156,6 +165,9 @@ class TabularKind(Kind):
         ).fit(task.frame.loc[splits.train])
         parts = {s: pre.transform(task.frame.loc[splits.ids(s)]) for s in SPLIT_NAMES}
         task_json = task.to_json()
+        if splits.drops:
+            task_json["rows"] = account_drops(task_json["rows"], splits.drops)
+            task_json["row_drops"] = [dict(d) for d in splits.drops]
         task_json["preprocessing"] = {
             "numeric_transform": spec.split.numeric_transform,
             "numeric_used": list(pre.info.num_names),

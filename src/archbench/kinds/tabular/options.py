@@ -17,9 +17,11 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
-from archbench.errors import ConfigError, DataError
+import numpy as np
+
+from archbench.errors import ConfigError
 from archbench.kinds.base import SPLIT_NAMES
-from archbench.kinds.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common import rare
 from archbench.metrics import MetricSet
 
 if TYPE_CHECKING:
@@ -31,10 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TASK_KEYS: tuple[str, ...] = ("keep_ids", "positive_class", "primary_metric", "min_positives")
-#: Positive rows every split needs by default: fewer make average precision and recall at a
-#: fixed FPR rest on a handful of rows (their bootstrap intervals degenerate).
-MIN_POSITIVES = 10
+TASK_KEYS: tuple[str, ...] = ("keep_ids", *rare.RARE_KEYS)
+MIN_POSITIVES = rare.MIN_POSITIVES
 
 
 def validate(spec: Spec, kind: Kind) -> None:
@@ -43,39 +43,12 @@ def validate(spec: Spec, kind: Kind) -> None:
     keep = o.get("keep_ids", [])
     if not isinstance(keep, list | tuple) or not all(isinstance(c, str) for c in keep):
         raise ConfigError(f"task.keep_ids must be a list of column names, got {keep!r}")
-    pc = o.get("positive_class")
-    if pc is not None and (isinstance(pc, bool) or not isinstance(pc, str | int | float)):
-        raise ConfigError(f"task.positive_class must be a class label (text or number), got {pc!r}")
-    pm = o.get("primary_metric")
-    if pm is not None:
-        if not isinstance(pm, str):
-            raise ConfigError(f"task.primary_metric must be a metric name, got {pm!r}")
-        try:
-            kind.metric(pm)
-        except KeyError:
-            raise ConfigError(
-                f"task.primary_metric {pm!r} is unknown; use one of {', '.join(kind.metric_names)}"
-            ) from None
-    mp = o.get("min_positives", MIN_POSITIVES)
-    if isinstance(mp, bool) or not isinstance(mp, int) or mp < 1:
-        raise ConfigError(f"task.min_positives must be an integer >= 1, got {mp!r}")
+    rare.validate_options(o, kind)
 
 
 def positive_label(spec: Spec) -> str | None:
     """``task.positive_class`` spelled as the task's class labels are (1.0 -> "1")."""
-    pc = spec.task.options.get("positive_class")
-    if pc is None:
-        return None
-    import pandas as pd
-
-    from .tasks.base import labels_as_strings
-
-    return str(labels_as_strings(pd.Series([pc])).iloc[0])
-
-
-def _imbalanced_in_use(spec: Spec) -> list[str]:
-    names = [*spec.metrics, str(spec.task.options.get("primary_metric") or "")]
-    return [m for m in names if m in IMBALANCED_METRICS]
+    return rare.positive_label(spec.task.options)
 
 
 def with_positive_class(task: TaskData, spec: Spec) -> TaskData:
@@ -86,33 +59,30 @@ def with_positive_class(task: TaskData, spec: Spec) -> TaskData:
             imbalanced-label metric for more than two classes without ``task.positive_class``.
         DataError: a positive class the target does not hold.
     """
-    label, used = positive_label(spec), _imbalanced_in_use(spec)
+    o = spec.task.options
     if task.task_type != "classification":
+        label, used = rare.positive_label(o), rare.imbalanced_in_use(spec.metrics, o)
         if label is not None or used:
             what = "task.positive_class" if label is not None else f"metric {used[0]!r}"
             raise ConfigError(f"{what} applies to classification tasks only; remove it")
         return task
-    if label is None:
-        if used and len(task.classes) > 2:
-            raise ConfigError(
-                f"metric {used[0]!r} scores one class against the rest; target "
-                f"{task.target!r} has {len(task.classes)} classes: set task.positive_class"
-            )
-        return task
-    if label not in task.classes:
-        raise DataError(
-            f"task.positive_class {label!r} is not a class of target {task.target!r}; the "
-            f"classes are {', '.join(repr(c) for c in task.classes)}"
-        )
-    classes = (*[c for c in task.classes if c != label], label)
-    return dataclasses.replace(task, classes=classes)
+    classes = rare.order_classes(task.classes, o, spec.metrics, task.target)
+    return task if classes == task.classes else dataclasses.replace(task, classes=classes)
+
+
+def labels_by_split(task: TaskData, splits: Splits) -> dict[str, np.ndarray]:
+    """Class indices (positive class last) of every split's rows."""
+    y = task.frame[task.target].astype("string")
+    index = {c: i for i, c in enumerate(task.classes)}
+    return {
+        s: y.loc[splits.ids(s)].map(index).to_numpy(dtype=np.int64, na_value=-1)
+        for s in SPLIT_NAMES
+    }
 
 
 def base_rates(task: TaskData, splits: Splits) -> dict[str, float]:
     """Share of the positive (last) class per split."""
-    y = task.frame[task.target].astype("string")
-    pos = task.classes[-1]
-    return {s: float((y.loc[splits.ids(s)] == pos).mean()) for s in SPLIT_NAMES}
+    return rare.base_rates(labels_by_split(task, splits), len(task.classes))
 
 
 def check_positives(task: TaskData, splits: Splits, spec: Spec) -> None:
@@ -123,24 +93,8 @@ def check_positives(task: TaskData, splits: Splits, spec: Spec) -> None:
     """
     if task.task_type != "classification":
         return
-    if positive_label(spec) is None and not _imbalanced_in_use(spec):
-        return
-    need = int(spec.task.options.get("min_positives", MIN_POSITIVES))
-    y = task.frame[task.target].astype("string")
-    pos = task.classes[-1]
-    for s in ("train", "val", "test", "shift"):
-        ids = splits.ids(s)
-        n = int((y.loc[ids] == pos).sum())
-        if n < need:
-            fix = (
-                "widen the shift rule (task.shift) or raise split.max_shift_rows"
-                if s == "shift"
-                else f"use more data or raise the {s} split's size (split fractions or caps)"
-            )
-            raise DataError(
-                f"the {s} split holds {n} rows of the positive class {pos!r} (of {len(ids):,}), "
-                f"fewer than the {need} the statistics need (task.min_positives); {fix}"
-            )
+    by_split = labels_by_split(task, splits)
+    rare.check_positives(by_split, task.classes, spec.task.options, spec.metrics)
 
 
 def run_metrics(metrics: MetricSet, task: TaskData, splits: Splits, spec: Spec) -> MetricSet:
@@ -150,28 +104,35 @@ def run_metrics(metrics: MetricSet, task: TaskData, splits: Splits, spec: Spec) 
     Raises:
         ConfigError: a primary metric that does not apply to the task type.
     """
-    primary = spec.task.options.get("primary_metric")
-    specs = list(metrics.specs)
-    if primary and primary != metrics.primary.name:
-        from . import _SETS
+    from . import _SETS
 
-        available = _SETS[task.task_type]
-        if primary not in available:
-            raise ConfigError(
-                f"task.primary_metric {primary!r} does not apply to {task.task_type}; use one "
-                f"of {', '.join(available.names)}"
-            )
-        specs = [available[primary], *[s for s in specs if s.name != primary]]
-    if task.task_type == "classification" and any(s.name in IMBALANCED_METRICS for s in specs):
-        rates = base_rates(task, splits)
-        note = (
-            f"base rate of class {task.classes[-1]!r}: {rates['test']:.2%} (ID test), "
-            f"{rates['shift']:.2%} (shift)"
-        )
-        specs = [
-            dataclasses.replace(s, note=note) if s.name in IMBALANCED_METRICS else s for s in specs
-        ]
-    return MetricSet(tuple(specs))
+    classif = task.task_type == "classification"
+    rates = base_rates(task, splits) if classif else {}
+    return rare.run_metrics(
+        metrics,
+        _SETS[task.task_type],
+        spec.task.options,
+        rates,
+        task.classes[-1] if classif else "",
+        task.task_type,
+    )
+
+
+def rare_warnings(task: TaskData, splits: Splits, spec: Spec) -> list[str]:
+    """The rare-class warnings: a minority class without ``task.positive_class``, and
+    evaluation sets with fewer than 100 rows of the class of interest."""
+    if task.task_type != "classification":
+        return []
+    by_split = labels_by_split(task, splits)
+    index = {c: i for i, c in enumerate(task.classes)}
+    y = task.frame.loc[task.id_mask, task.target].astype("string").map(index)
+    y_id = y.to_numpy(dtype=np.int64, na_value=-1)
+    o = spec.task.options
+    out = [w for w in [rare.minority_warning(y_id, task.classes, o)] if w]
+    focus = rare.focus_class(y_id, len(task.classes), rare.rare_requested(spec.metrics, o))
+    if focus is not None:
+        out += rare.few_positives(by_split, task.classes[focus], focus)
+    return out
 
 
 def add_profile(
@@ -184,14 +145,13 @@ def add_profile(
 
     if task.task_type == "classification":
         rates = base_rates(task, splits)
-        task_json["positive_class"] = {
-            "label": task.classes[-1],
-            "set": positive_label(spec) is not None,
-            "base_rate": rates,
-        }
+        task_json["positive_class"] = rare.positive_class_json(
+            task.classes, spec.task.options, rates
+        )
     profile = shift_profile(task, splits, seed=spec.split.seed)
     task_json["shift_profile"] = profile
-    warnings = review(task, splits, profile, seed=spec.split.seed)
+    warnings = rare_warnings(task, splits, spec)
+    warnings += review(task, splits, profile, seed=spec.split.seed)
     screen = feature_screen(task, splits, seed=spec.split.seed)
     task_json["feature_screen"] = screen
     warnings += screen_warnings(screen, task.target)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archbench.kinds.common.groups import groups_text
+from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.kinds.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
@@ -87,7 +89,7 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
         )
         split_txt += f" Share of class {pos}: {shares}."
     imbalanced = any(m in IMBALANCED_METRICS for m in run.metrics)
-    split_txt += _split_notes(sp) + shift_size_text(task, imbalanced)
+    split_txt += groups_text(sp) + _split_notes(sp) + shift_size_text(task, imbalanced)
     if sp.get("hash"):
         split_txt += " The row ids per split are hashed (sha256, first 16 hex digits "
     split = spans(
@@ -180,16 +182,7 @@ def _label_shift_text(ls: dict[str, Any], task: dict[str, Any], imbalanced: bool
             f"{float(b.get('sd', 0)):.3g}) on shift"
             + (f", a difference of {smd:+.2f} ID-test SDs." if smd is not None else ".")
         )
-    pos = task.get("positive_class") or {}
-    rates = pos.get("base_rate") or {}
-    if (pos.get("set") or imbalanced) and rates:
-        return (
-            f" Positive class {pos.get('label')}: base rate {float(rates.get('train', 0)):.2%} "
-            f"(train), {float(rates.get('test', 0)):.2%} (ID test), "
-            f"{float(rates.get('shift', 0)):.2%} (shift); average precision of a random ranking "
-            "equals the base rate."
-        )
-    return ""
+    return base_rate_text(task, imbalanced)
 
 
 class TabularReport:
@@ -263,6 +256,7 @@ def review_warnings(run: RunData) -> list[str]:
     from .profile import NEAR_PERFECT
 
     out = [sentence(str(w)[:1].upper() + str(w)[1:]) for w in run.task.get("warnings") or []]
+    out += majority_accuracy_notes(run)
     for m in run.metrics:
         limit = NEAR_PERFECT.get(m)
         if limit is None:

@@ -22,6 +22,14 @@ import pandas as pd
 
 from archbench.config import SplitSpec
 from archbench.errors import DataError
+from archbench.kinds.common import rare
+from archbench.kinds.common.groups import (
+    check_group_count,
+    drop_note,
+    group_manifest,
+    merge_keys,
+    row_drop,
+)
 from archbench.names import SPLIT_NAMES
 from archbench.seeding import derive_seed
 
@@ -41,6 +49,9 @@ class Splits:
     shift: np.ndarray
     seed: int
     notes: tuple[str, ...] = field(default=())
+    drops: tuple[dict[str, Any], ...] = field(default=())
+    groups: np.ndarray | None = None
+    group_column: str = ""
 
     def ids(self, name: str) -> np.ndarray:
         return np.asarray(getattr(self, name))
@@ -68,6 +79,14 @@ class Splits:
             "seed": self.seed,
             "notes": list(self.notes),
         }
+        if self.drops:
+            out["drops"] = [dict(d) for d in self.drops]
+        if self.groups is not None:
+            pos = pd.Series(np.arange(len(task.frame)), index=task.frame.index)
+            out["groups"] = group_manifest(
+                self.group_column,
+                {s: np.asarray(self.groups)[pos.loc[self.ids(s)].to_numpy()] for s in SPLIT_NAMES},
+            )
         if task.task_type == "classification":
             y = task.frame[task.target].astype("string")
             out["class_balance"] = {
@@ -98,16 +117,28 @@ def _cap(ids: np.ndarray, cap: int, strat: np.ndarray | None, seed: int) -> np.n
 
 
 def _split_groups(
-    keys: np.ndarray, strat: np.ndarray | None, frac: float, seed: int, what: str
+    keys: np.ndarray,
+    strat: np.ndarray | None,
+    frac: float,
+    seed: int,
+    what: str,
+    *,
+    loose: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split row positions so that rows with equal ``keys`` stay together."""
+    """Split row positions so that rows with equal ``keys`` stay together (stratified by the
+    first row's class of each key; ``loose``: unstratified when a class has too few keys)."""
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     g_strat = strat[first] if strat is not None else None
     g_idx = np.arange(len(uniq))
     from sklearn.model_selection import train_test_split
 
     try:
-        _, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
+        try:
+            _, g_b = train_test_split(g_idx, test_size=frac, random_state=seed, stratify=g_strat)
+        except ValueError:
+            if not loose or g_strat is None:
+                raise
+            _, g_b = train_test_split(g_idx, test_size=frac, random_state=seed)
     except ValueError as exc:
         raise DataError(
             f"cannot split the ID pool into {what} ({exc}); add rows, lower "
@@ -119,8 +150,16 @@ def _split_groups(
     return rows[~in_b[inverse]], rows[in_b[inverse]]
 
 
-def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
-    """Split the task's ID pool into train/val/test and cap every split, then check them."""
+def make_splits(
+    task: TaskData, spec: SplitSpec, *, builtin: bool, rare_requested: bool = False
+) -> Splits:
+    """Split the task's ID pool into train/val/test and cap every split, then check them.
+
+    With ``spec.group`` (``task.groups`` loaded), rows of one group stay in one of train,
+    validation and test. With a rare class (``rare_requested``: a positive class or an
+    imbalanced-label metric; else a class under 10% of the ID pool), evaluation caps grow so
+    that the capped sets keep up to 100 rows of it.
+    """
     policy = "group" if spec.duplicates == "auto" else spec.duplicates
     features = list(task.numeric) + list(task.categorical)
     frame = task.frame
@@ -132,44 +171,78 @@ def make_splits(task: TaskData, spec: SplitSpec, *, builtin: bool) -> Splits:
     pos = pd.Series(np.arange(len(frame)), index=frame.index)
     id_hash = hashes[pos.loc[id_ids].to_numpy()]
     keys = id_hash if policy == "group" else np.arange(len(id_ids))
+    grouped = task.groups is not None
+    if grouped:
+        assert task.groups is not None
+        g_id = np.asarray(task.groups)[pos.loc[id_ids].to_numpy()]
+        check_group_count(g_id, spec.group, "rows")
+        keys = merge_keys(keys, g_id)
     _check_pool(task, spec, keys, y_id)
     s1 = derive_seed(spec.seed, "split", "test")
     s2 = derive_seed(spec.seed, "split", "val")
-    rest, test = _split_groups(keys, y_id, spec.test_fraction, s1, "train+validation and test")
+    rest, test = _split_groups(
+        keys, y_id, spec.test_fraction, s1, "train+validation and test", loose=grouped
+    )
     val_frac = spec.val_fraction / (1.0 - spec.test_fraction)
     y_rest = y_id[rest] if y_id is not None else None
-    tr, va = _split_groups(keys[rest], y_rest, val_frac, s2, "train and validation")
+    tr, va = _split_groups(keys[rest], y_rest, val_frac, s2, "train and validation", loose=grouped)
     train, val = rest[tr], rest[va]
     notes = _duplicate_notes(id_hash) if policy == "group" else []
     shift_hash = hashes[pos.loc[shift_ids].to_numpy()]
     y_shift = frame.loc[shift_ids, task.target].astype("string").to_numpy() if classif else None
+    drops: list[dict[str, Any]] = []
     if policy == "group":
         clash = np.isin(shift_hash, id_hash[train])
         if clash.any():
-            n = int(clash.sum())
-            notes.append(
-                f"{n:,} shift {'row' if n == 1 else 'rows'} dropped: identical features in train"
-            )
+            y_all = frame.loc[shift_ids, task.target]
+            values = y_all.astype("string").to_numpy() if classif else y_all.to_numpy()
+            positive = task.classes[-1] if classif else None
+            drops.append(row_drop("shift", "identical features in train", ~clash, values, positive))
+            notes.append(drop_note(drops[-1]))
             log.warning("%s", notes[-1])
             shift_ids, shift_hash = shift_ids[~clash], shift_hash[~clash]
             y_shift = y_shift[~clash] if y_shift is not None else None
+    focus = _focus_label(task, y_id, rare_requested)
+
+    def grow(name: str, n: int, labels: np.ndarray | None) -> int:
+        if focus is None or labels is None:
+            return n
+        grown = rare.grown_cap(n, len(labels), int((labels == focus).sum()))
+        if grown != n:
+            notes.append(rare.cap_note(name, n, grown, focus, len(labels)))
+            log.warning("%s", notes[-1])
+        return grown
 
     def cap(idx: np.ndarray, n: int, name: str) -> np.ndarray:
         strat = y_id[idx] if y_id is not None else None
+        n = grow(name, n, strat) if name != "train" else n
         return _cap(id_ids[idx], n, strat, derive_seed(spec.seed, "cap", name))
+
+    shift_cap = grow("shift", spec.max_shift_rows, y_shift)
 
     splits = Splits(
         train=np.sort(cap(train, spec.max_train_rows, "train")),
         val=np.sort(cap(val, spec.max_val_rows, "val")),
         test=np.sort(cap(test, spec.max_test_rows, "test")),
-        shift=np.sort(
-            _cap(shift_ids, spec.max_shift_rows, y_shift, derive_seed(spec.seed, "cap", "shift"))
-        ),
+        shift=np.sort(_cap(shift_ids, shift_cap, y_shift, derive_seed(spec.seed, "cap", "shift"))),
         seed=spec.seed,
         notes=tuple(notes),
+        drops=tuple(drops),
+        groups=task.groups if grouped else None,
+        group_column=spec.group if grouped else "",
     )
     check_splits(task, splits, spec, hashes=pd.Series(hashes, index=frame.index))
     return splits
+
+
+def _focus_label(task: TaskData, y_id: np.ndarray | None, requested: bool) -> str | None:
+    """The label of the class the evaluation caps keep (see ``rare.focus_class``), or None."""
+    if y_id is None:
+        return None
+    index = {c: i for i, c in enumerate(task.classes)}
+    codes = pd.Series(y_id).map(index).fillna(0).to_numpy(dtype=np.int64)
+    focus = rare.focus_class(codes, len(task.classes), requested)
+    return None if focus is None else task.classes[focus]
 
 
 def _duplicate_notes(id_hash: np.ndarray) -> list[str]:

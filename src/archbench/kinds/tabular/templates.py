@@ -29,6 +29,7 @@ seed = 0                    # the data seed: split and size caps
 # numeric_transform = "quantile"   # or "standard" (neural nets only; GBDT sees raw values)
 # duplicates = "auto"       # identical feature rows: "group" (= auto) keeps copies in one
                             # split and counts them; "error" refuses them
+# group = "patient_id"      # rows with one value of this column stay in one split
 
 [families]
 names = ["mlp", "ft_transformer", "gbdt"]

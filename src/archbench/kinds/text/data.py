@@ -25,10 +25,13 @@ from ...errors import ConfigError, DataError
 from ..common.describe import task_title
 from ..common.files import read_table, table_stem, user_file_provenance
 from ..common.labels import check_classes, count, labels_as_strings, sort_labels
+from ..common.rare import order_classes, positive_label
 from ..common.shift import apply_shift, did_you_mean
 
 #: ``[task]`` keys the spine reads itself; ``TextSettings.from_table`` leaves them alone.
 SPINE_KEYS: tuple[str, ...] = ("name", "path", "type", "description", "shift", "drop")
+#: ``[task]`` keys of the rare-label handling shared with tables (``kinds/common/rare.py``).
+SHARED_KEYS: tuple[str, ...] = ("primary_metric", "min_positives")
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,9 @@ class TextSettings:
         text: the text column, or several joined in this order with ``separator``.
         target: the label column (any values; two or more classes).
         separator: joins several text columns (missing parts are skipped).
-        positive_class: for two classes, the label that is class 1 (ROC-AUC's positive);
-            empty: the second label in sorted order.
+        positive_class: the class the imbalanced-label metrics (and, for two classes,
+            ROC-AUC) score; it becomes the last class index. Empty: the last label in sorted
+            order. A number is spelled as labels are (1.0 -> "1").
         max_empty_fraction: empty texts above this share of the labelled rows are an error.
     """
 
@@ -60,7 +64,7 @@ class TextSettings:
         """
         known = {f.name for f in dataclasses.fields(cls)}
         for key in table:
-            if key not in known and key not in SPINE_KEYS:
+            if key not in known and key not in SPINE_KEYS and key not in SHARED_KEYS:
                 raise ConfigError(
                     f"task.{key} is not a text-task key"
                     f"{did_you_mean(key, sorted(known), 'text-task keys are')}"
@@ -76,13 +80,19 @@ class TextSettings:
             )
         if len(set(names)) != len(names):
             raise ConfigError(f"task.text = {list(names)!r} names a column twice")
-        for key in ("target", "separator", "positive_class"):
+        for key in ("target", "separator"):
             if key in table and not isinstance(table[key], str):
                 raise ConfigError(f"task.{key} = {table[key]!r} must be a string")
+        pc = table.get("positive_class")
+        if pc is not None and (isinstance(pc, bool) or not isinstance(pc, str | int | float)):
+            raise ConfigError(
+                f"task.positive_class must be a class label (text or number), got {pc!r}"
+            )
         frac = table.get("max_empty_fraction", cls.max_empty_fraction)
         if isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 <= frac < 1:
             raise ConfigError(f"task.max_empty_fraction = {frac!r} must be a number in [0, 1)")
-        kw = {k: table[k] for k in ("target", "separator", "positive_class") if k in table}
+        kw = {k: table[k] for k in ("target", "separator") if k in table}
+        kw["positive_class"] = positive_label({"positive_class": pc}) or ""
         return cls(text=names, max_empty_fraction=float(frac), **kw)
 
 
@@ -415,19 +425,8 @@ def _id_classes(y: pd.Series, id_mask: np.ndarray) -> tuple[str, ...]:
 
 
 def _order_classes(classes: tuple[str, ...], positive: str, target: str) -> tuple[str, ...]:
-    if not positive:
-        return classes
-    if positive not in classes:
-        raise DataError(
-            f"task.positive_class {positive!r} is not a class of {target!r}; classes are: "
-            + ", ".join(repr(c) for c in classes)
-        )
-    if len(classes) != 2:
-        raise DataError(
-            f"task.positive_class applies to two classes; {target!r} has {len(classes)}: "
-            "remove positive_class"
-        )
-    return (*tuple(c for c in classes if c != positive), positive)
+    """The classes with ``positive`` last (the rule tables follow, ``rare.order_classes``)."""
+    return order_classes(classes, {"positive_class": positive or None}, (), target)
 
 
 def load_user_text(

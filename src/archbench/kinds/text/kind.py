@@ -23,7 +23,8 @@ from archbench.errors import ConfigError, DataError
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
 from archbench.metrics import MetricSet, MetricSpec
 
-from .metrics import METRICS, metric_set
+from ..common import rare
+from .metrics import METRICS, available, metric_set
 
 if TYPE_CHECKING:
     from archbench.config import Spec
@@ -70,6 +71,8 @@ class TextKind(Kind):
         "separator",
         "positive_class",
         "max_empty_fraction",
+        "primary_metric",
+        "min_positives",
     )
     unused_task_keys: ClassVar[tuple[str, ...]] = ("features", "categorical", "drop")
     worker_modules: ClassVar[tuple[str, ...]] = (
@@ -86,6 +89,7 @@ class TextKind(Kind):
     reference_rows: ClassVar[tuple[str, ...]] = ("tfidf_logreg",)
     suite_tasks: ClassVar[tuple[str, ...]] = (BUILTIN,)
     unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
+    groups_split: ClassVar[bool] = True
 
     # -- declaration ---------------------------------------------------------------------------
     def presets(self, preset: str) -> dict[str, Any]:
@@ -102,14 +106,14 @@ class TextKind(Kind):
 
     def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
         n_classes = data if isinstance(data, int) else len(data.classes)
-        available = metric_set(n_classes)
+        every = available(n_classes)
         for m in chosen:
-            if m not in available:
+            if m not in every:
                 raise ConfigError(
                     f"metrics: {m!r} does not apply to a task with {n_classes} classes; "
-                    f"use some of {', '.join(available.names)}"
+                    f"use some of {', '.join(every.names)}"
                 )
-        return available.select(chosen or available.names)
+        return every.select(chosen or metric_set(n_classes).names)
 
     def validate_spec(self, spec: Spec) -> None:
         """The text keys of ``[task]`` and every family's fixed settings (``max_length``,
@@ -117,6 +121,7 @@ class TextKind(Kind):
         from archbench.preparation import fixed_params
 
         _settings(spec)
+        rare.validate_options(spec.task.options, self)
         for name in spec.families.names:
             model = self.family(name).load()(**fixed_params(spec, name))
             p = model.check_params()  # type: ignore[attr-defined]
@@ -145,26 +150,44 @@ class TextKind(Kind):
         if spec.task.is_builtin:
             if spec.task.name != BUILTIN:
                 raise ConfigError(f"task.name {spec.task.name!r} is not a built-in text task")
-            return load_builtin(settings, spec.task.shift or SHIFT)
-        return load_user_text(
-            spec.task.path,
-            settings,
-            spec.task.shift,
-            given=spec.task.given_path,
-            description=spec.task.description,
-        )
+            data = load_builtin(settings, spec.task.shift or SHIFT)
+        else:
+            data = load_user_text(
+                spec.task.path,
+                settings,
+                spec.task.shift,
+                given=spec.task.given_path,
+                description=spec.task.description,
+            )
+        # the positive class is last already; this refuses an imbalanced-label metric for
+        # more than two classes without task.positive_class (as tables do)
+        rare.order_classes(data.classes, spec.task.options, spec.metrics, data.target)
+        return data
 
     def split(self, data: TextData, spec: Spec) -> TextSplits:
+        from ..common.groups import group_codes
         from .splits import split_text
 
         sp = spec.split
         caps = {s: getattr(sp, f"max_{s}_rows") for s in SPLIT_NAMES}
+        requested = rare.rare_requested(spec.metrics, spec.task.options)
+        groups = None
+        if sp.group:
+            groups = group_codes(
+                data.columns,
+                sp.group,
+                data.name if spec.task.is_builtin else spec.task.path,
+                not_allowed=(*data.text_columns, data.target),
+            )
         splits = split_text(
             data,
             val_fraction=sp.val_fraction,
             test_fraction=sp.test_fraction,
             seed=sp.seed,
             caps=caps,
+            focus=rare.focus_class(data.labels[data.id_mask], data.n_classes, requested),
+            groups=groups,
+            group_column=sp.group,
         )
         for s in SPLIT_NAMES:
             if splits.sizes[s] < sp.min_rows:
@@ -172,6 +195,8 @@ class TextKind(Kind):
                     f"the {s} split has {splits.sizes[s]:,} texts, fewer than split.min_rows = "
                     f"{sp.min_rows}; add data, change the shift rule or lower split.min_rows"
                 )
+        y = {s: data.labels[splits.rows[s]] for s in SPLIT_NAMES}
+        rare.check_positives(y, data.classes, spec.task.options, spec.metrics, unit="texts")
         return splits
 
     def prepare(self, data: TextData, splits: TextSplits, spec: Spec) -> Prepared:
@@ -180,7 +205,16 @@ class TextKind(Kind):
 
         parts = {s: splits.part(data, s) for s in SPLIT_NAMES}
         info = TextInfo(data.classes)
-        metrics = self.metric_set(data, spec.metrics)
+        y = {s: parts[s].y for s in SPLIT_NAMES}
+        rates = rare.base_rates(y, data.n_classes)
+        metrics = rare.run_metrics(
+            self.metric_set(data, spec.metrics),
+            available(data.n_classes),
+            spec.task.options,
+            rates,
+            data.classes[-1],
+            f"a text task with {data.n_classes} classes",
+        )
         frame = pd.concat(
             [pd.DataFrame({"row_id": parts[s].row_id, "split": s}) for s in SPLIT_NAMES],
             ignore_index=True,
@@ -192,6 +226,12 @@ class TextKind(Kind):
         task_json["discriminative_ngrams"] = stats.discriminative
         ref_preds: dict[str, dict[str, np.ndarray]] = {}
         task_json["references"] = _references(parts, info, metrics, spec.split.seed, ref_preds)
+        task_json["positive_class"] = rare.positive_class_json(
+            data.classes, spec.task.options, rates
+        )
+        task_json["warnings"] = _rare_warnings(data, y, spec)
+        for w in task_json["warnings"]:
+            log.warning("%s", w)
         man = splits.manifest(data)
         man.update(sizes=dict(splits.sizes), hash=digest)
         man["class_balance"] = {
@@ -329,11 +369,28 @@ def _references(
 
     out: dict[str, Any] = {}
     for ref in references(parts["train"], parts["val"], info, seed=seed):
+        preds = {s: ref.predict(parts[s]) for s in ("val", "test", "shift")}
+        # calibrated metrics (F1 at the validation threshold) take their state from val
+        states = metrics.calibrate(parts["val"].y, preds["val"])
         scores = {}
-        for s in ("val", "test", "shift"):
-            pred = ref.predict(parts[s])
-            scores[s] = {m.name: float(m.fn(parts[s].y, pred)) for m in metrics.specs}
+        for s, pred in preds.items():
+            at = states if s != "val" else {}
+            scores[s] = {
+                m.name: float(m.value(parts[s].y, pred, at.get(m.name))) for m in metrics.specs
+            }
             if predictions is not None:
                 predictions.setdefault(ref.name, {})[s] = pred
         out[ref.name] = {"label": ref.label, "params": ref.params, "metrics": scores}
+    return out
+
+
+def _rare_warnings(data: TextData, y: Mapping[str, np.ndarray], spec: Spec) -> list[str]:
+    """A rare class without task.positive_class, and evaluation sets with under 100 texts of
+    the class of interest (the rules tables follow, ``kinds/common/rare.py``)."""
+    o = spec.task.options
+    y_id = data.labels[data.id_mask]
+    out = [w for w in [rare.minority_warning(y_id, data.classes, o, unit="texts")] if w]
+    focus = rare.focus_class(y_id, data.n_classes, rare.rare_requested(spec.metrics, o))
+    if focus is not None:
+        out += rare.few_positives(y, data.classes[focus], focus, unit="texts")
     return out

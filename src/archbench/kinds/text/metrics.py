@@ -1,4 +1,6 @@
-"""Metrics of the text kind: ROC-AUC (binary), accuracy, macro-F1 and log-loss.
+"""Metrics of the text kind: ROC-AUC (binary), accuracy, macro-F1 and log-loss, and the
+imbalanced-label metrics shared with tables (average precision, recall at 1% FPR, F1 at the
+validation threshold; chosen in ``metrics``, never by default).
 
 Predictions are ``(n, K)`` class probabilities, targets class indices ``0..K-1``. The primary
 metric (Optuna objective and early stopping) is ROC-AUC for two classes and macro-F1 for more.
@@ -19,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ...metrics import MetricSet, MetricSpec
+from ..imbalanced import SPECS as IMBALANCED
 from ..metriclib import correct_class, weighted_roc_auc
 
 _EPS = 1e-15
@@ -109,13 +112,22 @@ METRICS: dict[str, MetricSpec] = {
     "macro_f1": MetricSpec("macro_f1", "Macro-F1", True, macro_f1, weighted_macro_f1),
     "log_loss": MetricSpec("log_loss", "Log-loss", False, log_loss, weighted_log_loss, error=True),
 }
+# The imbalanced-label metrics, the same objects the tables use (kinds/imbalanced.py); they
+# score the positive (last) class and are chosen in ``metrics`` or ``task.primary_metric``.
+METRICS.update({s.name: s for s in IMBALANCED})
 BINARY: tuple[str, ...] = ("roc_auc", "accuracy", "macro_f1", "log_loss")
 MULTICLASS: tuple[str, ...] = ("macro_f1", "accuracy", "log_loss")
 
 
 def metric_set(n_classes: int) -> MetricSet:
-    """Every metric of a task with ``n_classes``, primary first (ROC-AUC only for two)."""
+    """The default metrics of a task with ``n_classes``, primary first (ROC-AUC only for two)."""
     return MetricSet(tuple(METRICS[n] for n in (BINARY if n_classes == 2 else MULTICLASS)))
+
+
+def available(n_classes: int) -> MetricSet:
+    """Every metric a task with ``n_classes`` may choose: the defaults and the
+    imbalanced-label metrics (for more than two classes they need ``task.positive_class``)."""
+    return MetricSet((*metric_set(n_classes).specs, *IMBALANCED))
 
 
 def metrics_for(n_classes: int) -> tuple[MetricSpec, ...]:

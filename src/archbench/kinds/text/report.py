@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from archbench.kinds.common.groups import groups_text
+from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
+from archbench.kinds.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import (
     Block,
     Cell,
@@ -126,6 +129,9 @@ def _split_paragraph(run: RunData) -> Paragraph:
             f"{SPLIT_LABELS[s]} {_pct(balance[s].get(pos))}" for s in ("train", "test", "shift")
         )
         txt += f" Share of class {pos}: {shares}."
+    txt += groups_text(sp, "texts")
+    imbalanced = any(m in IMBALANCED_METRICS for m in run.metrics)
+    txt += base_rate_text(task, imbalanced)
     return Paragraph(spans(txt), lead="Splits and shift.")
 
 
@@ -312,6 +318,12 @@ class TextReport:
 
     def bib(self) -> str:
         return BIB
+
+    def limitations(self, run: RunData) -> list[str]:
+        """task.json ``warnings`` (a rare class, evaluation sets with few rows of it) and
+        families whose accuracy is the majority-class rate."""
+        out = [sentence(str(w)[:1].upper() + str(w)[1:]) for w in run.task.get("warnings") or []]
+        return out + majority_accuracy_notes(run)
 
     def figures(self, run: RunData, compact: int) -> list[Figure]:
         return []

@@ -18,6 +18,7 @@ seed = 0                    # the data seed: split and size caps
 # max_val_rows = 2000
 # max_test_rows = 4000
 # max_shift_rows = 4000
+# group = "product_id"      # texts with one value of this column stay in one split
 
 [families]
 names = ["mlp", "encoder", "gbdt"]   # TF-IDF MLP, Transformer encoder, LightGBM on TF-IDF

@@ -16,6 +16,7 @@ import pandas as pd
 
 from archbench.config import TaskSpec
 from archbench.errors import DataError
+from archbench.kinds.common.groups import group_codes
 from archbench.kinds.common.shift import ShiftResult, apply_shift, shift_mask
 
 from . import adult, california, flights, user
@@ -40,21 +41,23 @@ BUILTINS: dict[str, Callable[[], tuple[TaskData, pd.DataFrame]]] = {
 }
 
 
-def load_task(spec: TaskSpec) -> TaskData:
+def load_task(spec: TaskSpec, group: str = "") -> TaskData:
     """Load the task ``spec`` describes: a built-in (``spec.name``) or a user file (``spec.path``).
 
     For a built-in, ``task.features`` / ``task.drop`` select among its features and
     ``[task.shift]`` replaces its shift rule (the rule may use the built-in's features and its
     split columns, e.g. flights' ``month``, ``day`` and ``date``).
 
+    ``group`` (``split.group``) names the column whose values group rows (``TaskData.groups``).
+
     Raises:
         DataError: the data cannot support the task; the message names the field and the fix.
     """
     start = time.perf_counter()
     if spec.is_builtin:
-        task = _builtin(spec)
+        task = _builtin(spec, group)
     else:
-        task = user.load(spec)
+        task = user.load(spec, group)
     rows = task.rows
     log.info(
         "task %s loaded in %.2f s: %s ID-pool rows, %s shift rows, %s excluded, %s dropped",
@@ -68,7 +71,7 @@ def load_task(spec: TaskSpec) -> TaskData:
     return task
 
 
-def _builtin(spec: TaskSpec) -> TaskData:
+def _builtin(spec: TaskSpec, group: str = "") -> TaskData:
     if spec.name not in BUILTINS:
         raise DataError(
             f"task.name {spec.name!r} is not a built-in task; use one of "
@@ -90,6 +93,11 @@ def _builtin(spec: TaskSpec) -> TaskData:
             "task.categorical applies to user files only; remove it for the "
             f"built-in task {task.name!r}"
         )
+    if group:
+        table = pd.concat([task.frame, aux.loc[:, [c for c in aux if c not in task.frame]]], axis=1)
+        where = f"the built-in task {task.name!r}"
+        codes = group_codes(table, group, where, not_allowed=(task.target,))
+        task = dataclasses.replace(task, groups=codes)
     if spec.shift is not None:
         task = _reshift(task, aux, spec)
     task = _select(task, spec)

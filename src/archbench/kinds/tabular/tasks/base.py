@@ -51,6 +51,8 @@ class TaskData:
         n_source_rows: rows in the source table, before rows without a target were dropped.
         notes: one line per thing dropped, excluded or repaired, with counts.
         shift_rule: the rule that made the masks, as a JSON-able dict.
+        groups: ``(N,)`` int64 group codes of ``split.group`` (rows of one group stay in one
+            of train, validation and test), or None.
     """
 
     name: str
@@ -71,6 +73,7 @@ class TaskData:
     source_row: np.ndarray | None = None
     n_source_rows: int = 0
     shift_rule: dict[str, Any] = field(default_factory=dict)
+    groups: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.frame)

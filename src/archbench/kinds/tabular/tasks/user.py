@@ -20,6 +20,7 @@ from archbench.config import TaskSpec
 from archbench.errors import DataError
 from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
+from archbench.kinds.common.groups import group_codes
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 
 from ..templates import BUILTIN_TASKS
@@ -299,8 +300,9 @@ def _model_frame(
     return frame
 
 
-def load(spec: TaskSpec) -> TaskData:
-    """Load the user task described by ``spec`` (``spec.path`` set).
+def load(spec: TaskSpec, group: str = "") -> TaskData:
+    """Load the user task described by ``spec`` (``spec.path`` set); ``group`` names the
+    column of ``split.group`` (its codes become ``TaskData.groups``).
 
     Raises:
         DataError: a file, column, target or shift problem; the message names the field.
@@ -318,7 +320,14 @@ def load(spec: TaskSpec) -> TaskData:
     notes = read_notes + notes
     source_row = data.index.to_numpy(dtype=np.int64)
     data = data.reset_index(drop=True)
+    groups = group_codes(data, group, where, not_allowed=(spec.target,)) if group else None
     feats, num, cat = _features(data, spec, where, notes)
+    if group and group in feats and group not in spec.features:
+        feats, num, cat = ([c for c in x if c != group] for x in (feats, num, cat))
+        notes.append(
+            f"the group column {group!r} (split.group) is not a feature: its groups never "
+            "repeat across train, validation and test (list it in task.features to keep it)"
+        )
     notes += _date_notes(data, spec, feats)
     shift = apply_shift(data, spec.shift, source=where)
     notes += shift.notes
@@ -360,6 +369,7 @@ def load(spec: TaskSpec) -> TaskData:
         source_row=source_row,
         n_source_rows=n_source,
         shift_rule={k: v for k, v in _shift_dict(spec).items() if v not in (None, (), "")},
+        groups=groups,
     )
 
 
