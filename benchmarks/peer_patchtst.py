@@ -60,7 +60,7 @@ def setup() -> None:
 def archbench_side(epochs: int) -> dict[str, Any]:
     import torch
 
-    from archbench.kinds.forecasting import _train as T
+    from archbench.kinds.common.torchloop import TorchLoop
     from archbench.kinds.forecasting.patchtst import PatchTSTModel
     from archbench.kinds.forecasting.prepare import prepare
     from archbench.kinds.forecasting.tasks import weather
@@ -70,13 +70,13 @@ def archbench_side(epochs: int) -> dict[str, Any]:
     prep = prepare(task.data, task.split, task.shift)
     w = prep.windows
     starts: list[float] = []
-    orig = T.WindowNetModel._epoch
+    orig = TorchLoop._train_epoch
 
     def timed(self: Any, *a: Any, **k: Any) -> float:
         starts.append(time.perf_counter())
         return orig(self, *a, **k)
 
-    T.WindowNetModel._epoch = timed  # type: ignore[method-assign]
+    TorchLoop._train_epoch = timed  # type: ignore[method-assign]
     t0 = time.perf_counter()
     PatchTSTModel(max_epochs=epochs, patience=epochs + 1).fit(
         w["train"], w["val"], prep.info, seed=1

@@ -128,7 +128,7 @@ def timed_fit(
     """Fit for exactly ``epochs`` epochs; wall and CPU seconds of the training passes only."""
     import torch
 
-    from archbench.kinds.tabular.models import _torch as T
+    from archbench.kinds.common.torchloop import TorchLoop as T
 
     batch = 512 if variant == "batch512" else 256
     threads = 2 if variant == "threads2" else 1
@@ -154,7 +154,7 @@ def timed_fit(
         cpus.append((time.process_time() - c) / threads if device == "cpu" else walls[-1])
         return out
 
-    T._train_epoch = epoch
+    T._train_epoch = epoch  # type: ignore[method-assign]
     if variant in ("foreach", "fused"):
         kw = {"foreach": True} if variant == "foreach" else {"foreach": False, "fused": True}
         torch.optim.AdamW = _with(orig_adamw, kw)  # type: ignore[misc]
@@ -164,7 +164,7 @@ def timed_fit(
             m.fit(train, val, info, seed=0)
         fit_wall = time.perf_counter() - w0
     finally:
-        T._train_epoch, torch.optim.AdamW = orig_epoch, orig_adamw  # type: ignore[misc]
+        T._train_epoch, torch.optim.AdamW = orig_epoch, orig_adamw  # type: ignore[method-assign,misc]
         torch.set_num_threads(1)
     return {
         "train_wall_s": sum(walls),

@@ -261,16 +261,16 @@ def precision_per_epoch(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The torch float32 matmul precision in force at each training epoch, in order."""
     import torch
 
-    from archbench.kinds.tabular.models import _torch
+    from archbench.kinds.common.torchloop import TorchLoop
 
     seen: list[str] = []
-    real_epoch = _torch._train_epoch
+    real_epoch = TorchLoop._train_epoch
 
     def spy(*a: Any, **k: Any) -> float:
         seen.append(torch.get_float32_matmul_precision())
         return real_epoch(*a, **k)
 
-    monkeypatch.setattr(_torch, "_train_epoch", spy)
+    monkeypatch.setattr(TorchLoop, "_train_epoch", spy)
     return seen
 
 

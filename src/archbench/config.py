@@ -210,7 +210,7 @@ class Spec:
     device: str = "auto"
     #: float32 matrix products of the neural families (torch.set_float32_matmul_precision):
     #: "highest" exact float32; "high"/"medium" allow TF32 products on CUDA GPUs (Ampere and
-    #: later). CPU training always uses exact float32 (see models._torch._matmul_precision).
+    #: later). CPU training always uses exact float32 (see kinds.common.torchloop.matmul_precision).
     matmul_precision: str = "highest"
     preset: str = "default"
 

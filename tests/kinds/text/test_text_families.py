@@ -134,7 +134,7 @@ def test_references(parts: Parts) -> None:
 def test_early_stopping_breaks_a_tie_in_the_primary_metric_by_the_loss() -> None:
     """A plateau of macro-F1 (every text given the majority class) with a falling loss is
     progress; a same-score epoch with a higher loss, or a worse score, is not."""
-    from archbench.kinds.text._torch import improves
+    from archbench.kinds.common.torchloop import improves
 
     f1 = primary(3)
     assert f1.name == "macro_f1"

@@ -72,6 +72,7 @@ _TOP = """\
 # preset = "default"        # quick (~1 min) | default (<= 5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: mase (primary), mae, rmse, smape, r2
 # device = "auto"           # auto: CUDA when available, else CPU
+# matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
 
 """
 

@@ -6,6 +6,7 @@ _TOP = """\
 # preset = "default"        # quick (~1 min) | default (~5 min on 2 cores) | thorough (hours)
 # metrics = []              # default: every metric; ROC-AUC (2 classes) or macro-F1 first
 # device = "auto"           # auto: CUDA when available, else CPU
+# matmul_precision = "highest"  # "high"/"medium": TF32 matrix products on CUDA GPUs
 
 """
 
