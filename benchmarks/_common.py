@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from archbench.manifest import cpu_model
-from archbench.manifest import usable_cores as cores
+from archbench.engine.manifest import cpu_model
+from archbench.engine.manifest import usable_cores as cores
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

@@ -59,10 +59,10 @@ def main(argv: list[str]) -> None:
     import optuna
     import torch
 
-    from archbench.kinds.forecasting.gbdt import LightGBMForecaster
+    from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster
     from archbench.kinds.forecasting.metrics import METRICS
-    from archbench.kinds.forecasting.mlp import NHiTSModel
-    from archbench.kinds.forecasting.patchtst import PatchTSTModel
+    from archbench.kinds.forecasting.models.mlp import NHiTSModel
+    from archbench.kinds.forecasting.models.patchtst import PatchTSTModel
     from archbench.kinds.forecasting.prepare import prepare
     from archbench.kinds.forecasting.tasks import BUILTINS
 

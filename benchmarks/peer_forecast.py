@@ -95,7 +95,7 @@ def feature_gap(feats: pd.DataFrame, w: Any, data: Any, n_lags: int, season: int
 
 def ours(prep: Any, repeats: int) -> dict[str, Any]:
     """archbench's family at its defaults, then the matched variants at its number of rounds."""
-    from archbench.kinds.forecasting.gbdt import LightGBMForecaster
+    from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster
 
     w, h, season = prep.windows, prep.info.horizon, prep.info.season
     cpus = []

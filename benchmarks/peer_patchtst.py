@@ -61,7 +61,7 @@ def archbench_side(epochs: int) -> dict[str, Any]:
     import torch
 
     from archbench.kinds.common.torchloop import TorchLoop
-    from archbench.kinds.forecasting.patchtst import PatchTSTModel
+    from archbench.kinds.forecasting.models.patchtst import PatchTSTModel
     from archbench.kinds.forecasting.prepare import prepare
     from archbench.kinds.forecasting.tasks import weather
 

@@ -56,8 +56,8 @@ def random_splits(n: int, seed: int, n_train: int | None = None):
 
 
 def prepare_random(spec, seed: int, n_train: int | None):
-    """archbench.runner.prepare with a random split in place of the latitude shift."""
-    from archbench.runner import prepare
+    """archbench.pipeline.prepare with a random split in place of the latitude shift."""
+    from archbench.pipeline import prepare
 
     return prepare(spec, make_split=lambda task: random_splits(len(task.frame), seed, n_train))
 
@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     raw_argv = list(argv if argv is not None else sys.argv[1:])
 
-    from archbench.config import spec_from_dict
-    from archbench.executor import make_executor
-    from archbench.runner import Runner
-    from archbench.store import RunStore
+    from archbench.spec.model import spec_from_dict
+    from archbench.engine.executors.local import make_executor
+    from archbench.pipeline import Runner
+    from archbench.engine.store import RunStore
 
     if args.smoke:
         trials, seeds, n_train = 2, 2, 2000

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from archbench import suite_stats as ss
+import archbench.stats.aggregates as ss
 from archbench.report.document import Figure, Paragraph, Table, plain_text
-from archbench.report.suite_content import SuiteData, build
-from archbench.suite_analysis import split_aggregates
+from archbench.report.suite.content import SuiteData, build
+from archbench.analysis.suite import split_aggregates
 
 FAMS = ["mlp", "transformer", "gbdt"]
 LABELS = {"mlp": "MLP", "transformer": "Transformer", "gbdt": "GBDT"}

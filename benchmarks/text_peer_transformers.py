@@ -46,9 +46,9 @@ import torch
 from _common import Recorder, median, table
 from scipy.special import softmax
 
-from archbench.kinds.text.builtin import load
+from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import TextInfo
-from archbench.kinds.text.encoder import TextEncoderModel
+from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.metrics import accuracy, roc_auc
 from archbench.kinds.text.presets import PRESETS
 from archbench.kinds.text.represent import PAD_ID, encode, train_subword_tokenizer

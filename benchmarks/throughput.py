@@ -81,8 +81,8 @@ def matmul_peak(
 
 
 def load_flights(max_train: int) -> tuple[Any, Any, Any]:
-    from archbench.config import spec_from_dict
-    from archbench.runner import prepare
+    from archbench.spec.model import spec_from_dict
+    from archbench.pipeline import prepare
 
     spec = spec_from_dict({"split": {"max_train_rows": max_train}}, preset="default")
     p = prepare(spec)
@@ -90,7 +90,7 @@ def load_flights(max_train: int) -> tuple[Any, Any, Any]:
 
 
 def model_for(family: str, **fixed: Any) -> Any:
-    from archbench.kinds.tabular.models.registry import get_family
+    from archbench.kinds.tabular.families import get_family
 
     cls = get_family(family)
     return cls(**{**cls.default_params(), **fixed})
@@ -106,8 +106,7 @@ def _step_flops(family: str, train: Any, info: Any, batch: int) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from archbench.kinds.tabular.models import _torch as T
-
+    import archbench.kinds.tabular.models._torch as T
     m = model_for(family)
     p = m.resolved_params()
     torch.manual_seed(0)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
-from archbench.analysis import (
+from archbench.analysis.run import (
     SUMMARY_COLUMNS,
     analyze_run,
     comparisons_frame,
@@ -19,7 +19,7 @@ from archbench.analysis import (
     verdict_lines,
 )
 from archbench.errors import StoreError
-from archbench.kinds.metriclib import HIGHER_IS_BETTER, compute_metrics, metrics_for
+from archbench.kinds.common.metrics import HIGHER_IS_BETTER, compute_metrics, metrics_for
 
 FAMILIES = ["mlp", "ft_transformer", "gbdt"]
 LABELS = {"mlp": "MLP", "ft_transformer": "FT-Transformer", "gbdt": "GBDT (LightGBM)"}

@@ -9,7 +9,7 @@ import archbench
 
 SRC = Path(archbench.__file__).parent
 #: What the spine may import of the kinds: the registry, the contract and its test case.
-KIND_SURFACE = {"archbench.kinds", "archbench.kinds.base", "archbench.kinds.contract"}
+KIND_SURFACE = {"archbench.kinds", "archbench.kinds.base", "archbench.testing"}
 
 
 def _module_name(path: Path) -> str:

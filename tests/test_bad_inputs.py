@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench import cli
-from archbench.config import load_spec, merge_dicts
-from archbench.runner import prepare
+import archbench.cli as cli
+from archbench.spec.model import load_spec, merge_dicts
+from archbench.pipeline import prepare
 
 SPACED = "wind speed"
 UNICODE = "température (°C)"

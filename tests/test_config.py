@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from archbench.config import load_spec, spec_from_dict, spec_to_toml
+from archbench.spec.model import load_spec, spec_from_dict, spec_to_toml
 from archbench.errors import ConfigError
 from archbench.kinds.tabular.templates import spec_template
 
@@ -108,7 +108,7 @@ def test_init_templates_parse(task: str, tmp_path: Path) -> None:
 
 
 def test_matmul_precision_is_validated_and_reaches_the_neural_families(tmp_path: Path) -> None:
-    from archbench.runner import fixed_params
+    from archbench.pipeline import fixed_params
 
     with pytest.raises(ConfigError, match=r"matmul_precision = 'fp16'.*'highest'"):
         spec_from_dict({"matmul_precision": "fp16"})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from archbench.config import spec_from_dict
-from archbench.executor import Executor, default_workers, make_executor
-from archbench.kinds.tabular.models.registry import get_family
-from archbench.runner import prepare
-from archbench.work import Payload, Unit, UnitResult
+from archbench.spec.model import spec_from_dict
+from archbench.engine.executors.local import Executor, default_workers, make_executor
+from archbench.kinds.tabular.families import get_family
+from archbench.pipeline import prepare
+from archbench.engine.units import Payload, Unit, UnitResult
 
 SPEC = {
     "task": {"name": "california"},
@@ -88,7 +88,7 @@ def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
     import os
     from pathlib import Path
 
-    from archbench.executor import LocalExecutor
+    from archbench.engine.executors.local import LocalExecutor
 
     ex = LocalExecutor(workers=2)
     ex.warm(1)  # returns at once; the driver would be preparing the data now
@@ -108,7 +108,7 @@ def test_local_pool_warms_early_and_cleans_up(payload, reference) -> None:
     assert got.metrics == reference[0].metrics
     assert not data_file.exists()
     # the workers' view of CUDA, for the manifest, without importing torch in the driver
-    from archbench.manifest import gpu_info
+    from archbench.engine.manifest import gpu_info
 
     assert ex.gpu_info() == gpu_info()
     # abort (after an error or Ctrl-C) kills the workers and removes the data file too
@@ -134,7 +134,7 @@ def test_data_files_of_killed_drivers_are_removed(payload) -> None:
     import tempfile
     from pathlib import Path
 
-    from archbench.executor import LocalExecutor
+    from archbench.engine.executors.local import LocalExecutor
 
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

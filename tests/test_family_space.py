@@ -19,7 +19,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from archbench.family import Model, describe
+from archbench.kinds.family import Model, describe
 from archbench.kinds import all_kinds
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)

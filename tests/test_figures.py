@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench import figures as fg
-
+import archbench.report.figures as fg
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.tabular.tasks.user import identifies_rows
 
@@ -220,9 +220,8 @@ def test_imbalanced_run_end_to_end(tmp_path: Path) -> None:
     threshold: the test F1 uses the threshold of the same seed's validation predictions."""
     import json
 
-    from archbench import cli
-    from archbench.kinds import imbalanced as im
-
+    import archbench.cli as cli
+    import archbench.kinds.common.imbalanced as im
     path = _imbalanced(tmp_path, 0.06, n=2500)
     spec = tmp_path / "spec.toml"
     spec.write_text(
@@ -291,7 +290,7 @@ def test_progress_prints_one_line_per_stage_without_a_terminal() -> None:
 
 
 def test_the_report_names_the_file_as_the_spec_wrote_it(tmp_path: Path) -> None:
-    from archbench.config import load_spec, spec_to_toml
+    from archbench.spec.model import load_spec, spec_to_toml
 
     (tmp_path / "data").mkdir()
     _frame().to_csv(tmp_path / "data" / "t.csv", index=False)

@@ -6,7 +6,7 @@ import pytest
 import rtdl_revisiting_models as rtdl
 import torch
 
-from archbench.kinds.tabular.models._ftnet import FTNet, dropout
+from archbench.kinds.tabular.models._nets import FTNet, dropout
 
 
 def _pair(n_num: int, cards: list[int], n_blocks: int, d: int) -> tuple[torch.nn.Module, FTNet]:

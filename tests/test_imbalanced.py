@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, f1_score, roc_curve
 
-from archbench.kinds import imbalanced as im
-from archbench.metrics import MetricSet
+import archbench.kinds.common.imbalanced as im
+from archbench.kinds.metric import MetricSet
 
 
 def _data(seed: int, n: int = 400, rate: float = 0.05, k: int = 2, ties: bool = False):

@@ -1,4 +1,4 @@
-"""archbench.metrics against scikit-learn (the workers compute ROC-AUC without it)."""
+"""archbench.kinds.metric against scikit-learn (the workers compute ROC-AUC without it)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from archbench.kinds.metriclib import metric, roc_auc
+from archbench.kinds.common.metrics import metric, roc_auc
 
 
 @pytest.mark.parametrize("decimals", [None, 2, 1, 0])

@@ -30,7 +30,7 @@ import pytest
 
 import archbench
 from archbench.errors import ConfigError
-from archbench.ray_executor import (
+from archbench.engine.executors.ray import (
     TokenSource,
     _check_versions,
     check_cluster,
@@ -128,15 +128,15 @@ def test_worker_failure_becomes_one_line() -> None:
     from concurrent.futures import Future
 
     from archbench.errors import RunFailed
-    from archbench.ray_executor import _forward
+    from archbench.engine.executors.ray import _forward
 
     text = (
         "\x1b[36mray::_ray_execute()\x1b[39m (pid=6951, ip=10.0.0.2)\n  At least one of the input "
         "arguments for this task could not be computed:\nray.exceptions.RaySystemError: System "
         "error: cannot import name 'compute_metrics'\ntraceback: Traceback (most recent call "
-        'last):\n  File "/srv/archbench/work.py", line 18, in <module>\n    from .metrics '
+        'last):\n  File "/srv/archbench/engine/units.py", line 18, in <module>\n    from .metrics '
         "import compute_metrics\nImportError: cannot import name 'compute_metrics' from "
-        "'archbench.metrics' (/srv/archbench/metrics.py)\n"
+        "'archbench.kinds.metric' (/srv/archbench/kinds/metric.py)\n"
     )
     src: Future[object] = Future()
     dst: Future[object] = Future()
@@ -176,7 +176,7 @@ def test_suite_on_an_unreachable_head_fails_fast_writing_nothing(
 
 def test_suite_ray_pool_checks_threads_before_connecting() -> None:
     pytest.importorskip("ray", reason=NEEDS_RAY)
-    from archbench.suite_pool import make_pool
+    from archbench.engine.executors.shared import make_pool
 
     pool = make_pool("ray", workers=None, threads=1, address="127.0.0.1:1")
     assert pool is not None
@@ -209,7 +209,7 @@ def test_version_mismatch_is_named() -> None:
 
 _LOCAL_PROBE = """
 import ray
-from archbench.ray_executor import RayExecutor
+from archbench.engine.executors.ray import RayExecutor
 ex = RayExecutor(workers=1)
 try:
     ex.warm(1)
@@ -487,7 +487,7 @@ def test_token_reaches_the_driver_from_the_environment(
     value = str(token_file) if how == "RAY_AUTH_TOKEN_PATH" else head.token
     env = _clean_env(tmp_path, **{how: value})
     code = (
-        "from archbench.ray_executor import RayExecutor\n"
+        "from archbench.engine.executors.ray import RayExecutor\n"
         f"ex = RayExecutor(address={head.address!r})\n"
         "ex.warm(1)\nimport ray\nprint('CPUS', int(ray.cluster_resources()['CPU']))\n"
         "ex.shutdown()\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from archbench import cli
+import archbench.cli as cli
 from archbench.report.beaten import reference_beats_all
 from archbench.report.content import abstract
 from archbench.report.rundata import load_run

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
 from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
@@ -72,7 +72,7 @@ def test_tabular_bootstrap_is_seeded_and_keeps_class_counts() -> None:
 
 @pytest.mark.slow
 def test_model_plus_data_redraws_the_training_set_per_seed(tmp_path: Path) -> None:
-    from archbench.runner import RunOptions, run_benchmark
+    from archbench.pipeline import RunOptions, run_benchmark
 
     def gbdt_test_rmse(vary: str) -> np.ndarray:
         spec = spec_from_dict({**TINY, "seeds": {"count": 3, "vary": vary}})

@@ -15,8 +15,8 @@ import pytest
 from scipy import stats as st
 
 from archbench import stats as S
-from archbench.analysis import analyze_run
-from archbench.kinds.metriclib import CLASSIFICATION
+from archbench.analysis.run import analyze_run
+from archbench.kinds.common.metrics import CLASSIFICATION
 from archbench.report import content as C
 from archbench.report.rundata import load_run
 from fixtures_report import make_run_dir

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import SplitSpec
+from archbench.spec.model import SplitSpec
 from archbench.errors import DataError
 from archbench.kinds.tabular.splits import SPLIT_NAMES, check_splits, make_splits
 from archbench.kinds.tabular.tasks.base import TaskData

@@ -10,7 +10,7 @@ from scipy import stats as st
 from sklearn.metrics import roc_auc_score
 
 from archbench import stats as S
-from archbench.kinds.metriclib import CLASSIFICATION, REGRESSION, metric, resampled
+from archbench.kinds.common.metrics import CLASSIFICATION, REGRESSION, metric, resampled
 from archbench.report.content import first_clause
 
 N_SIM = 4000  # simulated 5-seed experiments per check (SE of a 5 % rate: 0.34 points)

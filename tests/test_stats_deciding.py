@@ -17,8 +17,8 @@ import pytest
 from scipy import stats as st
 
 from archbench import stats as S
-from archbench.analysis import analyze_run
-from archbench.kinds.metriclib import CLASSIFICATION
+from archbench.analysis.run import analyze_run
+from archbench.kinds.common.metrics import CLASSIFICATION
 from archbench.report.design import _methods_paragraph
 from archbench.report.document import plain_text
 from archbench.report.rundata import load_run

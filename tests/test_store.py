@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from archbench.errors import StoreError
-from archbench.store import RunStore, atomic_write_json
+from archbench.engine.store import RunStore, atomic_write_json
 
 
 def test_unit_round_trip_and_done_marker(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from archbench.errors import ConfigError, StoreError
-from archbench.suite_analysis import analyze_suite
+from archbench.analysis.suite import analyze_suite
 
 FAMS = ("mlp", "ft_transformer", "gbdt")
 
@@ -153,7 +153,7 @@ def test_unfinished_task_is_named(root: Path) -> None:
 
 
 def test_report_of_twelve_tasks_fits_four_pages(tmp_path: Path, caplog) -> None:
-    from archbench.report.suite_build import write_suite_report
+    from archbench.report.suite.build import write_suite_report
 
     rng = np.random.default_rng(0)
     names = []
@@ -307,7 +307,7 @@ def test_chosen_reference_row_missing_names_why(ref_root: Path) -> None:
 
 
 def test_report_names_each_tasks_reference_row(ref_root: Path) -> None:
-    from archbench.report.suite_build import write_suite_report
+    from archbench.report.suite.build import write_suite_report
 
     analyze_suite(ref_root)
     write_suite_report(ref_root)

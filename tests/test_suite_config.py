@@ -8,7 +8,7 @@ import pytest
 
 from archbench.cli import main, spec_template
 from archbench.errors import ConfigError
-from archbench.suite_config import builtin_suite, builtin_suite_tasks, load_suite, suite_from_dict
+from archbench.spec.suite import builtin_suite, builtin_suite_tasks, load_suite, suite_from_dict
 
 
 def _suite(**over: object) -> dict:
@@ -106,9 +106,9 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
 def test_primary_metrics_resolve_before_any_task_runs(monkeypatch, tiny_spec) -> None:
     """Forecasting and text need no data (the kind's metric set says it); a built-in table is
     loaded only because classification and regression point in different directions."""
-    from archbench.config import load_spec, spec_from_dict
+    from archbench.spec.model import load_spec, spec_from_dict
     from archbench.kinds import get_kind
-    from archbench.suite_config import PrimaryMetric, resolve_primary
+    from archbench.spec.suite import PrimaryMetric, resolve_primary
 
     loaded: list[str] = []
     for name in ("forecasting", "text"):
@@ -156,7 +156,7 @@ def test_mixed_directions_are_refused_before_anything_runs(
 
 
 def test_mixed_directions_under_normalised_warn_at_load(tiny_spec, tmp_path: Path, caplog) -> None:
-    with caplog.at_level("WARNING", logger="archbench.suite_config"):
+    with caplog.at_level("WARNING", logger="archbench.spec.suite"):
         s = load_suite(_mixed_suite(tmp_path, tiny_spec))
     assert [t.primary.higher_is_better for t in s.tasks if t.primary] == [False, True]
     assert "primary metrics differ in direction" in caplog.text
@@ -173,7 +173,7 @@ def test_reference_normalisation_refuses_a_kind_without_one_at_load(
     tasks: list[str], needle: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A kind without ``reference_zero`` (tables here, with theirs taken away) is refused."""
-    from archbench.kinds.tabular import TabularKind
+    from archbench.kinds.tabular.kind import TabularKind
 
     monkeypatch.setattr(TabularKind, "reference_zero", ())
     with pytest.raises(ConfigError) as exc:

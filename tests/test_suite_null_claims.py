@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archbench import suite_stats as ss
+import archbench.stats.aggregates as ss
 from archbench.report.document import plain_text
-from archbench.report.suite_content import _task_table, beyond_sentence
-from archbench.suite_analysis import split_aggregates
+from archbench.report.suite.content import _task_table, beyond_sentence
+from archbench.analysis.suite import split_aggregates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import suite_null_claims as sim

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archbench.kinds.imbalanced import F1_AT_VAL
-from archbench.kinds.metriclib import CLASSIFICATION, REGRESSION
+from archbench.kinds.common.imbalanced import F1_AT_VAL
+from archbench.kinds.common.metrics import CLASSIFICATION, REGRESSION
 from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
 from archbench.kinds.tabular.references import ALPHA_GRID, C_GRID, references
-from archbench.metrics import MetricSet
+from archbench.kinds.metric import MetricSet
 
 SPLITS = ("train", "val", "test", "shift")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from archbench.cli import main
-from archbench.config import PRESETS, load_spec
+from archbench.spec.model import PRESETS, load_spec
 from archbench.kinds import all_kinds
 
 #: A commented ``key = value`` line or a commented ``[table]`` header.

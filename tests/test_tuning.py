@@ -6,7 +6,7 @@ import numpy as np
 import optuna
 
 from archbench.kinds.tabular.models.base import Model
-from archbench.tuning import best_record, propose_trial
+from archbench.engine.tuning import best_record, propose_trial
 
 
 class Toy(Model):

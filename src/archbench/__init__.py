@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .config import Spec
-    from .store import RunStore
+    from archbench.spec.model import Spec
+    from archbench.engine.store import RunStore
 
 __all__ = [
     "Kind",
@@ -51,8 +51,8 @@ def run(
     force: bool = False,
 ) -> RunStore:
     """Run a benchmark (resumable) and return its store; ``spec`` is a Spec or a TOML path."""
-    from .config import Spec, load_spec
-    from .runner import RunOptions, run_benchmark
+    from archbench.spec.model import Spec, load_spec
+    from archbench.pipeline import RunOptions, run_benchmark
 
     if not isinstance(spec, Spec):
         spec = load_spec(spec, preset=preset)
@@ -70,14 +70,14 @@ def run(
 
 def analyze(run_dir: str | Path, **kwargs: Any) -> dict[str, Any]:
     """Recompute the statistics of a finished run; returns stats.json's content."""
-    from .analysis import analyze_run
+    from archbench.analysis.run import analyze_run
 
     return analyze_run(Path(run_dir), **kwargs)
 
 
 def write_report(run_dir: str | Path) -> Path:
     """Rewrite the report of a finished run; returns the PDF's path."""
-    from .report.build import write_report as write
+    from archbench.report.build import write_report as write
 
     return write(Path(run_dir))
 

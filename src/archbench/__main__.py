@@ -1,5 +1,5 @@
 """``python -m archbench``: the same as the ``archbench`` command."""
 
-from .cli import entry
+from archbench.cli import entry
 
 entry()

@@ -1,12 +1,12 @@
 """Run a suite: every task as ``archbench run`` would, on one shared worker pool, resumable.
 
 Each task gets its own run directory ``<suite>/<task>/`` and runs through
-:func:`archbench.runner.run_benchmark` (so resuming works task by task and unit by unit). The
+:func:`archbench.pipeline.run_benchmark` (so resuming works task by task and unit by unit). The
 units of up to ``suite.parallel_tasks`` tasks share one pool of warm workers
-(:mod:`archbench.suite_pool`): while one task's driver prepares its data or computes its
+(:mod:`archbench.engine.executors.shared`): while one task's driver prepares its data or computes its
 statistics, the other's units keep the workers busy. The task reports are written afterwards,
 one after another (matplotlib is not thread-safe), then the statistics across tasks
-(:mod:`archbench.suite_analysis`) and the suite report.
+(:mod:`archbench.analysis.suite`) and the suite report.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchbenchError, RunFailed, StoreError
-from .executor import preload_modules
-from .runner import RunOptions, run_benchmark
-from .store import atomic_write_json
-from .suite_config import SuiteSpec, SuiteTask
-from .suite_pool import SuitePool, make_pool
+from archbench.errors import ArchbenchError, RunFailed, StoreError
+from archbench.engine.executors.local import preload_modules
+from archbench.pipeline import RunOptions, run_benchmark
+from archbench.engine.store import atomic_write_json
+from archbench.spec.suite import SuiteSpec, SuiteTask
+from archbench.engine.executors.shared import SuitePool, make_pool
 
 __all__ = ["SuiteOptions", "SuiteOutcome", "pool_usage", "run_suite"]
 
@@ -173,7 +173,7 @@ def _record(
 
 
 def _write_task_reports(suite: SuiteSpec, outcome: SuiteOutcome) -> None:
-    from .report.build import write_report
+    from archbench.report.build import write_report
 
     for task in suite.tasks:
         if task.id not in outcome.done or not task.spec.report.enabled:
@@ -263,13 +263,13 @@ def run_suite(
             f"{lines} (finished tasks keep their results in {str(out)!r}; fix it and run the "
             "same command again to resume)"
         )
-    from .suite_analysis import analyze_suite
+    from archbench.analysis.suite import analyze_suite
 
     analyze_suite(out)
     t3 = time.perf_counter()
     outcome.timings["suite_stats_s"] = t3 - t2
     if options.report:
-        from .report.suite_build import write_suite_report
+        from archbench.report.suite.build import write_suite_report
 
         write_suite_report(out)
         outcome.timings["suite_report_s"] = time.perf_counter() - t3

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from archbench.errors import ConfigError, RunFailed
-from archbench.runner import RunOptions, run_benchmark
+from archbench.pipeline import RunOptions, run_benchmark
 from archbench.suite import SuiteOptions, run_suite
-from archbench.suite_analysis import analyze_suite
-from archbench.suite_config import load_suite
+from archbench.analysis.suite import analyze_suite
+from archbench.spec.suite import load_suite
 
 pytestmark = pytest.mark.slow
 

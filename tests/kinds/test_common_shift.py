@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import ShiftSpec
+from archbench.spec.model import ShiftSpec
 from archbench.errors import DataError
 from archbench.kinds.common.shift import apply_shift
 

@@ -14,7 +14,7 @@ _PROBE = """
 import resource, sys, torch
 from torch.nn import functional as F
 from archbench.kinds.common.torchfit import reuse_freed_memory
-from archbench.kinds.text._nets import TextEncoder
+from archbench.kinds.text.models._nets import TextEncoder
 if sys.argv[1] == "1":
     assert reuse_freed_memory() and reuse_freed_memory()
 torch.set_num_threads(1)

@@ -15,13 +15,13 @@ import pytest
 from archbench.errors import ConfigError
 from archbench.kinds.common.torchloop import Selection, TorchLoop, improves
 from archbench.kinds.forecasting.data import ForecastSettings, load_frame
-from archbench.kinds.forecasting.mlp import NHiTSModel
-from archbench.kinds.forecasting.windows import ForecastInfo, ForecastShift, ForecastSplit
-from archbench.kinds.forecasting.windows import make_splits as forecast_splits
+from archbench.kinds.forecasting.models.mlp import NHiTSModel
+from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit
+from archbench.kinds.forecasting.splits import make_splits as forecast_splits
 from archbench.kinds.tabular.models.mlp import MLPModel
 from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
 from archbench.kinds.text.data import TextInfo, TextPart
-from archbench.kinds.text.mlp import TextMLPModel
+from archbench.kinds.text.models.mlp import TextMLPModel
 
 Case = tuple[TorchLoop[Any, Any], Any, Any, Any]
 

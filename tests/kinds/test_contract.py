@@ -8,7 +8,7 @@ import pytest
 
 from archbench.kinds import get_kind
 from archbench.kinds.base import Kind
-from archbench.kinds.contract import KindContract
+from archbench.testing import KindContract
 
 from .toy import ToyKind
 
@@ -49,7 +49,7 @@ class TestToyKind(KindContract):
 
 
 def test_the_toy_kind_is_found_by_its_task_type() -> None:
-    from archbench.config import spec_from_dict
+    from archbench.spec.model import spec_from_dict
     from archbench.kinds import register_kind
 
     register_kind(ToyKind(), replace=True)

@@ -17,10 +17,10 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from archbench.family import Model
+from archbench.kinds.family import Model
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
-from archbench.kinds.metriclib import REGRESSION
-from archbench.metrics import MetricSet, MetricSpec
+from archbench.kinds.common.metrics import REGRESSION
+from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 
 

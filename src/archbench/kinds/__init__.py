@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from archbench.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .base import Kind
+    from archbench.kinds.base import Kind
 
 #: name -> "module:Class" (not imported yet) or the instance.
 _KINDS: dict[str, str | Kind] = {
-    "tabular": "archbench.kinds.tabular:TabularKind",
+    "tabular": "archbench.kinds.tabular.kind:TabularKind",
     "forecasting": "archbench.kinds.forecasting.kind:ForecastingKind",
     "text": "archbench.kinds.text.kind:TextKind",
 }

@@ -8,7 +8,7 @@ knows nothing of any kind. It asks the kind named by the spec's task type to
 * load the task, split it (with the manifest and leakage checks) and prepare what the families
   train on, fitting every statistic on the training split only (``load``, ``split``,
   ``prepare``);
-* declare its metrics as :class:`archbench.metrics.MetricSpec` (``metric_set``, ``metric``);
+* declare its metrics as :class:`archbench.kinds.metric.MetricSpec` (``metric_set``, ``metric``);
 * serve the workers: targets of a part, a subsample of train for tuning (``targets``,
   ``subsample``);
 * turn predictions into the store's per-unit frame and back into the arrays the paired
@@ -17,7 +17,7 @@ knows nothing of any kind. It asks the kind named by the spec's task type to
 * supply its words, citations and figures for the report (``report``).
 
 A kind registers itself by name (:func:`archbench.kinds.register_kind`); the spec's task type or
-built-in task name picks it. ``archbench.kinds.contract.KindContract`` is the test case every
+built-in task name picks it. ``archbench.testing.KindContract`` is the test case every
 kind must pass.
 
 Kinds are stateless singletons: methods take everything they need as arguments, and module
@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError
-from archbench.family import Model
-from archbench.metrics import MetricSet, MetricSpec
+from archbench.kinds.family import Model
+from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from archbench.config import Spec
+    from archbench.spec.model import Spec
 
 
 # ----------------------------------------------------------------------------- families
@@ -61,7 +61,7 @@ class Backend:
 
     Attributes:
         label: display name ("LightGBM").
-        target: ``"module:attr"`` of the :class:`~archbench.family.Model` subclass.
+        target: ``"module:attr"`` of the :class:`~archbench.kinds.family.Model` subclass.
         requires: a module that must be importable (an optional extra), else ``""``.
         extra: the pip extra that installs it.
         cite: the bibliography key of its paper, for the report.

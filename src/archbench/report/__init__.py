@@ -10,7 +10,7 @@ from pathlib import Path
 
 def write_report(run_dir: Path, *, engine: str = "auto") -> Path:
     """Write the report of ``run_dir``; see :func:`archbench.report.build.write_report`."""
-    from .build import write_report as _write
+    from archbench.report.build import write_report as _write
 
     return _write(run_dir, engine=engine)  # type: ignore[arg-type]
 

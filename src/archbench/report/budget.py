@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .fmt import count
-from .kindparts import unit_words
-from .rundata import RunData
+from archbench.report.fmt import count
+from archbench.report.kindparts import unit_words
+from archbench.report.rundata import RunData
 
 
 def budgets(run: RunData) -> dict[str, dict[str, int]]:

@@ -24,13 +24,13 @@ from typing import Any, Literal, NoReturn
 
 import matplotlib
 
-from .. import figures as fg
-from ..errors import RunFailed, StoreError
-from ..machine import usable_cores
-from . import latex, typst_writer
-from .document import Document
-from .kindparts import kind_report
-from .rundata import RunData, load_run
+import archbench.report.figures as fg
+from archbench.errors import RunFailed, StoreError
+from archbench.engine.machine import usable_cores
+from archbench.report import latex, typst_writer
+from archbench.report.document import Document
+from archbench.report.kindparts import kind_report
+from archbench.report.rundata import RunData, load_run
 
 log = logging.getLogger(__name__)
 
@@ -493,7 +493,7 @@ def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
         StoreError: a file the report needs is missing.
         RunFailed: the PDF could not be compiled (with the compiler's error lines).
     """
-    from .content import MAX_COMPACT, build
+    from archbench.report.content import MAX_COMPACT, build
 
     run_dir = Path(run_dir)
     return publish(

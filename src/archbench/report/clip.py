@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .rundata import RunData
+from archbench.report.rundata import RunData
 
 __all__ = ["CLIP_LEVEL", "DROP_DESIGN_TABLE", "clip_text", "clipped_run"]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..stats import SKEWED_COMBINED_FPR, SKEWED_FPR, fmt_p
-from .beaten import reference_beats_all
-from .budget import capped_sentence
-from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
-from .design import design, reproducibility
-from .document import (
+from archbench._version import __version__
+from archbench.stats import SKEWED_COMBINED_FPR, SKEWED_FPR, fmt_p
+from archbench.report.beaten import reference_beats_all
+from archbench.report.budget import capped_sentence
+from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
+from archbench.report.design import design, reproducibility
+from archbench.report.document import (
     Block,
     BulletList,
     Code,
@@ -28,7 +28,7 @@ from .document import (
     spans,
     used_citations,
 )
-from .fmt import (
+from archbench.report.fmt import (
     ALPHA,
     count,
     interval,
@@ -39,12 +39,12 @@ from .fmt import (
     resolved,
     signed,
 )
-from .kindparts import kind_limitations, kind_report, unit_words
-from .markup import introduction_blocks, read_introduction
-from .prose import cite as _c
-from .prose import confidence_label, sentence, spec_value
-from .rundata import RunData, finite
-from .tables import main_table, paired_table, reference_sentence, shift_table
+from archbench.report.kindparts import kind_limitations, kind_report, unit_words
+from archbench.report.markup import introduction_blocks, read_introduction
+from archbench.report.prose import cite as _c
+from archbench.report.prose import confidence_label, sentence, spec_value
+from archbench.report.rundata import RunData, finite
+from archbench.report.tables import main_table, paired_table, reference_sentence, shift_table
 
 #: Citations of the generic text; a kind adds its own (``KindReport.citations``).
 GENERIC_KEYS = {
@@ -623,6 +623,6 @@ def build_document(run_dir: Path, *, compact: int = 0) -> Document:
     Raises:
         StoreError: a file the report needs is missing or unreadable.
     """
-    from .rundata import load_run
+    from archbench.report.rundata import load_run
 
     return build(load_run(run_dir), compact=compact)

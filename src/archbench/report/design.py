@@ -6,18 +6,18 @@ import shlex
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from .. import __version__
-from ..family import BUDGET_KEYS
-from ..stats import COMBINED_TEST, DF_BOUND_Q
-from .budget import budget_sentence
-from .clip import CLIP_LEVEL, DROP_DESIGN_TABLE
-from .document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
-from .fmt import ALPHA, count, duration, plural
-from .kindparts import kind_report, unit_words
-from .prose import cite as _c
-from .prose import confidence_label, spec_value
-from .rundata import RunData, finite
-from .tables import count_test_metrics, design_table
+from archbench._version import __version__
+from archbench.kinds.family import BUDGET_KEYS
+from archbench.stats import COMBINED_TEST, DF_BOUND_Q
+from archbench.report.budget import budget_sentence
+from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE
+from archbench.report.document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
+from archbench.report.fmt import ALPHA, count, duration, plural
+from archbench.report.kindparts import kind_report, unit_words
+from archbench.report.prose import cite as _c
+from archbench.report.prose import confidence_label, spec_value
+from archbench.report.rundata import RunData, finite
+from archbench.report.tables import count_test_metrics, design_table
 
 
 def _families_paragraph(run: RunData, compact: int) -> Paragraph:

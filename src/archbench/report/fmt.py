@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..names import ALPHA
-from .rundata import RunData, finite
+from archbench.names import ALPHA
+from archbench.report.rundata import RunData, finite
 
 MINUS = "\u2212"
 NA = "n/a"

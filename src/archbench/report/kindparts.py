@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .document import Block, Figure, Spans
-    from .rundata import RunData
+    from archbench.report.document import Block, Figure, Spans
+    from archbench.report.rundata import RunData
 
 
 class KindReport(Protocol):
@@ -60,7 +60,7 @@ def kind_limitations(run: RunData) -> list[str]:
 
 def kind_report(run: RunData) -> KindReport:
     """The report parts of the run's kind (run.json's ``kind``; tables for older runs)."""
-    from ..kinds import get_kind
+    from archbench.kinds import get_kind
 
     parts: KindReport = get_kind(str(run.run.get("kind", "tabular"))).report()
     return parts

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .document import (
+from archbench.report.document import (
     Block,
     BulletList,
     Cite,

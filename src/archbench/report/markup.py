@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .document import (
+from archbench.report.document import (
     Block,
     BulletList,
     Cite,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .document import Cite, Code, Spans, spans
-from .rundata import RunData
+from archbench.report.document import Cite, Code, Spans, spans
+from archbench.report.rundata import RunData
 
 
 def cite(*keys: str) -> Cite:

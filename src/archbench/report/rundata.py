@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
+from archbench.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class RunData:
         info = (self.run.get("metric_info") or {}).get(metric)
         if info:
             return dict(info)
-        from ..kinds import get_kind
+        from archbench.kinds import get_kind
 
         try:
             spec = get_kind(str(self.run.get("kind", "tabular"))).metric(metric)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..stats import fmt_p
-from .document import Cell, Column, Emph, Ref, Row, Spans, Sub, Table, spans
-from .fmt import (
+from archbench.stats import fmt_p
+from archbench.report.document import Cell, Column, Emph, Ref, Row, Spans, Sub, Table, spans
+from archbench.report.fmt import (
     ALPHA,
     NA,
     count,
@@ -19,8 +19,8 @@ from .fmt import (
     resolved,
     signed,
 )
-from .kindparts import unit_words
-from .rundata import RunData, finite
+from archbench.report.kindparts import unit_words
+from archbench.report.rundata import RunData, finite
 
 
 def _c(text: str = "", *, bold: bool = False, colspan: int = 1, align: Any = None) -> Cell:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .document import (
+from archbench.report.document import (
     Block,
     BulletList,
     Cell,

@@ -12,7 +12,7 @@ power), :mod:`.resampling` (row bootstrap, shift bootstrap and shift tests) and
 
 from __future__ import annotations
 
-from .intervals import (
+from archbench.stats.intervals import (
     ALPHA,
     MAX_SEEDS,
     POWER,
@@ -35,7 +35,7 @@ from .intervals import (
     wilcoxon_exact,
     wilcoxon_min_pvalue,
 )
-from .resampling import (
+from archbench.stats.resampling import (
     COMBINED_TEST,
     DF_BOUND_Q,
     PAIR_METHOD,
@@ -61,7 +61,7 @@ from .resampling import (
     shift_change,
     shift_test,
 )
-from .verdicts import (
+from archbench.stats.verdicts import (
     SKEWED_COMBINED_FPR,
     SKEWED_FPR,
     Decision,

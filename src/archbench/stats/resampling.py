@@ -16,14 +16,14 @@ from scipy import stats as st
 
 from archbench.seeding import as_generator
 
-from .intervals import PairedComparison, is_constant, paired_comparison
+from archbench.stats.intervals import PairedComparison, is_constant, paired_comparison
 
 _CHUNK = 250  # bootstrap resamples drawn per block; fixed so results never depend on memory
 
 #: ``counts (B, n_units) -> (B, n_seeds)``: a metric under B weightings of the units.
 Resampler = Callable[[np.ndarray], np.ndarray]
 #: ``(y_true, preds (n_seeds, n_units, ...)) -> Resampler``: a metric's weighted form
-#: (``archbench.metrics.MetricSpec.weighted``).
+#: (``archbench.kinds.metric.MetricSpec.weighted``).
 Weighted = Callable[[np.ndarray, np.ndarray], Resampler]
 #: ``(rng, size) -> (size, n_units)`` resampling weights; default: :func:`iid_counts`.
 DrawCounts = Callable[[np.random.Generator, int], np.ndarray]

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench import cli
-
+import archbench.cli as cli
 from .test_kind import tiny_spec
 
 

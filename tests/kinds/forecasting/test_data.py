@@ -8,7 +8,7 @@ import pytest
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.forecasting.data import ForecastSettings, load_frame
-from archbench.kinds.forecasting.windows import ForecastShift, ForecastSplit, make_splits
+from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit, make_splits
 
 
 def panel(n: int = 200, series: tuple[str, ...] = ("a", "b"), freq: str = "h") -> pd.DataFrame:

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
-from archbench.kinds.forecasting.windows import ForecastShift, ForecastSplit, make_splits
+from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit, make_splits
 
 from .test_kind import tiny_spec, tiny_table
 
@@ -121,7 +121,7 @@ def test_budget_caps_the_fit_and_leaves_big_panels_out() -> None:
 def test_absent_extra_is_one_warning_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     monkeypatch.setitem(sys.modules, "statsforecast.models", None)  # import now fails
     assert ets.load_autoets() is None
@@ -136,7 +136,7 @@ def test_absent_extra_is_one_warning_and_the_run_goes_on(
 
 def test_the_row_reaches_task_json_and_the_horizon_table(tmp_path: Path) -> None:
     from archbench.kinds.forecasting.horizon import horizon_table
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     spec = spec_from_dict(tiny_spec(tiny_table(tmp_path / "load.csv")))
     run = prepare(spec)

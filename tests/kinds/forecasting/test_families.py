@@ -9,12 +9,12 @@ import pytest
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.forecasting.data import ForecastSettings, load_frame
-from archbench.kinds.forecasting.gbdt import LightGBMForecaster, features
+from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster, features
 from archbench.kinds.forecasting.metrics import METRICS, pack_truth
-from archbench.kinds.forecasting.mlp import NHiTSModel
-from archbench.kinds.forecasting.patchtst import PatchTSTModel, patch_geometry
+from archbench.kinds.forecasting.models.mlp import NHiTSModel
+from archbench.kinds.forecasting.models.patchtst import PatchTSTModel, patch_geometry
 from archbench.kinds.forecasting.references import naive, seasonal_naive
-from archbench.kinds.forecasting.windows import (
+from archbench.kinds.forecasting.splits import (
     ForecastInfo,
     ForecastShift,
     ForecastSplit,
@@ -167,7 +167,7 @@ def test_gbdt_seasonal_feature_is_the_seasonal_naive_forecast(task) -> None:  # 
 def test_dropout_matches_inverted_dropout() -> None:
     import torch
 
-    from archbench.kinds.forecasting._nets import Dropout
+    from archbench.kinds.forecasting.models._nets import Dropout
 
     torch.manual_seed(0)
     layer = Dropout(0.25)

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
 from archbench.kinds.base import Kind
-from archbench.kinds.contract import KindContract
+from archbench.testing import KindContract
 from archbench.kinds.forecasting import ets
 
 
@@ -81,7 +81,7 @@ class TestForecastingKind(KindContract):
         assert refs["seasonal_naive"]["shift"]["mase"] > 0
 
     def test_horizon_table_recomputes_from_predictions(self, run_dir: Path, spec: Any) -> None:
-        from archbench.runner import RunOptions, run_benchmark
+        from archbench.pipeline import RunOptions, run_benchmark
 
         path = run_dir / "horizon_errors.parquet"
         check_horizon_table(run_dir, pd.read_parquet(path))
@@ -160,7 +160,7 @@ def test_builtin_task_keys_are_fixed() -> None:
 
 
 def test_prepared_parts_and_block_draws(tmp_path: Path) -> None:
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     spec = spec_from_dict(tiny_spec(tiny_table(tmp_path / "load.csv")))
     run = prepare(spec)
@@ -203,7 +203,7 @@ def test_init_templates_parse(tmp_path: Path) -> None:
 def test_groups_and_both_rules_through_the_spec(
     tmp_path: Path, shift: dict[str, Any], extra: dict[str, Any], shift_series: list[str]
 ) -> None:
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     spec = tiny_spec(tiny_table(tmp_path / "load.csv"))
     spec["task"].update(shift=shift, **extra)
@@ -225,7 +225,7 @@ def test_groups_and_both_rules_through_the_spec(
 
 
 def test_builtin_nyse_through_the_spine() -> None:
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     p = prepare(spec_from_dict({"task": {"name": "nyse"}})).prepared
     assert dict(p.sizes) == {"train": 2957, "val": 642, "test": 642, "shift": 1770}

@@ -10,7 +10,7 @@ from archbench.kinds.forecasting.data import ForecastSettings, load_frame
 from archbench.kinds.forecasting.figures import error_by_horizon, forecast_window
 from archbench.kinds.forecasting.metrics import METRICS, error_by_step
 from archbench.kinds.forecasting.prepare import prepare, shift_profile
-from archbench.kinds.forecasting.windows import ForecastShift, ForecastSplit
+from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
 
 
 def seasonal_panel():  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from archbench import analysis_rowtest as RT
+import archbench.analysis.rowtest as RT
 from archbench import stats as S
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.kinds.forecasting import rowtest
 from archbench.stats.timeblocks import N_BATCHES, batch_means_test, dm_test, time_means
 
@@ -19,7 +19,7 @@ from .test_kind import tiny_spec, tiny_table
 
 @pytest.fixture(scope="module")
 def shift_frame(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
-    from archbench.preparation import prepare
+    from archbench.engine.prepare import prepare
 
     path = tiny_table(tmp_path_factory.mktemp("rt") / "load.csv")
     run = prepare(spec_from_dict(tiny_spec(path)))

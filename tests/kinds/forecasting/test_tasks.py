@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from archbench.kinds.forecasting.tasks import NYSE_TEST_START, nyse, nyse_frame, weather
-from archbench.kinds.forecasting.windows import make_splits
+from archbench.kinds.forecasting.splits import make_splits
 
 
 def test_weather_task_shape_and_splits() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.origins import eval_stride
-from archbench.kinds.forecasting.windows import (
+from archbench.kinds.forecasting.splits import (
     ForecastShift,
     ForecastSplit,
     ForecastSplits,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import ShiftSpec
+from archbench.spec.model import ShiftSpec
 from archbench.kinds.text.data import (
     TextData,
     TextInfo,

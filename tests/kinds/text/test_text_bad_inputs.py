@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from archbench import cli
-from archbench.config import merge_dicts
+import archbench.cli as cli
+from archbench.spec.model import merge_dicts
 
 from .conftest import make_reviews
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import ShiftSpec
+from archbench.spec.model import ShiftSpec
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.text.builtin import load
+from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import (
     TextPart,
     TextSettings,

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from archbench.kinds.text._nets import EncoderBlock, TextEncoder, fast_dropout, keep_mask
-from archbench.kinds.text._torch import batches
-from archbench.kinds.text.encoder import TokenRows
+from archbench.kinds.text.models._nets import EncoderBlock, TextEncoder, fast_dropout, keep_mask
+from archbench.kinds.text.models._torch import batches
+from archbench.kinds.text.models.encoder import TokenRows
 
 #: EncoderBlock parameter -> nn.TransformerEncoderLayer parameter.
 NAMES = {

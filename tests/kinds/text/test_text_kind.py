@@ -8,7 +8,7 @@ import pytest
 
 from archbench.kinds import get_kind
 from archbench.kinds.base import Kind
-from archbench.kinds.contract import KindContract
+from archbench.testing import KindContract
 
 pytestmark = pytest.mark.slow
 

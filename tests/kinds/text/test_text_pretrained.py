@@ -10,7 +10,7 @@ import pytest
 
 from archbench.errors import ConfigError
 from archbench.kinds.text.data import TextInfo, TextPart
-from archbench.kinds.text.encoder import TextEncoderModel
+from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.represent import SPECIAL_TOKENS, train_subword_tokenizer
 
 transformers = pytest.importorskip(

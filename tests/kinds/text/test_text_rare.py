@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.config import spec_from_dict
+from archbench.spec.model import spec_from_dict
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.groups import crossing_groups
-from archbench.kinds.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
 
 WORDS = ("shirt", "coat", "fit", "size", "colour", "fabric", "wash", "order", "price", "hem")
 
@@ -80,7 +80,7 @@ def test_positive_class_and_the_imbalanced_metrics_work_as_in_tables(reviews: Pa
     assert ms.primary.name == "average_precision"
     assert set(IMBALANCED_METRICS) <= set(ms.names)
     # the same metric objects as the tables' (one implementation)
-    from archbench.kinds.tabular import _SETS
+    from archbench.kinds.tabular.kind import _SETS
 
     assert ms["average_precision"].fn is _SETS["classification"]["average_precision"].fn
     rates = prepared.task_json["positive_class"]["base_rate"]

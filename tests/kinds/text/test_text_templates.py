@@ -11,7 +11,7 @@ from archbench.kinds import get_kind
 def test_init_templates_are_valid_specs(variant: str) -> None:
     import tomllib
 
-    from archbench.config import spec_from_dict
+    from archbench.spec.model import spec_from_dict
 
     text = get_kind("text").init_template(variant)
     assert text is not None

@@ -20,7 +20,7 @@ import pandas as pd
 
 from archbench.errors import DataError
 
-from .shift import did_you_mean
+from archbench.kinds.common.shift import did_you_mean
 
 #: Groups the ID pool needs: one each for train, validation and test.
 MIN_GROUPS = 3

@@ -3,7 +3,7 @@
 * ``[task]`` keys ``positive_class``, ``primary_metric`` and ``min_positives``
   (:func:`validate_options`); the positive class becomes the last class index
   (:func:`order_classes`), the class the imbalanced-label metrics of
-  :mod:`archbench.kinds.imbalanced` score.
+  :mod:`archbench.kinds.common.imbalanced` score.
 * Base rates per split (:func:`base_rates`): beside those metrics (:func:`run_metrics`) and in
   task.json (:func:`positive_class_json`).
 * Positives per split: fewer than ``min_positives`` in any split stops the run
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.imbalanced import IMBALANCED_METRICS
-from archbench.metrics import MetricSet
+from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.metric import MetricSet
 
 if TYPE_CHECKING:
     from archbench.kinds.base import Kind
@@ -71,7 +71,7 @@ def positive_label(o: Mapping[str, Any]) -> str | None:
         return None
     import pandas as pd
 
-    from .labels import labels_as_strings
+    from archbench.kinds.common.labels import labels_as_strings
 
     return str(labels_as_strings(pd.Series([pc])).iloc[0])
 

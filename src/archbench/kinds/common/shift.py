@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from archbench.config import ShiftSpec
+from archbench.spec.model import ShiftSpec
 from archbench.errors import DataError
 
-from .labels import count, labels_as_strings
+from archbench.kinds.common.labels import count, labels_as_strings
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

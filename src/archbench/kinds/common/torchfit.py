@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from archbench.errors import ConfigError
-from archbench.family import resolve_device
+from archbench.kinds.family import resolve_device
 
 __all__ = ["check_training_settings", "reuse_freed_memory"]
 

@@ -31,8 +31,8 @@ import numpy as np
 from archbench.names import SCORED_SPLITS
 
 if TYPE_CHECKING:
-    from .data import ForecastData
-    from .windows import ForecastSplits, SeriesStats
+    from archbench.kinds.forecasting.data import ForecastData
+    from archbench.kinds.forecasting.splits import ForecastSplits, SeriesStats
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The forecasting kind's figures: error by horizon step, and forecasts on one window.
 
-Same conventions as ``archbench.figures``: one function per panel, drawing on a given ``ax``;
+Same conventions as ``archbench.report.figures``: one function per panel, drawing on a given ``ax``;
 inputs are tables a run directory holds (a long error-by-step table) or arrays of one window.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from archbench.figures import family_style
+from archbench.report.figures import family_style
 
 #: Line style of the reference rows (not families).
 REFERENCE_STYLE: dict[str, dict[str, object]] = {

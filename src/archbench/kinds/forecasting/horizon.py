@@ -71,7 +71,7 @@ def reference_rows(
 ) -> Any:
     """The naive and seasonal-naive rows on every scored split of ``parts`` (windows), then
     those of ``fitted`` (reference name -> split -> ``(n, H)`` forecasts, e.g. AutoETS)."""
-    from .references import REFERENCES, reference_forecast
+    from archbench.kinds.forecasting.references import REFERENCES, reference_forecast
 
     out = []
     for ref in REFERENCES:

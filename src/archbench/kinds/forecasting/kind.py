@@ -27,13 +27,13 @@ import pandas as pd
 
 from archbench.errors import ConfigError
 from archbench.kinds.base import Backend, FamilyDecl, Kind, Prepared
-from archbench.metrics import MetricSet, MetricSpec
+from archbench.kinds.metric import MetricSet, MetricSpec
 
 if TYPE_CHECKING:
-    from archbench.config import Spec
+    from archbench.spec.model import Spec
 
-    from .data import ForecastData
-    from .windows import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits, Windows
+    from archbench.kinds.forecasting.data import ForecastData
+    from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits, Windows
 
 _FC = "archbench.kinds.forecasting"
 _NEURAL = ("max_epochs", "patience", "batch_size")
@@ -101,23 +101,23 @@ class ForecastingKind(Kind):
 
     # -- declaration ---------------------------------------------------------------------------
     def presets(self, preset: str) -> dict[str, Any]:
-        from .presets import PRESETS
+        from archbench.kinds.forecasting.presets import PRESETS
 
         return copy.deepcopy(PRESETS[preset])
 
     @property
     def metric_names(self) -> tuple[str, ...]:
-        from .metrics import FORECAST_METRICS
+        from archbench.kinds.forecasting.metrics import FORECAST_METRICS
 
         return FORECAST_METRICS.names
 
     def metric(self, name: str) -> MetricSpec:
-        from .metrics import FORECAST_METRICS
+        from archbench.kinds.forecasting.metrics import FORECAST_METRICS
 
         return FORECAST_METRICS[name]
 
     def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
-        from .metrics import FORECAST_METRICS
+        from archbench.kinds.forecasting.metrics import FORECAST_METRICS
 
         for m in chosen:
             if m not in FORECAST_METRICS:
@@ -128,29 +128,29 @@ class ForecastingKind(Kind):
         return FORECAST_METRICS.select(chosen or FORECAST_METRICS.names)
 
     def validate_spec(self, spec: Spec) -> None:
-        from .specmap import check_spec
+        from archbench.kinds.forecasting.specmap import check_spec
 
         check_spec(spec)
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, spec: Spec) -> ForecastTask:
-        from .specmap import load_task
+        from archbench.kinds.forecasting.specmap import load_task
 
         return load_task(spec)
 
     def split(self, data: ForecastTask, spec: Spec) -> ForecastSplits:
-        from .windows import make_splits
+        from archbench.kinds.forecasting.splits import make_splits
 
         return make_splits(data.data, data.split, data.shift)
 
     def prepare(self, data: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:
-        from .specmap import prepared
+        from archbench.kinds.forecasting.specmap import prepared
 
         return prepared(self, data, splits, spec)
 
     # -- workers -------------------------------------------------------------------------------
     def targets(self, part: Windows) -> np.ndarray:
-        from .metrics import pack_truth
+        from archbench.kinds.forecasting.metrics import pack_truth
 
         return pack_truth(part.target, part.mase_scale)
 
@@ -182,7 +182,7 @@ class ForecastingKind(Kind):
     def unit_arrays(
         self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from .metrics import pack_truth
+        from archbench.kinds.forecasting.metrics import pack_truth
 
         f0 = frames[0]
         h = sum(1 for c in f0.columns if c.startswith("f_") and c[2:].isdigit())
@@ -200,7 +200,7 @@ class ForecastingKind(Kind):
         self, rng: np.random.Generator, units: pd.DataFrame, size: int
     ) -> np.ndarray | None:
         """Circular blocks of origin time, drawn once for the whole panel (``rowtest``)."""
-        from .rowtest import draw_counts
+        from archbench.kinds.forecasting.rowtest import draw_counts
 
         return draw_counts(rng, units, size)
 
@@ -209,7 +209,7 @@ class ForecastingKind(Kind):
         pred_b: np.ndarray, *, confidence: float,
     ) -> Any:  # fmt: skip
         """Diebold-Mariano with a HAC variance and the HLN correction (``rowtest``)."""
-        from .rowtest import paired_test
+        from archbench.kinds.forecasting.rowtest import paired_test
 
         return paired_test(units, metric, y_true, pred_a, pred_b, confidence=confidence)
 
@@ -218,8 +218,8 @@ class ForecastingKind(Kind):
     ) -> dict[str, pd.DataFrame]:
         """``horizon_errors.parquet``: every metric at each horizon step per family, seed and
         split, and for the reference forecasts (:mod:`.horizon`)."""
-        from .ets import FittedReferences
-        from .horizon import FILE, horizon_table
+        from archbench.kinds.forecasting.ets import FittedReferences
+        from archbench.kinds.forecasting.horizon import FILE, horizon_table
 
         fit = prepared.fitted
         extra = fit.forecasts() if isinstance(fit, FittedReferences) else None
@@ -227,12 +227,12 @@ class ForecastingKind(Kind):
 
     # -- report --------------------------------------------------------------------------------
     def report(self) -> Any:
-        from .report import ForecastReport
+        from archbench.kinds.forecasting.report import ForecastReport
 
         return ForecastReport()
 
     def init_template(self, variant: str) -> str | None:
-        from .spec import spec_template
+        from archbench.kinds.forecasting.templates import spec_template
 
         if variant == "forecasting" or variant in self.builtin_tasks:
             return spec_template(variant)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from archbench.metrics import MetricSet, MetricSpec
+from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.seeding import as_generator
 
 Weighted = Callable[[np.ndarray], np.ndarray]

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import ForecastData
-from .metrics import block_counts, default_block_len, pack_truth
-from .references import REFERENCES, reference_forecast
-from .windows import (
+from archbench.kinds.forecasting.data import ForecastData
+from archbench.kinds.forecasting.metrics import block_counts, default_block_len, pack_truth
+from archbench.kinds.forecasting.references import REFERENCES, reference_forecast
+from archbench.kinds.forecasting.splits import (
     ForecastInfo,
     ForecastShift,
     ForecastSplit,

@@ -16,9 +16,9 @@ from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
 
-from .ets import KEY as ETS_KEY
-from .ets import LABEL as ETS_LABEL
-from .references import REFERENCES
+from archbench.kinds.forecasting.ets import KEY as ETS_KEY
+from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
+from archbench.kinds.forecasting.references import REFERENCES
 
 #: BibTeX of the works the forecasting text cites beyond report/refs.bib.
 BIB = r"""
@@ -390,12 +390,12 @@ class ForecastReport:
         return BIB
 
     def figures(self, run: RunData, compact: int) -> list[Figure]:
-        from .report_figures import figures
+        from archbench.kinds.forecasting.report_figures import figures
 
         return figures(run, compact)
 
     def draw(self, run: RunData, out_dir: Path) -> list[Path]:
-        from .report_figures import draw
+        from archbench.kinds.forecasting.report_figures import draw
 
         return draw(run, out_dir)
 

@@ -33,7 +33,7 @@ from archbench.stats.timeblocks import (
     time_means,
 )
 
-from .metrics import _per_window, unpack_truth
+from archbench.kinds.forecasting.metrics import _per_window, unpack_truth
 
 #: Metric -> the per-window loss its Diebold-Mariano test compares (R^2 has none).
 LOSSES = {"mase": "mase", "mae": "mae", "rmse": "mse", "smape": "smape"}

@@ -20,16 +20,16 @@ from archbench.kinds.base import Prepared
 from archbench.kinds.common.files import DataError, table_stem, user_file_provenance
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
-from .data import ForecastSettings
-from .ets import KEY as ETS_KEY
-from .ets import LABEL as ETS_LABEL
-from .ets import EtsReference, FittedReferences, reference_for_run
-from .windows import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits
+from archbench.kinds.forecasting.data import ForecastSettings
+from archbench.kinds.forecasting.ets import KEY as ETS_KEY
+from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
+from archbench.kinds.forecasting.ets import EtsReference, FittedReferences, reference_for_run
+from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits
 
 if TYPE_CHECKING:
-    from archbench.config import ShiftSpec, Spec, TaskSpec
+    from archbench.spec.model import ShiftSpec, Spec, TaskSpec
 
-    from .kind import ForecastingKind, ForecastTask
+    from archbench.kinds.forecasting.kind import ForecastingKind, ForecastTask
 
 _SETTINGS_KEYS = ("time", "series", "horizon", "context", "frequency", "stride", "known",
                   "observed", "season", "fill_gaps")  # fmt: skip
@@ -131,11 +131,11 @@ def _shift(rule: ShiftSpec, settings: ForecastSettings, opts: dict[str, Any]) ->
 
 def load_task(spec: Spec) -> ForecastTask:
     """The built-in ``spec.task.name`` or the user's file ``spec.task.path``."""
-    from .kind import ForecastTask
+    from archbench.kinds.forecasting.kind import ForecastTask
 
     t = spec.task
     if t.is_builtin:
-        from .tasks import BUILTINS
+        from archbench.kinds.forecasting.tasks import BUILTINS
 
         b = BUILTINS[t.name]()
         shift = b.shift if t.shift is None else _shift(t.shift, b.data.settings, t.options)
@@ -144,7 +144,7 @@ def load_task(spec: Spec) -> ForecastTask:
             description=t.description or b.description, provenance=b.provenance,
             licence=b.licence, notes=(*b.notes, *b.data.notes),
         )  # fmt: skip
-    from .spec import load_user
+    from archbench.kinds.forecasting.templates import load_user
 
     settings = _settings(spec)
     data = load_user(Path(t.path), settings)
@@ -180,8 +180,8 @@ def _references(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Metrics of the naive, seasonal-naive (and AutoETS, when given) forecasts on every
     evaluation split, and their MASE at each horizon step."""
-    from .metrics import error_by_step, pack_truth
-    from .references import REFERENCES, reference_forecast
+    from archbench.kinds.forecasting.metrics import error_by_step, pack_truth
+    from archbench.kinds.forecasting.references import REFERENCES, reference_forecast
 
     d = task.data
     out: dict[str, Any] = {}
@@ -222,7 +222,7 @@ def prepared(
     kind: ForecastingKind, task: ForecastTask, splits: ForecastSplits, spec: Spec
 ) -> Prepared:
     """The parts (windows), metrics, sizes, digests and the JSON the run directory keeps."""
-    from .prepare import profile_rows
+    from archbench.kinds.forecasting.prepare import profile_rows
 
     if "shift" not in splits.windows:
         raise DataError("the task has no shift rule; add [task.shift]")

@@ -21,8 +21,8 @@ import pandas as pd
 
 from archbench.errors import DataError
 
-from .data import ForecastData, ForecastSettings, load_frame
-from .windows import ForecastShift, ForecastSplit
+from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
+from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
 
 
 @dataclass(frozen=True, eq=False)

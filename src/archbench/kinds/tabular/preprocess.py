@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-from archbench.kinds.metriclib import TaskType
+from archbench.kinds.common.metrics import TaskType
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from archbench.kinds.metriclib import weighted_roc_auc
+from archbench.kinds.common.metrics import weighted_roc_auc
 from archbench.seeding import derive_seed
 from archbench.stats import iid_counts
 
 if TYPE_CHECKING:
-    from .splits import Splits
-    from .tasks.base import TaskData
+    from archbench.kinds.tabular.splits import Splits
+    from archbench.kinds.tabular.tasks.base import TaskData
 
 #: Rows per side (ID test, shift) the domain classifier sees, and train/val rows for review.
 MAX_ROWS = 2000

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from archbench.metrics import MetricSet
+from archbench.kinds.metric import MetricSet
 
-from .preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
 
 log = logging.getLogger(__name__)
 

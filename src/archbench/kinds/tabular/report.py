@@ -8,7 +8,7 @@ from typing import Any
 
 from archbench.kinds.common.groups import groups_text
 from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
-from archbench.kinds.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
@@ -18,7 +18,7 @@ from archbench.report.rundata import RunData, finite
 
 def _backend(run: RunData) -> tuple[str, str]:
     """Display name and citation key of the run's GBDT backend, from the family declaration."""
-    from . import FAMILIES
+    from archbench.kinds.tabular.kind import FAMILIES
 
     backends = {f.name: f for f in FAMILIES}["gbdt"].backends
     b = backends.get(gbdt_backend(run)) or backends["lightgbm"]
@@ -253,7 +253,7 @@ def review_warnings(run: RunData) -> list[str]:
     """Sentences a reviewer would add: task.json ``warnings`` (leaking features, a feature that
     encodes the shift rule) and families whose mean validation score is near the metric's limit
     (the target may leak into the features)."""
-    from .profile import NEAR_PERFECT
+    from archbench.kinds.tabular.profile import NEAR_PERFECT
 
     out = [sentence(str(w)[:1].upper() + str(w)[1:]) for w in run.task.get("warnings") or []]
     out += majority_accuracy_notes(run)

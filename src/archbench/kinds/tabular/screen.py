@@ -28,11 +28,11 @@ import numpy as np
 
 from archbench.seeding import derive_seed
 
-from .profile import _GBM, NEAR_PERFECT, _auc, _bins, _matrix, _r2, _sample
+from archbench.kinds.tabular.profile import _GBM, NEAR_PERFECT, _auc, _bins, _matrix, _r2, _sample
 
 if TYPE_CHECKING:
-    from .splits import Splits
-    from .tasks.base import TaskData
+    from archbench.kinds.tabular.splits import Splits
+    from archbench.kinds.tabular.tasks.base import TaskData
 
 __all__ = ["CLOSE", "FAR", "MAX_TRAIN", "MAX_VAL", "STRONG", "feature_screen", "screen_warnings"]
 

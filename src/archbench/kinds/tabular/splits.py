@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from archbench.config import SplitSpec
+from archbench.spec.model import SplitSpec
 from archbench.errors import DataError
 from archbench.kinds.common import rare
 from archbench.kinds.common.groups import (
@@ -34,7 +34,7 @@ from archbench.names import SPLIT_NAMES
 from archbench.seeding import derive_seed
 
 if TYPE_CHECKING:
-    from .tasks.base import TaskData
+    from archbench.kinds.tabular.tasks.base import TaskData
 
 log = logging.getLogger(__name__)
 

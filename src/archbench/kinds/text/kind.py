@@ -21,16 +21,16 @@ import pandas as pd
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
-from archbench.metrics import MetricSet, MetricSpec
+from archbench.kinds.metric import MetricSet, MetricSpec
 
-from ..common import rare
-from .metrics import METRICS, available, metric_set
+from archbench.kinds.common import rare
+from archbench.kinds.text.metrics import METRICS, available, metric_set
 
 if TYPE_CHECKING:
-    from archbench.config import Spec
+    from archbench.spec.model import Spec
 
-    from .data import TextData, TextInfo, TextPart, TextSettings
-    from .splits import TextSplits
+    from archbench.kinds.text.data import TextData, TextInfo, TextPart, TextSettings
+    from archbench.kinds.text.splits import TextSplits
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class TextKind(Kind):
 
     # -- declaration ---------------------------------------------------------------------------
     def presets(self, preset: str) -> dict[str, Any]:
-        from .presets import PRESETS
+        from archbench.kinds.text.presets import PRESETS
 
         return copy.deepcopy(PRESETS[preset])
 
@@ -118,7 +118,7 @@ class TextKind(Kind):
     def validate_spec(self, spec: Spec) -> None:
         """The text keys of ``[task]`` and every family's fixed settings (``max_length``,
         ``pretrained``, ...), checked before anything is loaded or written."""
-        from archbench.preparation import fixed_params
+        from archbench.engine.prepare import fixed_params
 
         _settings(spec)
         rare.validate_options(spec.task.options, self)
@@ -142,9 +142,9 @@ class TextKind(Kind):
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, spec: Spec) -> TextData:
-        from .builtin import SHIFT
-        from .builtin import load as load_builtin
-        from .data import load_user_text
+        from archbench.kinds.text.tasks import SHIFT
+        from archbench.kinds.text.tasks import load as load_builtin
+        from archbench.kinds.text.data import load_user_text
 
         settings = _settings(spec)
         if spec.task.is_builtin:
@@ -165,8 +165,8 @@ class TextKind(Kind):
         return data
 
     def split(self, data: TextData, spec: Spec) -> TextSplits:
-        from ..common.groups import group_codes
-        from .splits import split_text
+        from archbench.kinds.common.groups import group_codes
+        from archbench.kinds.text.splits import split_text
 
         sp = spec.split
         caps = {s: getattr(sp, f"max_{s}_rows") for s in SPLIT_NAMES}
@@ -200,8 +200,8 @@ class TextKind(Kind):
         return splits
 
     def prepare(self, data: TextData, splits: TextSplits, spec: Spec) -> Prepared:
-        from .data import TextInfo
-        from .represent import text_statistics
+        from archbench.kinds.text.data import TextInfo
+        from archbench.kinds.text.represent import text_statistics
 
         parts = {s: splits.part(data, s) for s in SPLIT_NAMES}
         info = TextInfo(data.classes)
@@ -301,12 +301,12 @@ class TextKind(Kind):
 
     # -- report ----------------------------------------------------------------------------------
     def report(self) -> Any:
-        from .report import TextReport
+        from archbench.kinds.text.report import TextReport
 
         return TextReport()
 
     def init_template(self, variant: str) -> str | None:
-        from .templates import spec_template
+        from archbench.kinds.text.templates import spec_template
 
         if variant in ("text", *self.builtin_tasks):
             return spec_template(variant)
@@ -315,8 +315,8 @@ class TextKind(Kind):
 
 def _settings(spec: Spec) -> TextSettings:
     """The text settings of the spec: the built-in's, overridden by the spec's keys."""
-    from .builtin import SETTINGS
-    from .data import TextSettings
+    from archbench.kinds.text.tasks import SETTINGS
+    from archbench.kinds.text.data import TextSettings
 
     table: dict[str, Any] = dict(spec.task.options)
     if spec.task.target:
@@ -365,7 +365,7 @@ def _references(
 ) -> dict[str, Any]:
     """Reference rows fitted on train (C of the logistic regression chosen on val);
     ``predictions`` receives their ``(n, K)`` probabilities per split."""
-    from .references import references
+    from archbench.kinds.text.references import references
 
     out: dict[str, Any] = {}
     for ref in references(parts["train"], parts["val"], info, seed=seed):

@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ...metrics import MetricSet, MetricSpec
-from ..imbalanced import SPECS as IMBALANCED
-from ..metriclib import correct_class, weighted_roc_auc
+from archbench.kinds.metric import MetricSet, MetricSpec
+from archbench.kinds.common.imbalanced import SPECS as IMBALANCED
+from archbench.kinds.common.metrics import correct_class, weighted_roc_auc
 
 _EPS = 1e-15
 Resampler = Callable[[np.ndarray], np.ndarray]

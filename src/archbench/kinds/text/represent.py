@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from ...errors import ConfigError
+from archbench.errors import ConfigError
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

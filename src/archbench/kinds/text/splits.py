@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import ConfigError, DataError
-from ..common import rare
-from ..common.groups import check_group_count, group_manifest, merge_keys
-from .data import TextData, TextPart
+from archbench.errors import ConfigError, DataError
+from archbench.kinds.common import rare
+from archbench.kinds.common.groups import check_group_count, group_manifest, merge_keys
+from archbench.kinds.text.data import TextData, TextPart
 
 SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")
 

@@ -16,10 +16,10 @@ import numpy as np
 from scipy.special import expit, softmax
 
 from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
-from archbench.kinds.metriclib import HIGHER_IS_BETTER, PRIMARY, metric
+from archbench.kinds.common.metrics import HIGHER_IS_BETTER, PRIMARY, metric
 
-from ..preprocess import FeatureInfo, Matrix
-from .base import check_matrix
+from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.models.base import check_matrix
 
 if TYPE_CHECKING:
     import torch

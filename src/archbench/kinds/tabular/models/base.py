@@ -1,13 +1,13 @@
-"""The tabular families' shared checks; the adapter contract itself is ``archbench.family``."""
+"""The tabular families' shared checks; the adapter contract itself is ``archbench.kinds.family``."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from archbench.errors import DataError
-from archbench.family import Model, resolve_device
+from archbench.kinds.family import Model, resolve_device
 
-from ..preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
 
 __all__ = ["Model", "check_matrix", "resolve_device"]
 

@@ -27,8 +27,8 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 
 from archbench.errors import ConfigError
 
-from ..preprocess import FeatureInfo
-from ._torch import TorchModel
+from archbench.kinds.tabular.preprocess import FeatureInfo
+from archbench.kinds.tabular.models._torch import TorchModel
 
 if TYPE_CHECKING:
     from torch import nn
@@ -91,7 +91,7 @@ class FTTransformerModel(TorchModel):
                 raise ConfigError(f"ft_transformer: {key} = {params[key]!r} must lie in [0, 1)")
 
     def _build(self, params: dict[str, Any], info: FeatureInfo, d_out: int) -> nn.Module:
-        from ._ftnet import FTNet
+        from archbench.kinds.tabular.models._nets import FTNet
 
         return FTNet(
             n_num=len(info.num_names),
@@ -108,7 +108,7 @@ class FTTransformerModel(TorchModel):
 
     def _param_groups(self, module: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
         """rtdl's groups (no decay on embeddings, norms, biases) in a deterministic order."""
-        from ._ftnet import FTNet
+        from archbench.kinds.tabular.models._nets import FTNet
 
         no_decay = {id(q) for q in cast(FTNet, module).no_weight_decay()}
         params = list(module.parameters())

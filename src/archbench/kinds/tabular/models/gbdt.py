@@ -23,10 +23,10 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 
 from archbench.errors import ConfigError
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
-from archbench.kinds.metriclib import PRIMARY
+from archbench.kinds.common.metrics import PRIMARY
 
-from ..preprocess import FeatureInfo, Matrix
-from .base import Model, check_matrix
+from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.models.base import Model, check_matrix
 
 
 def macro_auc(y: np.ndarray, proba: np.ndarray) -> float:

@@ -17,8 +17,8 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 
 from archbench.errors import ConfigError
 
-from ..preprocess import FeatureInfo
-from ._torch import TorchModel
+from archbench.kinds.tabular.preprocess import FeatureInfo
+from archbench.kinds.tabular.models._torch import TorchModel
 
 if TYPE_CHECKING:
     import torch

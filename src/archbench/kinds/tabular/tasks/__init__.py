@@ -14,13 +14,19 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from archbench.config import TaskSpec
+from archbench.spec.model import TaskSpec
 from archbench.errors import DataError
 from archbench.kinds.common.groups import group_codes
 from archbench.kinds.common.shift import ShiftResult, apply_shift, shift_mask
 
-from . import adult, california, flights, user
-from .base import TaskData, TaskType, check_classes
+import archbench.kinds.tabular.tasks.adult as adult
+
+import archbench.kinds.tabular.tasks.california as california
+
+import archbench.kinds.tabular.tasks.flights as flights
+
+import archbench.kinds.tabular.tasks.user as user
+from archbench.kinds.tabular.tasks.base import TaskData, TaskType, check_classes
 
 __all__ = [
     "BUILTINS",

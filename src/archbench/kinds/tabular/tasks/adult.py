@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import TaskData, count, read_shipped
+from archbench.kinds.tabular.tasks.base import TaskData, count, read_shipped
 
 TARGET = "income"
 NUMERIC = ("age", "educational-num", "capital-gain", "capital-loss", "hours-per-week")

@@ -22,7 +22,7 @@ from archbench.kinds.common.labels import (
     read_shipped,
     sort_labels,
 )
-from archbench.kinds.metriclib import TaskType
+from archbench.kinds.common.metrics import TaskType
 
 __all__ = [
     "MAX_CLASSES",

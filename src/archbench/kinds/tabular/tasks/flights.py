@@ -14,7 +14,7 @@ import pandas as pd
 
 from archbench.errors import DataError
 
-from .base import TaskData, count
+from archbench.kinds.tabular.tasks.base import TaskData, count
 
 WEATHER = [
     "temp",

@@ -1,0 +1,513 @@
+"""Temporal splits, rolling forecast origins and window arrays.
+
+Splits are never random. The ID range of every ID series is cut at two calendar times shared
+by all series into consecutive train / validation / test periods (fractions of the ID time
+steps). A window with origin ``t`` (the last observed step) has context ``(t - C, t]`` and
+target ``(t, t + H]``. A window belongs to a split when its whole target lies in that split's
+period, so no target step of one split is a target step of another. Contexts may reach back
+into earlier periods: at forecast time everything before the origin has been observed, so a
+validation context holding training-period values uses only the past, exactly as a deployed
+forecaster would; what must never cross is a target (or a statistic of one) used for fitting.
+
+Training origins step by ``train_stride`` (default 1: every origin); evaluation origins step by
+the task's ``stride`` (default: the horizon, so evaluation targets do not overlap), moved up to
+the next stride coprime to the season so that they visit every phase of it. Caps on the windows
+of each split (``ForecastSplit.max_*``, from ``split.max_*_rows``) are seeded draws of origins
+made before any window is built (:mod:`.origins`).
+
+Shift set (``ForecastShift``): ``range`` = the ID series over a later period ``[min, max]`` of
+time; ``groups`` = series never seen in training, over the ID test period (same calendar span,
+only the series differ); ``both`` = those series over the later period.
+
+Per-series statistics (mean, standard deviation, seasonal-naive MAE for MASE) are computed from
+the steps before the validation cut only: for a shift series that is its own past, which a
+forecaster has at forecast time; no validation, test or shift target reaches them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import ConfigError, DataError
+from archbench.seeding import derive_seed
+
+from archbench.kinds.forecasting.data import ForecastData
+from archbench.kinds.forecasting.origins import Chosen, choose, eval_stride, notes, phases
+
+log = logging.getLogger(__name__)
+SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")
+
+
+@dataclass(frozen=True)
+class ForecastShift:
+    """The shift rule: a later period (``range``), other series (``groups``) or ``both``.
+
+    ``min``/``max`` bound the shift period (ISO dates or integer steps, inclusive; a date-only
+    ``max`` includes its whole day); ``id_max`` ends the ID range early (a gap before the shift
+    period; default: the step before ``min``); ``values`` lists the shift series.
+    """
+
+    kind: Literal["range", "groups", "both"] = "range"
+    min: str | int | None = None
+    max: str | int | None = None
+    id_max: str | int | None = None
+    values: tuple[str, ...] = ()
+    description: str = ""
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> ForecastShift:
+        """From ``[task.shift]``; ``column`` is accepted (it must be the time or series column)."""
+        names = [f.name for f in fields(cls)]
+        kwargs = {k: v for k, v in table.items() if k != "column"}
+        for key in kwargs:
+            if key not in names:
+                raise ConfigError(f"task.shift.{key} is not a forecasting shift key; use {names}")
+        if "values" in kwargs:
+            kwargs["values"] = tuple(str(v) for v in kwargs["values"])
+        rule = cls(**kwargs)
+        if rule.kind not in ("range", "groups", "both"):
+            raise ConfigError(f"task.shift.kind = {rule.kind!r}; use 'range', 'groups' or 'both'")
+        if rule.kind != "groups" and rule.min is None:
+            raise ConfigError(f"task.shift.min is required for kind = {rule.kind!r}")
+        if rule.kind != "range" and not rule.values:
+            raise ConfigError(f"task.shift.values must list series for kind = {rule.kind!r}")
+        return rule
+
+
+@dataclass(frozen=True)
+class ForecastSplit:
+    """Fractions of the ID time steps for validation and test, the training stride, and caps.
+
+    ``max_train`` / ``max_val`` / ``max_test`` / ``max_shift``: the most windows of each split
+    (0: no cap), drawn with ``seed`` (:mod:`.origins`).
+    """
+
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    train_stride: int = 1
+    max_train: int = 0
+    max_val: int = 0
+    max_test: int = 0
+    max_shift: int = 0
+    seed: int = 0
+
+    def cap(self, split: str) -> int:
+        """The window cap of ``split`` (0: none)."""
+        return int(getattr(self, f"max_{split}"))
+
+    def __post_init__(self) -> None:
+        v, t = self.val_fraction, self.test_fraction
+        if not (0 < v < 1 and 0 < t < 1 and v + t < 1):
+            raise ConfigError(
+                f"split.val_fraction = {v!r} and split.test_fraction = {t!r} must be in (0, 1) "
+                "with a sum below 1"
+            )
+        if (
+            isinstance(self.train_stride, bool)
+            or not isinstance(self.train_stride, int)
+            or (self.train_stride < 1)
+        ):
+            raise ConfigError(f"split.train_stride = {self.train_stride!r} must be an integer >= 1")
+        for name in ("train", "val", "test", "shift"):
+            v = self.cap(name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"split.max_{name}_rows = {v!r} must be an integer >= 0 (0: all)")
+
+
+@dataclass(frozen=True, eq=False)
+class Windows:
+    """The windows of one split (``n`` windows).
+
+    Attributes:
+        context: ``(n, C)`` targets up to and including the origin.
+        target: ``(n, H)`` the next ``H`` targets.
+        known: ``(n, C + H, k)`` known covariates over context and horizon.
+        observed: ``(n, C, o)`` observed covariates over the context.
+        series: ``(n,)`` int64 index into ``series_names``.
+        origin: ``(n,)`` time of the last observed step (datetime64[ns] or int64).
+        loc / scale: ``(n,)`` the series' training-period mean and standard deviation.
+        mase_scale: ``(n,)`` the series' training-period seasonal-naive MAE.
+        row_id: ``(n,)`` int64 window id, unique over all splits: ``series * (T_max + 1) +
+            position of the origin``, so sorting by it orders windows by series, then time.
+    """
+
+    context: np.ndarray
+    target: np.ndarray
+    known: np.ndarray
+    observed: np.ndarray
+    series: np.ndarray
+    origin: np.ndarray
+    loc: np.ndarray
+    scale: np.ndarray
+    mase_scale: np.ndarray
+    row_id: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.context.shape[0])
+
+    def take(self, idx: np.ndarray) -> Windows:
+        """The windows at ``idx`` (a subsample, e.g. for tuning)."""
+        return Windows(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+
+@dataclass(frozen=True)
+class SeriesStats:
+    """Per-series statistics ``(n_series,)`` from the training period only."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    mase_scale: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastSplits:
+    """Windows per split, the statistics and the manifest of every origin."""
+
+    windows: dict[str, Windows]
+    stats: SeriesStats
+    cuts: dict[str, Any]
+    id_series: tuple[str, ...]
+    shift_series: tuple[str, ...]
+    #: split -> windows before the cap.
+    available: dict[str, int] = field(default_factory=dict)
+    #: split -> origins per phase of the season (length ``season``).
+    per_phase: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the stride of the evaluation origins (``task.stride`` moved to be coprime to the season).
+    eval_stride: int = 0
+    #: what choosing the origins did (a moved stride, capped splits), one line each.
+    notes: tuple[str, ...] = ()
+
+    def origin_table(self, data: ForecastData) -> pd.DataFrame:
+        """Every origin: columns split, series, origin (one row per window)."""
+        rows = [
+            pd.DataFrame(
+                {
+                    "split": name,
+                    "series": np.asarray(data.series_names, dtype=object)[w.series],
+                    "origin": w.origin,
+                }
+            )
+            for name, w in self.windows.items()
+        ]
+        return pd.concat(rows, ignore_index=True)
+
+    def manifest(self, data: ForecastData) -> dict[str, Any]:
+        """JSON-able: cuts, rule, and per split and series the first/last origin and count."""
+        table = self.origin_table(data)
+        per: dict[str, Any] = {}
+        for (split, series), g in table.groupby(["split", "series"], sort=False):
+            per.setdefault(str(split), {})[str(series)] = {
+                "n": len(g),
+                "first": str(g["origin"].iat[0]),
+                "last": str(g["origin"].iat[-1]),
+            }
+        return {
+            "cuts": {k: str(v) for k, v in self.cuts.items()},
+            "id_series": list(self.id_series),
+            "shift_series": list(self.shift_series),
+            "horizon": data.settings.horizon,
+            "context": data.settings.context,
+            "stride": self.eval_stride or data.settings.step,
+            "available": dict(self.available),
+            "origins_per_phase": {k: list(v) for k, v in self.per_phase.items()},
+            "origins": per,
+        }
+
+
+def make_splits(
+    data: ForecastData, split: ForecastSplit, shift: ForecastShift | None
+) -> ForecastSplits:
+    """Cut the ID range into periods, place origins, compute statistics, build windows.
+
+    Raises:
+        DataError: the shift rule names an unknown series, leaves no ID series or no shift
+            window, or a split has no window (series too short for context, horizon and
+            the split fractions).
+    """
+    names = list(data.series_names)
+    shift_series = _shift_series(data, shift)
+    id_idx = [i for i, n in enumerate(names) if n not in shift_series]
+    if not id_idx:
+        raise DataError(
+            "task.shift.values lists every series, which leaves no ID series to train on; "
+            "keep at least one series out of the shift rule"
+        )
+    lo, hi, id_end = _bounds(data, shift)
+    cuts = _cuts(data, split, id_idx, id_end)
+    stats = _series_stats(data, cuts["val_start"])
+    spans: dict[str, list[tuple[int, Any, Any, int]]] = {s: [] for s in SPLITS}
+    train_stride = split.train_stride
+    step = eval_stride(data.settings.step, data.season)
+    for i in id_idx:
+        spans["train"].append((i, None, _before(cuts["val_start"]), train_stride))
+        spans["val"].append((i, cuts["val_start"], _before(cuts["test_start"]), step))
+        spans["test"].append((i, cuts["test_start"], id_end, step))
+    if shift is not None:
+        if shift.kind == "groups":
+            shift_idx, period = [names.index(s) for s in shift_series], (cuts["test_start"], id_end)
+        else:
+            pool = shift_series if shift.kind == "both" else [names[i] for i in id_idx]
+            shift_idx, period = [names.index(s) for s in pool], (lo, hi)
+        spans["shift"] = [(i, period[0], period[1], step) for i in shift_idx]
+        cuts.update(shift_min=period[0], shift_max=period[1])
+    phase = phases(data.times, data.season)
+    windows: dict[str, Windows] = {}
+    available: dict[str, int] = {}
+    per_phase: dict[str, tuple[int, ...]] = {}
+    for name in SPLITS:
+        if name == "shift" and shift is None:
+            continue
+        chosen = _choose(data, spans[name], phase, split, name)
+        windows[name] = _build(data, chosen.series, chosen.positions, stats)
+        available[name], per_phase[name] = chosen.available, chosen.per_phase
+    for name, w in windows.items():
+        if len(w) == 0:
+            raise DataError(_empty_message(name, data))
+    return ForecastSplits(
+        windows=windows,
+        stats=stats,
+        cuts=cuts,
+        id_series=tuple(names[i] for i in id_idx),
+        shift_series=tuple(shift_series),
+        available=available,
+        per_phase=per_phase,
+        eval_stride=step,
+        notes=_notes(data, step, available, {k: len(w) for k, w in windows.items()}),
+    )
+
+
+def _notes(
+    data: ForecastData, step: int, available: dict[str, int], used: dict[str, int]
+) -> tuple[str, ...]:
+    said = notes(step, data.settings.step, data.season, available, used)
+    for line in said:
+        log.warning("%s", line)
+    return said
+
+
+def _choose(
+    data: ForecastData,
+    spans: list[tuple[int, Any, Any, int]],
+    phase: tuple[np.ndarray, ...],
+    split: ForecastSplit,
+    name: str,
+) -> Chosen:
+    """The origins of split ``name``: every candidate of each span, then the split's cap.
+
+    Evaluation origins of the ``j``-th of ``n`` series start ``floor(j * season / n) mod
+    min(stride, season)`` steps late (less than one stride), so that series on one calendar
+    start on phases spread over the season: with few origins per series (a short validation
+    period) the panel as a whole still covers every phase about equally.
+    """
+    c, h = data.settings.context, data.settings.horizon
+    series = [i for i, *_ in spans]
+    candidates = [_origins(data.times[i], c, h, lo, hi, st) for i, lo, hi, st in spans]
+    if name != "train" and data.season > 1:
+        candidates = []
+        for j, (i, lo, hi, st) in enumerate(spans):
+            every = _origins(data.times[i], c, h, lo, hi, 1)
+            late = (j * data.season // len(spans)) % min(st, data.season)
+            candidates.append(every[late if late < len(every) else 0 :: st])
+    rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
+    return choose(
+        series, candidates, [phase[i] for i in series], data.season, split.cap(name), rng,
+        stratify=name != "train",
+    )  # fmt: skip
+
+
+def _cuts(
+    data: ForecastData, split: ForecastSplit, id_idx: list[int], id_end: Any
+) -> dict[str, Any]:
+    """The validation and test start times: fractions of the ID time steps of all ID series."""
+    id_times = np.unique(np.concatenate([data.times[i][data.times[i] <= id_end] for i in id_idx]))
+    n = len(id_times)
+    k_train = round(n * (1 - split.val_fraction - split.test_fraction))
+    k_val = round(n * split.val_fraction)
+    if k_train < 1 or k_train + k_val >= n:
+        raise DataError(f"the ID range has {n} steps, too few for the split fractions")
+    return {
+        "val_start": id_times[k_train],
+        "test_start": id_times[k_train + k_val],
+        "id_end": id_end,
+    }
+
+
+def _empty_message(name: str, data: ForecastData) -> str:
+    s = data.settings
+    if name == "shift":
+        return (
+            "the shift rule leaves no shift window: no shift series has context + horizon = "
+            f"{s.context + s.horizon} steps around the shift period (groups: the ID test "
+            "period); widen task.shift.min/max or pick longer series"
+        )
+    return (
+        f"the {name} period holds no complete window of context + horizon = "
+        f"{s.context + s.horizon} steps; lower task.context or task.horizon, or use longer series"
+    )
+
+
+def _shift_series(data: ForecastData, shift: ForecastShift | None) -> list[str]:
+    if shift is None or shift.kind == "range":
+        return []
+    names = list(data.series_names)
+    for v in shift.values:
+        if v not in names:
+            raise DataError(
+                f"task.shift.values names series {v!r}, which is not in the data; series are: "
+                f"{', '.join(names[:20])}"
+            )
+    return list(dict.fromkeys(shift.values))
+
+
+def _to_time(data: ForecastData, value: str | int, key: str, end: bool = False) -> Any:
+    """A bound as a time value; a date-only ``max`` includes its whole day."""
+    if data.integer_time:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"task.shift.{key} = {value!r}; integer time needs an integer step")
+        return np.int64(value)
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"task.shift.{key} = {value!r} is not a date; use ISO 8601") from exc
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    if end and isinstance(value, str) and len(value) == 10:
+        t = t + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return np.datetime64(t, "ns")
+
+
+def _bounds(data: ForecastData, shift: ForecastShift | None) -> tuple[Any, Any, Any]:
+    """(shift min, shift max, last ID time)."""
+    last = max(t[-1] for t in data.times)
+    if shift is None or shift.kind == "groups":
+        id_end = (
+            last
+            if shift is None or shift.id_max is None
+            else _to_time(data, shift.id_max, "id_max", end=True)
+        )
+        return None, None, id_end
+    assert shift.min is not None
+    lo = _to_time(data, shift.min, "min")
+    hi = last if shift.max is None else _to_time(data, shift.max, "max", end=True)
+    if hi < lo:
+        raise ConfigError(f"task.shift.max = {shift.max!r} is before task.shift.min")
+    id_end = _before(lo) if shift.id_max is None else _to_time(data, shift.id_max, "id_max", True)
+    if id_end >= lo:
+        raise ConfigError("task.shift.id_max must lie before task.shift.min")
+    first = min(t[0] for t in data.times)
+    if id_end < first:
+        raise DataError(
+            f"the shift rule leaves no ID range: every step is at or after task.shift.min = "
+            f"{shift.min!r}; move min later"
+        )
+    return lo, hi, id_end
+
+
+def _before(t: Any) -> Any:
+    """The largest time strictly below ``t`` (inclusive bounds on a discrete grid)."""
+    return t - (np.int64(1) if isinstance(t, np.integer) else np.timedelta64(1, "ns"))
+
+
+def _series_stats(data: ForecastData, val_start: Any) -> SeriesStats:
+    """Mean, std and seasonal-naive MAE of each series before ``val_start``."""
+    m = data.season
+    mean, std, mase = [], [], []
+    for name, t, y in zip(data.series_names, data.times, data.values, strict=True):
+        y_train = y[t < val_start]
+        if len(y_train) < 2:
+            raise DataError(
+                f"series {name!r} has {len(y_train)} steps before the validation period; it "
+                "needs a history there for its scaling statistics"
+            )
+        lag = m if len(y_train) > m else 1
+        naive_mae = float(np.mean(np.abs(y_train[lag:] - y_train[:-lag])))
+        if naive_mae == 0.0:
+            naive_mae = float(np.mean(np.abs(np.diff(y_train)))) or 1.0
+        mean.append(float(y_train.mean()))
+        std.append(float(y_train.std()) or 1.0)
+        mase.append(naive_mae)
+    return SeriesStats(np.array(mean), np.array(std), np.array(mase))
+
+
+def _origins(times: np.ndarray, ctx: int, h: int, start: Any, end: Any, stride: int) -> np.ndarray:
+    """Positions ``p`` of origins (last context step) with the target ``(p, p + h]`` inside
+    ``[start, end]`` and a full context, stepping ``stride`` from the first one."""
+    n = len(times)
+    p = np.arange(ctx - 1, n - h)
+    ok = np.ones(len(p), dtype=bool)
+    if start is not None:
+        ok &= times[p + 1] >= start
+    ok &= times[p + h] <= end
+    p = p[ok]
+    return p[::stride]
+
+
+def _build(
+    data: ForecastData,
+    series: tuple[int, ...],
+    positions: tuple[np.ndarray, ...],
+    stats: SeriesStats,
+) -> Windows:
+    """The windows at the chosen origin ``positions`` of each series in ``series``."""
+    c, h = data.settings.context, data.settings.horizon
+    base = max(len(t) for t in data.times) + 1
+    parts: list[dict[str, np.ndarray]] = []
+    for i, p in zip(series, positions, strict=True):
+        ctx_idx = p[:, None] + np.arange(-c + 1, 1)
+        full_idx = p[:, None] + np.arange(-c + 1, h + 1)
+        y = data.values[i]
+        parts.append(
+            {
+                "context": y[ctx_idx],
+                "target": y[p[:, None] + np.arange(1, h + 1)],
+                "known": data.known[i][full_idx],
+                "observed": data.observed[i][ctx_idx],
+                "series": np.full(len(p), i, dtype=np.int64),
+                "origin": data.times[i][p],
+                "row_id": i * base + p.astype(np.int64),
+            }
+        )
+    if not parts:
+        k, o = len(data.known_names), len(data.observed_names)
+        t0 = data.times[0][:0]
+        empty = np.zeros(0, dtype=np.int64)
+        return Windows(
+            context=np.zeros((0, c)), target=np.zeros((0, h)), known=np.zeros((0, c + h, k)),
+            observed=np.zeros((0, c, o)), series=empty, origin=t0, loc=np.zeros(0),
+            scale=np.zeros(0), mase_scale=np.zeros(0), row_id=empty,
+        )  # fmt: skip
+    cat = {k: np.concatenate([q[k] for q in parts]) for k in parts[0]}
+    s = cat["series"]
+    return Windows(**cat, loc=stats.mean[s], scale=stats.std[s], mase_scale=stats.mase_scale[s])
+
+
+@dataclass(frozen=True)
+class ForecastInfo:
+    """What the families need to know besides the windows (the ``info`` of ``fit``)."""
+
+    horizon: int
+    context: int
+    season: int
+    frequency: str
+    n_series: int
+    known_names: tuple[str, ...]
+    observed_names: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: ForecastData) -> ForecastInfo:
+        s = data.settings
+        return cls(
+            horizon=s.horizon,
+            context=s.context,
+            season=data.season,
+            frequency=data.frequency,
+            n_series=len(data.series_names),
+            known_names=data.known_names,
+            observed_names=data.observed_names,
+        )

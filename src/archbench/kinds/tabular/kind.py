@@ -1,0 +1,287 @@
+"""The tabular kind: classification and regression on one table, the first plugin of the spine.
+
+Families: an MLP and the FT-Transformer (Gorishniy et al. 2021) over the preprocessed features,
+and gradient-boosted trees (LightGBM; XGBoost or CatBoost as extras) on the raw values. Units
+are rows; the paired bootstrap draws rows independently.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from archbench.errors import ConfigError
+from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.common.groups import account_drops
+from archbench.kinds.common.imbalanced import SPECS as IMBALANCED
+from archbench.kinds.common.metrics import CLASSIFICATION, REGRESSION
+from archbench.kinds.metric import MetricSet, MetricSpec
+from archbench.seeding import derive_seed
+
+import archbench.kinds.tabular.data as opt
+from archbench.kinds.tabular.templates import BUILTIN_TASKS
+
+if TYPE_CHECKING:
+    from archbench.spec.model import Spec
+
+    from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+    from archbench.kinds.tabular.splits import Splits
+    from archbench.kinds.tabular.tasks.base import TaskData
+
+_MODELS = "archbench.kinds.tabular.models"
+_NEURAL = ("max_epochs", "patience", "batch_size")
+_TREES = ("max_rounds", "early_stopping_rounds")
+
+FAMILIES: tuple[FamilyDecl, ...] = (
+    FamilyDecl("mlp", "MLP", {"": Backend("MLP", f"{_MODELS}.mlp:MLPModel")}, 1, _NEURAL),
+    FamilyDecl(
+        "ft_transformer",
+        "FT-Transformer",
+        {"": Backend("FT-Transformer", f"{_MODELS}.ft_transformer:FTTransformerModel")},
+        0,
+        _NEURAL,
+    ),
+    FamilyDecl(
+        "gbdt",
+        "GBDT",
+        {
+            "lightgbm": Backend("LightGBM", f"{_MODELS}.gbdt:LightGBMModel", cite="ke2017lightgbm"),
+            "xgboost": Backend(
+                "XGBoost", f"{_MODELS}.gbdt:XGBoostModel", "xgboost", cite="chen2016xgboost"
+            ),
+            "catboost": Backend(
+                "CatBoost",
+                f"{_MODELS}.gbdt:CatBoostModel",
+                "catboost",
+                cite="prokhorenkova2018catboost",
+            ),
+        },
+        2,
+        _TREES,
+    ),
+)
+
+#: Every metric per task type; the default selection is CLASSIFICATION / REGRESSION (the
+#: imbalanced-label metrics are chosen in ``metrics`` or ``task.primary_metric``).
+_SETS: dict[str, MetricSet] = {
+    "classification": MetricSet((*CLASSIFICATION.specs, *IMBALANCED)),
+    "regression": REGRESSION,
+}
+_DEFAULT: dict[str, tuple[str, ...]] = {
+    "classification": CLASSIFICATION.names,
+    "regression": REGRESSION.names,
+}
+
+
+class TabularKind(Kind):
+    """Classification and regression on a table (built-ins: flights, california, adult)."""
+
+    name: ClassVar[str] = "tabular"
+    task_types: ClassVar[tuple[str, ...]] = ("classification", "regression")
+    builtin_tasks: ClassVar[tuple[str, ...]] = BUILTIN_TASKS
+    families: ClassVar[tuple[FamilyDecl, ...]] = FAMILIES
+    init_words: ClassVar[tuple[str, ...]] = ("csv",)
+    supports_data_bootstrap: ClassVar[bool] = True
+    #: The validated linear model (logistic or ridge regression on the preprocessed features).
+    reference_zero: ClassVar[tuple[str, ...]] = ("linear",)
+    reference_rows: ClassVar[tuple[str, ...]] = ("linear",)
+    #: Adult's FT-Transformer seeds are the costliest tabular block, so the suite's tables are
+    #: california and flights.
+    suite_tasks: ClassVar[tuple[str, ...]] = ("california", "flights")
+    task_keys: ClassVar[tuple[str, ...]] = opt.TASK_KEYS
+    worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
+    groups_split: ClassVar[bool] = True
+
+    # -- declaration ---------------------------------------------------------------------------
+    def presets(self, preset: str) -> dict[str, Any]:
+        from archbench.kinds.tabular.presets import PRESETS
+
+        return copy.deepcopy(PRESETS[preset])
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return (*_SETS["classification"].names, *REGRESSION.names)
+
+    def validate_spec(self, spec: Spec) -> None:
+        opt.validate(spec, self)
+
+    def metric(self, name: str) -> MetricSpec:
+        for s in _SETS.values():
+            if name in s:
+                return s[name]
+        raise KeyError(name)
+
+    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+        task_type = data.task_type if not isinstance(data, str) else data
+        available = _SETS[task_type]
+        for m in chosen:
+            if m not in available:
+                raise ConfigError(
+                    f"metrics: {m!r} does not apply to {task_type}; "
+                    f"use some of {', '.join(available.names)}"
+                )
+        return available.select(chosen or _DEFAULT[task_type])
+
+    # -- data ----------------------------------------------------------------------------------
+    def load(self, spec: Spec) -> TaskData:
+        from archbench.kinds.tabular.tasks import load_task
+
+        return opt.with_positive_class(load_task(spec.task, spec.split.group), spec)
+
+    def split(self, data: TaskData, spec: Spec) -> Splits:
+        from archbench.kinds.common.rare import rare_requested
+
+        from archbench.kinds.tabular.splits import make_splits
+
+        requested = data.task_type == "classification" and rare_requested(
+            spec.metrics, spec.task.options
+        )
+        splits = make_splits(
+            data, spec.split, builtin=spec.task.is_builtin, rare_requested=requested
+        )
+        opt.check_positives(data, splits, spec)
+        return splits
+
+    def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
+        from archbench.engine.manifest import data_digest
+
+        from archbench.kinds.tabular.preprocess import Preprocessor
+        from archbench.kinds.tabular.references import references
+
+        task = data
+        pre = Preprocessor(
+            num_cols=list(task.numeric),
+            cat_cols=list(task.categorical),
+            target=task.target,
+            task_type=task.task_type,
+            classes=list(task.classes),
+            numeric_transform=spec.split.numeric_transform,
+            max_categories=spec.split.max_categories,
+            seed=derive_seed(spec.split.seed, "preprocess"),
+        ).fit(task.frame.loc[splits.train])
+        parts = {s: pre.transform(task.frame.loc[splits.ids(s)]) for s in SPLIT_NAMES}
+        task_json = task.to_json()
+        if splits.drops:
+            task_json["rows"] = account_drops(task_json["rows"], splits.drops)
+            task_json["row_drops"] = [dict(d) for d in splits.drops]
+        task_json["preprocessing"] = {
+            "numeric_transform": spec.split.numeric_transform,
+            "numeric_used": list(pre.info.num_names),
+            "categorical_used": list(pre.info.cat_names),
+            "dropped_features": [list(x) for x in pre.dropped_],
+        }
+        man = splits.manifest(task)
+        man["dropped_features"] = [list(x) for x in pre.dropped_]
+        metrics = opt.run_metrics(self.metric_set(task, spec.metrics), task, splits, spec)
+        opt.add_profile(task_json, task, splits, spec, metrics)
+        ref_preds: dict[str, dict[str, np.ndarray]] = {}
+        task_json["references"] = references(
+            parts, pre.info, metrics, seed=spec.split.seed, predictions=ref_preds
+        )
+        return Prepared(
+            parts=parts,
+            info=pre.info,
+            metrics=metrics,
+            sizes=splits.sizes(),
+            split_digest=splits.digest(),
+            data_hash=data_digest(task.frame),
+            task_json=task_json,
+            splits_json=man,
+            splits_frame=splits.frame(),
+            run_fields={
+                "n_classes": pre.info.n_classes,
+                "class_names": list(pre.info.class_names),
+            },
+            data=task,
+            fitted=pre,
+            reference_predictions=ref_preds,
+        )
+
+    # -- workers ---------------------------------------------------------------------------------
+    def targets(self, part: Matrix) -> np.ndarray:
+        return part.y
+
+    def subsample(self, part: Matrix, n: int, seed: int, info: FeatureInfo) -> Matrix:
+        """A seeded subsample of ``n`` rows, stratified by class for classification."""
+        if n <= 0 or len(part) <= n:
+            return part
+        from sklearn.model_selection import train_test_split
+
+        idx = np.arange(len(part))
+        strat = part.y if info.task_type == "classification" else None
+        try:
+            keep, _ = train_test_split(idx, train_size=n, random_state=seed, stratify=strat)
+        except ValueError:
+            keep, _ = train_test_split(idx, train_size=n, random_state=seed)
+        return part.take(np.sort(keep))
+
+    def bootstrap(self, part: Matrix, seed: int, info: FeatureInfo) -> Matrix:
+        """Rows drawn with replacement; for classification within each class, so every class
+        keeps its training count."""
+        rng = np.random.default_rng(seed)
+        if info.task_type == "classification":
+            idx = np.concatenate(
+                [rng.choice(np.flatnonzero(part.y == c), size=int((part.y == c).sum()))
+                 for c in np.unique(part.y)]
+            )  # fmt: skip
+        else:
+            idx = rng.integers(0, len(part), size=len(part))
+        return part.take(np.sort(idx))
+
+    # -- store and statistics --------------------------------------------------------------------
+    def prediction_frame(self, split: str, part: Matrix, pred: np.ndarray) -> pd.DataFrame:
+        """``split, row_id, y_true, y_pred`` and, for classification, ``p_0 .. p_{K-1}``."""
+        d: dict[str, Any] = {
+            "split": split,
+            "row_id": part.row_id,
+            "y_true": part.y.astype(np.float64),
+        }
+        if pred.ndim == 2:
+            d["y_pred"] = pred.argmax(axis=1).astype(np.float64)
+            for k in range(pred.shape[1]):
+                d[f"p_{k}"] = pred[:, k].astype(np.float64)
+        else:
+            d["y_pred"] = pred.astype(np.float64)
+        return pd.DataFrame(d)
+
+    def unit_arrays(
+        self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        classification = run.get("task_type") == "classification"
+        ids = y = None
+        preds = []
+        for sub in frames:
+            rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy()
+            if ids is None or y is None:
+                ids, y = rid, yt
+            elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
+                raise ValueError("predictions differ in rows or targets across seeds")
+            if classification:
+                cols = sorted(
+                    (c for c in sub.columns if c.startswith("p_") and c[2:].isdigit()),
+                    key=lambda c: int(c[2:]),
+                )
+                if len(cols) < 2:
+                    raise ValueError(f"no probability columns p_0 .. p_K-1: {list(sub.columns)}")
+                preds.append(sub[cols].to_numpy(dtype=np.float64))
+            else:
+                preds.append(sub[["y_pred"]].to_numpy(dtype=np.float64)[:, 0])
+        assert ids is not None and y is not None
+        return ids, y, np.stack(preds)
+
+    # -- report ----------------------------------------------------------------------------------
+    def report(self) -> Any:
+        from archbench.kinds.tabular.report import TabularReport
+
+        return TabularReport()
+
+    def init_template(self, variant: str) -> str | None:
+        from archbench.kinds.tabular.templates import spec_template
+
+        if variant == "csv" or variant in self.builtin_tasks:
+            return spec_template(variant)
+        return None
