@@ -93,7 +93,7 @@ def setup_peer_venv() -> None:
 
 
 def load(max_train: int, max_val: int) -> Any:
-    from archbench.spec.model import spec_from_dict
+    from archbench.spec.load import spec_from_dict
     from archbench.pipeline import prepare
 
     spec = spec_from_dict(

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     raw_argv = list(argv if argv is not None else sys.argv[1:])
 
-    from archbench.spec.model import spec_from_dict
+    from archbench.spec.load import spec_from_dict
     from archbench.engine.executors.local import make_executor
     from archbench.pipeline import Runner
     from archbench.engine.store import RunStore

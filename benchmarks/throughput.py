@@ -81,7 +81,7 @@ def matmul_peak(
 
 
 def load_flights(max_train: int) -> tuple[Any, Any, Any]:
-    from archbench.spec.model import spec_from_dict
+    from archbench.spec.load import spec_from_dict
     from archbench.pipeline import prepare
 
     spec = spec_from_dict({"split": {"max_train_rows": max_train}}, preset="default")

@@ -66,7 +66,7 @@ def archbench_cmd() -> list[str]:
 @pytest.fixture(autouse=True, scope="module")
 def _kind_registry_restored() -> Iterator[None]:
     """Kinds a test module registers (the toy kind) do not leak into later modules."""
-    from archbench import kinds
+    import archbench.kinds.registry as kinds
 
     saved = dict(kinds._KINDS)
     yield

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 
 FAMILIES = ("mlp", "ft_transformer", "gbdt")
 LABELS = {"mlp": "MLP", "ft_transformer": "FT-Transformer", "gbdt": "GBDT (LightGBM)"}

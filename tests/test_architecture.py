@@ -1,115 +1,280 @@
-"""The house drawn from the code: the spine imports no kind's internals and has no cycles."""
+"""The house drawn from the code: layers in order, no import cycles, kinds apart.
+
+Every import counts: at module level, inside functions and under ``TYPE_CHECKING`` alike. The
+layer order is STYLE.md's, lowest first: leaves; the spec model, the statistics and the report
+kit; the kinds; spec loading; the engine; analysis; the report; pipeline, suite, testing, cli.
+A module imports only its own layer or lower ones, a kind imports no other kind, and the import
+graph of ``src/archbench`` has no strongly connected component.
+"""
 
 from __future__ import annotations
 
 import ast
+import sys
+import textwrap
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+import pytest
 
 import archbench
 
 SRC = Path(archbench.__file__).parent
-#: What the spine may import of the kinds: the registry, the contract and its test case.
-KIND_SURFACE = {"archbench.kinds", "archbench.kinds.base", "archbench.testing"}
+
+#: The report kit: the document model, its writers and the run-directory reader that the
+#: kinds' report parts stand on (below the kinds); the rest of ``report`` is above analysis.
+REPORT_KIT = (
+    "archbench.report.document",
+    "archbench.report.fmt",
+    "archbench.report.latex",
+    "archbench.report.typst_writer",
+    "archbench.report.markup",
+    "archbench.report.prose",
+    "archbench.report.rundata",
+    "archbench.report.figures",
+)
+#: Lowest first; a module belongs to the layer of its longest matching prefix.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("leaves", ("archbench._version", "archbench.errors", "archbench.names", "archbench.seeding")),
+    ("spec model, stats, report kit", ("archbench.spec.model", "archbench.stats", *REPORT_KIT)),
+    ("kinds", ("archbench.kinds",)),
+    ("spec loading", ("archbench.spec",)),
+    ("engine", ("archbench.engine",)),
+    ("analysis", ("archbench.analysis",)),
+    ("report", ("archbench.report",)),
+    (
+        "pipeline, suite, testing, cli",
+        ("archbench", "archbench.pipeline", "archbench.suite", "archbench.testing", "archbench.cli"),
+    ),
+)
+#: The one allowed upward import: the deprecated re-export of KindContract at its old path.
+ALLOWED_UPWARD = {("archbench.kinds.contract", "archbench.testing")}
 
 
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(SRC.parent).with_suffix("")
-    parts = list(rel.parts)
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _imports(path: Path, *, module_level_only: bool) -> set[str]:
-    """Absolute names of the archbench modules ``path`` imports."""
-    tree = ast.parse(path.read_text())
-    name = _module_name(path)
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    nodes: list[ast.AST] = []
-    if module_level_only:
-        for node in tree.body:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
-            nodes.append(node)
-    else:
-        nodes = list(ast.walk(tree))
-    out: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names if a.name.startswith("archbench")}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                mod = ".".join([*base, node.module] if node.module else base)
-            else:
-                mod = node.module or ""
-            if not mod.startswith("archbench"):
-                continue
-            out.add(mod)
-            for a in node.names:  # "from . import x" imports a module
-                if (SRC.parent / mod.replace(".", "/") / f"{a.name}.py").exists():
-                    out.add(f"{mod}.{a.name}")
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the package modules it imports (every import statement, wherever it sits)."""
+    top = root.name
+    files = {module_name(p, root): p for p in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                out |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    mod = ".".join([*base, node.module] if node.module else base)
+                else:
+                    mod = node.module or ""
+                for a in node.names:  # "from pkg import module" imports the module
+                    out.add(f"{mod}.{a.name}" if f"{mod}.{a.name}" in files else mod)
+        graph[name] = {m for m in out if m in files and m != name and m.split(".")[0] == top}
+    return graph
+
+
+def strongly_connected(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Tarjan's algorithm: every component with more than one module (an import cycle)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * len(graph) + 100))
+    try:
+        for v in sorted(graph):
+            if v not in index:
+                visit(v)
+    finally:
+        sys.setrecursionlimit(limit)
+    return found
+
+
+def layer_of(module: str, layers: tuple[tuple[str, tuple[str, ...]], ...] = LAYERS) -> int:
+    best, where = -1, -1
+    for i, (_, prefixes) in enumerate(layers):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best:
+                best, where = len(p), i
+    assert where >= 0, f"{module} belongs to no layer; add it to LAYERS"
+    return where
+
+
+def upward_imports(
+    graph: Mapping[str, set[str]],
+    layers: tuple[tuple[str, tuple[str, ...]], ...] = LAYERS,
+    allowed: set[tuple[str, str]] = ALLOWED_UPWARD,
+) -> list[str]:
+    out = []
+    for m in sorted(graph):
+        for t in sorted(graph[m]):
+            if (m, t) not in allowed and layer_of(t, layers) > layer_of(m, layers):
+                out.append(
+                    f"{m} ({layers[layer_of(m, layers)][0]}) imports {t} "
+                    f"({layers[layer_of(t, layers)][0]})"
+                )
     return out
 
 
-def _spine_files() -> list[Path]:
-    return [p for p in SRC.rglob("*.py") if "kinds" not in p.relative_to(SRC).parts]
+def cross_kind_imports(graph: Mapping[str, set[str]], top: str = "archbench") -> list[str]:
+    def kind(m: str) -> str | None:
+        parts = m.split(".")
+        if len(parts) >= 3 and parts[1] == "kinds" and parts[2] not in ("common",):
+            sub = f"{top}.kinds.{parts[2]}"
+            return sub if sub in graph and (len(parts) > 3 or _is_package(sub)) else None
+        return None
+
+    def _is_package(name: str) -> bool:
+        return (SRC.parent / name.replace(".", "/") / "__init__.py").exists()
+
+    return [
+        f"{m} imports {t}"
+        for m in sorted(graph)
+        for t in sorted(graph[m])
+        if kind(m) and kind(t) and kind(m) != kind(t)
+    ]
 
 
-def test_the_spine_imports_no_kind_internals() -> None:
-    offenders = {
-        _module_name(p): sorted(
-            m for m in _imports(p, module_level_only=False)
-            if m.startswith("archbench.kinds") and m not in KIND_SURFACE
-        )
-        for p in _spine_files()
-    }  # fmt: skip
-    assert {k: v for k, v in offenders.items() if v} == {}
+# -- the package itself ---------------------------------------------------------------------------
 
 
-def test_no_import_cycles_among_spine_modules() -> None:
-    graph = {_module_name(p): _imports(p, module_level_only=True) for p in _spine_files()}
-    graph = {k: {m for m in v if m in graph and m != k} for k, v in graph.items()}
-    state: dict[str, int] = {}
-    cycles: list[list[str]] = []
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                cycles.append([*stack[stack.index(nxt) :], nxt])
-            elif nxt not in state:
-                visit(nxt, [*stack, nxt])
-        state[node] = 2
-
-    for n in sorted(graph):
-        if n not in state:
-            visit(n, [n])
-    assert cycles == []
+def test_no_import_cycles_anywhere_in_the_package() -> None:
+    assert strongly_connected(import_graph(SRC)) == []
 
 
-def test_the_tabular_kind_lives_behind_the_seam() -> None:
-    """Tables, splits, preprocessing and models are the tabular kind's, not the spine's."""
-    for gone in ("tasks", "models", "splits.py", "preprocess.py", "templates.py"):
-        assert not (SRC / gone).exists(), f"{gone} belongs in kinds/tabular/"
+def test_layers_import_only_downwards() -> None:
+    assert upward_imports(import_graph(SRC)) == []
 
 
 def test_kinds_import_no_other_kind() -> None:
-    """A kind stands on the spine, the contract and kinds/common, never on another kind."""
-    kinds_dir = SRC / "kinds"
-    own = {
-        p.name
-        for p in kinds_dir.iterdir()
-        if p.is_dir() and p.name not in ("common", "__pycache__")
-    }
-    offenders = {}
-    for kind in own:
-        for p in (kinds_dir / kind).rglob("*.py"):
-            bad = sorted(
-                m for m in _imports(p, module_level_only=False)
-                if any(m.startswith(f"archbench.kinds.{o}") for o in own - {kind})
-            )  # fmt: skip
-            if bad:
-                offenders[_module_name(p)] = bad
-    assert offenders == {}
+    assert cross_kind_imports(import_graph(SRC)) == []
+
+
+def test_every_module_has_a_layer() -> None:
+    for m in import_graph(SRC):
+        layer_of(m)
+
+
+def test_the_root_holds_only_the_spine_entry_points() -> None:
+    """Modules flat in src/archbench are the leaves and the top layer; the rest live in packages."""
+    flat = sorted(p.stem for p in SRC.glob("*.py"))
+    assert flat == [
+        "__init__", "__main__", "_version", "errors", "names", "pipeline", "seeding", "suite",
+        "testing",
+    ]  # fmt: skip
+
+
+def test_every_package_init_is_a_table_of_contents() -> None:
+    for init in SRC.rglob("__init__.py"):
+        tree = ast.parse(init.read_text())
+        assert ast.get_docstring(tree), f"{init} has no docstring"
+        names = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                 if isinstance(t, ast.Name)}  # fmt: skip
+        assert "__all__" in names, f"{init} has no __all__"
+
+
+def test_the_old_contract_path_warns_and_still_works() -> None:
+    sys.modules.pop("archbench.kinds.contract", None)
+    with pytest.warns(DeprecationWarning, match=r"archbench\.testing"):
+        from archbench.kinds.contract import KindContract
+    from archbench.testing import KindContract as New
+
+    assert KindContract is New
+
+
+# -- the checks themselves, on a planted package -----------------------------------------------
+
+
+def _plant(root: Path, files: dict[str, str]) -> Path:
+    pkg = root / "archbench"
+    for rel, text in files.items():
+        p = pkg / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return pkg
+
+
+def test_a_planted_upward_import_inside_a_function_is_found(tmp_path: Path) -> None:
+    pkg = _plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "errors.py": "",
+            "stats/__init__.py": "",
+            "stats/intervals.py": "def f():\n    from archbench.engine.store import x\n",
+            "engine/__init__.py": "",
+            "engine/store.py": "from archbench.stats.intervals import f\nx = 1\n",
+        },
+    )
+    graph = import_graph(pkg)
+    assert graph["archbench.stats.intervals"] == {"archbench.engine.store"}
+    bad = upward_imports(graph)
+    assert bad == [
+        "archbench.stats.intervals (spec model, stats, report kit) imports "
+        "archbench.engine.store (engine)"
+    ]
+    assert strongly_connected(graph) == [["archbench.engine.store", "archbench.stats.intervals"]]
+
+
+def test_a_planted_cycle_under_type_checking_is_found(tmp_path: Path) -> None:
+    pkg = _plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "engine/__init__.py": "",
+            "engine/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from archbench.engine import b\n",
+            "engine/b.py": "from . import c\n",
+            "engine/c.py": "from .a import thing\n",
+        },
+    )
+    assert strongly_connected(import_graph(pkg)) == [
+        ["archbench.engine.a", "archbench.engine.b", "archbench.engine.c"]
+    ]
+
+
+def test_a_clean_planted_package_passes(tmp_path: Path) -> None:
+    pkg = _plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "errors.py": "",
+            "engine/__init__.py": "",
+            "engine/store.py": "from archbench.errors import x\n",
+            "cli/__init__.py": "def main():\n    from archbench.engine.store import y\n",
+        },
+    )
+    graph = import_graph(pkg)
+    assert upward_imports(graph) == []
+    assert strongly_connected(graph) == []

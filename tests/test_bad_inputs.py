@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 import archbench.cli as cli
-from archbench.spec.model import load_spec, merge_dicts
+from archbench.spec.load import load_spec, merge_dicts
 from archbench.pipeline import prepare
 
 SPACED = "wind speed"

@@ -110,7 +110,7 @@ def test_end_to_end_smoke(tmp_path: Path) -> None:
 def test_scaling_spec_is_a_valid_archbench_spec(tmp_path: Path) -> None:
     from scaling import spec_toml
 
-    from archbench.spec.model import load_spec
+    from archbench.spec.load import load_spec
 
     path = tmp_path / "s.toml"
     path.write_text(spec_toml(5000, 4, 2))

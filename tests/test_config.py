@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from archbench.spec.model import load_spec, spec_from_dict, spec_to_toml
+from archbench.spec.model import spec_to_toml
+from archbench.spec.load import load_spec, spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds.tabular.templates import spec_template
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.engine.executors.local import Executor, default_workers, make_executor
 from archbench.kinds.tabular.families import get_family
 from archbench.pipeline import prepare

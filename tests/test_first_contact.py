@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.tabular.tasks.user import identifies_rows
+from archbench.kinds import kind_of
 
 
 def _frame(n: int = 900, seed: int = 0) -> pd.DataFrame:
@@ -39,7 +40,7 @@ def _prepare(path: Path, **task: object):
         **task,
     }
     spec = spec_from_dict({"task": raw, "split": {"min_rows": 20}}, preset="quick")
-    kind = spec.kind
+    kind = kind_of(spec)
     data = kind.load(spec)
     splits = kind.split(data, spec)
     return data, kind.prepare(data, splits, spec)
@@ -290,7 +291,8 @@ def test_progress_prints_one_line_per_stage_without_a_terminal() -> None:
 
 
 def test_the_report_names_the_file_as_the_spec_wrote_it(tmp_path: Path) -> None:
-    from archbench.spec.model import load_spec, spec_to_toml
+    from archbench.spec.model import spec_to_toml
+    from archbench.spec.load import load_spec
 
     (tmp_path / "data").mkdir()
     _frame().to_csv(tmp_path / "data" / "t.csv", index=False)
@@ -302,7 +304,7 @@ def test_the_report_names_the_file_as_the_spec_wrote_it(tmp_path: Path) -> None:
     )
     spec = load_spec(spec_file, preset="quick")
     assert spec.task.given_path == "data/t.csv" and Path(spec.task.path).is_absolute()
-    data = spec.kind.load(spec)
+    data = kind_of(spec).load(spec)
     assert data.provenance.startswith("user file data/t.csv (")
     assert str(tmp_path) not in data.provenance
     # The spelling is not part of the spec: same digest, and the stored TOML reads back equal.

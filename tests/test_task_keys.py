@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from archbench.spec.model import spec_from_dict, user_task_keys
+from archbench.spec.load import spec_from_dict, user_task_keys
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
 

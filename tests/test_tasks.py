@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import ShiftSpec, SplitSpec, TaskSpec, spec_from_dict
+from archbench.spec.model import ShiftSpec, SplitSpec, TaskSpec
+from archbench.spec.load import spec_from_dict
 from archbench.errors import DataError
 from archbench.kinds.tabular.splits import SPLIT_NAMES, feature_row_hash, make_splits
 from archbench.kinds.tabular.tasks import (

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from archbench.cli import main
-from archbench.spec.model import PRESETS, load_spec
+from archbench.spec.model import PRESETS
+from archbench.spec.load import load_spec
 from archbench.kinds import all_kinds
 
 #: A commented ``key = value`` line or a commented ``[table]`` header.

@@ -10,6 +10,7 @@ From Python or a notebook::
     pdf = archbench.write_report("runs/mine")        # rewrite report/report.pdf and LaTeX
 
     archbench.register_kind(MyKind())                # a task kind of your own (archbench.Kind)
+    outcome = archbench.run_suite("suite.toml", out="runs/suite")   # several tasks, one pool
 
 Everything else is importable from its module; these names are the stable surface.
 """
@@ -19,21 +20,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from archbench._version import __version__
+from archbench.errors import ArchbenchError, ConfigError, DataError, RunFailed, StoreError
 
 if TYPE_CHECKING:
-    from archbench.spec.model import Spec
     from archbench.engine.store import RunStore
+    from archbench.spec.model import Spec
+    from archbench.spec.suite import SuiteSpec
+    from archbench.suite import SuiteOutcome
 
 __all__ = [
+    "ArchbenchError",
+    "ConfigError",
+    "DataError",
     "Kind",
     "MetricSpec",
     "Model",
+    "RunFailed",
+    "RunStore",
+    "StoreError",
+    "__version__",
     "analyze",
     "get_kind",
     "load_spec",
+    "load_suite",
     "register_kind",
     "run",
+    "run_suite",
     "spec_from_dict",
     "write_report",
 ]
@@ -51,7 +64,8 @@ def run(
     force: bool = False,
 ) -> RunStore:
     """Run a benchmark (resumable) and return its store; ``spec`` is a Spec or a TOML path."""
-    from archbench.spec.model import Spec, load_spec
+    from archbench.spec.model import Spec
+    from archbench.spec.load import load_spec
     from archbench.pipeline import RunOptions, run_benchmark
 
     if not isinstance(spec, Spec):
@@ -66,6 +80,32 @@ def run(
         command="archbench.run(...)",
     )
     return run_benchmark(spec, options)
+
+
+def run_suite(
+    suite: SuiteSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    force: bool = False,
+) -> SuiteOutcome:
+    """Run a suite of tasks on one shared pool (resumable); ``suite`` is a SuiteSpec or a path."""
+    from archbench.spec.suite import SuiteSpec, load_suite
+    from archbench.suite import SuiteOptions
+    from archbench.suite import run_suite as run_all
+
+    if not isinstance(suite, SuiteSpec):
+        suite = load_suite(suite)
+    options = SuiteOptions(
+        out=Path(out or f"runs/suite-{suite.settings.name}-{suite.settings.preset}"),
+        executor=executor,
+        workers=workers,
+        address=address,
+        force=force,
+    )
+    return run_all(suite, options)
 
 
 def analyze(run_dir: str | Path, **kwargs: Any) -> dict[str, Any]:
@@ -86,12 +126,14 @@ def __getattr__(name: str) -> Any:
     """Lazy access to the public classes and functions (keeps ``import archbench`` light)."""
     where = {
         "Kind": ".kinds.base",
-        "Model": ".family",
-        "MetricSpec": ".metrics",
+        "Model": ".kinds.family",
+        "MetricSpec": ".kinds.metric",
         "register_kind": ".kinds",
         "get_kind": ".kinds",
-        "load_spec": ".config",
-        "spec_from_dict": ".config",
+        "load_spec": ".spec.load",
+        "spec_from_dict": ".spec.load",
+        "load_suite": ".spec.suite",
+        "RunStore": ".engine.store",
     }
     if name in where:
         import importlib

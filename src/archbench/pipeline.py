@@ -20,6 +20,7 @@ from archbench.engine.manifest import environment_manifest
 from archbench.engine.prepare import PreparedRun, fixed_params, prepare
 from archbench.engine.schedule import ProgressFn, Runner
 from archbench.engine.store import RunStore, atomic_write_json
+from archbench.kinds import kind_of
 
 __all__ = [
     "PreparedRun",
@@ -76,7 +77,7 @@ def run_benchmark(
     # Whether a GPU is visible only matters where it would cap the pool (importing torch
     # here costs the driver ~1 s before the first unit).
     gpu_may_cap = options.workers is None and default_workers(threads) > GPU_WORKERS
-    preload_modules(spec.kind.worker_modules)
+    preload_modules(kind_of(spec).worker_modules)
     executor = executor or make_executor(
         options.executor,
         workers=options.workers,

@@ -26,6 +26,7 @@ from archbench.pipeline import RunOptions, run_benchmark
 from archbench.engine.store import atomic_write_json
 from archbench.spec.suite import SuiteSpec, SuiteTask
 from archbench.engine.executors.shared import SuitePool, make_pool
+from archbench.kinds import kind_of
 
 __all__ = ["SuiteOptions", "SuiteOutcome", "pool_usage", "run_suite"]
 
@@ -77,7 +78,7 @@ def _claim(suite: SuiteSpec, out: Path, force: bool) -> None:
             "name": s.name,
             "tasks": ids,
             "sources": {t.id: t.source for t in suite.tasks},
-            "kinds": {t.id: t.spec.kind.name for t in suite.tasks},
+            "kinds": {t.id: kind_of(t.spec).name for t in suite.tasks},
             "preset": s.preset,
             "parallel_tasks": s.parallel_tasks,
             "directions": s.directions,
@@ -235,7 +236,7 @@ def run_suite(
         options.executor, workers=options.workers, threads=suite.threads, address=options.address
     )
     for t in suite.tasks:
-        preload_modules(t.spec.kind.worker_modules)
+        preload_modules(kind_of(t.spec).worker_modules)
     outcome = SuiteOutcome(out)
     try:
         if pool is not None:

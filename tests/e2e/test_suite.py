@@ -19,6 +19,7 @@ from archbench.pipeline import RunOptions, run_benchmark
 from archbench.suite import SuiteOptions, run_suite
 from archbench.analysis.suite import analyze_suite
 from archbench.spec.suite import load_suite
+from archbench.kinds import kind_of
 
 pytestmark = pytest.mark.slow
 
@@ -197,7 +198,7 @@ def test_a_suite_mixes_kinds_by_family_role(tiny_text: str, tmp_path: Path) -> N
         path = _write_suite(tmp_path, tiny_text)
         path.write_text(path.read_text().replace('"adult.toml"', '"toy_sine"'))
         suite = load_suite(path)
-        assert [t.spec.kind.name for t in suite.tasks] == ["tabular", "toy"]
+        assert [kind_of(t.spec).name for t in suite.tasks] == ["tabular", "toy"]
         out = tmp_path / "out"
         run_suite(suite, SuiteOptions(out=out, executor="inline", report=False))
     finally:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import all_kinds, get_kind, register_kind, unregister_kind
 from archbench.kinds.base import Kind

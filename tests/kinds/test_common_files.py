@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.errors import DataError
 from archbench.kinds import get_kind
 from archbench.kinds.common.files import read_table, table_stem

@@ -11,6 +11,7 @@ from archbench.kinds.base import Kind
 from archbench.testing import KindContract
 
 from .toy import ToyKind
+from archbench.kinds import kind_of
 
 pytestmark = pytest.mark.slow
 
@@ -49,10 +50,10 @@ class TestToyKind(KindContract):
 
 
 def test_the_toy_kind_is_found_by_its_task_type() -> None:
-    from archbench.spec.model import spec_from_dict
+    from archbench.spec.load import spec_from_dict
     from archbench.kinds import register_kind
 
     register_kind(ToyKind(), replace=True)
     spec = spec_from_dict({"task": {"name": "toy_sine"}})
-    assert spec.kind.name == "toy"
+    assert kind_of(spec).name == "toy"
     assert spec.families.names == ("constant", "ridge", "knn")

@@ -14,17 +14,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 import archbench.stats.aggregates as ss
 from archbench.errors import ConfigError
 
-if TYPE_CHECKING:
-    from archbench.analysis.suite import SuiteData
+__all__ = ["DESCRIPTIONS", "Normalised", "SuiteData", "Zero", "normalise_split"]
 
-__all__ = ["DESCRIPTIONS", "Normalised", "Zero", "normalise_split"]
+
+@dataclass(frozen=True)
+class SuiteData:
+    """The per-task numbers the aggregates use, aligned on common family keys."""
+
+    tasks: list[str]
+    families: list[str]  # common keys (names or roles)
+    labels: dict[str, str]
+    members: dict[str, dict[str, str]]  # task -> key -> the task's family name
+    runs: dict[str, dict[str, Any]]  # task -> run.json
+    raw: dict[str, np.ndarray]  # split -> (n_tasks, n_seeds, n_families) primary metric
+    higher: list[bool]  # (n_tasks,) direction of each task's primary metric
 
 #: suite_stats.json ``normalisation``: the words for each mode.
 DESCRIPTIONS = {

@@ -14,7 +14,7 @@ role in their kind (first: the MLP, second: the Transformer, third: the GBDT).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import archbench.stats.aggregates as ss
 from archbench.errors import ConfigError, StoreError
 from archbench.seeding import derive_seed
 from archbench.engine.store import atomic_write_json, atomic_write_text
-from archbench.analysis.normalise import DESCRIPTIONS, Normalised, normalise_split
+from archbench.analysis.normalise import DESCRIPTIONS, Normalised, SuiteData, normalise_split
 
 __all__ = ["SuiteData", "analyze_suite", "load_suite_data", "split_aggregates"]
 
@@ -35,19 +35,6 @@ SPLITS = ("test", "shift")
 ROLES = ("mlp", "transformer", "gbdt")
 ROLE_LABELS = {"mlp": "MLP", "transformer": "Transformer", "gbdt": "GBDT"}
 TAUS = np.linspace(-0.5, 1.5, 81)
-
-
-@dataclass(frozen=True)
-class SuiteData:
-    """The per-task numbers the aggregates use, aligned on common family keys."""
-
-    tasks: list[str]
-    families: list[str]  # common keys (names or roles)
-    labels: dict[str, str]
-    members: dict[str, dict[str, str]]  # task -> key -> the task's family name
-    runs: dict[str, dict[str, Any]]  # task -> run.json
-    raw: dict[str, np.ndarray]  # split -> (n_tasks, n_seeds, n_families) primary metric
-    higher: list[bool]  # (n_tasks,) direction of each task's primary metric
 
 
 def _read_run(task_dir: Path) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any
 from archbench._version import __version__
 from archbench.errors import ArchbenchError, ConfigError
 
+__all__ = ["entry", "main", "spec_template"]
+
 EXAMPLES = """\
 examples:
   archbench run                                   the default benchmark -> runs/flights-default
@@ -200,7 +202,7 @@ class _OneLine(logging.Handler):
 
 
 def _build_spec(args: argparse.Namespace) -> Any:
-    from archbench.spec.model import load_spec, spec_from_dict
+    from archbench.spec.load import load_spec, spec_from_dict
 
     if args.spec:
         if args.task:
@@ -216,7 +218,7 @@ def _build_spec(args: argparse.Namespace) -> Any:
     if args.device:
         over["device"] = args.device
     if over:
-        from archbench.spec.model import merge_dicts
+        from archbench.spec.load import merge_dicts
 
         data = merge_dicts(spec.to_dict(), over)
         data.pop("preset")

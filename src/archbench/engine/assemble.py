@@ -9,7 +9,9 @@ predictions.parquet and the kind's own tables (``Kind.store_tables``).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -20,10 +22,50 @@ from archbench.seeding import derive_seed
 from archbench.engine.store import atomic_write_json, atomic_write_parquet, atomic_write_text
 
 if TYPE_CHECKING:
-    from archbench.engine.schedule import Runner
+    from archbench.engine.prepare import PreparedRun
+    from archbench.engine.store import RunStore
+    from archbench.engine.tuning import Proposal
+    from archbench.kinds.base import Kind
+    from archbench.spec.model import Spec
 
 
-def write_static(runner: Runner) -> None:
+@dataclass
+class FamilyState:
+    """What the scheduler knows of one family: its trials, its final seeds, its best trial."""
+
+    name: str
+    cls: type[Model]
+    trials: int
+    batch: int
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    proposed: dict[int, Proposal] = field(default_factory=dict)
+    seeds: dict[int, dict[str, Any]] = field(default_factory=dict)
+    best: dict[str, Any] | None = None
+    exported: bool = False  # optuna/<family>.db holds every trial record
+
+    @property
+    def tuned(self) -> bool:
+        return len(self.records) >= self.trials
+
+
+class RunState(Protocol):
+    """The plain run state the store's files are written from (the scheduler is one)."""
+
+    p: PreparedRun
+    store: RunStore
+    spec: Spec
+    kind: Kind
+    base_seed: int
+
+    @property
+    def families(self) -> Mapping[str, FamilyState]:
+        """The run's families by name."""
+
+    def export_study(self, fam: FamilyState) -> None:
+        """Write optuna/<family>.db from the family's trial records."""
+
+
+def write_static(runner: RunState) -> None:
     """run.json, spec.toml, task.json, splits.parquet and splits.json, before any unit runs."""
     p, st, spec = runner.p, runner.store, runner.spec
     prep, kind = p.prepared, p.kind
@@ -80,7 +122,7 @@ def _write_reference_predictions(runner: Runner) -> None:
         atomic_write_parquet(path, pd.concat(frames, ignore_index=True))
 
 
-def assemble(runner: Runner) -> None:
+def assemble(runner: RunState) -> None:
     """trials.parquet, best/<family>.json, results.parquet, predictions.parquet and the
     kind's own tables."""
     st = runner.store
@@ -105,7 +147,7 @@ def assemble(runner: Runner) -> None:
                 }
             )
         if not fam.exported:
-            runner._export_study(fam)
+            runner.export_study(fam)
         best = fam.best or {}
         cls = fam.cls
         atomic_write_json(

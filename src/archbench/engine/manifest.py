@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 import sys
@@ -11,7 +10,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 
 from archbench.engine.machine import cpu_model, gpu_info, usable_cores
 
@@ -37,14 +35,6 @@ PACKAGES = (
     "typst",
     "ray",
 )
-
-
-def data_digest(frame: pd.DataFrame) -> str:
-    """sha256 of the task table (values, row ids and column names)."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    return h.hexdigest()
 
 
 def _git_commit() -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 from archbench.spec.model import Spec
 from archbench.kinds.base import Kind, Prepared
 from archbench.engine.units import Payload
+from archbench.kinds import kind_of
 
 
 @dataclass
@@ -50,7 +51,7 @@ def prepare(spec: Spec, *, make_split: Callable[[Any], Any] | None = None) -> Pr
     ``make_split`` replaces the kind's split of the loaded task (benchmarks use it for a
     random split).
     """
-    kind = spec.kind
+    kind = kind_of(spec)
     data = kind.load(spec)
     splits = make_split(data) if make_split is not None else kind.split(data, spec)
     prepared = kind.prepare(data, splits, spec)
@@ -66,20 +67,5 @@ def prepare(spec: Spec, *, make_split: Callable[[Any], Any] | None = None) -> Pr
 
 
 def fixed_params(spec: Spec, family: str) -> dict[str, Any]:
-    """Settings of ``family`` that the spec fixes (not tuned): the ``[families.<name>]`` keys
-    the family declares, then the device and matrix precision for models that take them, then
-    the table's ``params``."""
-    kind = spec.kind
-    decl = kind.family(family)
-    cls = decl.load(spec.families.gbdt_backend)
-    s = spec.families.settings(family)
-    out: dict[str, Any] = {}
-    for key in decl.settings:
-        if getattr(s, key):
-            out[key] = getattr(s, key)
-    if "device" in cls.fixed_keys:
-        out["device"] = spec.device
-    if "matmul_precision" in cls.fixed_keys and spec.matmul_precision != "highest":
-        out["matmul_precision"] = spec.matmul_precision
-    out.update(s.params)
-    return out
+    """Settings of ``family`` that the spec fixes (:meth:`Kind.fixed_params` of its kind)."""
+    return kind_of(spec).fixed_params(spec, family)

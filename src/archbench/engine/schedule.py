@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +19,7 @@ import pandas as pd
 
 from archbench.errors import RunFailed
 from archbench.engine.executors.local import Executor
-from archbench.kinds.family import Model
+from archbench.engine.assemble import FamilyState
 from archbench.engine.prepare import PreparedRun, fixed_params
 from archbench.seeding import derive_seed
 from archbench.engine.store import RunStore, atomic_write_json
@@ -30,23 +29,6 @@ from archbench.engine.units import Unit, UnitResult
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
-
-
-@dataclass
-class _FamilyState:
-    name: str
-    cls: type[Model]
-    trials: int
-    batch: int
-    records: dict[int, dict[str, Any]] = field(default_factory=dict)
-    proposed: dict[int, Proposal] = field(default_factory=dict)
-    seeds: dict[int, dict[str, Any]] = field(default_factory=dict)
-    best: dict[str, Any] | None = None
-    exported: bool = False  # optuna/<family>.db holds every trial record
-
-    @property
-    def tuned(self) -> bool:
-        return len(self.records) >= self.trials
 
 
 class Runner:
@@ -73,7 +55,7 @@ class Runner:
         self.kind = prepared.kind
         self.primary = prepared.prepared.metrics.primary
         self.families = {
-            f: _FamilyState(
+            f: FamilyState(
                 f,
                 self.kind.family(f).load(self.spec.families.gbdt_backend),
                 self.spec.budget.trials,
@@ -124,7 +106,7 @@ class Runner:
         return self.store.seed_path(unit.family, unit.index)
 
     # -- scheduling --------------------------------------------------------------------------
-    def _propose(self, fam: _FamilyState) -> list[Unit]:
+    def _propose(self, fam: FamilyState) -> list[Unit]:
         """Trials that may start now: trial ``n`` once trials ``0 .. n - window`` are told.
 
         At most ``window`` (= budget.batch) trials of a family run at once, and trial ``n``
@@ -156,7 +138,7 @@ class Runner:
             units.append(self._trial_unit(fam, prop))
         return units
 
-    def _trial_unit(self, fam: _FamilyState, prop: Proposal) -> Unit:
+    def _trial_unit(self, fam: FamilyState, prop: Proposal) -> Unit:
         return Unit(
             "trial",
             fam.name,
@@ -170,7 +152,7 @@ class Runner:
             self.spec.split.seed,
         )
 
-    def _seed_units(self, fam: _FamilyState) -> list[Unit]:
+    def _seed_units(self, fam: FamilyState) -> list[Unit]:
         if fam.best is None:
             fam.best = best_record(list(fam.records.values()))
             if fam.best is None:
@@ -304,7 +286,7 @@ class Runner:
                 for fam in self.families.values():
                     if fam.tuned and not fam.exported and fam.name not in exporting:
                         exporting.add(fam.name)
-                        chore_futures.append(chores.submit(self._export_study, fam))
+                        chore_futures.append(chores.submit(self.export_study, fam))
                 if self.on_tail and len(self._inflight) < self.executor.workers:
                     chore_futures.append(chores.submit(self.on_tail))
                     self.on_tail = None
@@ -345,7 +327,7 @@ class Runner:
                 fam.best = best_record(list(fam.records.values()))
 
     # -- assembling the store ----------------------------------------------------------------
-    def _export_study(self, fam: _FamilyState) -> None:
+    def export_study(self, fam: FamilyState) -> None:
         direction: Literal["minimize", "maximize"] = (
             "maximize" if self.primary.higher_is_better else "minimize"
         )

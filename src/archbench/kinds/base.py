@@ -212,6 +212,24 @@ class Kind(abc.ABC):
     groups_split: ClassVar[bool] = False
 
     # -- declaration -------------------------------------------------------------------------
+    def fixed_params(self, spec: Spec, family: str) -> dict[str, Any]:
+        """Settings of ``family`` that the spec fixes (not tuned): the ``[families.<name>]``
+        keys the family declares, then the device and matrix precision for models that take
+        them, then the table's ``params``."""
+        decl = self.family(family)
+        cls = decl.load(spec.families.gbdt_backend)
+        s = spec.families.settings(family)
+        out: dict[str, Any] = {}
+        for key in decl.settings:
+            if getattr(s, key):
+                out[key] = getattr(s, key)
+        if "device" in cls.fixed_keys:
+            out["device"] = spec.device
+        if "matmul_precision" in cls.fixed_keys and spec.matmul_precision != "highest":
+            out["matmul_precision"] = spec.matmul_precision
+        out.update(s.params)
+        return out
+
     def family(self, name: str) -> FamilyDecl:
         """The family slot ``name``.
 

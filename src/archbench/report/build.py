@@ -29,8 +29,8 @@ from archbench.errors import RunFailed, StoreError
 from archbench.engine.machine import usable_cores
 from archbench.report import latex, typst_writer
 from archbench.report.document import Document
-from archbench.report.kindparts import kind_report
-from archbench.report.rundata import RunData, load_run
+from archbench.report.kindparts import kind_report, load_run_for_report
+from archbench.report.rundata import RunData
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +497,7 @@ def write_report(run_dir: Path, *, engine: Engine = "auto") -> Path:
 
     run_dir = Path(run_dir)
     return publish(
-        load_run(run_dir), run_dir / "report", draw_figures, build, MAX_COMPACT,
+        load_run_for_report(run_dir), run_dir / "report", draw_figures, build, MAX_COMPACT,
         engine=engine, pdf_name="report.pdf", what="report",
     )  # fmt: skip
 

@@ -623,6 +623,6 @@ def build_document(run_dir: Path, *, compact: int = 0) -> Document:
     Raises:
         StoreError: a file the report needs is missing or unreadable.
     """
-    from archbench.report.rundata import load_run
+    from archbench.report.kindparts import load_run_for_report
 
-    return build(load_run(run_dir), compact=compact)
+    return build(load_run_for_report(run_dir), compact=compact)

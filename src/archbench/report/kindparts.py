@@ -9,7 +9,7 @@ from ``Kind.report()``, an object with the methods of :class:`KindReport`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from archbench.report.document import Block, Figure, Spans
@@ -70,3 +70,28 @@ def unit_words(run: RunData) -> tuple[str, str]:
     """The run's evaluation unit, singular and plural ("row", "rows")."""
     words = run.run.get("unit_word") or ["row", "rows"]
     return str(words[0]), str(words[1])
+
+
+def load_run_for_report(root: Path) -> RunData:
+    """:func:`load_run`, with the run's kind answering for metrics that older runs did not
+    record in run.json."""
+    from archbench.kinds import get_kind
+    from archbench.report.rundata import load_run
+
+    data = load_run(root)
+    kind_name = str(data.run.get("kind", "tabular"))
+
+    def fallback(metric: str) -> dict[str, Any]:
+        try:
+            spec = get_kind(kind_name).metric(metric)
+        except KeyError:
+            return {}
+        return {
+            "label": spec.label,
+            "higher_is_better": spec.higher_is_better,
+            "error": spec.error,
+            "count_test": spec.count_test,
+        }
+
+    data.metric_fallback = fallback
+    return data

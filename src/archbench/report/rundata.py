@@ -7,6 +7,8 @@ comparisons.csv is not needed (stats.json holds the same rows with more columns)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 import logging
 import math
@@ -90,6 +92,9 @@ class RunData:
     results: pd.DataFrame
     trials: pd.DataFrame
     best: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: For runs older than run.json's ``metric_info``: ``metric -> info`` from the run's kind
+    #: (set by the report layer, ``kindparts.load_run_for_report``; this module imports no kind).
+    metric_fallback: Callable[[str], dict[str, Any]] | None = None
 
     # -- identities ------------------------------------------------------------------------
     @property
@@ -129,18 +134,7 @@ class RunData:
         info = (self.run.get("metric_info") or {}).get(metric)
         if info:
             return dict(info)
-        from archbench.kinds import get_kind
-
-        try:
-            spec = get_kind(str(self.run.get("kind", "tabular"))).metric(metric)
-        except KeyError:
-            return {}
-        return {
-            "label": spec.label,
-            "higher_is_better": spec.higher_is_better,
-            "error": spec.error,
-            "count_test": spec.count_test,
-        }
+        return self.metric_fallback(metric) if self.metric_fallback is not None else {}
 
     def higher(self, metric: str) -> bool:
         hib = self.run.get("higher_is_better") or {}

@@ -21,8 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from archbench.spec.model import PRESETS, Spec, _build, load_spec, merge_dicts, spec_from_dict
+from archbench.spec.model import PRESETS, Spec
+from archbench.spec.load import _build, load_spec, merge_dicts, spec_from_dict
 from archbench.errors import ConfigError
+from archbench.kinds import kind_of
 
 __all__ = [
     "PrimaryMetric",
@@ -137,7 +139,7 @@ def _overrides(f: SuiteFile, spec: Spec) -> dict[str, Any]:
         over["budget"]["trials"] = f.budget.trials
     if f.seeds.count is not None:
         over["seeds"] = {"count": f.seeds.count}
-    known = spec.kind.family_names
+    known = kind_of(spec).family_names
     if f.families.names and all(n in known for n in f.families.names):
         over["families"] = {"names": list(f.families.names)}
     return over
@@ -170,7 +172,7 @@ def _task(entry: str, f: SuiteFile, base: Path) -> SuiteTask:
 def _probe_primaries(spec: Spec) -> list[PrimaryMetric]:
     """The primary metric the kind's ``metric_set`` names for each stand-in of the data it
     accepts: a task type (tables), a class count (text: 2 or more), nothing (forecasting)."""
-    kind = spec.kind
+    kind = kind_of(spec)
     types = (spec.task.type,) if spec.task.type in kind.task_types else kind.task_types
     found = []
     for probe in (*types, 2, 3, None):
@@ -191,7 +193,7 @@ def resolve_primary(spec: Spec) -> PrimaryMetric | None:
     loaded, as its run will load it (about a second for flights). None when that fails too;
     the task's run then reports the failure, and the direction is checked after the run.
     """
-    kind = spec.kind
+    kind = kind_of(spec)
     chosen = spec.task.options.get("primary_metric")
     if isinstance(chosen, str):
         try:
@@ -240,9 +242,9 @@ def _check_references(tasks: list[SuiteTask], normalise: str) -> None:
         return
     from archbench.kinds import all_kinds
 
-    missing = [t for t in tasks if not t.spec.kind.reference_zero]
+    missing = [t for t in tasks if not kind_of(t.spec).reference_zero]
     if missing:
-        which = ", ".join(f"{t.id} ({t.spec.kind.name})" for t in missing)
+        which = ", ".join(f"{t.id} ({kind_of(t.spec).name})" for t in missing)
         have = ", ".join(
             f"{k.name}: {' or '.join(k.reference_zero)}" for k in all_kinds() if k.reference_zero
         )
@@ -309,7 +311,7 @@ def suite_from_dict(data: dict[str, Any], *, base: Path | None = None) -> SuiteS
     tasks = [replace(t, primary=resolve_primary(t.spec)) for t in tasks]
     _check_directions(tasks, s.directions)
     if f.families.names and not any(
-        all(n in t.spec.kind.family_names for n in f.families.names) for t in tasks
+        all(n in kind_of(t.spec).family_names for n in f.families.names) for t in tasks
     ):
         raise ConfigError(
             f"families.names = {list(f.families.names)} matches the families of no task; "

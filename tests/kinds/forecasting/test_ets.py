@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit, make_splits

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
 from archbench.kinds.base import Kind

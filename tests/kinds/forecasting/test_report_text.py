@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from archbench.spec.model import spec_from_dict
+from archbench.spec.load import spec_from_dict
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.report import _held_out, _references, _shift
 from archbench.report.document import plain_text

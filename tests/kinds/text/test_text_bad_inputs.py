@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import archbench.cli as cli
-from archbench.spec.model import merge_dicts
+from archbench.spec.load import merge_dicts
 
 from .conftest import make_reviews
 

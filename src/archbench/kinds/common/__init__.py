@@ -1,1 +1,17 @@
-"""Helpers shared by the kinds: labels and counts, shift rules, reading user tables."""
+"""What several kinds share (layer: kinds): files, labels, shift rules, metrics, training.
+
+``files`` reads a user's table, ``labels`` counts and words, ``shift`` the shift rules,
+``metrics`` and ``imbalanced`` the metric library, ``lightgbm`` the boosted-tree training,
+``torchfit`` and ``torchops`` what the PyTorch families share (``torchops`` imports torch).
+"""
+
+__all__ = [
+    "files",
+    "imbalanced",
+    "labels",
+    "lightgbm",
+    "metrics",
+    "shift",
+    "torchfit",
+    "torchops",
+]

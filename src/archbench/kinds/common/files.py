@@ -226,3 +226,11 @@ def user_file_provenance(path: Path, given: str = "") -> str:
     never printed: the folder it sits in says nothing about the data and may be private."""
     name = given or path.name
     return f"user file {name} ({path.stat().st_size:,} bytes, sha256 {file_sha256(path)})"
+
+
+def data_digest(frame: pd.DataFrame) -> str:
+    """sha256 of the task table (values, row ids and column names)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()

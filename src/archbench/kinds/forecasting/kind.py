@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -30,10 +29,13 @@ from archbench.kinds.base import Backend, FamilyDecl, Kind, Prepared
 from archbench.kinds.metric import MetricSet, MetricSpec
 
 if TYPE_CHECKING:
+    from archbench.kinds.forecasting.splits import (
+        ForecastInfo,
+        ForecastSplits,
+        Windows,
+    )
+    from archbench.kinds.forecasting.tasks import ForecastTask
     from archbench.spec.model import Spec
-
-    from archbench.kinds.forecasting.data import ForecastData
-    from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits, Windows
 
 _FC = "archbench.kinds.forecasting"
 _NEURAL = ("max_epochs", "patience", "batch_size")
@@ -61,22 +63,6 @@ TASK_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 #: Options a built-in task lets the spec change.
 BUILTIN_OPTIONS: tuple[str, ...] = ("train_stride",)
-
-
-@dataclass(frozen=True, eq=False)
-class ForecastTask:
-    """A loaded forecasting task: data, split and shift rules, and its words."""
-
-    name: str
-    data: ForecastData
-    split: ForecastSplit
-    shift: ForecastShift | None
-    description: str
-    provenance: str
-    licence: str
-    notes: tuple[str, ...] = ()
-    #: The report's name for the task (empty: ``name``).
-    title: str = ""
 
 
 class ForecastingKind(Kind):

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from archbench.report.figures import TEXT_WIDTH_IN, save, style
-from archbench.report.document import Figure, spans
-from archbench.report.rundata import RunData
-
 from archbench.kinds.forecasting.figures import error_by_horizon, forecast_window
 from archbench.kinds.forecasting.horizon import FILE, family_rows, mean_over_seeds
+from archbench.report.document import Figure, spans
+from archbench.report.figures import TEXT_WIDTH_IN, save, style
+from archbench.report.rundata import RunData
 
 STEM = "forecasting"
 REFERENCE_LABELS = {"naive": "Naive", "seasonal_naive": "Seasonal naive", "ets": "AutoETS"}

@@ -16,20 +16,24 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError
-from archbench.kinds.base import Prepared
+from archbench.kinds.base import Kind, Prepared
 from archbench.kinds.common.files import DataError, table_stem, user_file_provenance
-from archbench.names import SCORED_SPLITS, SPLIT_NAMES
-
 from archbench.kinds.forecasting.data import ForecastSettings
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.ets import EtsReference, FittedReferences, reference_for_run
-from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit, ForecastSplits
+from archbench.kinds.forecasting.splits import (
+    ForecastInfo,
+    ForecastShift,
+    ForecastSplit,
+    ForecastSplits,
+)
+from archbench.kinds.forecasting.tasks import ForecastTask
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 if TYPE_CHECKING:
     from archbench.spec.model import ShiftSpec, Spec, TaskSpec
 
-    from archbench.kinds.forecasting.kind import ForecastingKind, ForecastTask
 
 _SETTINGS_KEYS = ("time", "series", "horizon", "context", "frequency", "stride", "known",
                   "observed", "season", "fill_gaps")  # fmt: skip
@@ -131,7 +135,6 @@ def _shift(rule: ShiftSpec, settings: ForecastSettings, opts: dict[str, Any]) ->
 
 def load_task(spec: Spec) -> ForecastTask:
     """The built-in ``spec.task.name`` or the user's file ``spec.task.path``."""
-    from archbench.kinds.forecasting.kind import ForecastTask
 
     t = spec.task
     if t.is_builtin:
@@ -219,7 +222,7 @@ def _window_counts(
 
 
 def prepared(
-    kind: ForecastingKind, task: ForecastTask, splits: ForecastSplits, spec: Spec
+    kind: Kind, task: ForecastTask, splits: ForecastSplits, spec: Spec
 ) -> Prepared:
     """The parts (windows), metrics, sizes, digests and the JSON the run directory keeps."""
     from archbench.kinds.forecasting.prepare import profile_rows

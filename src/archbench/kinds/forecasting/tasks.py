@@ -20,9 +20,24 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastTask:
+    """A loaded forecasting task: data, split and shift rules, and its words."""
+
+    name: str
+    data: ForecastData
+    split: ForecastSplit
+    shift: ForecastShift | None
+    description: str
+    provenance: str
+    licence: str
+    notes: tuple[str, ...] = ()
+    #: The report's name for the task (empty: ``name``).
+    title: str = ""
 
 
 @dataclass(frozen=True, eq=False)

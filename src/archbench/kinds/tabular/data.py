@@ -104,7 +104,7 @@ def run_metrics(metrics: MetricSet, task: TaskData, splits: Splits, spec: Spec) 
     Raises:
         ConfigError: a primary metric that does not apply to the task type.
     """
-    from archbench.kinds.tabular.kind import _SETS
+    from archbench.kinds.tabular.metrics import _SETS
 
     classif = task.task_type == "classification"
     rates = base_rates(task, splits) if classif else {}

@@ -1,10 +1,44 @@
-"""The tabular families by name, through the kind's declarations (archbench.kinds.tabular.kind)."""
+"""The tabular families: their declarations (MLP, FT-Transformer, GBDT backends) and look-ups."""
 
 from __future__ import annotations
 
+from archbench.errors import ConfigError
+from archbench.kinds.base import Backend, FamilyDecl
 from archbench.kinds.family import Model
 
-from archbench.kinds.tabular.kind import FAMILIES
+_MODELS = "archbench.kinds.tabular.models"
+_NEURAL = ("max_epochs", "patience", "batch_size")
+_TREES = ("max_rounds", "early_stopping_rounds")
+
+FAMILIES: tuple[FamilyDecl, ...] = (
+    FamilyDecl("mlp", "MLP", {"": Backend("MLP", f"{_MODELS}.mlp:MLPModel")}, 1, _NEURAL),
+    FamilyDecl(
+        "ft_transformer",
+        "FT-Transformer",
+        {"": Backend("FT-Transformer", f"{_MODELS}.ft_transformer:FTTransformerModel")},
+        0,
+        _NEURAL,
+    ),
+    FamilyDecl(
+        "gbdt",
+        "GBDT",
+        {
+            "lightgbm": Backend("LightGBM", f"{_MODELS}.gbdt:LightGBMModel", cite="ke2017lightgbm"),
+            "xgboost": Backend(
+                "XGBoost", f"{_MODELS}.gbdt:XGBoostModel", "xgboost", cite="chen2016xgboost"
+            ),
+            "catboost": Backend(
+                "CatBoost",
+                f"{_MODELS}.gbdt:CatBoostModel",
+                "catboost",
+                cite="prokhorenkova2018catboost",
+            ),
+        },
+        2,
+        _TREES,
+    ),
+)
+
 
 GBDT_BACKENDS: tuple[str, ...] = tuple(FAMILIES[2].backends)
 
@@ -14,10 +48,14 @@ def registered_families() -> tuple[str, ...]:
     return tuple(f.name for f in FAMILIES)
 
 
-def _decl(name: str):  # type: ignore[no-untyped-def]
-    from archbench.kinds.tabular.kind import TabularKind
-
-    return TabularKind().family(name)
+def _decl(name: str) -> FamilyDecl:
+    for f in FAMILIES:
+        if f.name == name:
+            return f
+    raise ConfigError(
+        f"unknown model family {name!r} for tabular tasks; the families are: "
+        f"{', '.join(registered_families())}"
+    )
 
 
 def get_family(name: str, *, gbdt_backend: str = "lightgbm") -> type[Model]:  # type: ignore[type-arg]

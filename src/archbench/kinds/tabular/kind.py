@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError
-from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
 from archbench.kinds.common.groups import account_drops
-from archbench.kinds.common.imbalanced import SPECS as IMBALANCED
-from archbench.kinds.common.metrics import CLASSIFICATION, REGRESSION
+from archbench.kinds.common.metrics import REGRESSION
 from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.seeding import derive_seed
 
@@ -32,49 +31,8 @@ if TYPE_CHECKING:
     from archbench.kinds.tabular.splits import Splits
     from archbench.kinds.tabular.tasks.base import TaskData
 
-_MODELS = "archbench.kinds.tabular.models"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
-
-FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl("mlp", "MLP", {"": Backend("MLP", f"{_MODELS}.mlp:MLPModel")}, 1, _NEURAL),
-    FamilyDecl(
-        "ft_transformer",
-        "FT-Transformer",
-        {"": Backend("FT-Transformer", f"{_MODELS}.ft_transformer:FTTransformerModel")},
-        0,
-        _NEURAL,
-    ),
-    FamilyDecl(
-        "gbdt",
-        "GBDT",
-        {
-            "lightgbm": Backend("LightGBM", f"{_MODELS}.gbdt:LightGBMModel", cite="ke2017lightgbm"),
-            "xgboost": Backend(
-                "XGBoost", f"{_MODELS}.gbdt:XGBoostModel", "xgboost", cite="chen2016xgboost"
-            ),
-            "catboost": Backend(
-                "CatBoost",
-                f"{_MODELS}.gbdt:CatBoostModel",
-                "catboost",
-                cite="prokhorenkova2018catboost",
-            ),
-        },
-        2,
-        _TREES,
-    ),
-)
-
-#: Every metric per task type; the default selection is CLASSIFICATION / REGRESSION (the
-#: imbalanced-label metrics are chosen in ``metrics`` or ``task.primary_metric``).
-_SETS: dict[str, MetricSet] = {
-    "classification": MetricSet((*CLASSIFICATION.specs, *IMBALANCED)),
-    "regression": REGRESSION,
-}
-_DEFAULT: dict[str, tuple[str, ...]] = {
-    "classification": CLASSIFICATION.names,
-    "regression": REGRESSION.names,
-}
+from archbench.kinds.tabular.families import _MODELS, FAMILIES
+from archbench.kinds.tabular.metrics import _DEFAULT, _SETS
 
 
 class TabularKind(Kind):
@@ -147,7 +105,7 @@ class TabularKind(Kind):
         return splits
 
     def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
-        from archbench.engine.manifest import data_digest
+        from archbench.kinds.common.files import data_digest
 
         from archbench.kinds.tabular.preprocess import Preprocessor
         from archbench.kinds.tabular.references import references

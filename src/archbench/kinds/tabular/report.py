@@ -18,7 +18,7 @@ from archbench.report.rundata import RunData, finite
 
 def _backend(run: RunData) -> tuple[str, str]:
     """Display name and citation key of the run's GBDT backend, from the family declaration."""
-    from archbench.kinds.tabular.kind import FAMILIES
+    from archbench.kinds.tabular.families import FAMILIES
 
     backends = {f.name: f for f in FAMILIES}["gbdt"].backends
     b = backends.get(gbdt_backend(run)) or backends["lightgbm"]

@@ -118,12 +118,10 @@ class TextKind(Kind):
     def validate_spec(self, spec: Spec) -> None:
         """The text keys of ``[task]`` and every family's fixed settings (``max_length``,
         ``pretrained``, ...), checked before anything is loaded or written."""
-        from archbench.engine.prepare import fixed_params
-
         _settings(spec)
         rare.validate_options(spec.task.options, self)
         for name in spec.families.names:
-            model = self.family(name).load()(**fixed_params(spec, name))
+            model = self.family(name).load()(**self.fixed_params(spec, name))
             p = model.check_params()  # type: ignore[attr-defined]
             if p.get("tokenizer") == "wordpiece" and not p.get("pretrained"):
                 log.warning(

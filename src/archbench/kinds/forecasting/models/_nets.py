@@ -21,9 +21,6 @@ from torch.nn import functional as F
 
 from archbench.kinds.common.torchops import softmax
 
-from archbench.kinds.forecasting.models.mlp import SCHEDULES
-from archbench.kinds.forecasting.models.patchtst import patch_geometry
-
 
 class Dropout(nn.Module):
     """Inverted dropout from a uniform draw: the distribution of ``nn.Dropout`` at lower CPU
@@ -84,12 +81,18 @@ class NHiTSBlock(nn.Module):
 class NHiTS(nn.Module):
     """Blocks in sequence: each removes its backcast from the input and adds its forecast."""
 
-    def __init__(self, p: dict[str, Any], context: int, horizon: int, n_cov: int) -> None:
+    def __init__(
+        self,
+        p: dict[str, Any],
+        context: int,
+        horizon: int,
+        n_cov: int,
+        schedule: tuple[tuple[int, int], ...],
+    ) -> None:
         super().__init__()
         self.horizon = horizon
         self.blocks = nn.ModuleList(
-            NHiTSBlock(p, context, horizon, n_cov, pool, down)
-            for pool, down in SCHEDULES[p["schedule"]]
+            NHiTSBlock(p, context, horizon, n_cov, pool, down) for pool, down in schedule
         )
 
     def forward(self, x: torch.Tensor, cov: torch.Tensor | None) -> torch.Tensor:
@@ -159,11 +162,11 @@ class EncoderLayer(nn.Module):
 class PatchTST(nn.Module):
     """RevIN, end padding, patches, linear embedding + learned positions, encoder, flatten head."""
 
-    def __init__(self, p: dict[str, Any], context: int, horizon: int) -> None:
+    def __init__(
+        self, p: dict[str, Any], context: int, horizon: int, geometry: tuple[int, int, int]
+    ) -> None:
         super().__init__()
-        self.plen, self.stride, n_patches = patch_geometry(
-            context, p["patch_len"], p["patch_stride"]
-        )
+        self.plen, self.stride, n_patches = geometry
         d = p["d_model"]
         self.pad = nn.ReplicationPad1d((0, self.stride))
         self.embed = nn.Linear(self.plen, d)

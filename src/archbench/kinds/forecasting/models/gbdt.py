@@ -50,11 +50,10 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError
-from archbench.kinds.family import Model
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
-
-from archbench.kinds.forecasting.models._train import check_windows
+from archbench.kinds.family import Model
 from archbench.kinds.forecasting.metrics import PRIMARY
+from archbench.kinds.forecasting.models._train import check_windows
 from archbench.kinds.forecasting.splits import ForecastInfo, Windows
 
 

@@ -26,7 +26,6 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError
-
 from archbench.kinds.forecasting.models._train import WindowNetModel
 from archbench.kinds.forecasting.splits import ForecastInfo
 
@@ -79,4 +78,4 @@ class NHiTSModel(WindowNetModel):
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
         from archbench.kinds.forecasting.models._nets import NHiTS
 
-        return NHiTS(p, info.context, info.horizon, n_cov)
+        return NHiTS(p, info.context, info.horizon, n_cov, SCHEDULES[p["schedule"]])

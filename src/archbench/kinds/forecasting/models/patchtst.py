@@ -36,7 +36,6 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError
-
 from archbench.kinds.forecasting.models._train import WindowNetModel
 from archbench.kinds.forecasting.splits import ForecastInfo
 
@@ -109,4 +108,5 @@ class PatchTSTModel(WindowNetModel):
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
         from archbench.kinds.forecasting.models._nets import PatchTST
 
-        return PatchTST(p, info.context, info.horizon)
+        geometry = patch_geometry(info.context, p["patch_len"], p["patch_stride"])
+        return PatchTST(p, info.context, info.horizon, geometry)
