@@ -106,7 +106,7 @@ def write_static(runner: RunState) -> None:
     _write_reference_predictions(runner)
 
 
-def _write_reference_predictions(runner: Runner) -> None:
+def _write_reference_predictions(runner: RunState) -> None:
     """reference_predictions.parquet: each reference row's per-unit predictions (seed 0), in
     the families' prediction layout, for the reference tests of analysis."""
     prep, kind = runner.p.prepared, runner.p.kind
