@@ -12,7 +12,7 @@ import pytest
 
 from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
-from archbench.kinds import get_kind
+from archbench.kinds import get_kind, kind_of
 from archbench.kinds.base import Kind
 from archbench.testing import KindContract
 from archbench.kinds.forecasting import ets
@@ -126,7 +126,7 @@ def check_horizon_table(run_dir: Path, table: pd.DataFrame) -> None:
 
 
 def test_builtins_and_type_pick_the_kind() -> None:
-    assert spec_from_dict({"task": {"name": "weather"}}).kind.name == "forecasting"
+    assert kind_of(spec_from_dict({"task": {"name": "weather"}})).name == "forecasting"
     spec = spec_from_dict({"task": {"name": "nyse", "train_stride": 2}})
     assert spec.families.names == ("mlp", "patchtst", "gbdt")
     assert spec.task.options == {"train_stride": 2}
