@@ -278,3 +278,20 @@ def test_a_clean_planted_package_passes(tmp_path: Path) -> None:
     graph = import_graph(pkg)
     assert upward_imports(graph) == []
     assert strongly_connected(graph) == []
+
+
+def test_every_declared_backend_and_worker_module_imports() -> None:
+    """Import paths written as strings (family backends, worker preloads) follow the layout."""
+    import importlib
+    import importlib.util
+
+    from archbench.kinds import all_kinds
+
+    for kind in all_kinds():
+        for module in kind.worker_modules:
+            importlib.import_module(module)
+        for decl in kind.families:
+            for name, backend in decl.backends.items():
+                if backend.requires and importlib.util.find_spec(backend.requires) is None:
+                    continue  # an optional extra that is not installed
+                assert decl.load(name) is not None, f"{kind.name}.{decl.name}: {backend}"

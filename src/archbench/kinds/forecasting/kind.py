@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError
-from archbench.kinds.base import Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.base import FamilyDecl, Kind, Prepared
 from archbench.kinds.metric import MetricSet, MetricSpec
 
 if TYPE_CHECKING:
@@ -37,25 +37,8 @@ if TYPE_CHECKING:
     from archbench.kinds.forecasting.tasks import ForecastTask
     from archbench.spec.model import Spec
 
-_FC = "archbench.kinds.forecasting"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
-FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl(
-        "mlp", "MLP (N-HiTS)",
-        {"": Backend("N-HiTS MLP", f"{_FC}.mlp:NHiTSModel", cite="challu2023nhits")}, 1, _NEURAL,
-    ),
-    FamilyDecl(
-        "patchtst", "PatchTST",
-        {"": Backend("PatchTST", f"{_FC}.patchtst:PatchTSTModel", cite="nie2023patchtst")}, 0,
-        _NEURAL,
-    ),
-    FamilyDecl(
-        "gbdt", "GBDT (LightGBM)",
-        {"": Backend("LightGBM", f"{_FC}.gbdt:LightGBMForecaster", cite="ke2017lightgbm")}, 2,
-        _TREES,
-    ),
-)  # fmt: skip
+from archbench.kinds.forecasting.families import _MODELS, FAMILIES
+
 #: ``[task]`` keys of the forecasting kind (beside the spine's common ones).
 TASK_KEYS: tuple[str, ...] = (
     "time", "series", "horizon", "context", "frequency", "stride", "known", "observed", "season",
@@ -75,7 +58,8 @@ class ForecastingKind(Kind):
     task_keys: ClassVar[tuple[str, ...]] = TASK_KEYS
     unused_task_keys: ClassVar[tuple[str, ...]] = ("features", "categorical", "drop")
     worker_modules: ClassVar[tuple[str, ...]] = (
-        "torch", "lightgbm", f"{_FC}._nets", f"{_FC}.mlp", f"{_FC}.patchtst", f"{_FC}.gbdt"
+        "torch", "lightgbm", f"{_MODELS}._nets", f"{_MODELS}.mlp", f"{_MODELS}.patchtst",
+        f"{_MODELS}.gbdt",
     )  # fmt: skip
     init_words: ClassVar[tuple[str, ...]] = ("forecasting",)
     #: Seasonal naive, or naive where the season is longer than the context (the kind then has

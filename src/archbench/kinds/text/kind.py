@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
+from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
 from archbench.kinds.metric import MetricSet, MetricSpec
 
 from archbench.kinds.common import rare
+from archbench.kinds.text.families import _MODELS, FAMILIES
 from archbench.kinds.text.metrics import METRICS, available, metric_set
 
 if TYPE_CHECKING:
@@ -34,29 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_PKG = "archbench.kinds.text"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
 BUILTIN = "clothing_reviews"
 TASK_TYPE = "text_classification"
-
-FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl("mlp", "MLP", {"": Backend("MLP (TF-IDF)", f"{_PKG}.mlp:TextMLPModel")}, 1, _NEURAL),
-    FamilyDecl(
-        "encoder",
-        "Transformer",
-        {"": Backend("Transformer encoder", f"{_PKG}.encoder:TextEncoderModel")},
-        0,
-        _NEURAL,
-    ),
-    FamilyDecl(
-        "gbdt",
-        "GBDT",
-        {"": Backend("LightGBM", f"{_PKG}.gbdt:TextLightGBMModel", cite="ke2017lightgbm")},
-        2,
-        _TREES,
-    ),
-)
 
 
 class TextKind(Kind):
@@ -80,7 +60,7 @@ class TextKind(Kind):
         "lightgbm",
         "sklearn",
         "tokenizers",
-        f"{_PKG}._torch",
+        f"{_MODELS}._torch",
     )
     init_words: ClassVar[tuple[str, ...]] = ("text",)
     supports_data_bootstrap: ClassVar[bool] = True
