@@ -34,7 +34,10 @@ def weekly_panel(values: dict[str, np.ndarray] | None = None) -> ForecastData:
             y = values[f"s{k}"]
         day = pd.date_range("2024-01-01", periods=210, freq="D")
         parts.append(pd.DataFrame({"id": f"s{k}", "ds": day, "y": y}))
-    settings = ForecastSettings(time="ds", target="y", series="id", horizon=7, context=14)
+    # stride 1: every series has an origin at the last training step (no stagger across series)
+    settings = ForecastSettings(
+        time="ds", target="y", series="id", horizon=7, context=14, stride=1
+    )
     return load_frame(pd.concat(parts, ignore_index=True), settings)
 
 

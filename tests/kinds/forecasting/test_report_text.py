@@ -79,7 +79,7 @@ def test_references_state_the_mase_scale_and_the_ets_row() -> None:
 def test_title_comes_from_the_spec_not_the_file(
     tmp_path: Path, extra: dict[str, Any], title: str
 ) -> None:
-    from archbench.kinds.forecasting.specmap import load_task
+    from archbench.kinds.forecasting.tasks import load_task
 
     spec = tiny_spec(tiny_table(tmp_path / "load.csv"))
     spec["task"].update(extra)

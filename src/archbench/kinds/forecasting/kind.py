@@ -98,13 +98,13 @@ class ForecastingKind(Kind):
         return FORECAST_METRICS.select(chosen or FORECAST_METRICS.names)
 
     def validate_spec(self, spec: Spec) -> None:
-        from archbench.kinds.forecasting.specmap import check_spec
+        from archbench.kinds.forecasting.tasks import check_spec
 
         check_spec(spec)
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, spec: Spec) -> ForecastTask:
-        from archbench.kinds.forecasting.specmap import load_task
+        from archbench.kinds.forecasting.tasks import load_task
 
         return load_task(spec)
 
@@ -114,7 +114,7 @@ class ForecastingKind(Kind):
         return make_splits(data.data, data.split, data.shift)
 
     def prepare(self, data: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:
-        from archbench.kinds.forecasting.specmap import prepared
+        from archbench.kinds.forecasting.prepare import prepared
 
         return prepared(self, data, splits, spec)
 

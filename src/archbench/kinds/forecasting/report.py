@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archbench.kinds.forecasting.ets import KEY as ETS_KEY
+from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.references import REFERENCES
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count, plural
 from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
-from archbench.kinds.forecasting.ets import KEY as ETS_KEY
-from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 
 #: BibTeX of the works the forecasting text cites beyond report/refs.bib.
 BIB = r"""

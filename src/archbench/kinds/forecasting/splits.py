@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
-from archbench.seeding import derive_seed
-
 from archbench.kinds.forecasting.data import ForecastData
 from archbench.kinds.forecasting.origins import Chosen, choose, eval_stride, notes, phases
+from archbench.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")

