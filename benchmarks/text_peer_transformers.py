@@ -51,7 +51,7 @@ from archbench.kinds.text.data import TextInfo
 from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.metrics import accuracy, roc_auc
 from archbench.kinds.text.presets import PRESETS
-from archbench.kinds.text.represent import PAD_ID, encode, train_subword_tokenizer
+from archbench.kinds.text.prepare import PAD_ID, encode, train_subword_tokenizer
 from archbench.kinds.text.splits import split_text
 
 LR, WD, BATCH, MAX_LENGTH = 5e-4, 1e-4, 64, 128

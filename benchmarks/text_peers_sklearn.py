@@ -33,7 +33,7 @@ from archbench.kinds.text.models.gbdt import TextLightGBMModel
 from archbench.kinds.text.metrics import roc_auc
 from archbench.kinds.text.models.mlp import TextMLPModel
 from archbench.kinds.text.presets import PRESETS
-from archbench.kinds.text.represent import TOKEN_PATTERN
+from archbench.kinds.text.prepare import TOKEN_PATTERN
 from archbench.kinds.text.splits import split_text
 
 

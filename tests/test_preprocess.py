@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from archbench.errors import DataError
-from archbench.kinds.tabular.preprocess import Preprocessor
+from archbench.kinds.tabular.prepare import Preprocessor
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

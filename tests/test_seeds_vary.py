@@ -13,7 +13,7 @@ import pytest
 from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 TINY = {
     "preset": "quick",

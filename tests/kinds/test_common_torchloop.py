@@ -19,7 +19,7 @@ from archbench.kinds.forecasting.models.mlp import NHiTSModel
 from archbench.kinds.forecasting.splits import ForecastInfo, ForecastShift, ForecastSplit
 from archbench.kinds.forecasting.splits import make_splits as forecast_splits
 from archbench.kinds.tabular.models.mlp import MLPModel
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.models.mlp import TextMLPModel
 

@@ -11,7 +11,7 @@ import pytest
 from archbench.errors import ConfigError
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.models.encoder import TextEncoderModel
-from archbench.kinds.text.represent import SPECIAL_TOKENS, train_subword_tokenizer
+from archbench.kinds.text.prepare import SPECIAL_TOKENS, train_subword_tokenizer
 
 transformers = pytest.importorskip(
     "transformers", reason="transformers is not installed (pip install archbench[text])"

@@ -5,7 +5,7 @@ import pytest
 
 from archbench.errors import ConfigError
 from archbench.kinds.text.data import TextPart
-from archbench.kinds.text.represent import (
+from archbench.kinds.text.prepare import (
     CLS_ID,
     PAD_ID,
     TfidfSettings,
@@ -40,7 +40,7 @@ def test_tfidf_settings_checked() -> None:
 _TRAIN_IN_A_PROCESS = """
 import hashlib, json, sys
 import numpy as np
-from archbench.kinds.text.represent import train_subword_tokenizer
+from archbench.kinds.text.prepare import train_subword_tokenizer
 texts = np.array(json.load(open(sys.argv[1])), dtype=object)
 tok = train_subword_tokenizer(texts, model=sys.argv[2], vocab_size=1500)
 print(hashlib.sha256(json.dumps(sorted(tok.get_vocab().items())).encode()).hexdigest())
@@ -67,7 +67,7 @@ def test_bpe_vocabulary_and_ids_are_the_same_in_every_process(text_data, tmp_pat
 
 
 def test_wordpiece_ids_are_numbered_in_sorted_order(text_data) -> None:
-    from archbench.kinds.text.represent import SPECIAL_TOKENS
+    from archbench.kinds.text.prepare import SPECIAL_TOKENS
 
     vocab = train_subword_tokenizer(text_data.texts[:300], model="wordpiece", vocab_size=200)
     order = [t for t, _ in sorted(vocab.get_vocab().items(), key=lambda kv: kv[1])]

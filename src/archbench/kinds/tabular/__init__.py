@@ -1,7 +1,7 @@
 """The tabular kind (layer: kinds): classification and regression on one table.
 
 ``kind.py`` declares the kind; ``families.py`` and ``models/`` the MLP, FT-Transformer and
-GBDT; ``data.py`` the ``[task]`` settings; ``splits.py``, ``preprocess.py``, ``references.py``,
+GBDT; ``data.py`` the ``[task]`` settings; ``splits.py``, ``prepare.py``, ``references.py``,
 ``profile.py``, ``report.py`` and ``templates.py`` the rest of its one shape.
 """
 

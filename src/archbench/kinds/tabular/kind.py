@@ -27,7 +27,7 @@ from archbench.kinds.tabular.templates import BUILTIN_TASKS
 if TYPE_CHECKING:
     from archbench.spec.model import Spec
 
-    from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+    from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
     from archbench.kinds.tabular.splits import Splits
     from archbench.kinds.tabular.tasks.base import TaskData
 
@@ -107,7 +107,7 @@ class TabularKind(Kind):
     def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
         from archbench.kinds.common.files import data_digest
 
-        from archbench.kinds.tabular.preprocess import Preprocessor
+        from archbench.kinds.tabular.prepare import Preprocessor
         from archbench.kinds.tabular.references import references
 
         task = data

@@ -24,7 +24,7 @@ import numpy as np
 
 from archbench.kinds.metric import MetricSet
 
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 log = logging.getLogger(__name__)
 

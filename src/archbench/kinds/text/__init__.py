@@ -1,7 +1,7 @@
 """The text-classification kind (layer: kinds): documents with a label and a shifted domain.
 
 ``kind`` declares it; ``models/`` holds the TF-IDF MLP, the Transformer encoder and LightGBM on
-TF-IDF; ``data``, ``tasks``, ``splits``, ``represent``, ``metrics``, ``references``, ``report``
+TF-IDF; ``data``, ``tasks``, ``splits``, ``prepare``, ``metrics``, ``references``, ``report``
 and ``templates`` the rest of its shape.
 """
 

@@ -179,7 +179,7 @@ class TextKind(Kind):
 
     def prepare(self, data: TextData, splits: TextSplits, spec: Spec) -> Prepared:
         from archbench.kinds.text.data import TextInfo
-        from archbench.kinds.text.represent import text_statistics
+        from archbench.kinds.text.prepare import text_statistics
 
         parts = {s: splits.part(data, s) for s in SPLIT_NAMES}
         info = TextInfo(data.classes)

@@ -16,7 +16,7 @@ import numpy as np
 
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import better, primary
-from archbench.kinds.text.represent import TfidfSettings, fit_tfidf
+from archbench.kinds.text.prepare import TfidfSettings, fit_tfidf
 
 C_GRID: tuple[float, ...] = (0.25, 1.0, 4.0, 16.0)
 LOGREG_TFIDF = TfidfSettings(ngrams="word12", max_features=50_000, sublinear_tf=True, min_df=2)

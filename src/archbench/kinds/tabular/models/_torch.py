@@ -18,7 +18,7 @@ from scipy.special import expit, softmax
 from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
 from archbench.kinds.common.metrics import HIGHER_IS_BETTER, PRIMARY, metric
 
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 from archbench.kinds.tabular.models.base import check_matrix
 
 if TYPE_CHECKING:

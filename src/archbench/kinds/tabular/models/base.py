@@ -7,7 +7,7 @@ import numpy as np
 from archbench.errors import DataError
 from archbench.kinds.family import Model, resolve_device
 
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 __all__ = ["Model", "check_matrix", "resolve_device"]
 

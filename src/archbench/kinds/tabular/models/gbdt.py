@@ -25,7 +25,7 @@ from archbench.errors import ConfigError
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
 from archbench.kinds.common.metrics import PRIMARY
 
-from archbench.kinds.tabular.preprocess import FeatureInfo, Matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 from archbench.kinds.tabular.models.base import Model, check_matrix
 
 

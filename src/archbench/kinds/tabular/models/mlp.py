@@ -17,7 +17,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 
 from archbench.errors import ConfigError
 
-from archbench.kinds.tabular.preprocess import FeatureInfo
+from archbench.kinds.tabular.prepare import FeatureInfo
 from archbench.kinds.tabular.models._torch import TorchModel
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import macro_f1
 from archbench.kinds.text.models.mlp import TFIDF_NOTES, tfidf_settings, tfidf_space
-from archbench.kinds.text.represent import TfidfRepresentation, fit_tfidf
+from archbench.kinds.text.prepare import TfidfRepresentation, fit_tfidf
 
 #: Fewer columns than the MLP's choices: the split search of every leaf scans each sampled
 #: column's histogram, so a round costs ~proportionally to the column count (0.16 s per round
