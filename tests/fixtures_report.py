@@ -261,6 +261,7 @@ def make_run_dir(
             "data_hash": data_hash,
             "title": spec.report.title,
             "author": spec.report.author,
+            "metric_info": _metric_info(metrics),
         },
     )
     sizes = {"train": 20000, "val": 5000, "test": 5000, "shift": 5000}
@@ -682,3 +683,17 @@ def _write_stats(
             "verdicts": verdicts,
         },
     )
+
+
+def _metric_info(metrics: list[str]) -> dict[str, dict[str, object]]:
+    """run.json ``metric_info`` as a run writes it (the report reads labels from it)."""
+    from archbench.kinds import get_kind
+
+    kind = get_kind("tabular")
+    out: dict[str, dict[str, object]] = {}
+    for m in metrics:
+        s = kind.metric(m)
+        out[m] = {"label": s.label, "higher_is_better": s.higher_is_better, "error": s.error,
+                  "count_test": s.count_test, "resampled": s.weighted is not None,
+                  "note": s.note}  # fmt: skip
+    return out

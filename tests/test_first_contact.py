@@ -274,10 +274,10 @@ def test_progress_prints_one_line_per_stage_without_a_terminal() -> None:
 
     from rich.console import Console
 
-    from archbench.cli import _Progress
+    from archbench.cli.progress import RunProgress
 
     buf = io.StringIO()
-    prog = _Progress(Console(file=buf, force_terminal=False, width=100))
+    prog = RunProgress(Console(file=buf, force_terminal=False, width=100))
     fams = {"mlp": {"trials": 2, "trials_done": 0, "seeds": 2, "seeds_done": 1}}
     prog("start", {"workers": 2, "executor": "local", "families": fams})
     for kind in ("trial", "trial", "seed"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import archbench.cli as cli
+from archbench.cli.show import print_brief
 from archbench.report.beaten import reference_beats_all
 from archbench.report.content import abstract
 from archbench.report.rundata import load_run
@@ -38,7 +38,7 @@ def _abstract_text(run_dir: Path) -> str:
 def _terminal(run_dir: Path) -> str:
     out = io.StringIO()
     stats = json.loads((run_dir / "stats.json").read_text())
-    cli._print_brief(Console(file=out, width=200), run_dir, stats, {})
+    print_brief(Console(file=out, width=200), run_dir, stats, {})
     return out.getvalue()
 
 

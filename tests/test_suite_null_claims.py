@@ -129,13 +129,13 @@ def test_beyond_sentence_and_terminal_name_the_scope(tmp_path: Path) -> None:
 
     from rich.console import Console
 
-    from archbench.cli import _print_suite
+    from archbench.cli.show import print_suite
 
     d = sim.suite_document_data("better", 10, 5, 2000, n_boot=200)
     assert beyond_sentence(d, "test").startswith("Beyond these tasks, by the tests")
     (tmp_path / "suite_stats.json").write_text(json.dumps(d.stats | {"family_labels": sim.LABELS}))
     buf = StringIO()
-    _print_suite(Console(file=buf, width=200), tmp_path)
+    print_suite(Console(file=buf, width=200), tmp_path)
     out = buf.getvalue()
     assert "on these 10 tasks" in out and "not the tasks" in out
     assert "beyond these tasks (ID test): MLP ranks above" in out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from archbench.cli import _print_stats, mean_pm
+from archbench.cli.show import print_stats, mean_pm
 from fixtures_report import make_run_dir
 
 
@@ -30,7 +30,7 @@ def test_mean_pm_fits_the_spread(mean: float, half: float, text: str) -> None:
 
 def _printed(run_dir: Path, *, full: bool) -> str:
     buf = io.StringIO()
-    _print_stats(Console(file=buf, width=100), run_dir, full=full)
+    print_stats(Console(file=buf, width=100), run_dir, full=full)
     return buf.getvalue()
 
 
@@ -58,7 +58,7 @@ def test_an_80_column_terminal_keeps_names_whole_and_wraps_numbers(tmp_path: Pat
     }  # fmt: skip
     (run_dir / "run.json").write_text(json.dumps(run))
     buf = io.StringIO()
-    _print_stats(Console(file=buf, width=80), run_dir, full=True, comparisons=True)
+    print_stats(Console(file=buf, width=80), run_dir, full=True, comparisons=True)
     out = buf.getvalue()
     assert "\u2026" not in out
     lines = out.splitlines()

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from archbench._version import __version__
+from archbench.cli.init import cmd_init, spec_template
+from archbench.cli.progress import RunProgress, SuiteProgressLines
+from archbench.cli.show import print_stats, print_suite
 from archbench.errors import ArchbenchError, ConfigError
 
 __all__ = ["entry", "main", "spec_template"]
@@ -242,14 +245,14 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
         report=not args.no_report,
         command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
-    progress = None if args.quiet else _Progress(console)
+    progress = None if args.quiet else RunProgress(console)
     try:
         store = run_benchmark(spec, options, progress=progress)
     finally:
         if progress is not None:
             progress.stop()
     if not args.quiet:
-        _print_stats(console, store.root)
+        print_stats(console, store.root)
         import json
 
         man = json.loads(store.path("manifest.json").read_text())
@@ -266,313 +269,6 @@ def _cmd_run(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
-class _Progress:
-    """rich progress bars, one per family for its trials, then its seeds; when standard output
-    is not a terminal (a log file, CI, nohup), one line per finished stage with elapsed time."""
-
-    def __init__(self, console: Any) -> None:
-        import time
-
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.console = console
-        self.plain = not console.is_terminal
-        self.t0 = time.perf_counter()
-        self.bar = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self.tasks: dict[tuple[str, str], Any] = {}
-        self.done: dict[tuple[str, str], list[int]] = {}  # [done, total] per stage (plain)
-        self.started = False
-
-    def _line(self, text: str) -> None:
-        import time
-
-        took = time.perf_counter() - self.t0
-        self.console.print(f"[{took:7.1f} s] {text}", highlight=False, markup=False)
-
-    def __call__(self, event: str, info: dict[str, Any]) -> None:
-        if event == "start":
-            if self.plain:
-                self._line(
-                    f"data prepared; running on {info['workers']} {info['executor']} worker(s)"
-                )
-                for fam, t in info["families"].items():
-                    self.done[(fam, "trial")] = [t["trials_done"], t["trials"]]
-                    self.done[(fam, "seed")] = [t["seeds_done"], t["seeds"]]
-                self.started = True
-                return
-            self.bar.console.print(f"running on {info['workers']} {info['executor']} worker(s)")
-            for fam, t in info["families"].items():
-                self.tasks[(fam, "trial")] = self.bar.add_task(
-                    f"{fam} trials", total=t["trials"], completed=t["trials_done"]
-                )
-                self.tasks[(fam, "seed")] = self.bar.add_task(
-                    f"{fam} seeds", total=t["seeds"], completed=t["seeds_done"]
-                )
-            self.bar.start()
-            self.started = True
-        elif event == "unit" and self.started:
-            key = (info["family"], info["kind"])
-            if not self.plain:
-                self.bar.advance(self.tasks[key])
-            elif key in self.done:
-                self.done[key][0] += 1
-                n, total = self.done[key]
-                if n == total:
-                    what = "trials" if key[1] == "trial" else "final seeds"
-                    self._line(f"{key[0]}: {total} {what} done")
-        elif event == "report":
-            self.stop()
-            if self.plain:
-                self._line("units and statistics done; writing the report ...")
-            else:
-                self.bar.console.print("writing the report ...")
-
-    def stop(self) -> None:
-        if self.started and not self.plain:
-            self.bar.stop()
-        self.started = False
-
-
-def _name_column(table: Any, header: str, names: list[str]) -> None:
-    """A left column whose names are never cut (a terminal that is not a TTY is 80 columns
-    wide): as wide as its longest name; the number columns wrap instead."""
-    width = max([len(header), *(len(n) for n in names)])
-    table.add_column(header, justify="left", no_wrap=True, min_width=width)
-
-
-def _print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
-    from rich.table import Table
-
-    from archbench.stats import fmt_p
-
-    a, b = stats["top_two"]["families"]
-    conf = f"{100 * float(stats.get('confidence', 0.95)):g}%"
-    alpha = float(stats.get("alpha", 0.05))
-    t = Table(
-        title=f"paired by seed: {labels.get(a, a)} - {labels.get(b, b)}", title_justify="left"
-    )
-    cols = ("split", "metric", "role", "diff", f"deciding {conf} CI", "deciding p", "Holm p",
-            "resolved", f"seed-only {conf} CI", "t p", "Wilcoxon p",
-            f"row-bootstrap {conf} CI")  # fmt: skip
-    names = {
-        "split": [str(c.get("split", "")) for c in stats["comparisons"]],
-        "metric": [str(c.get("metric", "")) for c in stats["comparisons"]],
-        "role": [str(c.get("role") or "") for c in stats["comparisons"]],
-    }
-    for col in cols:
-        if col in names:
-            _name_column(t, col, names[col])
-        else:
-            t.add_column(col, justify="right", overflow="fold")
-
-    def f(x: Any, spec: str = ".4f") -> str:
-        return "-" if x is None else format(x, spec)
-
-    def p(x: Any) -> str:
-        return "-" if x is None else fmt_p(x, alpha).removeprefix("p = ")
-
-    for c in stats["comparisons"]:
-        t.add_row(
-            c["split"],
-            c["metric"],
-            str(c.get("role", "-")),
-            f(c["mean_diff"], "+.4f"),
-            f"[{f(c.get('combined_ci_low') or c['ci_low'])}, "
-            f"{f(c.get('combined_ci_high') or c['ci_high'])}]",
-            p(c.get("p_value")),
-            p(c.get("holm_pvalue")),
-            "yes" if c.get("resolved") else "no",
-            f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
-            p(c["t_pvalue"]),
-            p(c["wilcoxon_pvalue"]),
-            f"[{f(c.get('bootstrap_ci_low'))}, {f(c.get('bootstrap_ci_high'))}]",
-        )
-    console.print(t)
-
-
-def _print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
-    """The declared tests: which one is confirmatory, and whether the gate opened."""
-    tests = stats.get("tests")
-    if not tests:
-        return
-    c, sec = tests["confirmatory"], tests["secondary"]
-    la, lb = labels.get(c["family_a"], c["family_a"]), labels.get(c["family_b"], c["family_b"])
-    state = "resolved" if c["resolved"] else "not resolved"
-    console.print(
-        f"[bold]Confirmatory test[/]: {la} vs {lb}, {c['metric']}, ID test set ({c['test']}, "
-        f"alpha = {tests['alpha']:g}): {state}. "
-        + (
-            f"{sec['size']} secondary tests are Holm-corrected as one family"
-            + (
-                "."
-                if sec["gate_open"]
-                else " but not claimed: the confirmatory test did not resolve (exploratory)."
-            )
-            if sec["size"]
-            else "No secondary tests."
-        )
-        + " Other metrics: exploratory, uncorrected."
-    )
-
-
-def _print_stats(
-    console: Any, run_dir: Path, *, comparisons: bool = False, full: bool = False
-) -> None:
-    """Mean ± CI half-width per family, metric and split; then the declared tests and verdicts."""
-    import json
-
-    import pandas as pd
-    from rich.table import Table
-
-    summary = pd.read_csv(run_dir / "summary.csv")
-    run = json.loads((run_dir / "run.json").read_text())
-    labels = run.get("family_labels", {})
-    stats_path = run_dir / "stats.json"
-    stats = json.loads(stats_path.read_text()) if stats_path.exists() else None
-    conf = f"{100 * float((stats or {}).get('confidence', 0.95)):g}%"
-    noise = (
-        "seed and test-set noise"
-        if "ci_noise" in summary and (summary["ci_noise"] == "seeds and rows").any()
-        else "Student t over seeds"
-    )
-    t = Table(
-        title=f"mean ± {conf} CI half-width ({len(run['seeds'])} seeds; {noise})",
-        title_justify="left",
-    )
-    _name_column(t, "family", [labels.get(f, f) for f in run["families"]])
-    _name_column(t, "split", ["validation", "ID test", "shift"])
-    for m in run["metrics"]:
-        arrow = "↑" if run["higher_is_better"][m] else "↓"
-        t.add_column(f"{m} {arrow}", justify="right", overflow="fold")
-    for split in ("val", "test", "shift"):
-        for k, fam in enumerate(run["families"]):
-            row = [
-                labels.get(fam, fam),
-                {"val": "validation", "test": "ID test", "shift": "shift"}[split],
-            ]
-            for m in run["metrics"]:
-                r = summary[
-                    (summary.family == fam) & (summary.split == split) & (summary.metric == m)
-                ]
-                if r.empty:
-                    row.append("-")
-                    continue
-                r0 = r.iloc[0]
-                if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
-                    row.append(f"{r0['mean']:.6g} (all seeds equal)")
-                    continue
-                half = (r0["ci_high"] - r0["ci_low"]) / 2
-                row.append(mean_pm(float(r0["mean"]), float(half)))
-            t.add_row(*row, end_section=k == len(run["families"]) - 1)
-    console.print(t)
-    if stats is None:
-        return
-    primary = stats["primary_metric"]
-    if comparisons:
-        _print_comparisons(console, stats, labels)
-    console.print(
-        f"[bold]Top two[/] ({stats['top_two']['rule']}): "
-        + " vs ".join(labels.get(f, f) for f in stats["top_two"]["families"])
-    )
-    _print_tests(console, stats, labels)
-    if not full:
-        _print_brief(console, run_dir, stats, labels)
-        return
-    for v in stats.get("verdicts", []):
-        if v.get("metric") == primary and v["scope"] in (
-            "test",
-            "shift",
-            "ranking",
-            "shift_change",
-        ):
-            role = f"[{v['role']}] " if v.get("role") else ""
-            console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
-    console.print("(every metric's verdict is in stats.json and comparisons.csv)")
-
-
-def mean_pm(mean: float, half: float) -> str:
-    """``mean ± half`` with two significant digits of the half-width and the mean to the same
-    decimal place: 0.617 ± 0.023, 16176 ± 166 (never 16175.6970 ± 165.6320)."""
-    import math
-
-    if not math.isfinite(half) or half <= 0:
-        return f"{mean:.6g} ± {half:g}"
-    decimals = max(0, 1 - math.floor(math.log10(half)))
-    return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
-
-
-def _reference_beats_all(run_dir: Path) -> str:
-    """The abstract's sentence on reference rows that beat every family ("" if none or the run
-    directory cannot be read as a report would)."""
-    from archbench.errors import StoreError
-    from archbench.report.beaten import reference_beats_all
-    from archbench.report.rundata import load_run
-
-    try:
-        return reference_beats_all(load_run(run_dir))
-    except (StoreError, OSError, ValueError, KeyError):
-        return ""
-
-
-def _print_brief(
-    console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]
-) -> None:
-    """After a run: the confirmatory verdict, one line per family's shift change and the
-    reviewer warnings; the full list stays in stats.json and ``archbench stats``."""
-    import json
-
-    from archbench.report.content import first_clause
-
-    primary = stats["primary_metric"]
-    conf = next(
-        (v for v in stats.get("verdicts", []) if v.get("role") == "confirmatory"),
-        next((v for v in stats.get("verdicts", []) if v.get("scope") == "test"), None),
-    )
-    if conf is not None:
-        console.print(
-            f"Confirmatory: {first_clause(str(conf['text']))}.",
-            highlight=False, markup=False, emoji=False,
-        )  # fmt: skip
-    rows = [r for r in stats.get("shift", []) if r.get("metric") == primary]
-    if rows:
-        console.print(
-            f"Shift (ID test -> shift, {primary}, change and its CI with test-set noise):"
-        )
-    for r in rows:
-        half = (r["ci_high"] - r["ci_low"]) / 2 if r.get("ci_low") is not None else float("nan")
-        word = "resolved" if r.get("resolved") else (r.get("role") or "not resolved")
-        console.print(
-            f"  {labels.get(r['family'], r['family'])}: {r['id_mean']:.4g} -> "
-            f"{r['shift_mean']:.4g}, change {mean_pm(float(r['change']), float(half))} ({word})",
-            highlight=False, markup=False, emoji=False,
-        )  # fmt: skip
-    beaten = _reference_beats_all(run_dir)
-    if beaten:
-        console.print(f"[yellow]note:[/] {beaten}", highlight=False)
-    task = (
-        json.loads((run_dir / "task.json").read_text()) if (run_dir / "task.json").exists() else {}
-    )
-    for w in task.get("warnings") or []:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    console.print(
-        f"(every verdict: archbench stats {run_dir}; stats.json and comparisons.csv)",
-        highlight=False,
-    )
-
-
 def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
     from archbench.analysis.run import analyze_run
 
@@ -585,7 +281,7 @@ def _cmd_stats(args: argparse.Namespace, console: Any) -> int:
             )
     analyze_run(run_dir, ci_method=args.ci)
     if not args.quiet:
-        _print_stats(console, run_dir, full=True)
+        print_stats(console, run_dir, full=True)
         console.print(
             f"\nwrote {run_dir / 'summary.csv'}, {run_dir / 'comparisons.csv'}, "
             f"{run_dir / 'stats.json'}"
@@ -604,39 +300,6 @@ def _cmd_report(args: argparse.Namespace, console: Any) -> int:
         )
     pdf = write_report(run_dir)
     console.print(f"wrote {pdf} and {pdf.parent / 'latex'}")
-    return 0
-
-
-def spec_template(variant: str) -> str:
-    """The commented spec of the first kind that answers to ``variant`` (a built-in task name,
-    "csv", a kind's own word such as "forecasting"); "suite" gives a suite file."""
-    from archbench.kinds import all_kinds
-
-    if variant == "suite":
-        from archbench.spec.suite import suite_template
-
-        return suite_template()
-
-    for kind in all_kinds():
-        text = kind.init_template(variant)
-        if text is not None:
-            return text
-    words = [w for k in all_kinds() for w in (*k.builtin_tasks, *k.init_words)] + ["suite"]
-    raise ConfigError(f"--task {variant!r} is unknown; use one of {', '.join(words)}")
-
-
-def _cmd_init(args: argparse.Namespace, console: Any) -> int:
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise ConfigError(f"{str(out)!r} exists; pass --force to overwrite or choose --out")
-    if out.exists() and out.is_dir():
-        raise ConfigError(f"{str(out)!r} is a directory; --out must be a file name")
-    text = spec_template(args.task)
-    from archbench.engine.store import atomic_write_text
-
-    atomic_write_text(out, text)
-    command = f"archbench suite {out}" if args.task == "suite" else f"archbench run --spec {out}"
-    console.print(f"wrote {out}; edit it, then: {command}")
     return 0
 
 
@@ -662,10 +325,10 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
         report=not args.no_report,
         command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
-    progress = None if args.quiet else _SuiteProgress(console)
+    progress = None if args.quiet else SuiteProgressLines(console)
     outcome = run_suite(suite, options, progress=progress)
     if not args.quiet:
-        _print_suite(console, out)
+        print_suite(console, out)
         took = outcome.timings.get("total_s", 0.0)
         console.print(f"\nsuite of {len(outcome.done)} tasks finished in {took:.0f} s")
         console.print(f"Results: [bold]{out}[/] (suite_summary.csv, suite_stats.json)")
@@ -673,79 +336,6 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
         if pdf.exists():
             console.print(f"Report:  [bold]{pdf}[/] (LaTeX source in {pdf.parent / 'latex'})")
     return 0
-
-
-def _print_suite(console: Any, root: Path) -> None:
-    """IQM [95% CI], average rank and P(best > runner-up) per split, from suite_stats.json."""
-    import json
-
-    from rich.table import Table
-
-    stats = json.loads((root / "suite_stats.json").read_text())
-    labels = stats["family_labels"]
-    anchors = (
-        "0 = a task's reference row, 1 = its best family or -1 where the reference beats them all"
-        if stats.get("normalise") == "reference"
-        else "1 = a task's best family"
-    )
-    n = len(stats["tasks"])
-    t = Table(
-        title=f"on these {n} tasks: normalised scores ({anchors}); intervals redraw the seeds "
-        "within these tasks, not the tasks",
-        title_justify="left",
-    )
-    _name_column(t, "family", [*labels.values(), "Friedman p"])
-    _name_column(t, "split", ["ID test", "shift"])
-    for col in ("IQM [95% CI]", "mean rank"):
-        t.add_column(col, justify="right", overflow="fold")
-    for split in [s for s in ("test", "shift") if s in stats["splits"]]:
-        st = stats["splits"][split]
-        ranks = st["rank_test"]["ranks"]
-        for fam in sorted(ranks, key=ranks.get):
-            a = st["aggregate"][fam]
-            t.add_row(
-                labels.get(fam, fam),
-                "ID test" if split == "test" else split,
-                f"{a['iqm']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}]",
-                f"{ranks[fam]:.2f}",
-            )
-        p = st["rank_test"].get("permutation_pvalue", st["rank_test"]["pvalue"])
-        t.add_row("Friedman p", "", "", "n/a" if p != p else f"{p:.3g}", end_section=True)
-    console.print(t)
-    for split in [s for s in ("test", "shift") if s in stats["splits"]]:
-        claims = (stats["splits"][split].get("beyond_tasks") or {}).get("claims", [])
-        each = "; ".join(
-            f"{labels.get(c['better'], c['better'])} ranks above "
-            f"{labels.get(c['worse'], c['worse'])} ({c['test']})"
-            for c in claims
-        )
-        console.print(
-            f"beyond these tasks ({'ID test' if split == 'test' else split}): "
-            + (each or "no family resolved against another by the rank tests over tasks"),
-            highlight=False,
-        )
-
-
-class _SuiteProgress:
-    """One line per task start and end, and a count of units every tenth unit."""
-
-    def __init__(self, console: Any) -> None:
-        self.console = console
-        self.units = 0
-
-    def __call__(self, event: str, info: dict[str, Any]) -> None:
-        if event == "task_start":
-            self.console.print(f"task {info['task']}: started")
-        elif event == "task_done":
-            self.console.print(f"task {info['task']}: done")
-        elif event == "task_failed":
-            self.console.print(f"task {info['task']}: [red]failed[/]", highlight=False)
-        elif event == "unit":
-            self.units += 1
-            if self.units % 10 == 0:
-                self.console.print(f"{self.units} units finished (last: {info['task']})")
-        elif event == "report":
-            self.console.print("writing the reports ...")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -772,7 +362,7 @@ def _dispatch(args: argparse.Namespace, console: Any, err: Any) -> int:
     """Run the command; a user error is one red line and exit 2, Ctrl-C/SIGTERM exit 130."""
     handlers = {
         "run": _cmd_run,
-        "init": _cmd_init,
+        "init": cmd_init,
         "stats": _cmd_stats,
         "report": _cmd_report,
         "suite": _cmd_suite,
