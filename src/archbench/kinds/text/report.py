@@ -330,6 +330,3 @@ class TextReport:
 
     def draw(self, run: RunData, out_dir: Path) -> list[Path]:
         return []
-
-    def limitations(self, run: RunData) -> list[str]:
-        return []
