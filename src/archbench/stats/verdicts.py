@@ -20,7 +20,7 @@ from archbench.stats.resampling import COMBINED_TEST, RankingFlip, RowBootstrap,
 
 Role = Literal["confirmatory", "secondary", "exploratory"]
 #: Measured false-positive rate of the paired t-test at n = 5, alpha = 0.05, when one family is
-#: deterministic and the other's seed noise is skewed (tests/test_simulation.py, docs).
+#: deterministic and the other's seed noise is skewed (tests/stats/test_simulation.py, docs).
 SKEWED_FPR = "12-18%"
 #: The same for the seed-and-row test when seed noise dominates the test-set noise (seed SD 4-8
 #: times the row SE; up to 3 times it stays <= 6%): benchmarks/skewed_seed_row.py, docs.

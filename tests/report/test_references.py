@@ -2,7 +2,7 @@
 
 These runs store no reference tests (stats.json ``references`` is absent), so the sentence
 gives point estimates and says they are untested; the tested wording is in
-tests/test_stats_deciding.py.
+tests/stats/test_deciding.py.
 """
 
 from __future__ import annotations
