@@ -195,6 +195,19 @@ def test_the_root_holds_only_the_spine_entry_points() -> None:
     ]  # fmt: skip
 
 
+def test_each_kind_has_one_shape() -> None:
+    """kind, families, metrics, presets, tasks, data, splits, prepare, references, templates,
+    report and models/ in every kind; figures.py where a kind draws figures of its own."""
+    shape = {"kind.py", "families.py", "metrics.py", "presets.py", "data.py", "splits.py",
+             "prepare.py", "references.py", "templates.py", "report.py", "models"}  # fmt: skip
+    for kind in ("tabular", "forecasting", "text"):
+        here = {p.name for p in (SRC / "kinds" / kind).iterdir()}
+        assert shape <= here, f"kinds/{kind} lacks {sorted(shape - here)}"
+        assert here & {"tasks.py", "tasks"}, f"kinds/{kind} has no tasks module"
+        models = {p.stem for p in (SRC / "kinds" / kind / "models").glob("*.py")}
+        assert {"mlp", "gbdt"} <= models, f"kinds/{kind}/models lacks an mlp or gbdt module"
+
+
 def test_every_package_init_is_a_table_of_contents() -> None:
     for init in SRC.rglob("__init__.py"):
         tree = ast.parse(init.read_text())
