@@ -37,7 +37,7 @@ from scipy import stats as sps
 
 import archbench.stats.aggregates as ss
 from archbench.report.document import Figure, Paragraph, Table, plain_text
-from archbench.report.suite.content import SuiteData, build
+from archbench.report.suite.content import SuiteFiles, build
 from archbench.analysis.suite import split_aggregates
 
 FAMS = ["mlp", "transformer", "gbdt"]
@@ -110,7 +110,7 @@ def _flips(raw_id: np.ndarray, raw_sh: np.ndarray, alpha: float) -> dict[str, An
 
 def suite_document_data(
     null: str, n_tasks: int, n_seeds: int, seed: int, *, n_boot: int = 500, alpha: float = 0.05
-) -> SuiteData:
+) -> SuiteFiles:
     """One simulated null suite as the suite report reads it (no files written)."""
     rng = np.random.default_rng(seed)
     mu = population(null, n_tasks, rng)
@@ -146,10 +146,10 @@ def suite_document_data(
         "splits": splits,
         "ranking_flips": _flips(raw["test"], raw["shift"], alpha),
     }
-    return SuiteData(Path(f"sim-{null}"), settings, stats, pd.DataFrame(rows), {})
+    return SuiteFiles(Path(f"sim-{null}"), settings, stats, pd.DataFrame(rows), {})
 
 
-def document_sentences(d: SuiteData) -> list[str]:
+def document_sentences(d: SuiteFiles) -> list[str]:
     """Every sentence of the abstract, the paragraphs and the captions of the suite report."""
     doc = build(d)
     texts = [plain_text(p.spans) for p in doc.abstract]
@@ -176,7 +176,7 @@ def beyond_claims(sentences: list[str], n_tasks: int) -> list[str]:
     ]
 
 
-def seed_only_signals(d: SuiteData) -> tuple[bool, bool]:
+def seed_only_signals(d: SuiteFiles) -> tuple[bool, bool]:
     """(some pair's seed-only IQM intervals are disjoint, some seed-only P(X > Y) interval
     excludes 0.5) on the ID test set."""
     st = d.split("test")

@@ -21,11 +21,11 @@ import numpy as np
 import archbench.stats.aggregates as ss
 from archbench.errors import ConfigError
 
-__all__ = ["DESCRIPTIONS", "Normalised", "SuiteData", "Zero", "normalise_split"]
+__all__ = ["DESCRIPTIONS", "Normalised", "SuiteScores", "Zero", "normalise_split"]
 
 
 @dataclass(frozen=True)
-class SuiteData:
+class SuiteScores:
     """The per-task numbers the aggregates use, aligned on common family keys."""
 
     tasks: list[str]
@@ -92,7 +92,7 @@ class Normalised:
         return min(lo, hi), max(lo, hi)
 
 
-def _reference_zero(root: Path, data: SuiteData, i: int, split: str, chosen: str = "") -> Zero:
+def _reference_zero(root: Path, data: SuiteScores, i: int, split: str, chosen: str = "") -> Zero:
     """Task ``i``'s reference row on ``split``, primary metric: ``chosen`` where the task's kind
     has that row (its kind's ``reference_rows``), else the first of its kind's
     ``reference_zero``.
@@ -133,7 +133,7 @@ def _reference_zero(root: Path, data: SuiteData, i: int, split: str, chosen: str
 
 
 def normalise_split(
-    root: Path, data: SuiteData, split: str, mode: str, reference: str = ""
+    root: Path, data: SuiteScores, split: str, mode: str, reference: str = ""
 ) -> Normalised:
     """Normalise one split's primary metric per task (``mode``: "worst" or "reference";
     ``reference``: the row that is 0 where a task's kind has it, see ``suite.reference``)."""

@@ -26,9 +26,9 @@ import archbench.stats.aggregates as ss
 from archbench.errors import ConfigError, StoreError
 from archbench.seeding import derive_seed
 from archbench.engine.store import atomic_write_json, atomic_write_text
-from archbench.analysis.normalise import DESCRIPTIONS, Normalised, SuiteData, normalise_split
+from archbench.analysis.normalise import DESCRIPTIONS, Normalised, SuiteScores, normalise_split
 
-__all__ = ["SuiteData", "analyze_suite", "load_suite_data", "split_aggregates"]
+__all__ = ["SuiteScores", "analyze_suite", "load_suite_data", "split_aggregates"]
 
 
 SPLITS = ("test", "shift")
@@ -62,7 +62,7 @@ def _family_keys(runs: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, s
     return members, dict(ROLE_LABELS)
 
 
-def load_suite_data(root: Path) -> SuiteData:
+def load_suite_data(root: Path) -> SuiteScores:
     """Read every task directory listed in ``root/suite.json``."""
     suite = json.loads((root / "suite.json").read_text())
     tasks = list(suite["tasks"])
@@ -89,10 +89,10 @@ def load_suite_data(root: Path) -> SuiteData:
             n_seeds = min(a.shape[0] for a in per_task)
             raw[split] = np.stack([a[:n_seeds] for a in per_task])
     higher = [bool(runs[t]["higher_is_better"][runs[t]["primary_metric"]]) for t in tasks]
-    return SuiteData(tasks, common, {k: labels[k] for k in common}, members, runs, raw, higher)
+    return SuiteScores(tasks, common, {k: labels[k] for k in common}, members, runs, raw, higher)
 
 
-def _verdicts(root: Path, data: SuiteData, split: str) -> dict[str, list[float]]:
+def _verdicts(root: Path, data: SuiteScores, split: str) -> dict[str, list[float]]:
     """Per pair "a|b": per task +1 (a resolved better), -1 (b), 0 (not resolved), NaN (none).
 
     A task's verdict is its own: the ``all_pairs`` row of comparisons.csv for the primary
@@ -254,7 +254,7 @@ def split_aggregates(
 
 
 def _split_stats(
-    root: Path, data: SuiteData, split: str, settings: dict[str, Any], norm: Normalised
+    root: Path, data: SuiteScores, split: str, settings: dict[str, Any], norm: Normalised
 ) -> dict:
     """Every aggregate of one split (``test`` or ``shift``), as suite_stats.json stores it."""
     scores = norm.scores
@@ -274,7 +274,7 @@ def _split_stats(
     }
 
 
-def _flips(root: Path, data: SuiteData, norms: dict[str, Normalised]) -> dict[str, Any]:
+def _flips(root: Path, data: SuiteScores, norms: dict[str, Normalised]) -> dict[str, Any]:
     """Ranking changes between the ID test set and the shift set, per task and in total."""
     if "test" not in norms or "shift" not in norms:
         return {"available": False}
@@ -306,7 +306,7 @@ def _flips(root: Path, data: SuiteData, norms: dict[str, Normalised]) -> dict[st
     }
 
 
-def _directions(data: SuiteData, mode: str) -> dict[str, Any]:
+def _directions(data: SuiteScores, mode: str) -> dict[str, Any]:
     prim = {t: data.runs[t]["primary_metric"] for t in data.tasks}
     mixed = len(set(data.higher)) > 1
     desc = ", ".join(
@@ -326,7 +326,7 @@ def _directions(data: SuiteData, mode: str) -> dict[str, Any]:
     }
 
 
-def _summary_rows(root: Path, data: SuiteData, norms: dict[str, Normalised]) -> pd.DataFrame:
+def _summary_rows(root: Path, data: SuiteScores, norms: dict[str, Normalised]) -> pd.DataFrame:
     """task x family x split rows: raw mean and CI of the primary metric, normalised too,
     and what 0 of the normalised score is (``zero``: worst_family or the reference row)."""
     rows = []

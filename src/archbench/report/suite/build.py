@@ -13,7 +13,7 @@ from pathlib import Path
 import archbench.report.figures as fg
 import archbench.report.suite.figures as fs
 from archbench.report.build import Engine, publish
-from archbench.report.suite.content import SuiteData, build, load_suite_files
+from archbench.report.suite.content import SuiteFiles, build, load_suite_files
 
 __all__ = ["draw_suite_figures", "write_suite_report"]
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_COMPACT = 2
 
 
-def draw_suite_figures(d: SuiteData, out_dir: Path) -> list[Path]:
+def draw_suite_figures(d: SuiteFiles, out_dir: Path) -> list[Path]:
     """Draw suite_aggregate.pdf and suite_ranks.pdf into ``out_dir``."""
     import matplotlib.pyplot as plt
 

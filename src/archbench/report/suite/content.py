@@ -35,7 +35,7 @@ from archbench.report.fmt import duration, interval, list_words, num, p_is, plur
 
 __all__ = [
     "FIGURES",
-    "SuiteData",
+    "SuiteFiles",
     "abstract",
     "beyond_sentence",
     "build_suite_document",
@@ -48,7 +48,7 @@ SPLIT_NAMES = {"test": "ID test set", "shift": "shift set"}
 
 
 @dataclass(frozen=True)
-class SuiteData:
+class SuiteFiles:
     root: Path
     settings: dict[str, Any]
     stats: dict[str, Any]
@@ -66,13 +66,13 @@ class SuiteData:
         return dict(self.stats["splits"].get(name, {}))
 
 
-def load_suite_files(root: Path) -> SuiteData:
+def load_suite_files(root: Path) -> SuiteFiles:
     """Read the suite directory's files (raises StoreError naming a missing one)."""
     for f in ("suite.json", "suite_stats.json", "suite_summary.csv"):
         if not (root / f).exists():
             raise StoreError(f"{str(root)!r} has no {f}: run 'archbench suite' on it first")
     man = root / "suite_manifest.json"
-    return SuiteData(
+    return SuiteFiles(
         root,
         json.loads((root / "suite.json").read_text()),
         json.loads((root / "suite_stats.json").read_text()),
@@ -81,12 +81,12 @@ def load_suite_files(root: Path) -> SuiteData:
     )
 
 
-def _ranked(d: SuiteData, split: str) -> list[str]:
+def _ranked(d: SuiteFiles, split: str) -> list[str]:
     ranks = d.split(split)["rank_test"]["ranks"]
     return sorted(d.families, key=lambda f: ranks[f])
 
 
-def _iqm_text(d: SuiteData, split: str) -> str:
+def _iqm_text(d: SuiteFiles, split: str) -> str:
     agg = d.split(split)["aggregate"]
     return "; ".join(
         f"{d.label(f)} {num(agg[f]['iqm'], 2)} {interval(agg[f]['ci_low'], agg[f]['ci_high'], 2)}"
@@ -94,7 +94,7 @@ def _iqm_text(d: SuiteData, split: str) -> str:
     )
 
 
-def _poi(d: SuiteData, split: str, a: str, b: str) -> tuple[float, float, float]:
+def _poi(d: SuiteFiles, split: str, a: str, b: str) -> tuple[float, float, float]:
     for p in d.split(split)["probability_of_improvement"]:
         if (p["a"], p["b"]) == (a, b):
             return p["estimate"], p["ci_low"], p["ci_high"]
@@ -103,17 +103,17 @@ def _poi(d: SuiteData, split: str, a: str, b: str) -> tuple[float, float, float]
     raise KeyError((a, b))
 
 
-def scope(d: SuiteData) -> str:
+def scope(d: SuiteFiles) -> str:
     """The words that bound a seed-only aggregate to the suite's own tasks: "on these 4 tasks"."""
     return f"on these {len(d.stats['tasks'])} tasks"
 
 
-def _claims(d: SuiteData, split: str) -> list[dict[str, str]]:
+def _claims(d: SuiteFiles, split: str) -> list[dict[str, str]]:
     """Pairs called different beyond these tasks (Wilcoxon-Holm, or Nemenyi after Friedman)."""
     return list((d.split(split).get("beyond_tasks") or {}).get("claims", []))
 
 
-def beyond_sentence(d: SuiteData, split: str) -> str:
+def beyond_sentence(d: SuiteFiles, split: str) -> str:
     """The one sentence about the families beyond the suite's tasks: only the rank tests over
     tasks speak (the task is their unit), never the seed-only intervals."""
     claims = _claims(d, split)
@@ -128,7 +128,7 @@ def beyond_sentence(d: SuiteData, split: str) -> str:
     return f"Beyond these tasks, by the tests that treat the task as the unit: {each}."
 
 
-def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
+def abstract(d: SuiteFiles) -> tuple[Paragraph, ...]:
     st = d.split("test")
     top, second = _ranked(d, "test")[:2]
     poi = _poi(d, "test", top, second)
@@ -150,11 +150,11 @@ def abstract(d: SuiteData) -> tuple[Paragraph, ...]:
     return (Paragraph(spans(text)),)
 
 
-def _reference_mode(d: SuiteData) -> bool:
+def _reference_mode(d: SuiteFiles) -> bool:
     return d.stats.get("normalise", "worst") == "reference"
 
 
-def _zero_sentence(d: SuiteData) -> str:
+def _zero_sentence(d: SuiteFiles) -> str:
     """Which reference row is 0 of each task's scores, tasks grouped by row ("Seasonal naive
     for weather; ..."); a task whose shift set uses another row is named with both."""
     zeros = d.stats.get("zeros", {})
@@ -169,7 +169,7 @@ def _zero_sentence(d: SuiteData) -> str:
     return "; ".join(f"{label} for {list_words(tasks)}" for label, tasks in groups.items())
 
 
-def _anchors(d: SuiteData) -> str:
+def _anchors(d: SuiteFiles) -> str:
     """The words for 0 and 1 of the normalised score."""
     if not _reference_mode(d):
         return "1 is the task's best family mean and 0 its worst ("
@@ -180,7 +180,7 @@ def _anchors(d: SuiteData) -> str:
     )
 
 
-def design(d: SuiteData) -> Section:
+def design(d: SuiteFiles) -> Section:
     s = d.settings
     kinds = sorted(set(d.stats["kinds"].values()))
     trials = sorted(set(s["trials"].values()))
@@ -229,19 +229,19 @@ def design(d: SuiteData) -> Section:
     return Section("Suite design", (Paragraph(p1), Paragraph(p2)), label="sec-design")
 
 
-def _claim_alpha_words(d: SuiteData) -> str:
+def _claim_alpha_words(d: SuiteFiles) -> str:
     a = (d.split("test").get("beyond_tasks") or {}).get("claim_alpha")
     if a is None or a == d.settings["alpha"]:
         return ""
     return f", each at alpha = {num(a, 3)} (alpha divided over the splits it is claimed on)"
 
 
-def _has_task_interval(d: SuiteData) -> bool:
+def _has_task_interval(d: SuiteFiles) -> bool:
     agg = d.split("test").get("aggregate", {})
     return any(a.get("ci_low_tasks") is not None for a in agg.values())
 
 
-def _task_interval_words(d: SuiteData) -> str:
+def _task_interval_words(d: SuiteFiles) -> str:
     n = len(d.stats["tasks"])
     if _has_task_interval(d):
         return "a second, wider interval also redraws the tasks"
@@ -251,14 +251,14 @@ def _task_interval_words(d: SuiteData) -> str:
     )
 
 
-def _min_tasks(d: SuiteData) -> int:
+def _min_tasks(d: SuiteFiles) -> int:
     from archbench.stats.aggregates import MIN_TASKS_TASK_INTERVAL
 
     bt = d.split("test").get("beyond_tasks") or {}
     return int(bt.get("min_tasks_task_interval", MIN_TASKS_TASK_INTERVAL))
 
 
-def _resolved_best(d: SuiteData, split: str, task: str, best: str, second: str) -> bool:
+def _resolved_best(d: SuiteFiles, split: str, task: str, best: str, second: str) -> bool:
     """Did the task's declared test resolve ``best`` over ``second`` (its paired verdict)?"""
     verdicts = d.split(split).get("verdicts") or {}
     i = list(d.stats["tasks"]).index(task)
@@ -269,7 +269,7 @@ def _resolved_best(d: SuiteData, split: str, task: str, best: str, second: str) 
     return False
 
 
-def _task_table(d: SuiteData, compact: int = 0) -> Table:
+def _task_table(d: SuiteFiles, compact: int = 0) -> Table:
     fams = d.families
     head = Row(
         (
@@ -318,7 +318,7 @@ def _task_table(d: SuiteData, compact: int = 0) -> Table:
     return Table("tab-tasks", cap, cols, (head,), tuple(body))
 
 
-def _pair_table(d: SuiteData) -> Table:
+def _pair_table(d: SuiteFiles) -> Table:
     head = Row(
         tuple(
             Cell(spans(h), bold=True, align=a)  # type: ignore[arg-type]
@@ -369,7 +369,7 @@ def _friedman(rt: dict[str, Any]) -> str:
     return f"{p_is(perm)} ({rt['permutation_method']} permutation; chi-square {p_is(rt['pvalue'])})"
 
 
-def _split_paragraph(d: SuiteData, split: str) -> Spans:
+def _split_paragraph(d: SuiteFiles, split: str) -> Spans:
     st = d.split(split)
     rt = st["rank_test"]
     order = _ranked(d, split)
@@ -389,7 +389,7 @@ def _split_paragraph(d: SuiteData, split: str) -> Spans:
     )
 
 
-def results(d: SuiteData, compact: int = 0) -> Section:
+def results(d: SuiteFiles, compact: int = 0) -> Section:
     blocks: list[Any] = [
         Paragraph(spans(_split_paragraph(d, "test"), " ", Ref("tab-tasks"), " lists every task.")),
         _task_table(d, compact),
@@ -413,7 +413,7 @@ def results(d: SuiteData, compact: int = 0) -> Section:
     return Section("Results across tasks", tuple(blocks), label="sec-results")
 
 
-def shift(d: SuiteData) -> Section:
+def shift(d: SuiteFiles) -> Section:
     blocks: list[Any] = []
     if d.split("shift"):
         blocks.append(Paragraph(_split_paragraph(d, "shift")))
@@ -444,7 +444,7 @@ def shift(d: SuiteData) -> Section:
     return Section("In distribution and under shift", tuple(blocks), label="sec-shift")
 
 
-def limitations(d: SuiteData) -> Section:
+def limitations(d: SuiteFiles) -> Section:
     st = d.split("test")
     pw = st["power"]
     n = pw["n_tasks"]
@@ -471,7 +471,7 @@ def limitations(d: SuiteData) -> Section:
     return Section("Limitations", (Paragraph(text),), label="sec-limits")
 
 
-def _anchor_caveat(d: SuiteData) -> str:
+def _anchor_caveat(d: SuiteFiles) -> str:
     if _reference_mode(d):
         return (
             "The scores measure each family's margin over the task's reference row relative "
@@ -486,7 +486,7 @@ def _anchor_caveat(d: SuiteData) -> str:
     )
 
 
-def reproducibility(d: SuiteData) -> Section:
+def reproducibility(d: SuiteFiles) -> Section:
     took = d.manifest.get("timings", {}).get("total_s")
     pool = d.manifest.get("pool", {})
     util = pool.get("utilisation")
@@ -506,7 +506,7 @@ def reproducibility(d: SuiteData) -> Section:
     return Section("Reproducibility", (Paragraph(text),), label="sec-repro")
 
 
-def build(d: SuiteData, *, compact: int = 0) -> Document:
+def build(d: SuiteFiles, *, compact: int = 0) -> Document:
     """The suite report; ``compact`` 1 drops the reproducibility section, 2 also the shift
     rows of the per-task table (they stay in suite_summary.csv)."""
     abs_ = abstract(d)
