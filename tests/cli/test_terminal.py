@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from archbench.cli.show import print_stats, mean_pm
+from archbench.cli.show import mean_pm, print_stats, significant
 from fixtures_report import make_run_dir
 
 
@@ -26,6 +26,30 @@ from fixtures_report import make_run_dir
 )
 def test_mean_pm_fits_the_spread(mean: float, half: float, text: str) -> None:
     assert mean_pm(mean, half) == text
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [(0.922046013, "0.9220"), (16175.697, "16176"), (-0.0123456, "-0.01235"), (0.0, "0")],
+)
+def test_a_value_without_spread_keeps_four_significant_digits(x: float, text: str) -> None:
+    assert significant(x) == text
+
+
+def test_a_metric_equal_for_every_seed_prints_a_short_number(tmp_path: Path) -> None:
+    """A rare label where every seed predicts the majority class: accuracy is the same for
+    every seed (no interval). It prints as 0.9220, not 0.922046 (which an 80-column terminal
+    folded into '0.9220' and '46')."""
+    import pandas as pd
+
+    run_dir = make_run_dir(tmp_path / "r")
+    summary = pd.read_csv(run_dir / "summary.csv")
+    first = summary.index[0]
+    summary.loc[first, ["mean", "ci_low", "ci_high"]] = [0.922046013, float("nan"), float("nan")]
+    summary.to_csv(run_dir / "summary.csv", index=False)
+    buf = io.StringIO()
+    print_stats(Console(file=buf, width=200), run_dir)
+    assert "0.9220 (all seeds equal)" in buf.getvalue()
 
 
 def _printed(run_dir: Path, *, full: bool) -> str:

@@ -141,7 +141,7 @@ def print_stats(
                     continue
                 r0 = r.iloc[0]
                 if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
-                    row.append(f"{r0['mean']:.6g} (all seeds equal)")
+                    row.append(f"{significant(float(r0['mean']))} (all seeds equal)")
                     continue
                 half = (r0["ci_high"] - r0["ci_low"]) / 2
                 row.append(mean_pm(float(r0["mean"]), float(half)))
@@ -170,6 +170,17 @@ def print_stats(
             role = f"[{v['role']}] " if v.get("role") else ""
             console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
+
+
+def significant(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits without an exponent: 0.922046 -> 0.9220,
+    16175.697 -> 16176 (a value with no spread, e.g. the same accuracy for every seed)."""
+    import math
+
+    if not math.isfinite(x) or x == 0:
+        return f"{x:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:.{decimals}f}"
 
 
 
