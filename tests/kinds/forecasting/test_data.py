@@ -69,6 +69,22 @@ def test_monthly_frequency_is_inferred() -> None:
     assert data.frequency == "MS" and data.season == 12
 
 
+@pytest.mark.parametrize(
+    ("freq", "season"),
+    [("30min", 48), ("15min", 96), ("2h", 12), ("h", 24), ("min", 60), ("2W", 26), ("7h", 1)],
+)
+def test_a_multiple_of_a_unit_has_the_season_of_its_length(freq: str, season: int) -> None:
+    """Half-hourly data repeat daily: 48 steps, not the 60 of one-minute steps (a user's
+    half-hourly electricity demand got season 60 and origins every 49 steps). A multiple of a
+    sub-daily unit takes one day when a day is whole steps; other multiples divide the unit's
+    season when they can, else 1."""
+    frame = pd.DataFrame(
+        {"ts": pd.date_range("2014-01-01", periods=400, freq=freq), "y": np.arange(400.0)}
+    )
+    data = load_frame(frame, ForecastSettings(time="ts", target="y", horizon=2, context=100))
+    assert data.frequency.split("-")[0] == freq and data.season == season
+
+
 def test_integer_time_and_timezone_offsets() -> None:
     frame = pd.DataFrame({"t": np.arange(50), "y": np.arange(50.0)})
     data = load_frame(frame, ForecastSettings(time="t", target="y", horizon=2, context=5))

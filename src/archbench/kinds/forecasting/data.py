@@ -615,8 +615,24 @@ def _check_covariates(out: pd.DataFrame, cols: list[str], kind: str, s: Forecast
             )
 
 
+#: Seconds per step of the sub-daily units, whose multiples take one day as their season.
+_SUBDAILY_S = {"h": 3600, "min": 60, "s": 1}
+
+
 def _season(frequency: str) -> int:
+    """The seasonal period of a frequency: SEASONS for a unit alias; a multiple of a sub-daily
+    unit (30min, 15min, 2h) has one day as its season when a day is a whole number of steps
+    (30min: 48, not the 60 of one-minute steps); another multiple (2W, 3MS) divides the unit's
+    season when it can (26, 4); otherwise 1."""
     if frequency == "1":
         return 1
-    alias = re.sub(r"^\d+", "", frequency).split("-")[0]
-    return SEASONS.get(alias, 1)
+    match = re.match(r"^(\d*)(.*)$", frequency.split("-")[0])
+    k = int(match.group(1) or 1) if match else 1
+    alias = match.group(2) if match else frequency
+    if k <= 1:
+        return SEASONS.get(alias, 1)
+    if alias in _SUBDAILY_S:
+        step = k * _SUBDAILY_S[alias]
+        return 86400 // step if 86400 % step == 0 and step < 86400 else 1
+    unit = SEASONS.get(alias, 1)
+    return unit // k if unit % k == 0 and unit > k else 1

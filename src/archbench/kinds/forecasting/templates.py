@@ -24,7 +24,8 @@ context = 56                # required: steps of history each forecast reads
 # frequency = "D"           # pandas alias (h, D, B, W, MS, ...); inferred when regular
 # stride = 14               # steps between evaluation origins (default: horizon)
 # season = 7                # seasonal period for seasonal naive and MASE (default: from the
-                            # frequency: h 24, D 7, B 5, W 52, MS 12, Q 4; integer steps 1)
+                            # frequency: h 24, D 7, B 5, W 52, MS 12, Q 4; a multiple of
+                            # h/min: one day, e.g. 30min 48; integer steps 1)
 # known = ["promo"]         # covariates known in advance for every step of the horizon
 # observed = ["visitors"]   # covariates known only up to the forecast origin
 # fill_gaps = "zero"        # missing steps or values: "zero" (counts) or "interpolate"
