@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from archbench.kinds import kind_of
 from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.groups import crossing_groups
@@ -42,7 +43,7 @@ def _prepare(path: Path, split: dict[str, Any] | None = None, **task: Any):
         **task,
     }
     spec = spec_from_dict({"task": raw, "split": {"min_rows": 20, **(split or {})}}, preset="quick")
-    kind = spec.kind
+    kind = kind_of(spec)
     data = kind.load(spec)
     splits = kind.split(data, spec)
     return data, splits, kind.prepare(data, splits, spec)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from archbench.kinds import kind_of
 from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.groups import crossing_groups
@@ -57,7 +58,7 @@ def _spec(path: Path, split: dict[str, Any] | None = None, metrics: Any = None, 
 
 def _prepare(path: Path, split: dict[str, Any] | None = None, metrics: Any = None, **task: Any):
     spec = _spec(path, split, metrics, **task)
-    kind = spec.kind
+    kind = kind_of(spec)
     data = kind.load(spec)
     splits = kind.split(data, spec)
     return data, splits, kind.prepare(data, splits, spec)
