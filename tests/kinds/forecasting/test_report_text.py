@@ -65,7 +65,12 @@ def test_references_state_the_mase_scale_and_the_ets_row() -> None:
     text = plain_text(_references(run))
     assert "seasonal naive 1.100/1.256/1.400; AutoETS 0.900/0.950/1.200." in text
     assert "fitted on the last 1,000 training steps of each series" in text
+    assert "error, trend and season chosen per series by AICc" in text  # season 7
     assert "left out" not in text
+    run.task["season"] = 48  # half-hourly: statsforecast fits no seasonal ETS above 24
+    text = plain_text(_references(run))
+    assert "no seasonal component, since statsforecast fits none for a season of 48" in text
+    assert "and season chosen" not in text
 
 
 @pytest.mark.parametrize(

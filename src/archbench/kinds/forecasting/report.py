@@ -12,6 +12,10 @@ import pandas as pd
 
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
+
+#: statsforecast's ETS fits no seasonal component for a season longer than this
+#: (``statsforecast/ets.py``), so the row is non-seasonal there.
+ETS_MAX_SEASON = 24
 from archbench.kinds.forecasting.references import REFERENCES
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count, plural
@@ -261,8 +265,16 @@ def _ets_text(run: RunData) -> str:
     """How the AutoETS row was fitted, or the note saying why it is left out."""
     entry = (run.task.get("references") or {}).get(ETS_KEY)
     if isinstance(entry, dict):
+        season = int(run.task.get("season") or 1)
+        chosen = (
+            "error, trend and season chosen per series by AICc"
+            if 1 < season <= ETS_MAX_SEASON
+            else "error and trend chosen per series by AICc; no seasonal component, since "
+            f"statsforecast fits none for a season of {season} steps"
+            + (f" (above {ETS_MAX_SEASON})" if season > ETS_MAX_SEASON else "")
+        )
         return (
-            f" AutoETS (statsforecast; error, trend and season chosen per series by AICc) is "
+            f" AutoETS (statsforecast; {chosen}) is "
             f"fitted on the last {count(entry.get('fit_length'))} training steps of each "
             "series; its parameters then stay fixed and its states are filtered forward to each "
             "origin, so it reads only the past of each origin."
