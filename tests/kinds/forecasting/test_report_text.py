@@ -71,6 +71,8 @@ def test_references_state_the_mase_scale_and_the_ets_row() -> None:
     text = plain_text(_references(run))
     assert "no seasonal component, since statsforecast fits none for a season of 48" in text
     assert "and season chosen" not in text
+    short = plain_text(_references(run, compact=5))  # a report near its page limit
+    assert "AICc" not in short and "in-sample seasonal-naive MAE" in short
 
 
 @pytest.mark.parametrize(

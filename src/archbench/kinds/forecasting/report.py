@@ -297,7 +297,9 @@ def _mase_scale(run: RunData) -> str:
     )
 
 
-def _references(run: RunData) -> Spans:
+def _references(run: RunData, compact: int = 0) -> Spans:
+    """The reference rows' MASE, how AutoETS was fitted (dropped from compaction level 5) and
+    the MASE scale (one short sentence from level 5)."""
     parts = []
     for ref, label, per in _reference_values(run):
         vals = "/".join(_num((per.get(s) or {}).get("mase")) for s in ("val", "test", "shift"))
@@ -306,9 +308,11 @@ def _references(run: RunData) -> Spans:
         "MASE of the reference forecasts on the same windows (validation/test/shift): "
         + "; ".join(parts)
         + ".",
-        _ets_text(run),
+        _ets_text(run) if compact < 5 else "",
         " ",
-        _mase_scale(run),
+        _mase_scale(run)
+        if compact < 5
+        else "MASE is scaled per series by the training period's in-sample seasonal-naive MAE",
         " ",
         _c("hyndman2006another"),
         ".",
@@ -360,7 +364,7 @@ class ForecastReport:
             Paragraph(_setup(run, compact), lead="Forecasting setup."),
             Paragraph(_shift(run, compact), lead="Shift."),
         ]
-        blocks.append(Paragraph(_references(run), lead="Reference rows."))
+        blocks.append(Paragraph(_references(run, compact), lead="Reference rows."))
         return blocks
 
     def families_text(self, run: RunData) -> Spans:
