@@ -5,8 +5,8 @@ import pandas as pd
 
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.data import ForecastSettings, load_frame
-from archbench.kinds.forecasting.tasks import BUILTINS
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit, make_splits
+from archbench.kinds.forecasting.tasks import BUILTINS
 
 AE = ets.load_autoets()
 b = BUILTINS["weather"]()

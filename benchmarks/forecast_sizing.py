@@ -59,8 +59,8 @@ def main(argv: list[str]) -> None:
     import optuna
     import torch
 
-    from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster
     from archbench.kinds.forecasting.metrics import METRICS
+    from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster
     from archbench.kinds.forecasting.models.mlp import NHiTSModel
     from archbench.kinds.forecasting.models.patchtst import PatchTSTModel
     from archbench.kinds.forecasting.prepare import prepare

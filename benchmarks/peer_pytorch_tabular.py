@@ -93,8 +93,8 @@ def setup_peer_venv() -> None:
 
 
 def load(max_train: int, max_val: int) -> Any:
-    from archbench.spec.load import spec_from_dict
     from archbench.pipeline import prepare
+    from archbench.spec.load import spec_from_dict
 
     spec = spec_from_dict(
         {"split": {"max_train_rows": max_train, "max_val_rows": max_val}}, preset="default"

@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     raw_argv = list(argv if argv is not None else sys.argv[1:])
 
-    from archbench.spec.load import spec_from_dict
     from archbench.engine.executors.local import make_executor
-    from archbench.pipeline import Runner
     from archbench.engine.store import RunStore
+    from archbench.pipeline import Runner
+    from archbench.spec.load import spec_from_dict
 
     if args.smoke:
         trials, seeds, n_train = 2, 2, 2000

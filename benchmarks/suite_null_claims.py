@@ -36,9 +36,9 @@ import pandas as pd
 from scipy import stats as sps
 
 import archbench.stats.aggregates as ss
+from archbench.analysis.suite import split_aggregates
 from archbench.report.document import Figure, Paragraph, Table, plain_text
 from archbench.report.suite.content import SuiteFiles, build
-from archbench.analysis.suite import split_aggregates
 
 FAMS = ["mlp", "transformer", "gbdt"]
 LABELS = {"mlp": "MLP", "transformer": "Transformer", "gbdt": "GBDT"}

@@ -22,15 +22,15 @@ from typing import Any
 import torch
 from _common import Recorder, table
 
-from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import TextInfo
+from archbench.kinds.text.metrics import primary
 from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.models.gbdt import TextLightGBMModel
-from archbench.kinds.text.metrics import primary
 from archbench.kinds.text.models.mlp import TextMLPModel
 from archbench.kinds.text.presets import PRESETS
 from archbench.kinds.text.references import references
 from archbench.kinds.text.splits import split_text
+from archbench.kinds.text.tasks import load
 
 FAMILIES = {"mlp": TextMLPModel, "encoder": TextEncoderModel, "gbdt": TextLightGBMModel}
 

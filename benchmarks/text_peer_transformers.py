@@ -46,13 +46,13 @@ import torch
 from _common import Recorder, median, table
 from scipy.special import softmax
 
-from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import TextInfo
-from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.metrics import accuracy, roc_auc
-from archbench.kinds.text.presets import PRESETS
+from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.prepare import PAD_ID, encode, train_subword_tokenizer
+from archbench.kinds.text.presets import PRESETS
 from archbench.kinds.text.splits import split_text
+from archbench.kinds.text.tasks import load
 
 LR, WD, BATCH, MAX_LENGTH = 5e-4, 1e-4, 64, 128
 SIZE = {"n_layers": 1, "d_model": 64, "n_heads": 4, "ffn_factor": 2, "dropout": 0.1}

@@ -27,14 +27,14 @@ import numpy as np
 import torch
 from _common import Recorder, table
 
-from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import TextInfo
-from archbench.kinds.text.models.gbdt import TextLightGBMModel
 from archbench.kinds.text.metrics import roc_auc
+from archbench.kinds.text.models.gbdt import TextLightGBMModel
 from archbench.kinds.text.models.mlp import TextMLPModel
-from archbench.kinds.text.presets import PRESETS
 from archbench.kinds.text.prepare import TOKEN_PATTERN
+from archbench.kinds.text.presets import PRESETS
 from archbench.kinds.text.splits import split_text
+from archbench.kinds.text.tasks import load
 
 
 def _vectorizer(max_features: int) -> Any:

@@ -81,8 +81,8 @@ def matmul_peak(
 
 
 def load_flights(max_train: int) -> tuple[Any, Any, Any]:
-    from archbench.spec.load import spec_from_dict
     from archbench.pipeline import prepare
+    from archbench.spec.load import spec_from_dict
 
     spec = spec_from_dict({"split": {"max_train_rows": max_train}}, preset="default")
     p = prepare(spec)
@@ -107,6 +107,7 @@ def _step_flops(family: str, train: Any, info: Any, batch: int) -> int:
     from torch.utils.flop_counter import FlopCounterMode
 
     import archbench.kinds.tabular.models._torch as T
+
     m = model_for(family)
     p = m.resolved_params()
     torch.manual_seed(0)

@@ -44,7 +44,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("archbench.report",)),
     (
         "pipeline, suite, testing, cli",
-        ("archbench", "archbench.pipeline", "archbench.suite", "archbench.testing", "archbench.cli"),
+        (
+            "archbench",
+            "archbench.pipeline",
+            "archbench.suite",
+            "archbench.testing",
+            "archbench.cli",
+        ),
     ),
 )
 #: The one allowed upward import: the deprecated re-export of KindContract at its old path.

@@ -64,9 +64,9 @@ def run(
     force: bool = False,
 ) -> RunStore:
     """Run a benchmark (resumable) and return its store; ``spec`` is a Spec or a TOML path."""
-    from archbench.spec.model import Spec
-    from archbench.spec.load import load_spec
     from archbench.pipeline import RunOptions, run_benchmark
+    from archbench.spec.load import load_spec
+    from archbench.spec.model import Spec
 
     if not isinstance(spec, Spec):
         spec = load_spec(spec, preset=preset)

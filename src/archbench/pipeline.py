@@ -2,7 +2,8 @@
 
 ``run_benchmark`` binds the run directory to the spec, starts the executor's workers while the
 driver prepares the data (:mod:`archbench.engine.prepare`), runs every unit not done yet
-(:mod:`archbench.engine.schedule`), assembles the store (:mod:`archbench.engine.assemble`), computes the
+(:mod:`archbench.engine.schedule`), assembles the store
+(:mod:`archbench.engine.assemble`), computes the
 statistics and writes the report. Re-running the same command resumes.
 """
 
@@ -13,14 +14,20 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from archbench.spec.model import Spec
-from archbench.errors import StoreError
-from archbench.engine.executors.local import GPU_WORKERS, Executor, default_workers, make_executor, preload_modules
+from archbench.engine.executors.local import (
+    GPU_WORKERS,
+    Executor,
+    default_workers,
+    make_executor,
+    preload_modules,
+)
 from archbench.engine.manifest import environment_manifest
 from archbench.engine.prepare import PreparedRun, fixed_params, prepare
 from archbench.engine.schedule import ProgressFn, Runner
 from archbench.engine.store import RunStore, atomic_write_json
+from archbench.errors import StoreError
 from archbench.kinds import kind_of
+from archbench.spec.model import Spec
 
 __all__ = [
     "PreparedRun",

@@ -3,7 +3,8 @@
 Each task gets its own run directory ``<suite>/<task>/`` and runs through
 :func:`archbench.pipeline.run_benchmark` (so resuming works task by task and unit by unit). The
 units of up to ``suite.parallel_tasks`` tasks share one pool of warm workers
-(:mod:`archbench.engine.executors.shared`): while one task's driver prepares its data or computes its
+(:mod:`archbench.engine.executors.shared`): while one task's driver prepares its data or
+computes its
 statistics, the other's units keep the workers busy. The task reports are written afterwards,
 one after another (matplotlib is not thread-safe), then the statistics across tasks
 (:mod:`archbench.analysis.suite`) and the suite report.
@@ -20,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archbench.errors import ArchbenchError, RunFailed, StoreError
 from archbench.engine.executors.local import preload_modules
-from archbench.pipeline import RunOptions, run_benchmark
-from archbench.engine.store import atomic_write_json
-from archbench.spec.suite import SuiteSpec, SuiteTask
 from archbench.engine.executors.shared import SuitePool, make_pool
+from archbench.engine.store import atomic_write_json
+from archbench.errors import ArchbenchError, RunFailed, StoreError
 from archbench.kinds import kind_of
+from archbench.pipeline import RunOptions, run_benchmark
+from archbench.spec.suite import SuiteSpec, SuiteTask
 
 __all__ = ["SuiteOptions", "SuiteOutcome", "pool_usage", "run_suite"]
 

@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import PRESETS, Spec
-from archbench.spec.load import spec_from_dict
-from archbench.kinds.family import Model
-from archbench.kinds.base import Kind
-from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 from archbench.kinds import kind_of
+from archbench.kinds.base import Kind
+from archbench.kinds.family import Model
+from archbench.names import SCORED_SPLITS, SPLIT_NAMES
+from archbench.spec.load import spec_from_dict
+from archbench.spec.model import PRESETS, Spec
 
 try:
     import pytest

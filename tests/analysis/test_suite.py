@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.errors import ConfigError, StoreError
 from archbench.analysis.suite import analyze_suite
+from archbench.errors import ConfigError, StoreError
 
 FAMS = ("mlp", "ft_transformer", "gbdt")
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import archbench.stats.aggregates as ss
+from archbench.analysis.suite import split_aggregates
 from archbench.report.document import plain_text
 from archbench.report.suite.content import _task_table, beyond_sentence
-from archbench.analysis.suite import split_aggregates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import suite_null_claims as sim

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 
 import archbench.cli as cli
-from archbench.spec.load import load_spec, merge_dicts
 from archbench.pipeline import prepare
+from archbench.spec.load import load_spec, merge_dicts
 
 SPACED = "wind speed"
 UNICODE = "température (°C)"

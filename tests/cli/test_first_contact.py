@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.tabular.tasks.user import identifies_rows
 from archbench.kinds import kind_of
+from archbench.kinds.tabular.tasks.user import identifies_rows
+from archbench.spec.load import spec_from_dict
 
 
 def _frame(n: int = 900, seed: int = 0) -> pd.DataFrame:
@@ -223,6 +223,7 @@ def test_imbalanced_run_end_to_end(tmp_path: Path) -> None:
 
     import archbench.cli as cli
     import archbench.kinds.common.imbalanced as im
+
     path = _imbalanced(tmp_path, 0.06, n=2500)
     spec = tmp_path / "spec.toml"
     spec.write_text(
@@ -291,8 +292,8 @@ def test_progress_prints_one_line_per_stage_without_a_terminal() -> None:
 
 
 def test_the_report_names_the_file_as_the_spec_wrote_it(tmp_path: Path) -> None:
-    from archbench.spec.model import spec_to_toml
     from archbench.spec.load import load_spec
+    from archbench.spec.model import spec_to_toml
 
     (tmp_path / "data").mkdir()
     _frame().to_csv(tmp_path / "data" / "t.csv", index=False)

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from archbench.cli import main
-from archbench.spec.model import PRESETS
-from archbench.kinds import kind_of
+from archbench.kinds import all_kinds, kind_of
 from archbench.spec.load import load_spec
-from archbench.kinds import all_kinds
+from archbench.spec.model import PRESETS
 
 #: A commented ``key = value`` line or a commented ``[table]`` header.
 _KEY_LINE = re.compile(r"^# ?((\[[\w.]+\])|([A-Za-z_]\w*\s*=\s*\S.*))$")

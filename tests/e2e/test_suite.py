@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.errors import ConfigError, RunFailed
-from archbench.pipeline import RunOptions, run_benchmark
-from archbench.suite import SuiteOptions, run_suite
 from archbench.analysis.suite import analyze_suite
-from archbench.spec.suite import load_suite
+from archbench.errors import ConfigError, RunFailed
 from archbench.kinds import kind_of
+from archbench.pipeline import RunOptions, run_benchmark
+from archbench.spec.suite import load_suite
+from archbench.suite import SuiteOptions, run_suite
 
 pytestmark = pytest.mark.slow
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.engine.executors.local import Executor, default_workers, make_executor
+from archbench.engine.units import Payload, Unit, UnitResult
 from archbench.kinds.tabular.families import get_family
 from archbench.pipeline import prepare
-from archbench.engine.units import Payload, Unit, UnitResult
+from archbench.spec.load import spec_from_dict
 
 SPEC = {
     "task": {"name": "california"},

@@ -29,7 +29,6 @@ import pandas as pd
 import pytest
 
 import archbench
-from archbench.errors import ConfigError
 from archbench.engine.executors.ray import (
     TokenSource,
     _check_versions,
@@ -38,6 +37,7 @@ from archbench.engine.executors.ray import (
     init_failure_message,
     token_rejected_message,
 )
+from archbench.errors import ConfigError
 
 NEEDS_RAY = "Ray is an optional extra (pip install 'archbench[ray]'); the cluster path needs it"
 _SRC = str(Path(archbench.__file__).resolve().parents[1])  # workers import this archbench
@@ -127,8 +127,8 @@ def test_worker_failure_becomes_one_line() -> None:
     with one line, not a Ray traceback."""
     from concurrent.futures import Future
 
-    from archbench.errors import RunFailed
     from archbench.engine.executors.ray import _forward
+    from archbench.errors import RunFailed
 
     text = (
         "\x1b[36mray::_ray_execute()\x1b[39m (pid=6951, ip=10.0.0.2)\n  At least one of the input "

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
+from archbench.spec.load import spec_from_dict
 
 TINY = {
     "preset": "quick",

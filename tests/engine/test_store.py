@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from archbench.errors import StoreError
 from archbench.engine.store import RunStore, atomic_write_json
+from archbench.errors import StoreError
 
 
 def test_unit_round_trip_and_done_marker(tmp_path: Path) -> None:

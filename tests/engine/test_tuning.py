@@ -5,8 +5,8 @@ from typing import Any
 import numpy as np
 import optuna
 
-from archbench.kinds.tabular.models.base import Model
 from archbench.engine.tuning import best_record, propose_trial
+from archbench.kinds.tabular.models.base import Model
 
 
 class Toy(Model):

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import all_kinds, get_kind, register_kind, unregister_kind
 from archbench.kinds.base import Kind
+from archbench.spec.load import spec_from_dict
 from archbench.spec.suite import builtin_suite_tasks, suite_from_dict
 
 from .toy import ToyKind

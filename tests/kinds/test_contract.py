@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 
-from archbench.kinds import get_kind
+from archbench.kinds import get_kind, kind_of
 from archbench.kinds.base import Kind
 from archbench.testing import KindContract
 
 from .toy import ToyKind
-from archbench.kinds import kind_of
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +49,8 @@ class TestToyKind(KindContract):
 
 
 def test_the_toy_kind_is_found_by_its_task_type() -> None:
-    from archbench.spec.load import spec_from_dict
     from archbench.kinds import register_kind
+    from archbench.spec.load import spec_from_dict
 
     register_kind(ToyKind(), replace=True)
     spec = spec_from_dict({"task": {"name": "toy_sine"}})

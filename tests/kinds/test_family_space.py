@@ -19,8 +19,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from archbench.kinds.family import Model, describe
 from archbench.kinds import all_kinds
+from archbench.kinds.family import Model, describe
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -17,9 +17,9 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from archbench.kinds.family import Model
 from archbench.kinds.base import SPLIT_NAMES, Backend, FamilyDecl, Kind, Prepared
 from archbench.kinds.common.metrics import REGRESSION
+from archbench.kinds.family import Model
 from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 

@@ -93,8 +93,8 @@ def test_steps_counts_a_partial_last_batch() -> None:
 @pytest.mark.parametrize("kind", ["tabular", "forecasting", "text"])
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_kinds_presets_give_the_neural_families_one_budget(kind: str, preset: str) -> None:
-    from archbench.kinds import get_kind
     from archbench.engine.prepare import fixed_params  # noqa: F401  (the same merge as a run)
+    from archbench.kinds import get_kind
 
     k = get_kind(kind)
     fams = k.presets(preset)["families"]

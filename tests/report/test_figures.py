@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import archbench.report.figures as fg
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 

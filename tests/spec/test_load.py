@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from archbench.spec.model import spec_to_toml
-from archbench.spec.load import load_spec, spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds.tabular.templates import spec_template
+from archbench.spec.load import load_spec, spec_from_dict
+from archbench.spec.model import spec_to_toml
 
 
 def test_defaults_are_the_flights_task_with_five_seeds() -> None:

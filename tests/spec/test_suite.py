@@ -106,8 +106,8 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
 def test_primary_metrics_resolve_before_any_task_runs(monkeypatch, tiny_spec) -> None:
     """Forecasting and text need no data (the kind's metric set says it); a built-in table is
     loaded only because classification and regression point in different directions."""
-    from archbench.spec.load import load_spec, spec_from_dict
     from archbench.kinds import get_kind
+    from archbench.spec.load import load_spec, spec_from_dict
     from archbench.spec.suite import PrimaryMetric, resolve_primary
 
     loaded: list[str] = []

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from archbench.spec.load import spec_from_dict, user_task_keys
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind
+from archbench.spec.load import spec_from_dict, user_task_keys
 
 _SHIFT = {"kind": "groups", "column": "c", "values": ["a"]}
 TASKS: dict[str, dict[str, Any]] = {

@@ -9,6 +9,8 @@ import pytest
 from scipy import stats as sps
 
 import archbench.stats.aggregates as ss
+
+
 def test_normalise_maps_best_family_to_one_and_worst_to_zero() -> None:
     rng = np.random.default_rng(0)
     v = rng.normal(size=(4, 5, 3))

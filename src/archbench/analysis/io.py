@@ -16,11 +16,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from archbench.engine.store import atomic_write_text
 from archbench.errors import StoreError
 from archbench.kinds.base import Kind
 from archbench.names import COMPARED_SPLITS, SCORED_SPLITS, SPLIT_PLACES
 from archbench.stats import SHIFT_METHOD
-from archbench.engine.store import atomic_write_text
 
 SPLITS = SCORED_SPLITS
 EVAL_SPLITS = COMPARED_SPLITS

@@ -36,6 +36,7 @@ class SuiteScores:
     raw: dict[str, np.ndarray]  # split -> (n_tasks, n_seeds, n_families) primary metric
     higher: list[bool]  # (n_tasks,) direction of each task's primary metric
 
+
 #: suite_stats.json ``normalisation``: the words for each mode.
 DESCRIPTIONS = {
     "worst": (

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 import archbench.stats.aggregates as ss
+from archbench.analysis.normalise import DESCRIPTIONS, Normalised, SuiteScores, normalise_split
+from archbench.engine.store import atomic_write_json, atomic_write_text
 from archbench.errors import ConfigError, StoreError
 from archbench.seeding import derive_seed
-from archbench.engine.store import atomic_write_json, atomic_write_text
-from archbench.analysis.normalise import DESCRIPTIONS, Normalised, SuiteScores, normalise_split
 
 __all__ = ["SuiteScores", "analyze_suite", "load_suite_data", "split_aggregates"]
 

@@ -304,8 +304,8 @@ def _cmd_report(args: argparse.Namespace, console: Any) -> int:
 
 
 def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
-    from archbench.suite import SuiteOptions, run_suite
     from archbench.spec.suite import builtin_suite, load_suite
+    from archbench.suite import SuiteOptions, run_suite
 
     if bool(args.builtin) == bool(args.suite_file):
         raise ConfigError("pass a suite file or --builtin (one of the two)")

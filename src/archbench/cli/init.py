@@ -9,7 +9,6 @@ from typing import Any
 from archbench.errors import ConfigError
 
 
-
 def spec_template(variant: str) -> str:
     """The commented spec of the first kind that answers to ``variant`` (a built-in task name,
     "csv", a kind's own word such as "forecasting"); "suite" gives a suite file."""
@@ -26,7 +25,6 @@ def spec_template(variant: str) -> str:
             return text
     words = [w for k in all_kinds() for w in (*k.builtin_tasks, *k.init_words)] + ["suite"]
     raise ConfigError(f"--task {variant!r} is unknown; use one of {', '.join(words)}")
-
 
 
 def cmd_init(args: argparse.Namespace, console: Any) -> int:

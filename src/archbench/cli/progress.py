@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
-
 class RunProgress:
     """rich progress bars, one per family for its trials, then its seeds; when standard output
     is not a terminal (a log file, CI, nohup), one line per finished stage with elapsed time."""
@@ -85,7 +83,6 @@ class RunProgress:
         if self.started and not self.plain:
             self.bar.stop()
         self.started = False
-
 
 
 class SuiteProgressLines:

@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Any
 
 
-
-
 def name_column(table: Any, header: str, names: list[str]) -> None:
     """A left column whose names are never cut (a terminal that is not a TTY is 80 columns
     wide): as wide as its longest name; the number columns wrap instead."""
     width = max([len(header), *(len(n) for n in names)])
     table.add_column(header, justify="left", no_wrap=True, min_width=width)
-
 
 
 def print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
@@ -70,7 +67,6 @@ def print_comparisons(console: Any, stats: dict[str, Any], labels: dict[str, str
     console.print(t)
 
 
-
 def print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> None:
     """The declared tests: which one is confirmatory, and whether the gate opened."""
     tests = stats.get("tests")
@@ -94,7 +90,6 @@ def print_tests(console: Any, stats: dict[str, Any], labels: dict[str, str]) -> 
         )
         + " Other metrics: exploratory, uncorrected."
     )
-
 
 
 def print_stats(
@@ -183,7 +178,6 @@ def significant(x: float, digits: int = 4) -> str:
     return f"{x:.{decimals}f}"
 
 
-
 def mean_pm(mean: float, half: float) -> str:
     """``mean ± half`` with two significant digits of the half-width and the mean to the same
     decimal place: 0.617 ± 0.023, 16176 ± 166 (never 16175.6970 ± 165.6320)."""
@@ -193,7 +187,6 @@ def mean_pm(mean: float, half: float) -> str:
         return f"{mean:.6g} ± {half:g}"
     decimals = max(0, 1 - math.floor(math.log10(half)))
     return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
-
 
 
 def beaten_note(run_dir: Path) -> str:
@@ -209,10 +202,7 @@ def beaten_note(run_dir: Path) -> str:
         return ""
 
 
-
-def print_brief(
-    console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]
-) -> None:
+def print_brief(console: Any, run_dir: Path, stats: dict[str, Any], labels: dict[str, str]) -> None:
     """After a run: the confirmatory verdict, one line per family's shift change and the
     reviewer warnings; the full list stays in stats.json and ``archbench stats``."""
     import json
@@ -254,7 +244,6 @@ def print_brief(
         f"(every verdict: archbench stats {run_dir}; stats.json and comparisons.csv)",
         highlight=False,
     )
-
 
 
 def print_suite(console: Any, root: Path) -> None:

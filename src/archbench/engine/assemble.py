@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from archbench.engine.prepare import fixed_params
+from archbench.engine.store import atomic_write_json, atomic_write_parquet, atomic_write_text
 from archbench.kinds.family import BUDGET_KEYS, Model
 from archbench.names import SCORED_SPLITS
-from archbench.engine.prepare import fixed_params
 from archbench.seeding import derive_seed
-from archbench.engine.store import atomic_write_json, atomic_write_parquet, atomic_write_text
 
 if TYPE_CHECKING:
     from archbench.engine.prepare import PreparedRun

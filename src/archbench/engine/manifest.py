@@ -10,12 +10,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from archbench.engine.machine import cpu_model, gpu_info, usable_cores
 
 if TYPE_CHECKING:
-    from archbench.spec.model import Spec
     from archbench.kinds.base import Prepared
+    from archbench.spec.model import Spec
 
 PACKAGES = (
     "archbench",

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from archbench.spec.model import Spec
-from archbench.kinds.base import Kind, Prepared
 from archbench.engine.units import Payload
 from archbench.kinds import kind_of
+from archbench.kinds.base import Kind, Prepared
+from archbench.spec.model import Spec
 
 
 @dataclass

@@ -17,14 +17,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from archbench.errors import RunFailed
-from archbench.engine.executors.local import Executor
 from archbench.engine.assemble import FamilyState
+from archbench.engine.executors.local import Executor
 from archbench.engine.prepare import PreparedRun, fixed_params
-from archbench.seeding import derive_seed
 from archbench.engine.store import RunStore, atomic_write_json
 from archbench.engine.tuning import Proposal, best_record, export_study, propose_trial
 from archbench.engine.units import Unit, UnitResult
+from archbench.errors import RunFailed
+from archbench.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Runner:
         self.threads = self.spec.budget.threads_per_worker
         self.stale: list[str] = []
 
-    # -- the store's files before and after the units (archbench.engine.assemble) --------------------
+    # -- the store's files before and after the units (archbench.engine.assemble) -------------
     def write_static(self) -> None:
         from archbench.engine.assemble import write_static
 

@@ -8,15 +8,15 @@ kinds share; ``tabular/``, ``forecasting/`` and ``text/`` are the kinds themselv
 from __future__ import annotations
 
 from archbench.kinds.registry import (
-    register_kind,
-    unregister_kind,
-    kind_names,
-    get_kind,
     all_kinds,
-    task_types,
     builtin_tasks,
-    kind_of,
+    get_kind,
     kind_for,
+    kind_names,
+    kind_of,
+    register_kind,
+    task_types,
+    unregister_kind,
 )
 
 __all__ = [

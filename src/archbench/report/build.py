@@ -25,8 +25,8 @@ from typing import Any, Literal, NoReturn
 import matplotlib
 
 import archbench.report.figures as fg
-from archbench.errors import RunFailed, StoreError
 from archbench.engine.machine import usable_cores
+from archbench.errors import RunFailed, StoreError
 from archbench.report import latex, typst_writer
 from archbench.report.document import Document
 from archbench.report.kindparts import kind_report, load_run_for_report

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from archbench._version import __version__
-from archbench.stats import SKEWED_COMBINED_FPR, SKEWED_FPR, fmt_p
 from archbench.report.beaten import reference_beats_all
 from archbench.report.budget import capped_sentence
 from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
@@ -45,6 +44,7 @@ from archbench.report.prose import cite as _c
 from archbench.report.prose import confidence_label, sentence, spec_value
 from archbench.report.rundata import RunData, finite
 from archbench.report.tables import main_table, paired_table, reference_sentence, shift_table
+from archbench.stats import SKEWED_COMBINED_FPR, SKEWED_FPR, fmt_p
 
 #: Citations of the generic text; a kind adds its own (``KindReport.citations``).
 GENERIC_KEYS = {

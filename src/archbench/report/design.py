@@ -8,7 +8,6 @@ from typing import Any
 
 from archbench._version import __version__
 from archbench.kinds.family import BUDGET_KEYS
-from archbench.stats import COMBINED_TEST, DF_BOUND_Q
 from archbench.report.budget import budget_sentence
 from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE
 from archbench.report.document import Block, Code, Emph, Paragraph, Ref, Section, Spans, Sub, spans
@@ -18,6 +17,7 @@ from archbench.report.prose import cite as _c
 from archbench.report.prose import confidence_label, spec_value
 from archbench.report.rundata import RunData, finite
 from archbench.report.tables import count_test_metrics, design_table
+from archbench.stats import COMBINED_TEST, DF_BOUND_Q
 
 
 def _families_paragraph(run: RunData, compact: int) -> Paragraph:

@@ -7,11 +7,10 @@ comparisons.csv is not needed (stats.json holds the same rows with more columns)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path

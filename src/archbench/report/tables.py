@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from archbench.stats import fmt_p
 from archbench.report.document import Cell, Column, Emph, Ref, Row, Spans, Sub, Table, spans
 from archbench.report.fmt import (
     ALPHA,
@@ -21,6 +20,7 @@ from archbench.report.fmt import (
 )
 from archbench.report.kindparts import unit_words
 from archbench.report.rundata import RunData, finite
+from archbench.stats import fmt_p
 
 
 def _c(text: str = "", *, bold: bool = False, colspan: int = 1, align: Any = None) -> Cell:

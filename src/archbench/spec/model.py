@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-
 PRESETS: tuple[str, ...] = ("quick", "default", "thorough")
 #: The settings of [task] every kind reads; a kind adds its own (``Kind.task_keys``).
 COMMON_TASK_KEYS: tuple[str, ...] = (

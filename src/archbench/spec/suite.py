@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from archbench.spec.model import PRESETS, Spec
-from archbench.spec.load import _build, load_spec, merge_dicts, spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import kind_of
+from archbench.spec.load import _build, load_spec, merge_dicts, spec_from_dict
+from archbench.spec.model import PRESETS, Spec
 
 __all__ = [
     "PrimaryMetric",

@@ -15,7 +15,6 @@ import numpy as np
 from scipy import stats as st
 
 from archbench.seeding import as_generator
-
 from archbench.stats.intervals import PairedComparison, is_constant, paired_comparison
 
 _CHUNK = 250  # bootstrap resamples drawn per block; fixed so results never depend on memory

@@ -15,8 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from archbench.stats.intervals import ALPHA, MAX_SEEDS, PairedComparison, PowerResult, wilcoxon_min_pvalue
-from archbench.stats.resampling import COMBINED_TEST, RankingFlip, RowBootstrap, SeedRowTest, ShiftTest
+from archbench.stats.intervals import (
+    ALPHA,
+    MAX_SEEDS,
+    PairedComparison,
+    PowerResult,
+    wilcoxon_min_pvalue,
+)
+from archbench.stats.resampling import (
+    COMBINED_TEST,
+    RankingFlip,
+    RowBootstrap,
+    SeedRowTest,
+    ShiftTest,
+)
 
 Role = Literal["confirmatory", "secondary", "exploratory"]
 #: Measured false-positive rate of the paired t-test at n = 5, alpha = 0.05, when one family is

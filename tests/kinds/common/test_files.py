@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.errors import DataError
 from archbench.kinds import get_kind
 from archbench.kinds.common.files import read_table, table_stem
+from archbench.spec.load import spec_from_dict
 
 FORMATS = [
     ".csv", ".tsv", ".txt", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv.gz", ".csv.zst",

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import ShiftSpec
 from archbench.errors import DataError
 from archbench.kinds.common.shift import apply_shift
+from archbench.spec.model import ShiftSpec
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import archbench.cli as cli
+
 from .test_kind import tiny_spec
 
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit, make_splits
+from archbench.spec.load import spec_from_dict
 
 from .test_kind import tiny_spec, tiny_table
 
@@ -35,9 +35,7 @@ def weekly_panel(values: dict[str, np.ndarray] | None = None) -> ForecastData:
         day = pd.date_range("2024-01-01", periods=210, freq="D")
         parts.append(pd.DataFrame({"id": f"s{k}", "ds": day, "y": y}))
     # stride 1: every series has an origin at the last training step (no stagger across series)
-    settings = ForecastSettings(
-        time="ds", target="y", series="id", horizon=7, context=14, stride=1
-    )
+    settings = ForecastSettings(time="ds", target="y", series="id", horizon=7, context=14, stride=1)
     return load_frame(pd.concat(parts, ignore_index=True), settings)
 
 
@@ -138,8 +136,8 @@ def test_absent_extra_is_one_warning_and_the_run_goes_on(
 
 
 def test_the_row_reaches_task_json_and_the_horizon_table(tmp_path: Path) -> None:
-    from archbench.kinds.forecasting.horizon import horizon_table
     from archbench.engine.prepare import prepare
+    from archbench.kinds.forecasting.horizon import horizon_table
 
     spec = spec_from_dict(tiny_spec(tiny_table(tmp_path / "load.csv")))
     run = prepare(spec)

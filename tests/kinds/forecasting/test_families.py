@@ -9,8 +9,8 @@ import pytest
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.forecasting.data import ForecastSettings, load_frame
-from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster, features
 from archbench.kinds.forecasting.metrics import METRICS, pack_truth
+from archbench.kinds.forecasting.models.gbdt import LightGBMForecaster, features
 from archbench.kinds.forecasting.models.mlp import NHiTSModel
 from archbench.kinds.forecasting.models.patchtst import PatchTSTModel, patch_geometry
 from archbench.kinds.forecasting.references import naive, seasonal_naive

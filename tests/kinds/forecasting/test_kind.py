@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError
 from archbench.kinds import get_kind, kind_of
 from archbench.kinds.base import Kind
-from archbench.testing import KindContract
 from archbench.kinds.forecasting import ets
+from archbench.spec.load import spec_from_dict
+from archbench.testing import KindContract
 
 
 def tiny_table(path: Path) -> Path:

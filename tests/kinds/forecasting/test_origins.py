@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
+from archbench.kinds.forecasting.metrics import METRICS, pack_truth
 from archbench.kinds.forecasting.models.gbdt import (
     LightGBMForecaster,
     feature_rows,
     features,
     steps_per_window,
 )
-from archbench.kinds.forecasting.metrics import METRICS, pack_truth
 from archbench.kinds.forecasting.origins import eval_stride
 from archbench.kinds.forecasting.references import naive, seasonal_naive
 from archbench.kinds.forecasting.splits import (

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from archbench.spec.load import spec_from_dict
 from archbench.kinds.forecasting import ets
 from archbench.kinds.forecasting.report import _held_out, _references, _shift
 from archbench.report.document import plain_text
+from archbench.spec.load import spec_from_dict
 
 from .test_kind import tiny_spec, tiny_table
 

@@ -10,8 +10,8 @@ import pytest
 
 import archbench.analysis.rowtest as RT
 from archbench import stats as S
-from archbench.spec.load import spec_from_dict
 from archbench.kinds.forecasting import rowtest
+from archbench.spec.load import spec_from_dict
 from archbench.stats.timeblocks import N_BATCHES, batch_means_test, dm_test, time_means
 
 from .test_kind import tiny_spec, tiny_table

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.kinds.forecasting.tasks import NYSE_TEST_START, nyse, nyse_frame, weather
 from archbench.kinds.forecasting.splits import make_splits
+from archbench.kinds.forecasting.tasks import NYSE_TEST_START, nyse, nyse_frame, weather
 
 
 def test_weather_task_shape_and_splits() -> None:

@@ -14,9 +14,9 @@ import pytest
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.metrics import HIGHER_IS_BETTER, PRIMARY, metric
+from archbench.kinds.tabular.families import family_label, get_family, registered_families
 from archbench.kinds.tabular.models.base import Model
 from archbench.kinds.tabular.models.gbdt import macro_auc
-from archbench.kinds.tabular.families import family_label, get_family, registered_families
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix, TaskType
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.kinds import kind_of
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
+from archbench.kinds import kind_of
 from archbench.kinds.common.groups import crossing_groups
+from archbench.spec.load import spec_from_dict
 
 
 def _table(n: int = 6000, rate: float = 0.047, seed: int = 0) -> pd.DataFrame:

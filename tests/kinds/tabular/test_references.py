@@ -7,9 +7,9 @@ import pytest
 
 from archbench.kinds.common.imbalanced import F1_AT_VAL
 from archbench.kinds.common.metrics import CLASSIFICATION, REGRESSION
+from archbench.kinds.metric import MetricSet
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 from archbench.kinds.tabular.references import ALPHA_GRID, C_GRID, references
-from archbench.kinds.metric import MetricSet
 
 SPLITS = ("train", "val", "test", "shift")
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import SplitSpec
 from archbench.errors import DataError
 from archbench.kinds.tabular.splits import SPLIT_NAMES, check_splits, make_splits
 from archbench.kinds.tabular.tasks.base import TaskData
+from archbench.spec.model import SplitSpec
 
 
 def _task(n: int = 2000, seed: int = 0, dup: int = 0, classes: int = 2) -> TaskData:

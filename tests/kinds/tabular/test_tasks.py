@@ -13,8 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import ShiftSpec, SplitSpec, TaskSpec
-from archbench.spec.load import spec_from_dict
 from archbench.errors import DataError
 from archbench.kinds.tabular.splits import SPLIT_NAMES, feature_row_hash, make_splits
 from archbench.kinds.tabular.tasks import (
@@ -27,6 +25,8 @@ from archbench.kinds.tabular.tasks import (
 )
 from archbench.kinds.tabular.tasks.base import labels_as_strings, read_shipped, sort_labels
 from archbench.kinds.tabular.templates import BUILTIN_TASKS
+from archbench.spec.load import spec_from_dict
+from archbench.spec.model import ShiftSpec, SplitSpec, TaskSpec
 
 SPECIAL = "100% & #1 $~^\\{}<>@*_x"  # LaTeX specials, kept as the column name
 UNICODE = "température (°C)"

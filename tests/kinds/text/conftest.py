@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import ShiftSpec
 from archbench.kinds.text.data import (
     TextData,
     TextInfo,
@@ -15,6 +14,7 @@ from archbench.kinds.text.data import (
     text_data_from_frame,
 )
 from archbench.kinds.text.splits import split_text
+from archbench.spec.model import ShiftSpec
 
 POSITIVE = ("great", "lovely", "perfect", "flattering", "soft", "comfortable", "gorgeous")
 NEGATIVE = ("awful", "cheap", "itchy", "returned", "tight", "sheer", "disappointing")

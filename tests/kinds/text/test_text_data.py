@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.spec.model import ShiftSpec
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.text.tasks import load
 from archbench.kinds.text.data import (
     TextPart,
     TextSettings,
     read_text_table,
     text_data_from_frame,
 )
+from archbench.kinds.text.tasks import load
+from archbench.spec.model import ShiftSpec
 
 from .conftest import SETTINGS, SHIFT
 

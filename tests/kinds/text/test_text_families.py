@@ -8,9 +8,9 @@ import pytest
 
 from archbench.errors import ConfigError
 from archbench.kinds.text.data import TextInfo, TextPart
+from archbench.kinds.text.metrics import primary
 from archbench.kinds.text.models.encoder import TextEncoderModel
 from archbench.kinds.text.models.gbdt import TextLightGBMModel
-from archbench.kinds.text.metrics import primary
 from archbench.kinds.text.models.mlp import TextMLPModel
 from archbench.kinds.text.references import references
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from archbench.kinds import kind_of
-from archbench.spec.load import spec_from_dict
 from archbench.errors import ConfigError, DataError
+from archbench.kinds import kind_of
 from archbench.kinds.common.groups import crossing_groups
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.spec.load import spec_from_dict
 
 WORDS = ("shirt", "coat", "fit", "size", "colour", "fabric", "wash", "order", "price", "hem")
 

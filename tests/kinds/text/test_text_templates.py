@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archbench.kinds import get_kind
-from archbench.kinds import kind_of
+from archbench.kinds import get_kind, kind_of
 
 
 @pytest.mark.parametrize("variant", ["text", "clothing_reviews"])

@@ -21,10 +21,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archbench.errors import ConfigError, RunFailed
 from archbench.engine.executors.base import Executor
-from archbench.seeding import set_thread_env
 from archbench.engine.units import Payload, Unit, UnitResult, execute
+from archbench.errors import ConfigError, RunFailed
+from archbench.seeding import set_thread_env
 
 __all__ = [
     "GPU_WORKERS",

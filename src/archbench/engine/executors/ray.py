@@ -32,9 +32,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from archbench.errors import ConfigError, RunFailed
 from archbench.engine.executors.base import Executor
 from archbench.engine.units import Payload, Unit, UnitResult
+from archbench.errors import ConfigError, RunFailed
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +269,8 @@ def _forward(src: Future[UnitResult], dst: Future[UnitResult], label: str) -> No
 
 
 def _ray_execute(unit: Unit, payload: Payload) -> UnitResult:
-    from archbench.seeding import set_thread_env
     from archbench.engine.units import execute
+    from archbench.seeding import set_thread_env
 
     set_thread_env(unit.threads)
     return execute(unit, payload)

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from archbench.errors import ConfigError, RunFailed
+from archbench.engine.executors.base import Executor
 from archbench.engine.executors.local import (
     _PAYLOAD_PREFIX,
     _WORKER_MODULES,
@@ -35,9 +35,9 @@ from archbench.engine.executors.local import (
     _worker_context,
     default_workers,
 )
-from archbench.engine.executors.base import Executor
-from archbench.seeding import set_thread_env
 from archbench.engine.units import Payload, Unit, UnitResult, execute
+from archbench.errors import ConfigError, RunFailed
+from archbench.seeding import set_thread_env
 
 log = logging.getLogger(__name__)
 

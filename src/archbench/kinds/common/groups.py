@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-
 from archbench.kinds.common.shift import did_you_mean
 
 #: Groups the ID pool needs: one each for train, validation and test.

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import ShiftSpec
 from archbench.errors import DataError
-
 from archbench.kinds.common.labels import count, labels_as_strings
+from archbench.spec.model import ShiftSpec
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import numpy as np
 
-from archbench.spec.model import MATMUL_PRECISIONS
 from archbench.errors import ConfigError
+from archbench.kinds.common.torchfit import check_training_settings, reuse_freed_memory
 from archbench.kinds.family import InfoT, Model, PartT, resolve_device
 from archbench.seeding import derive_seed
-
-from archbench.kinds.common.torchfit import check_training_settings, reuse_freed_memory
+from archbench.spec.model import MATMUL_PRECISIONS
 
 if TYPE_CHECKING:
     import torch

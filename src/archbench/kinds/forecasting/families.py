@@ -13,7 +13,8 @@ _TREES = ("max_rounds", "early_stopping_rounds")
 FAMILIES: tuple[FamilyDecl, ...] = (
     FamilyDecl(
         "mlp", "MLP (N-HiTS)",
-        {"": Backend("N-HiTS MLP", f"{_MODELS}.mlp:NHiTSModel", cite="challu2023nhits")}, 1, _NEURAL,
+        {"": Backend("N-HiTS MLP", f"{_MODELS}.mlp:NHiTSModel", cite="challu2023nhits")}, 1,
+        _NEURAL,
     ),
     FamilyDecl(
         "patchtst", "PatchTST",

@@ -182,9 +182,7 @@ def _window_counts(
     }  # fmt: skip
 
 
-def prepared(
-    kind: Kind, task: ForecastTask, splits: ForecastSplits, spec: Spec
-) -> Prepared:
+def prepared(kind: Kind, task: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:
     """The parts (windows), metrics, sizes, digests and the JSON the run directory keeps."""
 
     if "shift" not in splits.windows:

@@ -12,16 +12,16 @@ import pandas as pd
 
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
-
-#: statsforecast's ETS fits no seasonal component for a season longer than this
-#: (``statsforecast/ets.py``), so the row is non-seasonal there.
-ETS_MAX_SEASON = 24
 from archbench.kinds.forecasting.references import REFERENCES
 from archbench.report.document import Block, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count, plural
 from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
+
+#: statsforecast's ETS fits no seasonal component for a season longer than this
+#: (``statsforecast/ets.py``), so the row is non-seasonal there.
+ETS_MAX_SEASON = 24
 
 #: BibTeX of the works the forecasting text cites beyond report/refs.bib.
 BIB = r"""

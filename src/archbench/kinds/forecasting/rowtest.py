@@ -24,6 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from archbench.kinds.forecasting.metrics import _per_window, unpack_truth
 from archbench.stats.timeblocks import (
     BatchMeans,
     batch_means_test,
@@ -32,8 +33,6 @@ from archbench.stats.timeblocks import (
     time_codes,
     time_means,
 )
-
-from archbench.kinds.forecasting.metrics import _per_window, unpack_truth
 
 #: Metric -> the per-window loss its Diebold-Mariano test compares (R^2 has none).
 LOSSES = {"mase": "mase", "mae": "mae", "rmse": "mse", "smape": "smape"}

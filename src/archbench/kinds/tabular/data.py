@@ -25,11 +25,10 @@ from archbench.kinds.common import rare
 from archbench.kinds.metric import MetricSet
 
 if TYPE_CHECKING:
-    from archbench.spec.model import Spec
     from archbench.kinds.base import Kind
-
     from archbench.kinds.tabular.splits import Splits
     from archbench.kinds.tabular.tasks.base import TaskData
+    from archbench.spec.model import Spec
 
 log = logging.getLogger(__name__)
 

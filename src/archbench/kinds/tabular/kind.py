@@ -14,22 +14,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+import archbench.kinds.tabular.data as opt
 from archbench.errors import ConfigError
 from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
 from archbench.kinds.common.groups import account_drops
 from archbench.kinds.common.metrics import REGRESSION
 from archbench.kinds.metric import MetricSet, MetricSpec
+from archbench.kinds.tabular.templates import BUILTIN_TASKS
 from archbench.seeding import derive_seed
 
-import archbench.kinds.tabular.data as opt
-from archbench.kinds.tabular.templates import BUILTIN_TASKS
-
 if TYPE_CHECKING:
-    from archbench.spec.model import Spec
-
     from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
     from archbench.kinds.tabular.splits import Splits
     from archbench.kinds.tabular.tasks.base import TaskData
+    from archbench.spec.model import Spec
 
 from archbench.kinds.tabular.families import _MODELS, FAMILIES
 from archbench.kinds.tabular.metrics import _DEFAULT, _SETS
@@ -92,7 +90,6 @@ class TabularKind(Kind):
 
     def split(self, data: TaskData, spec: Spec) -> Splits:
         from archbench.kinds.common.rare import rare_requested
-
         from archbench.kinds.tabular.splits import make_splits
 
         requested = data.task_type == "classification" and rare_requested(
@@ -106,7 +103,6 @@ class TabularKind(Kind):
 
     def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
         from archbench.kinds.common.files import data_digest
-
         from archbench.kinds.tabular.prepare import Preprocessor
         from archbench.kinds.tabular.references import references
 

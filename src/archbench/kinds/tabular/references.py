@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from archbench.kinds.metric import MetricSet
-
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from archbench.kinds.common.groups import groups_text
-from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite as _c

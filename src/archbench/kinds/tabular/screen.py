@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archbench.seeding import derive_seed
-
 from archbench.kinds.tabular.profile import _GBM, NEAR_PERFECT, _auc, _bins, _matrix, _r2, _sample
+from archbench.seeding import derive_seed
 
 if TYPE_CHECKING:
     from archbench.kinds.tabular.splits import Splits

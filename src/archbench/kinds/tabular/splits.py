@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import SplitSpec
 from archbench.errors import DataError
 from archbench.kinds.common import rare
 from archbench.kinds.common.groups import (
@@ -32,6 +31,7 @@ from archbench.kinds.common.groups import (
 )
 from archbench.names import SPLIT_NAMES
 from archbench.seeding import derive_seed
+from archbench.spec.model import SplitSpec
 
 if TYPE_CHECKING:
     from archbench.kinds.tabular.tasks.base import TaskData

@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import ShiftSpec
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
 from archbench.kinds.common.labels import check_classes, count, labels_as_strings, sort_labels
 from archbench.kinds.common.rare import order_classes, positive_label
 from archbench.kinds.common.shift import apply_shift, did_you_mean
+from archbench.spec.model import ShiftSpec
 
 #: ``[task]`` keys the spine reads itself; ``TextSettings.from_table`` leaves them alone.
 SPINE_KEYS: tuple[str, ...] = ("name", "path", "type", "description", "shift", "drop")

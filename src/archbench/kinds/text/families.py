@@ -12,7 +12,9 @@ _NEURAL = ("max_epochs", "patience", "batch_size")
 _TREES = ("max_rounds", "early_stopping_rounds")
 
 FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl("mlp", "MLP", {"": Backend("MLP (TF-IDF)", f"{_MODELS}.mlp:TextMLPModel")}, 1, _NEURAL),
+    FamilyDecl(
+        "mlp", "MLP", {"": Backend("MLP (TF-IDF)", f"{_MODELS}.mlp:TextMLPModel")}, 1, _NEURAL
+    ),
     FamilyDecl(
         "encoder",
         "Transformer",

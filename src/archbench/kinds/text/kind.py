@@ -21,17 +21,15 @@ import pandas as pd
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
-from archbench.kinds.metric import MetricSet, MetricSpec
-
 from archbench.kinds.common import rare
+from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.kinds.text.families import _MODELS, FAMILIES
 from archbench.kinds.text.metrics import METRICS, available, metric_set
 
 if TYPE_CHECKING:
-    from archbench.spec.model import Spec
-
     from archbench.kinds.text.data import TextData, TextInfo, TextPart, TextSettings
     from archbench.kinds.text.splits import TextSplits
+    from archbench.spec.model import Spec
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +118,9 @@ class TextKind(Kind):
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, spec: Spec) -> TextData:
+        from archbench.kinds.text.data import load_user_text
         from archbench.kinds.text.tasks import SHIFT
         from archbench.kinds.text.tasks import load as load_builtin
-        from archbench.kinds.text.data import load_user_text
 
         settings = _settings(spec)
         if spec.task.is_builtin:
@@ -293,8 +291,8 @@ class TextKind(Kind):
 
 def _settings(spec: Spec) -> TextSettings:
     """The text settings of the spec: the built-in's, overridden by the spec's keys."""
-    from archbench.kinds.text.tasks import SETTINGS
     from archbench.kinds.text.data import TextSettings
+    from archbench.kinds.text.tasks import SETTINGS
 
     table: dict[str, Any] = dict(spec.task.options)
     if spec.task.target:

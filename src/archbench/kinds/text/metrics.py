@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.kinds.common.imbalanced import SPECS as IMBALANCED
 from archbench.kinds.common.metrics import correct_class, weighted_roc_auc
+from archbench.kinds.metric import MetricSet, MetricSpec
 
 _EPS = 1e-15
 Resampler = Callable[[np.ndarray], np.ndarray]

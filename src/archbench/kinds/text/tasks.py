@@ -14,9 +14,9 @@ without a department are excluded. ``Rating`` (1-5) is kept for a multiclass var
 
 from __future__ import annotations
 
-from archbench.spec.model import ShiftSpec
 from archbench.kinds.common.labels import read_shipped
 from archbench.kinds.text.data import TextData, TextSettings, text_data_from_frame
+from archbench.spec.model import ShiftSpec
 
 NAME = "clothing_reviews"
 FILE = "womens_clothing_reviews.parquet"

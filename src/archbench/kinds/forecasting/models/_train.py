@@ -17,7 +17,6 @@ import numpy as np
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
-
 from archbench.kinds.forecasting.metrics import METRICS, PRIMARY, pack_truth
 from archbench.kinds.forecasting.splits import ForecastInfo, Windows
 

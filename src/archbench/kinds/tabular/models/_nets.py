@@ -1,7 +1,8 @@
 """The FT-Transformer network (Gorishniy et al. 2021), written for speed on small tables.
 
 The architecture, parameter shapes, initialisation and parameter groups are those of
-``rtdl_revisiting_models.FTTransformer`` (the paper authors' package; ``tests/kinds/tabular/test_models.py``
+``rtdl_revisiting_models.FTTransformer`` (the paper authors' package;
+``tests/kinds/tabular/test_models.py``
 loads one's weights into the other and checks equal outputs). What differs is how the same
 arithmetic is laid out, measured on one CPU thread (``benchmarks/throughput.py``):
 

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from scipy.special import expit, softmax
 
-from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
 from archbench.kinds.common.metrics import HIGHER_IS_BETTER, PRIMARY, metric
-
-from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
+from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
 from archbench.kinds.tabular.models.base import check_matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 if TYPE_CHECKING:
     import torch

@@ -1,4 +1,4 @@
-"""The tabular families' shared checks; the adapter contract itself is ``archbench.kinds.family``."""
+"""The tabular families' shared checks (the adapter contract is ``archbench.kinds.family``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 
 from archbench.errors import DataError
 from archbench.kinds.family import Model, resolve_device
-
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 __all__ = ["Model", "check_matrix", "resolve_device"]

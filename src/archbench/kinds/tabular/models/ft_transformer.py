@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
-
-from archbench.kinds.tabular.prepare import FeatureInfo
 from archbench.kinds.tabular.models._torch import TorchModel
+from archbench.kinds.tabular.prepare import FeatureInfo
 
 if TYPE_CHECKING:
     from torch import nn

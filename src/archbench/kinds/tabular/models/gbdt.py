@@ -24,9 +24,8 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 from archbench.errors import ConfigError
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
 from archbench.kinds.common.metrics import PRIMARY
-
-from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 from archbench.kinds.tabular.models.base import Model, check_matrix
+from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
 
 def macro_auc(y: np.ndarray, proba: np.ndarray) -> float:

@@ -14,19 +14,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import TaskSpec
+import archbench.kinds.tabular.tasks.adult as adult
+import archbench.kinds.tabular.tasks.california as california
+import archbench.kinds.tabular.tasks.flights as flights
+import archbench.kinds.tabular.tasks.user as user
 from archbench.errors import DataError
 from archbench.kinds.common.groups import group_codes
 from archbench.kinds.common.shift import ShiftResult, apply_shift, shift_mask
-
-import archbench.kinds.tabular.tasks.adult as adult
-
-import archbench.kinds.tabular.tasks.california as california
-
-import archbench.kinds.tabular.tasks.flights as flights
-
-import archbench.kinds.tabular.tasks.user as user
 from archbench.kinds.tabular.tasks.base import TaskData, TaskType, check_classes
+from archbench.spec.model import TaskSpec
 
 __all__ = [
     "BUILTINS",

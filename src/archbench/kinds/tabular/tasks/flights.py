@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-
 from archbench.kinds.tabular.tasks.base import TaskData, count
 
 WEATHER = [

@@ -16,15 +16,20 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from archbench.spec.model import TaskSpec
 from archbench.errors import DataError
 from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
 from archbench.kinds.common.groups import group_codes
 from archbench.kinds.common.shift import apply_shift, did_you_mean
-
+from archbench.kinds.tabular.tasks.base import (
+    TaskData,
+    TaskType,
+    check_classes,
+    count,
+    labels_as_strings,
+)
 from archbench.kinds.tabular.templates import BUILTIN_TASKS
-from archbench.kinds.tabular.tasks.base import TaskData, TaskType, check_classes, count, labels_as_strings
+from archbench.spec.model import TaskSpec
 
 log = logging.getLogger(__name__)
 

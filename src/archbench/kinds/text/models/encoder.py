@@ -45,8 +45,8 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.data import TextInfo, TextPart
+from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.prepare import PAD_ID, encode, train_subword_tokenizer
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ import numpy as np
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
-from archbench.kinds.family import Model
 from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
+from archbench.kinds.family import Model
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import macro_f1
 from archbench.kinds.text.models.mlp import TFIDF_NOTES, tfidf_settings, tfidf_space

@@ -31,8 +31,8 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError
-from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.data import TextInfo, TextPart
+from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.prepare import NGRAMS, TfidfRepresentation, TfidfSettings, fit_tfidf
 
 if TYPE_CHECKING:
