@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as st
-from test_simulation import FLIP, family_preds, global_null_run
 
 from archbench import stats as S
 from archbench.analysis.run import analyze_run
@@ -25,6 +24,8 @@ from archbench.report.document import plain_text
 from archbench.report.rundata import load_run
 from archbench.report.tables import paired_table, reference_sentence
 from fixtures_report import make_run_dir
+
+from .test_simulation import FLIP, family_preds, global_null_run
 
 ACC = {"accuracy": CLASSIFICATION["accuracy"].weighted}
 ISSUE_SEEDS = np.array([0.7935, 0.7901, 0.7991, 0.7898, 0.7936])

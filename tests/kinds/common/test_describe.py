@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.kinds.test_common_files import tabular, text, write
 
 from archbench.kinds import get_kind
 from archbench.kinds.common.describe import TITLE_MAX_CHARS, task_title
 from archbench.spec.load import load_spec, spec_from_dict
 from archbench.spec.model import spec_to_toml
+
+from .test_files import tabular, text, write
 
 DESCRIPTION = "Loan defaults of 2019, by branch. Records of one bank; the label is rare."
 

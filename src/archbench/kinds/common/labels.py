@@ -22,6 +22,33 @@ def count(n: int, what: str, one: str = "") -> str:
     return f"{n:,} {one if n == 1 and one else what}"
 
 
+def kept_change(target: pd.Series, keep: np.ndarray, positive: object | None = None) -> str:
+    """What dropping the rows outside ``keep`` did: ``"rows 4,870 -> 4,858; share of class
+    'spam' 4.90% -> 4.91%"`` (labels: ``positive``, else the rarest class before the drop) or
+    ``"...; target mean 12.75 -> 12.80"`` (a numeric target with more than 20 values). Rows
+    whose target is missing are left out of both rates.
+
+    Args:
+        target: ``(N,)`` the target of every row before the drop.
+        keep: ``(N,)`` bool, the rows kept.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    out = f"rows {keep.size:,} -> {int(keep.sum()):,}"
+    known = target.notna().to_numpy()
+    if not known.any() or not (keep & known).any():
+        return out
+    numeric = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
+    if numeric and target[known].nunique() > 20:
+        before = float(target[known].astype(float).mean())
+        after = float(target[keep & known].astype(float).mean())
+        return out + f"; target mean {before:.4g} -> {after:.4g}"
+    labels = labels_as_strings(target[known]).to_numpy()
+    cls = str(positive) if positive is not None else str(pd.Series(labels).value_counts().idxmin())
+    before = float(np.mean(labels == cls))
+    after = float(np.mean(labels[keep[known]] == cls))
+    return out + f"; share of class {cls!r} {before:.2%} -> {after:.2%}"
+
+
 def labels_as_strings(values: pd.Series) -> pd.Series:
     """Map labels to strings so that 1, 1.0 and True/"1" spell the same way within a column.
 

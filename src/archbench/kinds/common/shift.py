@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-from archbench.kinds.common.labels import count, labels_as_strings
+from archbench.kinds.common.labels import count, kept_change, labels_as_strings
 from archbench.spec.model import ShiftSpec
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,8 +45,19 @@ def shift_mask(frame: pd.DataFrame, spec: ShiftSpec) -> np.ndarray:
     return apply_shift(frame, spec).shift_mask
 
 
-def apply_shift(frame: pd.DataFrame, spec: ShiftSpec, *, source: str = "the data") -> ShiftResult:
+def apply_shift(
+    frame: pd.DataFrame,
+    spec: ShiftSpec,
+    *,
+    source: str = "the data",
+    target: str = "",
+    positive: object | None = None,
+) -> ShiftResult:
     """Apply a shift rule; ID = rows with a value in the rule column that are not shifted.
+
+    Rows with a missing rule value are excluded and counted; with ``target`` (a column of
+    ``frame``) the note gives the class share or target mean before and after
+    (:func:`~archbench.kinds.common.labels.kept_change`).
 
     Raises:
         DataError: the column is missing or of the wrong kind, a bound or group value does not
@@ -70,12 +81,16 @@ def apply_shift(frame: pd.DataFrame, spec: ShiftSpec, *, source: str = "the data
     notes: list[str] = []
     n_unknown = int((~known).sum())
     if n_unknown:
+        change = (
+            f" ({kept_change(frame[target], known, positive)})" if target in frame.columns else ""
+        )
         notes.append(
             count(
                 n_unknown,
                 f"rows with a missing {col!r} excluded (shift rule column)",
                 f"row with a missing {col!r} excluded (shift rule column)",
             )
+            + change
         )
     if not shifted.any():
         fix = (

@@ -23,7 +23,13 @@ import pandas as pd
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import read_table, table_stem, user_file_provenance
-from archbench.kinds.common.labels import check_classes, count, labels_as_strings, sort_labels
+from archbench.kinds.common.labels import (
+    check_classes,
+    count,
+    kept_change,
+    labels_as_strings,
+    sort_labels,
+)
 from archbench.kinds.common.rare import order_classes, positive_label
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 from archbench.spec.model import ShiftSpec
@@ -266,7 +272,9 @@ def text_data_from_frame(
     labelled, empty = _usable_rows(frame, texts, settings, source, notes)
     keep = np.flatnonzero(labelled & ~empty)
     kept = frame.iloc[keep].reset_index(drop=True)
-    id_mask, shift_mask, shift_desc = _masks(kept, shift, source, notes)
+    id_mask, shift_mask, shift_desc = _masks(
+        kept, shift, source, notes, settings.target, settings.positive_class
+    )
     y = labels_as_strings(kept[settings.target])
     classes = check_classes(y, id_mask, shift_mask) if shift_mask.any() else _id_classes(y, id_mask)
     classes = _order_classes(classes, settings.positive_class, settings.target)
@@ -316,12 +324,15 @@ def _usable_rows(
             "check the text column(s) or raise task.max_empty_fraction"
         )
     if n_empty:
+        target = frame[settings.target][labelled].reset_index(drop=True)
+        change = kept_change(target, ~empty[labelled], settings.positive_class or None)
         notes.append(
             count(
                 n_empty,
                 "rows with an empty or whitespace-only text dropped",
                 "row with an empty or whitespace-only text dropped",
             )
+            + f" ({change})"
         )
     return labelled, empty
 
@@ -403,12 +414,17 @@ def _as_text(v: object, col: str, row: int, source: str) -> str:
 
 
 def _masks(
-    kept: pd.DataFrame, shift: ShiftSpec | None, source: str, notes: list[str]
+    kept: pd.DataFrame,
+    shift: ShiftSpec | None,
+    source: str,
+    notes: list[str],
+    target: str = "",
+    positive: str = "",
 ) -> tuple[np.ndarray, np.ndarray, str]:
     n = len(kept)
     if shift is None:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool), "none (no shift rule)"
-    result = apply_shift(kept, shift, source=source)
+    result = apply_shift(kept, shift, source=source, target=target, positive=positive or None)
     notes.extend(result.notes)
     return result.id_mask, result.shift_mask, result.description
 

@@ -135,7 +135,10 @@ def _select(task: TaskData, spec: TaskSpec) -> TaskData:
 def _reshift(task: TaskData, aux: pd.DataFrame, spec: TaskSpec) -> TaskData:
     assert spec.shift is not None
     table = pd.concat([task.frame, aux.loc[:, [c for c in aux if c not in task.frame]]], axis=1)
-    res = apply_shift(table, spec.shift, source=f"the built-in task {task.name!r}")
+    res = apply_shift(
+        table, spec.shift, source=f"the built-in task {task.name!r}", target=task.target,
+        positive=spec.options.get("positive_class"),
+    )  # fmt: skip
     classes = task.classes
     if task.task_type == "classification":
         classes = check_classes(task.frame[task.target], res.id_mask, res.shift_mask)

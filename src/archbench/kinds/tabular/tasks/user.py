@@ -334,7 +334,10 @@ def load(spec: TaskSpec, group: str = "") -> TaskData:
             "repeat across train, validation and test (list it in task.features to keep it)"
         )
     notes += _date_notes(data, spec, feats)
-    shift = apply_shift(data, spec.shift, source=where)
+    shift = apply_shift(
+        data, spec.shift, source=where, target=spec.target,
+        positive=spec.options.get("positive_class"),
+    )  # fmt: skip
     notes += shift.notes
     if spec.shift.column in feats:
         notes.append(
