@@ -131,11 +131,18 @@ def _check_stats_against_scipy(run_dir: Path) -> None:
         n = len(x)
         half = st.t.ppf(0.975, n - 1) * x.std(ddof=1) / n**0.5
         assert abs(row["mean"] - x.mean()) < 1e-9
-        if pd.isna(row.ci_low):  # every seed gave the same score: no interval to report
+        # ci_low/ci_high: the seed-and-row interval where predictions exist (ci_noise says
+        # which); the Student-t interval over seeds alone is seed_ci_low/seed_ci_high
+        lo, hi = (
+            ("seed_ci_low", "seed_ci_high") if "seed_ci_low" in summary else ("ci_low", "ci_high")
+        )
+        if pd.isna(row[lo]):  # every seed gave the same score: no seed interval
             assert x.std(ddof=1) < 1e-12 and row.sd == 0
         else:
-            assert abs(row.ci_low - (x.mean() - half)) < 1e-9
-            assert abs(row.ci_high - (x.mean() + half)) < 1e-9
+            assert abs(row[lo] - (x.mean() - half)) < 1e-9
+            assert abs(row[hi] - (x.mean() + half)) < 1e-9
+        if not pd.isna(row.ci_low):
+            assert row.ci_low <= row["mean"] <= row.ci_high
     stats = json.loads((run_dir / "stats.json").read_text())
     run = json.loads((run_dir / "run.json").read_text())
     val = res[(res.split == "val") & (res.metric == run["primary_metric"])]
