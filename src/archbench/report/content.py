@@ -535,7 +535,7 @@ def discussion(run: RunData, compact: int) -> Section:
             if compact < 4
             else " (skewed seed noise raises their false-positive rate; more seeds help)."
         ),
-        power,
+        power if compact < DROP_DESIGN_TABLE else "",  # the last level: power is in stats.json
         (
             f" The budget of {plural(trials, 'trial')} per family is small, so the ranking may "
             "change with more tuning; the tuning curves show whether a family was still "
@@ -550,7 +550,7 @@ def discussion(run: RunData, compact: int) -> Section:
         "verdicts are Holm-corrected as one family and only tested when it resolved; every "
         f"other metric is exploratory. Intervals are {conf} intervals without correction.",
         capped_sentence(run),
-        reference_sentence(run),
+        reference_sentence(run, compact),
         *(" " + w for w in kind_limitations(run)),
     )
     blocks: list[Block] = []

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from archbench._version import __version__
+from archbench.analysis.rowtest import TIME_TEST, TOO_SHORT_TEST
 from archbench.kinds.family import BUDGET_KEYS
 from archbench.report.budget import budget_sentence
 from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE
@@ -139,14 +140,26 @@ def _decision_rule(run: RunData) -> Spans:
     test = str(conf.get("test") or "paired t-test")
     rows = test in (COMBINED_TEST, "row bootstrap")
     size = int(sec.get("size") or 0)
+    if test == TOO_SHORT_TEST:
+        how = (
+            "by no test: the ID test windows hold too few independent blocks of origins for "
+            "inference, so nothing on them is resolved"
+        )
+    else:
+        how = f"by the {test}"
     return spans(
         f". One test is confirmatory, declared before the data: the top two on {m} on the ID "
-        f"test set, by the {test}",
+        f"test set, {how}",
         (
             " (SE\u00b2 = seed variance / n + the paired row-bootstrap variance; its degrees of "
             f"freedom come from an upper {100 * (1 - DF_BOUND_Q):g}% bound of the seed variance, "
             "and the seed-only paired t-test must agree)"
             if rows
+            else " (the batch means of origin time carry the autocorrelation of neighbouring "
+            "forecasts; Diebold-Mariano is reported beside it)"
+            if test == TIME_TEST
+            else ""
+            if test == TOO_SHORT_TEST
             else " (seed noise only: no stored predictions, no row bootstrap)"
         ),
         f", resolved when p < {alpha:g} (alpha = 1 \u2212 confidence). ",
@@ -250,6 +263,18 @@ def reproducibility(run: RunData, compact: int = 0) -> Section:
     command = command_as_given(str(man.get("command") or ""), run.root.name, clip=clip) or (
         f"archbench run --spec {run.root.name}/spec.toml --out {run.root.name}"
     )
+    if compact >= DROP_DESIGN_TABLE:  # the last level: versions, hardware and hashes by file
+        s = spans(
+            f"archbench {pk.get('archbench', __version__)} (git commit ",
+            Code(commit[:12]),
+            f"); run time {duration(total)}. Package versions, hardware, timings and the spec "
+            "and data hashes are in manifest.json of the run directory. To reproduce, run ",
+            Code(command),
+            " with its spec.toml; re-running skips finished work and ",
+            Code("archbench report"),
+            " on it rebuilds this report.",
+        )
+        return Section("Reproducibility", (Paragraph(s),), label="sec-repro")
     s = spans(
         f"archbench {pk.get('archbench', __version__)} (git commit ",
         Code(commit[:12]),

@@ -141,11 +141,12 @@ def _tested_parts(
 
 
 def _point_parts(
-    run: RunData, split: str, refs: list[tuple[str, float]], d: int
+    run: RunData, split: str, refs: list[tuple[str, float]], d: int, short: bool = False
 ) -> tuple[list[str], bool]:
     """Untested (no reference predictions stored): the families whose mean is on the worse
-    side of a reference value, worded as point estimates; and whether one of them is on the
-    worse side of the weakest reference (the trivial answer)."""
+    side of a reference value, worded as point estimates (``short``: the family and how many
+    rows, for a report near its page limit); and whether one of them is on the worse side of
+    the weakest reference (the trivial answer)."""
     hi, parts, trivial = run.higher(run.primary), [], False
     weakest = (min if hi else max)(v for _, v in refs)
     for fam in run.families:
@@ -156,12 +157,15 @@ def _point_parts(
         if worse:
             side = "below" if hi else "above"
             listed = list_words([f"{label} ({num(v, d)})" for label, v in worse])
+            if short:
+                n = len(worse)
+                listed = "every reference row" if n == len(refs) else f"{n} of the {len(refs)}"
             parts.append(f"{run.label(fam)}'s mean ({num(mean, d)}) is {side} {listed}")
             trivial = trivial or any(v == weakest for _, v in worse)
     return parts, trivial
 
 
-def reference_sentence(run: RunData) -> str | None:
+def reference_sentence(run: RunData, compact: int = 0) -> str | None:
     """Name the families that are not shown to beat a reference row on the primary metric,
     on the ID test set and on the shift set.
 
@@ -187,7 +191,7 @@ def reference_sentence(run: RunData) -> str | None:
             parts, unbeaten = _tested_parts(run, split, tested, d)
             trivial = any(u.endswith(f"\0{weakest}") for u in unbeaten)
         else:
-            parts, trivial = _point_parts(run, split, refs, d)
+            parts, trivial = _point_parts(run, split, refs, d, short=compact >= 5)
         trivial_id = trivial_id or (trivial and split == "test" and bool(parts))
         if parts:
             sentences.append(f"{where}: " + "; ".join(parts))
