@@ -19,7 +19,10 @@ from archbench.spec.load import spec_from_dict
 
 from .test_kind import tiny_spec, tiny_table
 
-AutoETS = pytest.importorskip("statsforecast.models").AutoETS
+AutoETS = pytest.importorskip(
+    "statsforecast.models",
+    reason="statsforecast is the optional forecasting extra (pip install 'archbench[forecasting]')",
+).AutoETS
 BIG = ets.EtsBudget(max_length=10_000, total_steps=100_000)
 
 
