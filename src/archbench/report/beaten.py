@@ -45,6 +45,7 @@ def reference_beats_all(run: RunData) -> str:
         rows = "reference row" if len(beats) == 1 else f"{len(beats)} reference rows, best"
         sentences.append(
             f"On {where}, the {rows} {label} ({value:.{d}f}) beats every family (best: "
-            f"{run.label(best)}, {means[best]:.{d}f} mean {run.metric_label(m)})."
+            f"{run.label(best)}, {means[best]:.{d}f} mean {run.metric_label(m)}; point "
+            "estimates, the tests against the reference rows are under Limitations)."
         )
     return " ".join(sentences)
