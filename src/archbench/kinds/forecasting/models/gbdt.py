@@ -42,15 +42,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from archbench.errors import ConfigError
-from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
+from archbench.kinds.common.lightgbm import (
+    boosting_defaults,
+    boosting_space,
+    check_rounds,
+    predict_best,
+    rounds_defaults,
+    seeded_params,
+    train_early_stopped,
+)
 from archbench.kinds.family import Model
 from archbench.kinds.forecasting.metrics import PRIMARY
 from archbench.kinds.forecasting.models._train import check_windows
@@ -168,9 +171,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
 
     family: ClassVar[str] = "gbdt"
     fixed_defaults: ClassVar[dict[str, Any]] = {
-        "max_rounds": 1000,
-        "early_stopping_rounds": 50,
-        "threads": 1,
+        **rounds_defaults(1000),
         "n_lags": 0,
         "max_rows": 100_000,
     }
@@ -178,24 +179,11 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
 
     @staticmethod
     def default_params() -> dict[str, Any]:
-        return {
-            "objective": "l2",
-            "learning_rate": 0.1,
-            "num_leaves": 31,
-            "min_child_samples": 20,
-            "feature_fraction": 1.0,
-            "bagging_fraction": 1.0,
-            "lambda_l2": 1e-8,
-        }
+        return {"objective": "l2", **boosting_defaults(lambda_l1=False)}
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "objective": CategoricalDistribution(["l2", "l1"]),
-        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
-        "num_leaves": IntDistribution(4, 128, log=True),
-        "min_child_samples": IntDistribution(5, 200, log=True),
-        "feature_fraction": FloatDistribution(0.5, 1.0),
-        "bagging_fraction": FloatDistribution(0.5, 1.0),
-        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
+        **boosting_space(max_leaves=128, min_child_samples=(5, 200), lambda_l1=False),
     }
 
     def fit(
@@ -204,9 +192,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         import lightgbm as lgb
 
         p = self.resolved_params()
-        for key in ("max_rounds", "early_stopping_rounds", "threads"):
-            if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
-                raise ConfigError(f"gbdt: {key} = {p[key]!r} must be an integer >= 1")
+        check_rounds(p)
         check_windows(train, info, "train")
         check_windows(val, info, "val")
         self.info_, self.threads_ = info, p["threads"]
@@ -223,17 +209,10 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         dval = lgb.Dataset(
             feature_rows(val, info, self.n_lags_)[0], _target(val), weight=w_val, reference=dtrain
         )
-        self.booster_, history = train_early_stopped(
-            params,
-            dtrain,
-            dval,
-            max_rounds=p["max_rounds"],
-            patience=p["early_stopping_rounds"],
-        )
+        self.booster_, history, self.best_iter_ = train_early_stopped(params, dtrain, dval, p)
         factor = float(w_val.sum()) / len(w_val)
-        self.history_ = [v * factor for v in history["l1"]]
+        self.history_ = [v * factor for v in history]
         self.n_iter_ = len(self.history_)
-        self.best_iter_ = int(self.booster_.best_iteration) or self.n_iter_
         self.history_metric_, self.best_score_ = PRIMARY, self.history_[self.best_iter_ - 1]
         return self
 
@@ -248,10 +227,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         if not hasattr(self, "booster_"):
             raise RuntimeError("gbdt: predict called before fit")
         check_windows(data, self.info_, "data")
-        rel = self.booster_.predict(
-            feature_rows(data, self.info_, self.n_lags_)[0],
-            num_iteration=self.best_iter_,
-            num_threads=self.threads_,
-        )
-        rel = np.asarray(rel, dtype=np.float64).reshape(len(data), self.info_.horizon)
+        x = feature_rows(data, self.info_, self.n_lags_)[0]
+        rel = predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
+        rel = rel.reshape(len(data), self.info_.horizon)
         return rel * data.scale[:, None] + data.context[:, -1:]

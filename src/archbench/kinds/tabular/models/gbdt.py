@@ -10,7 +10,8 @@ and every seed gives the same model.
 Search spaces follow the literature (Gorishniy et al. 2021, TabZilla), with the learning rate
 in logU(0.01, 0.3) for every backend: below 0.01, 2000 rounds rarely converge, so those trials
 would be wasted. The defaults are each library's own defaults (zero regularisation written as
-1e-8 so that it lies inside the log-uniform range).
+1e-8 so that it lies inside the log-uniform range). LightGBM's space, defaults and training are
+the ones every kind shares (``kinds.common.lightgbm``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ import numpy as np
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
-from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
+from archbench.kinds.common.lightgbm import (
+    BOOSTING_NOTES,
+    boosting_defaults,
+    boosting_space,
+    check_rounds,
+    class_probabilities,
+    predict_best,
+    rounds_defaults,
+    seeded_params,
+    train_early_stopped,
+)
 from archbench.kinds.common.metrics import PRIMARY
 from archbench.kinds.tabular.models.base import Model, check_matrix
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
@@ -54,19 +65,12 @@ class GBDTModel(Model):
 
     family: ClassVar[str] = "gbdt"
     backend: ClassVar[str]
-    fixed_defaults: ClassVar[dict[str, Any]] = {
-        "max_rounds": 2000,
-        "early_stopping_rounds": 50,
-        "threads": 1,
-    }
+    fixed_defaults: ClassVar[dict[str, Any]] = rounds_defaults(2000)
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     def fit(self, train: Matrix, val: Matrix, info: FeatureInfo, *, seed: int) -> GBDTModel:
         p = self.resolved_params()
-        for key in self.fixed_keys:
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"gbdt: {key} = {v!r} must be an integer >= 1")
+        check_rounds(p)
         for data, name in ((train, "train"), (val, "val")):
             check_matrix(data, info, name)
         self.info_, self.threads_ = info, p["threads"]
@@ -82,9 +86,7 @@ class GBDTModel(Model):
         raw = np.asarray(self._raw(data), dtype=np.float64)
         if self.info_.task_type == "regression":
             return raw.reshape(-1)
-        if raw.ndim == 1:
-            return np.column_stack([1.0 - raw, raw])
-        return raw / raw.sum(axis=1, keepdims=True)
+        return class_probabilities(raw)
 
     @abc.abstractmethod
     def _train(
@@ -111,29 +113,10 @@ class LightGBMModel(GBDTModel):
 
     @staticmethod
     def default_params() -> dict[str, Any]:
-        return {
-            "learning_rate": 0.1,
-            "num_leaves": 31,
-            "min_child_samples": 20,
-            "feature_fraction": 1.0,
-            "bagging_fraction": 1.0,
-            "lambda_l1": 1e-8,
-            "lambda_l2": 1e-8,
-        }
+        return boosting_defaults()
 
-    space: ClassVar[dict[str, BaseDistribution]] = {
-        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
-        "num_leaves": IntDistribution(4, 256, log=True),
-        "min_child_samples": IntDistribution(2, 100, log=True),
-        "feature_fraction": FloatDistribution(0.5, 1.0),
-        "bagging_fraction": FloatDistribution(0.5, 1.0),
-        "lambda_l1": FloatDistribution(1e-8, 10.0, log=True),
-        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
-    }
-    space_notes: ClassVar[dict[str, str]] = {
-        "bagging_fraction": ", bagging every round",
-        "rounds": "early stopping on the validation primary metric",
-    }
+    space: ClassVar[dict[str, BaseDistribution]] = boosting_space()
+    space_notes: ClassVar[dict[str, str]] = BOOSTING_NOTES
 
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
@@ -154,23 +137,15 @@ class LightGBMModel(GBDTModel):
         cat_idx = list(range(n_num, n_num + train.x_cat.shape[1]))
         dtrain = lgb.Dataset(features(train), train.y, categorical_feature=cat_idx)
         dval = lgb.Dataset(features(val), val.y, reference=dtrain, categorical_feature=cat_idx)
-        self.booster_, history = train_early_stopped(
-            params,
-            dtrain,
-            dval,
-            max_rounds=p["max_rounds"],
-            patience=p["early_stopping_rounds"],
-            feval=feval,
+        self.booster_, self.history_, self.best_iter_ = train_early_stopped(
+            params, dtrain, dval, p, feval=feval
         )
-        (self.history_,) = history.values()
         self.n_iter_ = len(self.history_)
-        self.best_iter_ = int(self.booster_.best_iteration)
 
     def _raw(self, data: Matrix) -> np.ndarray:
-        pred = self.booster_.predict(
-            features(data), num_iteration=self.best_iter_, num_threads=self.threads_
+        return predict_best(
+            self.booster_, features(data), best_iter=self.best_iter_, threads=self.threads_
         )
-        return np.asarray(pred)
 
 
 def _lgb_macro_auc(preds: np.ndarray, data: Any) -> tuple[str, float, bool]:

@@ -16,14 +16,28 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import BaseDistribution
 
-from archbench.errors import ConfigError
-from archbench.kinds.common.lightgbm import seeded_params, train_early_stopped
+from archbench.kinds.common.lightgbm import (
+    BOOSTING_NOTES,
+    boosting_defaults,
+    boosting_space,
+    check_rounds,
+    class_probabilities,
+    predict_best,
+    rounds_defaults,
+    seeded_params,
+    train_early_stopped,
+)
 from archbench.kinds.family import Model
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import macro_f1
-from archbench.kinds.text.models.mlp import TFIDF_NOTES, tfidf_settings, tfidf_space
+from archbench.kinds.text.models.mlp import (
+    TFIDF_NOTES,
+    tfidf_defaults,
+    tfidf_settings,
+    tfidf_space,
+)
 from archbench.kinds.text.prepare import TfidfRepresentation, fit_tfidf
 
 #: Fewer columns than the MLP's choices: the split search of every leaf scans each sampled
@@ -36,53 +50,30 @@ class TextLightGBMModel(Model):
     """LightGBM (``lgb.train``) on sparse TF-IDF n-grams."""
 
     family: ClassVar[str] = "gbdt"
-    fixed_defaults: ClassVar[dict[str, Any]] = {
-        "max_rounds": 1000,
-        "early_stopping_rounds": 50,
-        "threads": 1,
-    }
+    fixed_defaults: ClassVar[dict[str, Any]] = rounds_defaults(1000)
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     @staticmethod
     def default_params() -> dict[str, Any]:
         return {
-            "ngrams": "word12",
-            "max_features": 10_000,
-            "sublinear_tf": True,
-            "min_df": 2,
-            "learning_rate": 0.1,
-            "num_leaves": 31,
-            "min_child_samples": 20,
-            "feature_fraction": 0.5,
-            "bagging_fraction": 1.0,
-            "lambda_l1": 1e-8,
-            "lambda_l2": 1e-8,
+            **tfidf_defaults(max_features=10_000),
+            **boosting_defaults(feature_fraction=0.5),
         }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         **tfidf_space(GBDT_MAX_FEATURES),
-        "learning_rate": FloatDistribution(0.01, 0.3, log=True),
-        "num_leaves": IntDistribution(4, 128, log=True),
-        "min_child_samples": IntDistribution(2, 100, log=True),
-        "feature_fraction": FloatDistribution(0.2, 1.0),
-        "bagging_fraction": FloatDistribution(0.5, 1.0),
-        "lambda_l1": FloatDistribution(1e-8, 10.0, log=True),
-        "lambda_l2": FloatDistribution(1e-8, 10.0, log=True),
+        **boosting_space(max_leaves=128, min_feature_fraction=0.2),
     }
     space_notes: ClassVar[dict[str, str]] = {
         **TFIDF_NOTES,
         "feature_fraction": "(default 0.5)",
-        "bagging_fraction": ", bagging every round",
-        "rounds": "early stopping on the validation primary metric",
+        **BOOSTING_NOTES,
     }
 
     def check_params(self) -> dict[str, Any]:
         """The resolved parameters, validated (the kind calls this when it reads the spec)."""
         p = self.resolved_params()
-        for key in self.fixed_keys:
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"gbdt: {key} = {v!r} must be an integer >= 1")
+        check_rounds(p)
         tfidf_settings(p).check()
         return p
 
@@ -97,23 +88,16 @@ class TextLightGBMModel(Model):
         x_train, x_val = self.tfidf_.transform(train.texts), self.tfidf_.transform(val.texts)
         dtrain = lgb.Dataset(x_train, train.y, params={"verbosity": -1})
         dval = lgb.Dataset(x_val, val.y, reference=dtrain)
-        self.booster_, history = train_early_stopped(
-            params,
-            dtrain,
-            dval,
-            max_rounds=p["max_rounds"],
-            patience=p["early_stopping_rounds"],
-            feval=feval,
+        self.booster_, self.history_, self.best_iter_ = train_early_stopped(
+            params, dtrain, dval, p, feval=feval
         )
-        (self.history_,) = history.values()
         self.n_iter_ = len(self.history_)
-        self.best_iter_ = int(self.booster_.best_iteration) or self.n_iter_
         self.history_metric_ = "roc_auc" if info.n_classes == 2 else "macro_f1"
         self.best_score_ = self.history_[self.best_iter_ - 1]
         return self
 
     def _lgb_params(self, p: dict[str, Any], info: TextInfo, seed: int) -> dict[str, Any]:
-        boost = {k: p[k] for k in self.default_params() if k not in tfidf_settings(p).__dict__}
+        boost = {k: p[k] for k in boosting_defaults()}
         params = seeded_params(boost, threads=p["threads"], seed=seed)
         if info.n_classes == 2:
             params.update(objective="binary", metric="auc")
@@ -126,13 +110,9 @@ class TextLightGBMModel(Model):
         if not hasattr(self, "booster_"):
             raise RuntimeError("gbdt: predict called before fit")
         x = self.tfidf_.transform(part.texts)
-        raw = np.asarray(
-            self.booster_.predict(x, num_iteration=self.best_iter_, num_threads=self.threads_),
-            dtype=np.float64,
+        return class_probabilities(
+            predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
         )
-        if raw.ndim == 1:
-            return np.column_stack([1.0 - raw, raw])
-        return raw / raw.sum(axis=1, keepdims=True)
 
 
 def _lgb_macro_f1(preds: np.ndarray, data: Any) -> tuple[str, float, bool]:

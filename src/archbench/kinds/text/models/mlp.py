@@ -49,6 +49,11 @@ def tfidf_settings(p: dict[str, Any]) -> TfidfSettings:
     return TfidfSettings(**{k: p[k] for k in TFIDF_KEYS})
 
 
+def tfidf_defaults(max_features: int) -> dict[str, Any]:
+    """The representation's default: word 1-2-grams, sublinear tf, ``min_df`` 2."""
+    return {"ngrams": "word12", "max_features": max_features, "sublinear_tf": True, "min_df": 2}
+
+
 def tfidf_space(
     max_features: tuple[int, ...] = MAX_FEATURES_CHOICES,
 ) -> dict[str, BaseDistribution]:
@@ -104,10 +109,7 @@ class TextMLPModel(TorchTextModel):
     @staticmethod
     def default_params() -> dict[str, Any]:
         return {
-            "ngrams": "word12",
-            "max_features": 50_000,
-            "sublinear_tf": True,
-            "min_df": 2,
+            **tfidf_defaults(max_features=50_000),
             "n_blocks": 1,
             "d_block": 256,
             "dropout": 0.2,

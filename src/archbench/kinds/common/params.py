@@ -1,0 +1,63 @@
+"""Hyperparameter pieces shared by the families of every kind: the checks of integer sizes,
+fractions and attention heads (one ConfigError line naming the family, the key and the value),
+and the optimizer's part of a neural family's search space.
+
+Every PyTorch family of every kind trains with AdamW and tunes ``lr`` and ``weight_decay``
+log-uniformly, last in its space (``adamw_space``); only the ranges differ per family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from optuna.distributions import BaseDistribution, FloatDistribution
+
+from archbench.errors import ConfigError
+
+__all__ = [
+    "ADAMW_NOTE",
+    "adamw_space",
+    "check_fractions",
+    "check_heads",
+    "check_positive_ints",
+]
+
+#: The report's line on the optimizer of a neural family.
+ADAMW_NOTE = "AdamW, early stopping on the validation primary metric"
+
+
+def check_positive_ints(family: str, p: dict[str, Any], keys: Iterable[str]) -> None:
+    """Raise one ConfigError line for the first of ``keys`` whose value is not an int >= 1
+    (a bool is not an int here)."""
+    for key in keys:
+        v = p[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ConfigError(f"{family}: {key} = {v!r} must be an integer >= 1")
+
+
+def check_fractions(family: str, p: dict[str, Any], keys: Iterable[str]) -> None:
+    """Raise one ConfigError line for the first of ``keys`` (dropout rates) outside [0, 1)."""
+    for key in keys:
+        if not 0.0 <= p[key] < 1.0:
+            raise ConfigError(f"{family}: {key} = {p[key]!r} must lie in [0, 1)")
+
+
+def check_heads(family: str, p: dict[str, Any], width_key: str, n_heads: int | None = None) -> None:
+    """Raise one ConfigError line when ``p[width_key]`` is not a multiple of the attention
+    heads: ``p["n_heads"]``, or a fixed ``n_heads`` that is not a parameter."""
+    width = p[width_key]
+    heads = f"n_heads = {p['n_heads']}" if n_heads is None else f"the {n_heads} attention heads"
+    if width % (p["n_heads"] if n_heads is None else n_heads):
+        raise ConfigError(f"{family}: {width_key} = {width} must be a multiple of {heads}")
+
+
+def adamw_space(
+    lr: tuple[float, float], weight_decay: tuple[float, float]
+) -> dict[str, BaseDistribution]:
+    """``lr`` and ``weight_decay`` log-uniform over the given ``(low, high)`` ranges, in that
+    order (the end of every neural family's space)."""
+    return {
+        "lr": FloatDistribution(*lr, log=True),
+        "weight_decay": FloatDistribution(*weight_decay, log=True),
+    }
