@@ -104,7 +104,7 @@ def test_encoder_absurd_max_length(parts: Parts) -> None:
 
 
 def test_family_parameter_errors(parts: Parts) -> None:
-    with pytest.raises(ConfigError, match="d_model = 18 is not a multiple of n_heads = 4"):
+    with pytest.raises(ConfigError, match="d_model = 18 must be a multiple of n_heads = 4"):
         _fit(TextEncoderModel, parts, seed=0, d_model=18, n_heads=4)
     with pytest.raises(ConfigError, match="ngrams = 'words'"):
         _fit(TextMLPModel, parts, seed=0, ngrams="words")

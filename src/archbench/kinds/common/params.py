@@ -1,9 +1,11 @@
 """Hyperparameter pieces shared by the families of every kind: the checks of integer sizes,
 fractions and attention heads (one ConfigError line naming the family, the key and the value),
-and the optimizer's part of a neural family's search space.
+and the parts of the neural families' search spaces that are the same in every kind.
 
 Every PyTorch family of every kind trains with AdamW and tunes ``lr`` and ``weight_decay``
-log-uniformly, last in its space (``adamw_space``); only the ranges differ per family.
+log-uniformly, last in its space (``adamw_space``); only the ranges differ per family. The
+ReLU-block MLPs of the tabular and text kinds tune ``n_blocks``, ``d_block`` and ``dropout``
+the same way (``mlp_space``, ``check_mlp``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from optuna.distributions import BaseDistribution, FloatDistribution
+from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
 
@@ -20,7 +22,9 @@ __all__ = [
     "adamw_space",
     "check_fractions",
     "check_heads",
+    "check_mlp",
     "check_positive_ints",
+    "mlp_space",
 ]
 
 #: The report's line on the optimizer of a neural family.
@@ -61,3 +65,26 @@ def adamw_space(
         "lr": FloatDistribution(*lr, log=True),
         "weight_decay": FloatDistribution(*weight_decay, log=True),
     }
+
+
+def mlp_space(
+    *,
+    max_blocks: int,
+    d_block: tuple[int, int],
+    lr: tuple[float, float],
+    weight_decay: tuple[float, float] = (1e-6, 1e-3),
+) -> dict[str, BaseDistribution]:
+    """A ReLU-block MLP's space: 1 to ``max_blocks`` blocks, width log-uniform over
+    ``d_block``, dropout U(0, 0.5), then ``adamw_space``."""
+    return {
+        "n_blocks": IntDistribution(1, max_blocks),
+        "d_block": IntDistribution(*d_block, log=True),
+        "dropout": FloatDistribution(0.0, 0.5),
+        **adamw_space(lr, weight_decay),
+    }
+
+
+def check_mlp(p: dict[str, Any]) -> None:
+    """One ConfigError line for a bad block count, width or dropout of an ``mlp`` family."""
+    check_positive_ints("mlp", p, ("n_blocks", "d_block"))
+    check_fractions("mlp", p, ("dropout",))

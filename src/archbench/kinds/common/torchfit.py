@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from archbench.errors import ConfigError
+from archbench.kinds.common.params import check_positive_ints
 from archbench.kinds.family import resolve_device
 
 __all__ = ["check_training_settings", "reuse_freed_memory"]
@@ -25,10 +26,7 @@ def check_training_settings(
     ``"cuda"``; CUDA only when a GPU is visible)."""
     import torch
 
-    for key in ("max_epochs", "patience", "batch_size", "threads"):
-        v = p[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ConfigError(f"{family}: {key} = {v!r} must be an integer >= 1")
+    check_positive_ints(family, p, ("max_epochs", "patience", "batch_size", "threads"))
     for key in numbers:
         v = p[key]
         if (

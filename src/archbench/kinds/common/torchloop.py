@@ -149,7 +149,8 @@ class TorchLoop(Model[PartT, InfoT]):
     Fixed settings (``fixed_defaults``): ``max_epochs``, ``patience`` (epochs without a
     validation improvement before stopping), ``batch_size``, ``device`` (``"auto"``: CUDA when
     visible), ``threads`` (``torch.set_num_threads``), ``matmul_precision`` and, where a kind
-    declares it, ``grad_clip`` (gradient-norm clipping; 0 for none).
+    declares it, ``grad_clip`` (gradient-norm clipping; 0 for none). A subclass changes or
+    adds fixed settings in ``fixed_defaults`` only: ``fixed_keys`` follows it.
     """
 
     fixed_defaults: ClassVar[dict[str, Any]] = {
@@ -163,6 +164,10 @@ class TorchLoop(Model[PartT, InfoT]):
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
     #: Rows per forward pass at inference, by device type (others: the "cuda" entry).
     eval_batch_size: ClassVar[dict[str, int]] = {"cpu": 512, "cuda": 8192}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fixed_keys = tuple(cls.fixed_defaults)
 
     # Filled by fit.
     module_: nn.Module

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from archbench.errors import ConfigError, DataError
+from archbench.errors import DataError
+from archbench.kinds.common.params import check_fractions
 from archbench.kinds.common.torchloop import Selection, TensorRows, TorchLoop
 from archbench.kinds.forecasting.metrics import METRICS, PRIMARY, pack_truth
 from archbench.kinds.forecasting.splits import ForecastInfo, Windows
@@ -59,7 +60,6 @@ class WindowNetModel(TorchLoop[Windows, ForecastInfo]):
         "max_epochs": 30,
         "patience": 5,
     }
-    fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
     eval_batch_size: ClassVar[dict[str, int]] = {"cpu": EVAL_BATCH, "cuda": EVAL_BATCH}
     #: Training loss in standard units: "mae" (N-HiTS) or "mse" (PatchTST).
     loss: ClassVar[str] = "mae"
@@ -72,8 +72,7 @@ class WindowNetModel(TorchLoop[Windows, ForecastInfo]):
 
     def check_params(self) -> dict[str, Any]:
         p = super().check_params()
-        if not 0.0 <= p.get("dropout", 0.0) < 1.0:
-            raise ConfigError(f"{self.family}: dropout = {p['dropout']!r} must lie in [0, 1)")
+        check_fractions(self.family, p, ("dropout",))
         return p
 
     def _check_part(self, part: Windows, info: ForecastInfo, name: str) -> None:

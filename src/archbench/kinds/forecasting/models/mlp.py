@@ -26,6 +26,7 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError
+from archbench.kinds.common.params import adamw_space, check_positive_ints
 from archbench.kinds.forecasting.models._train import WindowNetModel
 from archbench.kinds.forecasting.splits import ForecastInfo
 
@@ -63,17 +64,13 @@ class NHiTSModel(WindowNetModel):
         "n_layers": IntDistribution(1, 3),
         "width": IntDistribution(64, 512, log=True),
         "dropout": FloatDistribution(0.0, 0.3),
-        "lr": FloatDistribution(1e-4, 3e-3, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+        **adamw_space(lr=(1e-4, 3e-3), weight_decay=(1e-6, 1e-3)),
     }
 
     def _check(self, p: dict[str, Any]) -> None:
         if p["schedule"] not in SCHEDULES:
             raise ConfigError(f"mlp: schedule = {p['schedule']!r}; use one of {list(SCHEDULES)}")
-        for key in ("n_layers", "width"):
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"mlp: {key} = {v!r} must be an integer >= 1")
+        check_positive_ints(self.family, p, ("n_layers", "width"))
 
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
         from archbench.kinds.forecasting.models._nets import NHiTS

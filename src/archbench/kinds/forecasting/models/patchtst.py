@@ -35,7 +35,12 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from archbench.errors import ConfigError
+from archbench.kinds.common.params import (
+    adamw_space,
+    check_fractions,
+    check_heads,
+    check_positive_ints,
+)
 from archbench.kinds.forecasting.models._train import WindowNetModel
 from archbench.kinds.forecasting.splits import ForecastInfo
 
@@ -83,8 +88,7 @@ class PatchTSTModel(WindowNetModel):
         "d_ff": CategoricalDistribution([64, 128, 256]),
         "dropout": FloatDistribution(0.0, 0.3),
         "head_dropout": FloatDistribution(0.0, 0.3),
-        "lr": FloatDistribution(3e-4, 3e-3, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+        **adamw_space(lr=(3e-4, 3e-3), weight_decay=(1e-6, 1e-3)),
     }
     space_notes: ClassVar[dict[str, str]] = {"patch_len": ", stride half"}
 
@@ -94,16 +98,10 @@ class PatchTSTModel(WindowNetModel):
         return {k: tied[k] for k in PatchTSTModel.default_params()}
 
     def _check(self, p: dict[str, Any]) -> None:
-        for key in ("n_layers", "d_model", "n_heads", "d_ff", "patch_len", "patch_stride"):
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"patchtst: {key} = {v!r} must be an integer >= 1")
-        if p["d_model"] % p["n_heads"]:
-            raise ConfigError(
-                f"patchtst: d_model = {p['d_model']} must be a multiple of n_heads = {p['n_heads']}"
-            )
-        if not 0.0 <= p["head_dropout"] < 1.0:
-            raise ConfigError(f"patchtst: head_dropout = {p['head_dropout']!r} must lie in [0, 1)")
+        sizes = ("n_layers", "d_model", "n_heads", "d_ff", "patch_len", "patch_stride")
+        check_positive_ints(self.family, p, sizes)
+        check_heads(self.family, p, "d_model")
+        check_fractions(self.family, p, ("head_dropout",))
 
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
         from archbench.kinds.forecasting.models._nets import PatchTST

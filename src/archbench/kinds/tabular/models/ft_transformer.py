@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
-from archbench.errors import ConfigError
+from archbench.kinds.common.params import (
+    ADAMW_NOTE,
+    adamw_space,
+    check_fractions,
+    check_heads,
+    check_positive_ints,
+)
 from archbench.kinds.tabular.models._torch import TorchModel
 from archbench.kinds.tabular.prepare import FeatureInfo
 
@@ -64,30 +70,22 @@ class FTTransformerModel(TorchModel):
         "attention_dropout": FloatDistribution(0.0, 0.5),
         "ffn_dropout": FloatDistribution(0.0, 0.5),
         "residual_dropout": FloatDistribution(0.0, 0.2),
-        "lr": FloatDistribution(1e-5, 1e-3, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+        **adamw_space(lr=(1e-5, 1e-3), weight_decay=(1e-6, 1e-3)),
     }
     space_notes: ClassVar[dict[str, str]] = {
         "n_blocks": "(paper: 1-4)",
         "d_block": "(paper: 64-512)",
         "residual_dropout": "(paper: {0, U(0, 0.2)})",
         "fixed": "8 heads, ReGLU FFN of width 4/3 d_block, pre-norm (rtdl defaults)",
-        "optimizer": "AdamW, early stopping on the validation primary metric",
+        "optimizer": ADAMW_NOTE,
     }
 
     def _check(self, params: dict[str, Any]) -> None:
-        for key in ("n_blocks", "d_block"):
-            v = params[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"ft_transformer: {key} = {v!r} must be an integer >= 1")
-        if params["d_block"] % N_HEADS:
-            raise ConfigError(
-                f"ft_transformer: d_block = {params['d_block']} must be a multiple of the "
-                f"{N_HEADS} attention heads"
-            )
-        for key in ("attention_dropout", "ffn_dropout", "residual_dropout"):
-            if not 0.0 <= params[key] < 1.0:
-                raise ConfigError(f"ft_transformer: {key} = {params[key]!r} must lie in [0, 1)")
+        check_positive_ints(self.family, params, ("n_blocks", "d_block"))
+        check_heads(self.family, params, "d_block", N_HEADS)
+        check_fractions(
+            self.family, params, ("attention_dropout", "ffn_dropout", "residual_dropout")
+        )
 
     def _build(self, params: dict[str, Any], info: FeatureInfo, d_out: int) -> nn.Module:
         from archbench.kinds.tabular.models._nets import FTNet

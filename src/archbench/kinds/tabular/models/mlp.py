@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import BaseDistribution
 
-from archbench.errors import ConfigError
+from archbench.kinds.common.params import ADAMW_NOTE, check_mlp, mlp_space
 from archbench.kinds.tabular.models._torch import TorchModel
 from archbench.kinds.tabular.prepare import FeatureInfo
 
@@ -38,27 +38,18 @@ class MLPModel(TorchModel):
     def default_params() -> dict[str, Any]:
         return {"n_blocks": 3, "d_block": 256, "dropout": 0.1, "lr": 1e-3, "weight_decay": 1e-5}
 
-    space: ClassVar[dict[str, BaseDistribution]] = {
-        "n_blocks": IntDistribution(1, 4),
-        "d_block": IntDistribution(32, 512, log=True),
-        "dropout": FloatDistribution(0.0, 0.5),
-        "lr": FloatDistribution(1e-5, 1e-2, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
-    }
+    space: ClassVar[dict[str, BaseDistribution]] = mlp_space(
+        max_blocks=4, d_block=(32, 512), lr=(1e-5, 1e-2)
+    )
     space_notes: ClassVar[dict[str, str]] = {
         "n_blocks": "(paper: 1-8)",
         "d_block": "(paper: 1-512)",
         "categorical": "nn.Embedding per column, width min(16, (cardinality + 1) // 2)",
-        "optimizer": "AdamW, early stopping on the validation primary metric",
+        "optimizer": ADAMW_NOTE,
     }
 
     def _check(self, params: dict[str, Any]) -> None:
-        for key in ("n_blocks", "d_block"):
-            v = params[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"mlp: {key} = {v!r} must be an integer >= 1")
-        if not 0.0 <= params["dropout"] < 1.0:
-            raise ConfigError(f"mlp: dropout = {params['dropout']!r} must lie in [0, 1)")
+        check_mlp(params)
 
     def _build(self, params: dict[str, Any], info: FeatureInfo, d_out: int) -> nn.Module:
         import rtdl_revisiting_models as rtdl

@@ -54,7 +54,6 @@ class TorchTextModel(TorchLoop[TextPart, TextInfo]):
         "batch_size": 128,
         "grad_clip": 1.0,
     }
-    fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
     eval_batch_size: ClassVar[dict[str, int]] = EVAL_BATCH_SIZE
 
     @abc.abstractmethod

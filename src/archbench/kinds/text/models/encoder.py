@@ -45,6 +45,12 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError, DataError
+from archbench.kinds.common.params import (
+    adamw_space,
+    check_fractions,
+    check_heads,
+    check_positive_ints,
+)
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.prepare import PAD_ID, encode, train_subword_tokenizer
@@ -155,7 +161,6 @@ class TextEncoderModel(TorchTextModel):
         "tokenizer": "bpe",
         "pretrained": "",
     }
-    fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     @staticmethod
     def default_params() -> dict[str, Any]:
@@ -177,8 +182,7 @@ class TextEncoderModel(TorchTextModel):
         "ffn_factor": CategoricalDistribution([1, 2]),
         "dropout": FloatDistribution(0.0, 0.3),
         "pooling": CategoricalDistribution(["mean", "cls"]),
-        "lr": FloatDistribution(1e-4, 3e-3, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-2, log=True),
+        **adamw_space(lr=(1e-4, 3e-3), weight_decay=(1e-6, 1e-2)),
     }
     space_notes: ClassVar[dict[str, str]] = {
         "n_layers": "pre-norm blocks (FT-Transformer paper: 1-4)",
@@ -190,16 +194,9 @@ class TextEncoderModel(TorchTextModel):
     }
 
     def _check(self, p: dict[str, Any]) -> None:
-        for key in ("n_layers", "d_model", "n_heads", "ffn_factor"):
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"encoder: {key} = {v!r} must be an integer >= 1")
-        if p["d_model"] % p["n_heads"]:
-            raise ConfigError(
-                f"encoder: d_model = {p['d_model']} is not a multiple of n_heads = {p['n_heads']}"
-            )
-        if not 0.0 <= p["dropout"] < 1.0:
-            raise ConfigError(f"encoder: dropout = {p['dropout']!r} must lie in [0, 1)")
+        check_positive_ints(self.family, p, ("n_layers", "d_model", "n_heads", "ffn_factor"))
+        check_heads(self.family, p, "d_model")
+        check_fractions(self.family, p, ("dropout",))
         if p["pooling"] not in ("mean", "cls"):
             raise ConfigError(f"encoder: pooling = {p['pooling']!r}; use 'mean' or 'cls'")
         m = p["max_length"]

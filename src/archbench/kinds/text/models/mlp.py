@@ -23,14 +23,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 
-from archbench.errors import ConfigError
+from archbench.kinds.common.params import ADAMW_NOTE, check_mlp, mlp_space
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.prepare import NGRAMS, TfidfRepresentation, TfidfSettings, fit_tfidf
@@ -104,7 +99,6 @@ class TextMLPModel(TorchTextModel):
         "batch_size": 128,
         "grad_clip": 0.0,
     }
-    fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     @staticmethod
     def default_params() -> dict[str, Any]:
@@ -119,26 +113,17 @@ class TextMLPModel(TorchTextModel):
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         **tfidf_space(),
-        "n_blocks": IntDistribution(1, 3),
-        "d_block": IntDistribution(64, 512, log=True),
-        "dropout": FloatDistribution(0.0, 0.5),
-        "lr": FloatDistribution(1e-4, 1e-2, log=True),
-        "weight_decay": FloatDistribution(1e-6, 1e-3, log=True),
+        **mlp_space(max_blocks=3, d_block=(64, 512), lr=(1e-4, 1e-2)),
     }
     space_notes: ClassVar[dict[str, str]] = {
         **TFIDF_NOTES,
         "n_blocks": "(first block: EmbeddingBag over the TF-IDF row)",
-        "optimizer": "AdamW, early stopping on the validation primary metric",
+        "optimizer": ADAMW_NOTE,
     }
 
     def _check(self, p: dict[str, Any]) -> None:
         tfidf_settings(p).check()
-        for key in ("n_blocks", "d_block"):
-            v = p[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"mlp: {key} = {v!r} must be an integer >= 1")
-        if not 0.0 <= p["dropout"] < 1.0:
-            raise ConfigError(f"mlp: dropout = {p['dropout']!r} must lie in [0, 1)")
+        check_mlp(p)
 
     def _optimizers(self, p: dict[str, Any]) -> list[torch.optim.Optimizer]:
         """Lazy Adam (``SparseAdam``) on the bag, whose gradient touches only the n-grams of
