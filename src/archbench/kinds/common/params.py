@@ -24,6 +24,7 @@ __all__ = [
     "check_heads",
     "check_mlp",
     "check_positive_ints",
+    "check_transformer",
     "mlp_space",
 ]
 
@@ -54,6 +55,22 @@ def check_heads(family: str, p: dict[str, Any], width_key: str, n_heads: int | N
     heads = f"n_heads = {p['n_heads']}" if n_heads is None else f"the {n_heads} attention heads"
     if width % (p["n_heads"] if n_heads is None else n_heads):
         raise ConfigError(f"{family}: {width_key} = {width} must be a multiple of {heads}")
+
+
+def check_transformer(
+    family: str,
+    p: dict[str, Any],
+    *,
+    sizes: tuple[str, ...],
+    width: str,
+    dropouts: tuple[str, ...],
+    n_heads: int | None = None,
+) -> None:
+    """A Transformer family's architecture check: ``sizes`` integers >= 1, the attention
+    ``width`` a multiple of the heads (see ``check_heads``), ``dropouts`` in [0, 1)."""
+    check_positive_ints(family, p, sizes)
+    check_heads(family, p, width, n_heads)
+    check_fractions(family, p, dropouts)
 
 
 def adamw_space(

@@ -45,15 +45,7 @@ import pandas as pd
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from archbench.errors import ConfigError
-from archbench.kinds.common.lightgbm import (
-    boosting_defaults,
-    boosting_space,
-    check_rounds,
-    predict_best,
-    rounds_defaults,
-    seeded_params,
-    train_early_stopped,
-)
+from archbench.kinds.common import lightgbm as lgbm
 from archbench.kinds.family import Model
 from archbench.kinds.forecasting.metrics import PRIMARY
 from archbench.kinds.forecasting.models._train import check_windows
@@ -171,7 +163,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
 
     family: ClassVar[str] = "gbdt"
     fixed_defaults: ClassVar[dict[str, Any]] = {
-        **rounds_defaults(1000),
+        **lgbm.rounds_defaults(1000),
         "n_lags": 0,
         "max_rows": 100_000,
     }
@@ -179,11 +171,11 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
 
     @staticmethod
     def default_params() -> dict[str, Any]:
-        return {"objective": "l2", **boosting_defaults(lambda_l1=False)}
+        return {"objective": "l2", **lgbm.boosting_defaults(lambda_l1=False)}
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "objective": CategoricalDistribution(["l2", "l1"]),
-        **boosting_space(max_leaves=128, min_child_samples=(5, 200), lambda_l1=False),
+        **lgbm.boosting_space(max_leaves=128, min_child_samples=(5, 200), lambda_l1=False),
     }
 
     def fit(
@@ -192,7 +184,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         import lightgbm as lgb
 
         p = self.resolved_params()
-        check_rounds(p)
+        lgbm.check_rounds(p)
         check_windows(train, info, "train")
         check_windows(val, info, "val")
         self.info_, self.threads_ = info, p["threads"]
@@ -209,7 +201,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         dval = lgb.Dataset(
             feature_rows(val, info, self.n_lags_)[0], _target(val), weight=w_val, reference=dtrain
         )
-        self.booster_, history, self.best_iter_ = train_early_stopped(params, dtrain, dval, p)
+        self.booster_, history, self.best_iter_ = lgbm.train_early_stopped(params, dtrain, dval, p)
         factor = float(w_val.sum()) / len(w_val)
         self.history_ = [v * factor for v in history]
         self.n_iter_ = len(self.history_)
@@ -220,7 +212,7 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
         if p["objective"] not in ("l2", "l1"):
             raise ConfigError(f"gbdt: objective = {p['objective']!r}; use 'l2' or 'l1'")
         boost = {k: p[k] for k in self.default_params()}
-        return {**seeded_params(boost, threads=p["threads"], seed=seed), "metric": "l1"}
+        return {**lgbm.seeded_params(boost, threads=p["threads"], seed=seed), "metric": "l1"}
 
     def predict(self, data: Windows) -> np.ndarray:
         """``(n, H)`` forecasts in the target's units."""
@@ -228,6 +220,6 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
             raise RuntimeError("gbdt: predict called before fit")
         check_windows(data, self.info_, "data")
         x = feature_rows(data, self.info_, self.n_lags_)[0]
-        rel = predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
+        rel = lgbm.predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
         rel = rel.reshape(len(data), self.info_.horizon)
         return rel * data.scale[:, None] + data.context[:, -1:]

@@ -35,12 +35,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from archbench.kinds.common.params import (
-    adamw_space,
-    check_fractions,
-    check_heads,
-    check_positive_ints,
-)
+from archbench.kinds.common.params import adamw_space, check_transformer
 from archbench.kinds.forecasting.models._train import WindowNetModel
 from archbench.kinds.forecasting.splits import ForecastInfo
 
@@ -99,9 +94,7 @@ class PatchTSTModel(WindowNetModel):
 
     def _check(self, p: dict[str, Any]) -> None:
         sizes = ("n_layers", "d_model", "n_heads", "d_ff", "patch_len", "patch_stride")
-        check_positive_ints(self.family, p, sizes)
-        check_heads(self.family, p, "d_model")
-        check_fractions(self.family, p, ("head_dropout",))
+        check_transformer(self.family, p, sizes=sizes, width="d_model", dropouts=("head_dropout",))
 
     def _build(self, p: dict[str, Any], info: ForecastInfo, n_cov: int) -> nn.Module:
         from archbench.kinds.forecasting.models._nets import PatchTST

@@ -25,13 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
-from archbench.kinds.common.params import (
-    ADAMW_NOTE,
-    adamw_space,
-    check_fractions,
-    check_heads,
-    check_positive_ints,
-)
+from archbench.kinds.common.params import ADAMW_NOTE, adamw_space, check_transformer
 from archbench.kinds.tabular.models._torch import TorchModel
 from archbench.kinds.tabular.prepare import FeatureInfo
 
@@ -81,10 +75,13 @@ class FTTransformerModel(TorchModel):
     }
 
     def _check(self, params: dict[str, Any]) -> None:
-        check_positive_ints(self.family, params, ("n_blocks", "d_block"))
-        check_heads(self.family, params, "d_block", N_HEADS)
-        check_fractions(
-            self.family, params, ("attention_dropout", "ffn_dropout", "residual_dropout")
+        check_transformer(
+            self.family,
+            params,
+            sizes=("n_blocks", "d_block"),
+            width="d_block",
+            dropouts=("attention_dropout", "ffn_dropout", "residual_dropout"),
+            n_heads=N_HEADS,
         )
 
     def _build(self, params: dict[str, Any], info: FeatureInfo, d_out: int) -> nn.Module:

@@ -17,23 +17,14 @@ the ones every kind shares (``kinds.common.lightgbm``).
 from __future__ import annotations
 
 import abc
+import importlib
 from typing import Any, ClassVar
 
 import numpy as np
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
 from archbench.errors import ConfigError
-from archbench.kinds.common.lightgbm import (
-    BOOSTING_NOTES,
-    boosting_defaults,
-    boosting_space,
-    check_rounds,
-    class_probabilities,
-    predict_best,
-    rounds_defaults,
-    seeded_params,
-    train_early_stopped,
-)
+from archbench.kinds.common import lightgbm as lgbm
 from archbench.kinds.common.metrics import PRIMARY
 from archbench.kinds.tabular.models.base import Model, check_matrix
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
@@ -65,12 +56,12 @@ class GBDTModel(Model):
 
     family: ClassVar[str] = "gbdt"
     backend: ClassVar[str]
-    fixed_defaults: ClassVar[dict[str, Any]] = rounds_defaults(2000)
+    fixed_defaults: ClassVar[dict[str, Any]] = lgbm.rounds_defaults(2000)
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     def fit(self, train: Matrix, val: Matrix, info: FeatureInfo, *, seed: int) -> GBDTModel:
         p = self.resolved_params()
-        check_rounds(p)
+        lgbm.check_rounds(p)
         for data, name in ((train, "train"), (val, "val")):
             check_matrix(data, info, name)
         self.info_, self.threads_ = info, p["threads"]
@@ -86,7 +77,7 @@ class GBDTModel(Model):
         raw = np.asarray(self._raw(data), dtype=np.float64)
         if self.info_.task_type == "regression":
             return raw.reshape(-1)
-        return class_probabilities(raw)
+        return lgbm.class_probabilities(raw)
 
     @abc.abstractmethod
     def _train(
@@ -99,11 +90,15 @@ class GBDTModel(Model):
         """Predictions at the best iteration: values, P(class 1) ``(n,)`` or ``(n, K)``."""
 
 
-def _missing_extra(backend: str, module: str) -> ConfigError:
-    return ConfigError(
-        f"gbdt_backend {backend!r} needs the {module} package, which is not installed; "
-        f"pip install archbench[{backend}]"
-    )
+def _import_extra(backend: str) -> Any:
+    """The optional package of a backend (named as its extra), or one ConfigError line."""
+    try:
+        return importlib.import_module(backend)
+    except ImportError:
+        raise ConfigError(
+            f"gbdt_backend {backend!r} needs the {backend} package, which is not installed; "
+            f"pip install archbench[{backend}]"
+        ) from None
 
 
 class LightGBMModel(GBDTModel):
@@ -113,10 +108,10 @@ class LightGBMModel(GBDTModel):
 
     @staticmethod
     def default_params() -> dict[str, Any]:
-        return boosting_defaults()
+        return lgbm.boosting_defaults()
 
-    space: ClassVar[dict[str, BaseDistribution]] = boosting_space()
-    space_notes: ClassVar[dict[str, str]] = BOOSTING_NOTES
+    space: ClassVar[dict[str, BaseDistribution]] = lgbm.boosting_space()
+    space_notes: ClassVar[dict[str, str]] = lgbm.BOOSTING_NOTES
 
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
@@ -124,7 +119,7 @@ class LightGBMModel(GBDTModel):
         import lightgbm as lgb
 
         boost = {k: p[k] for k in self.default_params()}
-        params = seeded_params(boost, threads=p["threads"], seed=seed)
+        params = lgbm.seeded_params(boost, threads=p["threads"], seed=seed)
         feval = None
         if info.task_type == "regression":
             params.update(objective="regression", metric="rmse")
@@ -137,13 +132,13 @@ class LightGBMModel(GBDTModel):
         cat_idx = list(range(n_num, n_num + train.x_cat.shape[1]))
         dtrain = lgb.Dataset(features(train), train.y, categorical_feature=cat_idx)
         dval = lgb.Dataset(features(val), val.y, reference=dtrain, categorical_feature=cat_idx)
-        self.booster_, self.history_, self.best_iter_ = train_early_stopped(
+        self.booster_, self.history_, self.best_iter_ = lgbm.train_early_stopped(
             params, dtrain, dval, p, feval=feval
         )
         self.n_iter_ = len(self.history_)
 
     def _raw(self, data: Matrix) -> np.ndarray:
-        return predict_best(
+        return lgbm.predict_best(
             self.booster_, features(data), best_iter=self.best_iter_, threads=self.threads_
         )
 
@@ -191,10 +186,7 @@ class XGBoostModel(GBDTModel):
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
     ) -> None:
-        try:
-            import xgboost as xgb
-        except ImportError:
-            raise _missing_extra("xgboost", "xgboost") from None
+        xgb = _import_extra("xgboost")
         params: dict[str, Any] = {
             **{k: p[k] for k in self.default_params()},
             "tree_method": "hist",
@@ -285,10 +277,7 @@ class CatBoostModel(GBDTModel):
     def _train(
         self, p: dict[str, Any], train: Matrix, val: Matrix, info: FeatureInfo, seed: int
     ) -> None:
-        try:
-            import catboost
-        except ImportError:
-            raise _missing_extra("catboost", "catboost") from None
+        catboost = _import_extra("catboost")
         if info.task_type == "regression":
             loss, metric = "RMSE", "RMSE"
         elif info.n_classes > 2:

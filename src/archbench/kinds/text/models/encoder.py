@@ -45,12 +45,7 @@ from optuna.distributions import (
 )
 
 from archbench.errors import ConfigError, DataError
-from archbench.kinds.common.params import (
-    adamw_space,
-    check_fractions,
-    check_heads,
-    check_positive_ints,
-)
+from archbench.kinds.common.params import adamw_space, check_transformer
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.models._torch import Encoded, TorchTextModel
 from archbench.kinds.text.prepare import PAD_ID, encode, train_subword_tokenizer
@@ -194,9 +189,8 @@ class TextEncoderModel(TorchTextModel):
     }
 
     def _check(self, p: dict[str, Any]) -> None:
-        check_positive_ints(self.family, p, ("n_layers", "d_model", "n_heads", "ffn_factor"))
-        check_heads(self.family, p, "d_model")
-        check_fractions(self.family, p, ("dropout",))
+        sizes = ("n_layers", "d_model", "n_heads", "ffn_factor")
+        check_transformer(self.family, p, sizes=sizes, width="d_model", dropouts=("dropout",))
         if p["pooling"] not in ("mean", "cls"):
             raise ConfigError(f"encoder: pooling = {p['pooling']!r}; use 'mean' or 'cls'")
         m = p["max_length"]

@@ -18,17 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 from optuna.distributions import BaseDistribution
 
-from archbench.kinds.common.lightgbm import (
-    BOOSTING_NOTES,
-    boosting_defaults,
-    boosting_space,
-    check_rounds,
-    class_probabilities,
-    predict_best,
-    rounds_defaults,
-    seeded_params,
-    train_early_stopped,
-)
+from archbench.kinds.common import lightgbm as lgbm
 from archbench.kinds.family import Model
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import macro_f1
@@ -50,30 +40,30 @@ class TextLightGBMModel(Model):
     """LightGBM (``lgb.train``) on sparse TF-IDF n-grams."""
 
     family: ClassVar[str] = "gbdt"
-    fixed_defaults: ClassVar[dict[str, Any]] = rounds_defaults(1000)
+    fixed_defaults: ClassVar[dict[str, Any]] = lgbm.rounds_defaults(1000)
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
     @staticmethod
     def default_params() -> dict[str, Any]:
         return {
             **tfidf_defaults(max_features=10_000),
-            **boosting_defaults(feature_fraction=0.5),
+            **lgbm.boosting_defaults(feature_fraction=0.5),
         }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         **tfidf_space(GBDT_MAX_FEATURES),
-        **boosting_space(max_leaves=128, min_feature_fraction=0.2),
+        **lgbm.boosting_space(max_leaves=128, min_feature_fraction=0.2),
     }
     space_notes: ClassVar[dict[str, str]] = {
         **TFIDF_NOTES,
         "feature_fraction": "(default 0.5)",
-        **BOOSTING_NOTES,
+        **lgbm.BOOSTING_NOTES,
     }
 
     def check_params(self) -> dict[str, Any]:
         """The resolved parameters, validated (the kind calls this when it reads the spec)."""
         p = self.resolved_params()
-        check_rounds(p)
+        lgbm.check_rounds(p)
         tfidf_settings(p).check()
         return p
 
@@ -88,7 +78,7 @@ class TextLightGBMModel(Model):
         x_train, x_val = self.tfidf_.transform(train.texts), self.tfidf_.transform(val.texts)
         dtrain = lgb.Dataset(x_train, train.y, params={"verbosity": -1})
         dval = lgb.Dataset(x_val, val.y, reference=dtrain)
-        self.booster_, self.history_, self.best_iter_ = train_early_stopped(
+        self.booster_, self.history_, self.best_iter_ = lgbm.train_early_stopped(
             params, dtrain, dval, p, feval=feval
         )
         self.n_iter_ = len(self.history_)
@@ -97,8 +87,8 @@ class TextLightGBMModel(Model):
         return self
 
     def _lgb_params(self, p: dict[str, Any], info: TextInfo, seed: int) -> dict[str, Any]:
-        boost = {k: p[k] for k in boosting_defaults()}
-        params = seeded_params(boost, threads=p["threads"], seed=seed)
+        boost = {k: p[k] for k in lgbm.boosting_defaults()}
+        params = lgbm.seeded_params(boost, threads=p["threads"], seed=seed)
         if info.n_classes == 2:
             params.update(objective="binary", metric="auc")
         else:
@@ -110,8 +100,8 @@ class TextLightGBMModel(Model):
         if not hasattr(self, "booster_"):
             raise RuntimeError("gbdt: predict called before fit")
         x = self.tfidf_.transform(part.texts)
-        return class_probabilities(
-            predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
+        return lgbm.class_probabilities(
+            lgbm.predict_best(self.booster_, x, best_iter=self.best_iter_, threads=self.threads_)
         )
 
 
