@@ -50,7 +50,7 @@ class TorchTextModel(TorchLoop[TextPart, TextInfo]):
     fixed_defaults: ClassVar[dict[str, Any]] = {
         **TorchLoop.fixed_defaults,
         "max_epochs": 30,
-        "patience": 4,
+        "patience": 3,
         "batch_size": 128,
         "grad_clip": 1.0,
     }

@@ -148,9 +148,7 @@ class TextEncoderModel(TorchTextModel):
     fixed_defaults: ClassVar[dict[str, Any]] = {
         **TorchTextModel.fixed_defaults,
         "max_epochs": 12,
-        "patience": 3,
         "batch_size": 64,
-        "grad_clip": 1.0,
         "max_length": 128,
         "vocab_size": 8000,
         "tokenizer": "bpe",

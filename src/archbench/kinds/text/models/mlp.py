@@ -92,13 +92,7 @@ class TextMLPModel(TorchTextModel):
     """MLP over sparse TF-IDF n-grams."""
 
     family: ClassVar[str] = "mlp"
-    fixed_defaults: ClassVar[dict[str, Any]] = {
-        **TorchTextModel.fixed_defaults,
-        "max_epochs": 30,
-        "patience": 3,
-        "batch_size": 128,
-        "grad_clip": 0.0,
-    }
+    fixed_defaults: ClassVar[dict[str, Any]] = {**TorchTextModel.fixed_defaults, "grad_clip": 0.0}
 
     @staticmethod
     def default_params() -> dict[str, Any]:
