@@ -5,13 +5,14 @@ and the parts of the neural families' search spaces that are the same in every k
 Every PyTorch family of every kind trains with AdamW and tunes ``lr`` and ``weight_decay``
 log-uniformly, last in its space (``adamw_space``); only the ranges differ per family. The
 ReLU-block MLPs of the tabular and text kinds tune ``n_blocks``, ``d_block`` and ``dropout``
-the same way (``mlp_space``, ``check_mlp``).
+the same way (``mlp_space``, ``check_mlp``). The built-in families declare their default
+configuration as data beside ``space`` (``DeclaredDefaults``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
 
@@ -19,6 +20,7 @@ from archbench.errors import ConfigError
 
 __all__ = [
     "ADAMW_NOTE",
+    "DeclaredDefaults",
     "adamw_space",
     "check_fractions",
     "check_heads",
@@ -30,6 +32,19 @@ __all__ = [
 
 #: The report's line on the optimizer of a neural family.
 ADAMW_NOTE = "AdamW, early stopping on the validation primary metric"
+
+
+class DeclaredDefaults:
+    """Mixin (first among a family's bases, before ``Model``): ``default_params()`` returns a
+    copy of the class's ``defaults``, so the default configuration is data like ``space``."""
+
+    #: The literature's default configuration: the first trial of every study.
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        """A copy of ``defaults``."""
+        return dict(cls.defaults)
 
 
 def check_positive_ints(family: str, p: dict[str, Any], keys: Iterable[str]) -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 import numpy as np
 
 from archbench.errors import ConfigError
+from archbench.kinds.common.params import DeclaredDefaults
 from archbench.kinds.common.torchfit import check_training_settings, reuse_freed_memory
 from archbench.kinds.family import InfoT, Model, PartT, resolve_device
 from archbench.seeding import derive_seed
@@ -143,7 +144,7 @@ def check_fixed(family: str, p: dict[str, Any]) -> None:
     check_training_settings(family, p, numbers)
 
 
-class TorchLoop(Model[PartT, InfoT]):
+class TorchLoop(DeclaredDefaults, Model[PartT, InfoT]):
     """A neural family: the kind's base class supplies the hooks, this class trains.
 
     Fixed settings (``fixed_defaults``): ``max_epochs``, ``patience`` (epochs without a

@@ -46,6 +46,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from archbench.errors import ConfigError
 from archbench.kinds.common import lightgbm as lgbm
+from archbench.kinds.common.params import DeclaredDefaults
 from archbench.kinds.family import Model
 from archbench.kinds.forecasting.metrics import PRIMARY
 from archbench.kinds.forecasting.models._train import check_windows
@@ -158,7 +159,7 @@ def feature_rows(
     return rows, (np.concatenate(flat) if keep else None)
 
 
-class LightGBMForecaster(Model[Windows, ForecastInfo]):
+class LightGBMForecaster(DeclaredDefaults, Model[Windows, ForecastInfo]):
     """The GBDT family of the forecasting kind (LightGBM, native API)."""
 
     family: ClassVar[str] = "gbdt"
@@ -169,9 +170,10 @@ class LightGBMForecaster(Model[Windows, ForecastInfo]):
     }
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {"objective": "l2", **lgbm.boosting_defaults(lambda_l1=False)}
+    defaults: ClassVar[dict[str, Any]] = {
+        "objective": "l2",
+        **lgbm.boosting_defaults(lambda_l1=False),
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "objective": CategoricalDistribution(["l2", "l1"]),

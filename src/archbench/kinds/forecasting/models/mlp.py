@@ -48,16 +48,14 @@ class NHiTSModel(WindowNetModel):
     loss: ClassVar[str] = "mae"
     uses_covariates: ClassVar[bool] = True
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            "schedule": "nhits",
-            "n_layers": 2,
-            "width": 512,
-            "dropout": 0.0,
-            "lr": 1e-3,
-            "weight_decay": 1e-6,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        "schedule": "nhits",
+        "n_layers": 2,
+        "width": 512,
+        "dropout": 0.0,
+        "lr": 1e-3,
+        "weight_decay": 1e-6,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "schedule": CategoricalDistribution(list(SCHEDULES)),

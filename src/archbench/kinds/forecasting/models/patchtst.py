@@ -57,21 +57,19 @@ class PatchTSTModel(WindowNetModel):
     loss: ClassVar[str] = "mse"
     uses_covariates: ClassVar[bool] = False
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            "n_layers": 3,
-            "d_model": 16,
-            "n_heads": 4,
-            "d_ff": 128,
-            "dropout": 0.2,
-            "head_dropout": 0.0,
-            "patch_len": 16,
-            "patch_stride": 8,
-            "pre_norm": False,
-            "lr": 1e-3,
-            "weight_decay": 1e-6,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        "n_layers": 3,
+        "d_model": 16,
+        "n_heads": 4,
+        "d_ff": 128,
+        "dropout": 0.2,
+        "head_dropout": 0.0,
+        "patch_len": 16,
+        "patch_stride": 8,
+        "pre_norm": False,
+        "lr": 1e-3,
+        "weight_decay": 1e-6,
+    }
 
     #: ``patch_len`` is drawn first (the sampler has always seen this order); ``tie`` sets the
     #: stride from it and lists the keys in the order of ``default_params()``.

@@ -46,17 +46,15 @@ class FTTransformerModel(TorchModel):
         "patience": 5,
     }
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            "n_blocks": 2,
-            "d_block": 64,
-            "attention_dropout": 0.15,
-            "ffn_dropout": 0.05,
-            "residual_dropout": 0.0,
-            "lr": 3e-4,
-            "weight_decay": 1e-5,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        "n_blocks": 2,
+        "d_block": 64,
+        "attention_dropout": 0.15,
+        "ffn_dropout": 0.05,
+        "residual_dropout": 0.0,
+        "lr": 3e-4,
+        "weight_decay": 1e-5,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "n_blocks": IntDistribution(1, 3),

@@ -26,6 +26,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 from archbench.errors import ConfigError
 from archbench.kinds.common import lightgbm as lgbm
 from archbench.kinds.common.metrics import PRIMARY
+from archbench.kinds.common.params import DeclaredDefaults
 from archbench.kinds.tabular.models.base import Model, check_matrix
 from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
 
@@ -51,7 +52,7 @@ def features(data: Matrix) -> np.ndarray:
     return np.hstack([data.x_num_raw, data.x_cat.astype(np.float32)], dtype=np.float32)
 
 
-class GBDTModel(Model):
+class GBDTModel(DeclaredDefaults, Model):
     """Shared behaviour of the GBDT backends; subclasses implement ``_train`` and ``_raw``."""
 
     family: ClassVar[str] = "gbdt"
@@ -106,9 +107,7 @@ class LightGBMModel(GBDTModel):
 
     backend: ClassVar[str] = "lightgbm"
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return lgbm.boosting_defaults()
+    defaults: ClassVar[dict[str, Any]] = lgbm.boosting_defaults()
 
     space: ClassVar[dict[str, BaseDistribution]] = lgbm.boosting_space()
     space_notes: ClassVar[dict[str, str]] = lgbm.BOOSTING_NOTES
@@ -152,18 +151,16 @@ class XGBoostModel(GBDTModel):
 
     backend: ClassVar[str] = "xgboost"
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            "eta": 0.3,
-            "max_depth": 6,
-            "min_child_weight": 1.0,
-            "subsample": 1.0,
-            "colsample_bytree": 1.0,
-            "alpha": 1e-8,
-            "lambda": 1.0,
-            "gamma": 1e-8,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        "eta": 0.3,
+        "max_depth": 6,
+        "min_child_weight": 1.0,
+        "subsample": 1.0,
+        "colsample_bytree": 1.0,
+        "alpha": 1e-8,
+        "lambda": 1.0,
+        "gamma": 1e-8,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "eta": FloatDistribution(0.01, 0.3, log=True),
@@ -257,9 +254,12 @@ class CatBoostModel(GBDTModel):
 
     backend: ClassVar[str] = "catboost"
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {"learning_rate": 0.05, "depth": 6, "l2_leaf_reg": 3.0, "bagging_temperature": 1.0}
+    defaults: ClassVar[dict[str, Any]] = {
+        "learning_rate": 0.05,
+        "depth": 6,
+        "l2_leaf_reg": 3.0,
+        "bagging_temperature": 1.0,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "learning_rate": FloatDistribution(0.01, 0.3, log=True),

@@ -34,9 +34,13 @@ class MLPModel(TorchModel):
 
     family: ClassVar[str] = "mlp"
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {"n_blocks": 3, "d_block": 256, "dropout": 0.1, "lr": 1e-3, "weight_decay": 1e-5}
+    defaults: ClassVar[dict[str, Any]] = {
+        "n_blocks": 3,
+        "d_block": 256,
+        "dropout": 0.1,
+        "lr": 1e-3,
+        "weight_decay": 1e-5,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = mlp_space(
         max_blocks=4, d_block=(32, 512), lr=(1e-5, 1e-2)

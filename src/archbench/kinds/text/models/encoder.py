@@ -155,18 +155,16 @@ class TextEncoderModel(TorchTextModel):
         "pretrained": "",
     }
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            "n_layers": 1,
-            "d_model": 64,
-            "n_heads": 4,
-            "ffn_factor": 2,
-            "dropout": 0.1,
-            "pooling": "mean",
-            "lr": 5e-4,
-            "weight_decay": 1e-4,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        "n_layers": 1,
+        "d_model": 64,
+        "n_heads": 4,
+        "ffn_factor": 2,
+        "dropout": 0.1,
+        "pooling": "mean",
+        "lr": 5e-4,
+        "weight_decay": 1e-4,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         "n_layers": IntDistribution(1, 2),

@@ -19,6 +19,7 @@ import numpy as np
 from optuna.distributions import BaseDistribution
 
 from archbench.kinds.common import lightgbm as lgbm
+from archbench.kinds.common.params import DeclaredDefaults
 from archbench.kinds.family import Model
 from archbench.kinds.text.data import TextInfo, TextPart
 from archbench.kinds.text.metrics import macro_f1
@@ -36,19 +37,17 @@ from archbench.kinds.text.prepare import TfidfRepresentation, fit_tfidf
 GBDT_MAX_FEATURES = (5_000, 10_000, 20_000)
 
 
-class TextLightGBMModel(Model):
+class TextLightGBMModel(DeclaredDefaults, Model):
     """LightGBM (``lgb.train``) on sparse TF-IDF n-grams."""
 
     family: ClassVar[str] = "gbdt"
     fixed_defaults: ClassVar[dict[str, Any]] = lgbm.rounds_defaults(1000)
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            **tfidf_defaults(max_features=10_000),
-            **lgbm.boosting_defaults(feature_fraction=0.5),
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        **tfidf_defaults(max_features=10_000),
+        **lgbm.boosting_defaults(feature_fraction=0.5),
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         **tfidf_space(GBDT_MAX_FEATURES),

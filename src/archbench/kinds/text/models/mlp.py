@@ -94,16 +94,14 @@ class TextMLPModel(TorchTextModel):
     family: ClassVar[str] = "mlp"
     fixed_defaults: ClassVar[dict[str, Any]] = {**TorchTextModel.fixed_defaults, "grad_clip": 0.0}
 
-    @staticmethod
-    def default_params() -> dict[str, Any]:
-        return {
-            **tfidf_defaults(max_features=50_000),
-            "n_blocks": 1,
-            "d_block": 256,
-            "dropout": 0.2,
-            "lr": 1e-3,
-            "weight_decay": 1e-5,
-        }
+    defaults: ClassVar[dict[str, Any]] = {
+        **tfidf_defaults(max_features=50_000),
+        "n_blocks": 1,
+        "d_block": 256,
+        "dropout": 0.2,
+        "lr": 1e-3,
+        "weight_decay": 1e-5,
+    }
 
     space: ClassVar[dict[str, BaseDistribution]] = {
         **tfidf_space(),
