@@ -1,10 +1,10 @@
 """GBDT on TF-IDF: LightGBM trained on the sparse TF-IDF matrix (CSR, never densified).
 
 The representation (fitted on the training texts only) is part of the search space, as for
-the MLP family (``mlp.tfidf_space``). Boosting parameters follow the tabular LightGBM family
-(learning rate logU(0.01, 0.3), leaves, minimum leaf size, feature and bagging fractions, L1/L2),
-with LightGBM's own defaults as the first trial, except ``feature_fraction`` whose default is
-0.5 here: with thousands of sparse columns, sampling half of them per tree halves the split
+the MLP family (``mlp.tfidf_space``). Boosting parameters are the LightGBM space every kind
+shares (``kinds.common.lightgbm``: learning rate logU(0.01, 0.3), leaves up to 128 here, minimum
+leaf size, feature fraction from 0.2 here, bagging fraction, L1/L2), with LightGBM's own
+defaults as the first trial, except ``feature_fraction`` whose default is 0.5 here: with thousands of sparse columns, sampling half of them per tree halves the split
 search. The TF-IDF default keeps the 10,000 most frequent word 1-2-grams (choices 5k-20k).
 Early stopping on the validation primary metric: ``auc`` for two classes, macro-F1 (a custom
 metric over the argmax) for more; prediction at the best iteration.
