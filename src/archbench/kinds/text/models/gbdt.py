@@ -4,8 +4,9 @@ The representation (fitted on the training texts only) is part of the search spa
 the MLP family (``mlp.tfidf_space``). Boosting parameters are the LightGBM space every kind
 shares (``kinds.common.lightgbm``: learning rate logU(0.01, 0.3), leaves up to 128 here, minimum
 leaf size, feature fraction from 0.2 here, bagging fraction, L1/L2), with LightGBM's own
-defaults as the first trial, except ``feature_fraction`` whose default is 0.5 here: with thousands of sparse columns, sampling half of them per tree halves the split
-search. The TF-IDF default keeps the 10,000 most frequent word 1-2-grams (choices 5k-20k).
+defaults as the first trial, except ``feature_fraction`` whose default is 0.5 here: with
+thousands of sparse columns, sampling half of them per tree halves the split search. The
+TF-IDF default keeps the 10,000 most frequent word 1-2-grams (choices 5k-20k).
 Early stopping on the validation primary metric: ``auc`` for two classes, macro-F1 (a custom
 metric over the argmax) for more; prediction at the best iteration.
 Threads are pinned (``threads``, default 1) and every random draw is seeded from the run seed.
