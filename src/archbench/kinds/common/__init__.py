@@ -1,7 +1,7 @@
 """What several kinds share (layer: kinds): files, labels, shift rules, metrics, training.
 
 ``files`` reads a user's table, ``labels`` counts and words, ``shift`` the shift rules,
-``metrics`` and ``imbalanced`` the metric library, ``lightgbm`` the boosted-tree training,
+``metrics`` and ``imbalanced`` the metric library, ``presets`` the preset builder, ``lightgbm`` the boosted-tree training,
 ``torchfit`` and ``torchops`` what the PyTorch families share (``torchops`` imports torch).
 """
 
@@ -11,6 +11,7 @@ __all__ = [
     "labels",
     "lightgbm",
     "metrics",
+    "presets",
     "shift",
     "torchfit",
     "torchops",
