@@ -1,11 +1,13 @@
 """What several kinds share (layer: kinds): files, labels, shift rules, metrics, training.
 
 ``files`` reads a user's table, ``labels`` counts and words, ``shift`` the shift rules,
-``metrics`` and ``imbalanced`` the metric library, ``presets`` the preset builder, ``lightgbm`` the boosted-tree training,
+``metrics`` and ``imbalanced`` the metric library, ``families`` and ``presets`` the family
+slots and the preset builder, ``lightgbm`` the boosted-tree training,
 ``torchfit`` and ``torchops`` what the PyTorch families share (``torchops`` imports torch).
 """
 
 __all__ = [
+    "families",
     "files",
     "imbalanced",
     "labels",
