@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from archbench.kinds.tabular.tasks.base import (
-    Builtin,
-    Pools,
-    TaskData,
-    count,
-    number_rows,
-    read_shipped,
-)
+from archbench.kinds.common.labels import count, read_shipped
+from archbench.kinds.tabular.tasks.base import Builtin, Pools, TaskData, number_rows
 
 TARGET = "MedHouseVal"
 NUMERIC = (
