@@ -1,7 +1,7 @@
 """What several kinds share (layer: kinds): files, labels, shift rules, metrics, training.
 
 ``files`` reads a user's table, ``labels`` counts and words, ``shift`` the shift rules,
-``pools`` a loaded task's ID pool and shift set,
+``pools`` a loaded task's ID pool and shift set, ``parts`` row subsets of a split part,
 ``metrics`` and ``imbalanced`` the metric library, ``families`` and ``presets`` the family
 slots and the preset builder, ``lightgbm`` the boosted-tree training,
 ``torchfit`` and ``torchops`` what the PyTorch families share (``torchops`` imports torch).
@@ -14,6 +14,7 @@ __all__ = [
     "labels",
     "lightgbm",
     "metrics",
+    "parts",
     "pools",
     "presets",
     "shift",

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
+from archbench.kinds.common.parts import take_rows
 from archbench.kinds.forecasting.data import ForecastData
 from archbench.kinds.forecasting.origins import Chosen, choose, eval_stride, notes, phases
 from archbench.seeding import derive_seed
@@ -152,7 +153,7 @@ class Windows:
 
     def take(self, idx: np.ndarray) -> Windows:
         """The windows at ``idx`` (a subsample, e.g. for tuning)."""
-        return Windows(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+        return take_rows(self, idx)
 
 
 @dataclass(frozen=True)

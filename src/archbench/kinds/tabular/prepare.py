@@ -17,6 +17,7 @@ import pandas as pd
 
 from archbench.errors import DataError
 from archbench.kinds.common.metrics import TaskType
+from archbench.kinds.common.parts import take_rows
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ class Matrix:
 
     def take(self, idx: np.ndarray) -> Matrix:
         """Rows ``idx`` of this matrix."""
-        return Matrix(
-            self.x_num[idx], self.x_num_raw[idx], self.x_cat[idx], self.y[idx], self.row_id[idx]
-        )
+        return take_rows(self, idx)
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
