@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archbench.kinds.common.prose import pytorch_adamw
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.references import REFERENCES
@@ -373,11 +374,10 @@ class ForecastReport:
             _c("challu2023nhits", "oreshkin2020nbeats"),
             "; the Transformer is PatchTST ",
             _c("nie2023patchtst"),
-            " (patches, channel independence, RevIN; the paper's small-data configuration as "
-            "the first trial); both are trained in PyTorch ",
-            _c("paszke2019pytorch"),
-            " with AdamW ",
-            _c("loshchilov2019decoupled"),
+            pytorch_adamw(
+                " (patches, channel independence, RevIN; the paper's small-data configuration as "
+                "the first trial); both are trained in "
+            ),
             ". GBDT is LightGBM ",
             _c("ke2017lightgbm"),
             " on lags, rolling statistics and calendar features of each window, one direct "

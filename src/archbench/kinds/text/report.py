@@ -8,6 +8,7 @@ from typing import Any
 
 from archbench.kinds.common.groups import groups_text
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.prose import pytorch_adamw, split_sizes
 from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.report.document import (
     Block,
@@ -109,15 +110,10 @@ def _data_paragraph(run: RunData) -> Paragraph:
 
 def _split_paragraph(run: RunData) -> Paragraph:
     task, sp = run.task, run.splits
-    sizes, rows = sp.get("sizes") or {}, task.get("rows") or {}
     dup = sp.get("duplicates") or {}
-    shift = task.get("shift") or {}
     txt = (
-        f"The ID pool ({count(rows.get('id_pool'))} texts) gives {count(sizes.get('train'))} "
-        f"training, {count(sizes.get('val'))} validation and {count(sizes.get('test'))} ID test "
-        f"texts, stratified by label (data seed {sp.get('seed', 'n/a')}); the shift set has "
-        f"{count(sizes.get('shift'))} texts: {sentence(str(shift.get('description', '')))} "
-        "Identical texts are kept in one split "
+        split_sizes(task, sp, "texts", ", stratified by label")
+        + " Identical texts are kept in one split "
         f"({count(dup.get('id_texts_with_copies'))} ID texts occur more than once); "
         f"{count(dup.get('shift_in_train'))} shift texts also occur in train."
     )
@@ -291,11 +287,10 @@ class TextReport:
             _c("joulin2017bag"),
             "); the Transformer encoder ",
             _c("vaswani2017attention"),
-            " (pre-norm blocks, learned positions, mean or [CLS] pooling) is trained from "
-            "scratch on subword tokens; both in PyTorch ",
-            _c("paszke2019pytorch"),
-            " with AdamW ",
-            _c("loshchilov2019decoupled"),
+            pytorch_adamw(
+                " (pre-norm blocks, learned positions, mean or [CLS] pooling) is trained from "
+                "scratch on subword tokens; both in "
+            ),
             " and early stopping on the validation set. GBDT is LightGBM ",
             _c("ke2017lightgbm"),
             " on the sparse TF-IDF matrix, with early stopping on the same set.",
