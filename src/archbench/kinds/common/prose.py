@@ -1,19 +1,22 @@
 """Sentences several kinds' reports share, so that one wording serves every kind.
 
 ``split_sizes`` opens the "Splits and shift." paragraph from ``task.json`` and
-``splits.json``; ``pytorch_adamw`` names (and cites) the training stack of the neural families.
+``splits.json``; ``pytorch_adamw`` names (and cites) the training stack of the neural families;
+``kind_bib`` reads the BibTeX entries a kind ships beside its report (``<kind>/refs.bib``; the
+spine's ``report/refs.bib`` holds the shared ones).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
 
 from archbench.report.document import Spans, spans
 from archbench.report.fmt import count
 from archbench.report.prose import cite, sentence
 
-__all__ = ["pytorch_adamw", "split_sizes"]
+__all__ = ["kind_bib", "pytorch_adamw", "split_sizes"]
 
 
 def split_sizes(
@@ -40,3 +43,8 @@ def pytorch_adamw(lead: str) -> Spans:
         " with AdamW ",
         cite("loshchilov2019decoupled"),
     )
+
+
+def kind_bib(package: str) -> str:
+    """The ``refs.bib`` shipped in ``package`` (a kind's own citations)."""
+    return resources.files(package).joinpath("refs.bib").read_text(encoding="utf-8")

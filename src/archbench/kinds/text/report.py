@@ -8,7 +8,7 @@ from typing import Any
 
 from archbench.kinds.common.groups import groups_text
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
-from archbench.kinds.common.prose import pytorch_adamw, split_sizes
+from archbench.kinds.common.prose import kind_bib, pytorch_adamw, split_sizes
 from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.report.document import (
     Block,
@@ -25,51 +25,6 @@ from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
-
-#: BibTeX entries of the text kind's citations (the spine's refs.bib holds the shared ones).
-BIB = r"""
-@inproceedings{joulin2017bag,
-  author = {Joulin, Armand and Grave, Edouard and Bojanowski, Piotr and Mikolov, Tomas},
-  title = {Bag of Tricks for Efficient Text Classification},
-  booktitle = {Proceedings of the 15th Conference of the European Chapter of the
-    Association for Computational Linguistics (EACL)},
-  pages = {427--431},
-  year = {2017}
-}
-@inproceedings{vaswani2017attention,
-  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and
-    Jones, Llion and Gomez, Aidan N. and Kaiser, {\L}ukasz and Polosukhin, Illia},
-  title = {Attention Is All You Need},
-  booktitle = {Advances in Neural Information Processing Systems (NeurIPS)},
-  volume = {30},
-  year = {2017}
-}
-@article{monroe2008fightin,
-  author = {Monroe, Burt L. and Colaresi, Michael P. and Quinn, Kevin M.},
-  title = {Fightin' Words: Lexical Feature Selection and Evaluation for Identifying the
-    Content of Political Conflict},
-  journal = {Political Analysis},
-  volume = {16},
-  number = {4},
-  pages = {372--403},
-  year = {2008}
-}
-@inproceedings{sennrich2016neural,
-  author = {Sennrich, Rico and Haddow, Barry and Birch, Alexandra},
-  title = {Neural Machine Translation of Rare Words with Subword Units},
-  booktitle = {Proceedings of the 54th Annual Meeting of the Association for Computational
-    Linguistics},
-  pages = {1715--1725},
-  year = {2016}
-}
-@inproceedings{wu2016google,
-  author = {Wu, Yonghui and others},
-  title = {Google's Neural Machine Translation System: Bridging the Gap between Human and
-    Machine Translation},
-  booktitle = {arXiv:1609.08144},
-  year = {2016}
-}
-"""
 
 SPLIT_LABELS = {"train": "train", "val": "validation", "test": "ID test", "shift": "shift"}
 
@@ -312,7 +267,7 @@ class TextReport:
         )
 
     def bib(self) -> str:
-        return BIB
+        return kind_bib("archbench.kinds.text")
 
     def limitations(self, run: RunData) -> list[str]:
         """task.json ``warnings`` (a rare class, evaluation sets with few rows of it) and
