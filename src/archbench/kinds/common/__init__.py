@@ -1,10 +1,11 @@
 """What several kinds share (layer: kinds): files, labels, shift rules, metrics, training.
 
 ``files`` reads a user's table, ``labels`` counts and words, ``shift`` the shift rules,
-``pools`` a loaded task's ID pool and shift set, ``parts`` row subsets of a split part,
+``pools`` a loaded task's ID pool and shift set, ``parts`` the split parts' rows,
 ``metrics`` and ``imbalanced`` the metric library, ``families`` and ``presets`` the family
-slots and the preset builder, ``lightgbm`` the boosted-tree training,
-``torchfit`` and ``torchops`` what the PyTorch families share (``torchops`` imports torch).
+slots and the preset builder, ``prose`` the report sentences kinds share, ``lightgbm`` the
+boosted-tree training, ``torchfit`` and ``torchops`` what the PyTorch families share
+(``torchops`` imports torch).
 """
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "parts",
     "pools",
     "presets",
+    "prose",
     "shift",
     "torchfit",
     "torchops",
