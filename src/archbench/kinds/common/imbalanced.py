@@ -13,7 +13,7 @@ rows with tied scores always fall on the same side (as in ``sklearn.metrics``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -172,20 +172,15 @@ def resampled_f1_at(
     return lambda counts: np.stack([f(counts) for f in per_seed], axis=1)
 
 
-AVERAGE_PRECISION = MetricSpec(
-    name="average_precision",
-    label="Average precision",
-    higher_is_better=True,
-    fn=average_precision,
-    weighted=partial(resampled, "average_precision"),
-)
-RECALL_AT_FPR = MetricSpec(
-    name="recall_at_1pct_fpr",
-    label="Recall at 1% FPR",
-    higher_is_better=True,
-    fn=recall_at_fpr,
-    weighted=partial(resampled, "recall_at_1pct_fpr"),
-)
+def _ranked(name: str, label: str, fn: Callable[[np.ndarray, np.ndarray], float]) -> MetricSpec:
+    """A metric of the positive-class score's ranking, resampled by :func:`resampled`."""
+    return MetricSpec(
+        name=name, label=label, higher_is_better=True, fn=fn, weighted=partial(resampled, name)
+    )
+
+
+AVERAGE_PRECISION = _ranked("average_precision", "Average precision", average_precision)
+RECALL_AT_FPR = _ranked("recall_at_1pct_fpr", "Recall at 1% FPR", recall_at_fpr)
 F1_AT_VAL = MetricSpec(
     name="f1_at_val",
     label="F1 (validation threshold)",

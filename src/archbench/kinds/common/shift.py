@@ -157,6 +157,15 @@ def _as_dates(s: pd.Series, what: str) -> pd.Series | None:
     return d
 
 
+def _rule_dates(s: pd.Series, refusal: str) -> pd.Series:
+    """Column ``s`` as dates for a shift rule; ``refusal`` completes the error when it holds
+    none ("task.shift: column 'x' <refusal>")."""
+    dates = _as_dates(s, "task.shift")
+    if dates is None:
+        raise DataError(f"task.shift: column {s.name!r} {refusal}")
+    return dates
+
+
 def _timestamp(v: object, key: str, like: pd.Series) -> pd.Timestamp:
     try:
         t = pd.Timestamp(str(v))
@@ -202,12 +211,11 @@ def _range(s: pd.Series, spec: ShiftSpec) -> tuple[np.ndarray, np.ndarray, str]:
         if "max" in vals:
             inside &= x <= vals["max"]
         return inside, known, desc
-    dates = _as_dates(s, "task.shift")
-    if dates is None:
-        raise DataError(
-            f"task.shift: column {s.name!r} is neither numeric nor dates, so a range rule does "
-            'not apply; use kind = "groups" with the values of the shift set'
-        )
+    dates = _rule_dates(
+        s,
+        "is neither numeric nor dates, so a range rule does not apply; "
+        'use kind = "groups" with the values of the shift set',
+    )
     known = dates.notna().to_numpy()
     inside = known.copy()
     lo = hi = None
@@ -253,12 +261,11 @@ def _quantile(s: pd.Series, spec: ShiftSpec) -> tuple[np.ndarray, np.ndarray, st
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         x = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        dates = _as_dates(s, "task.shift")
-        if dates is None:
-            raise DataError(
-                f"task.shift: column {s.name!r} is not numeric, so a quantile rule does not "
-                'apply; use kind = "groups" or a numeric column'
-            )
+        dates = _rule_dates(
+            s,
+            'is not numeric, so a quantile rule does not apply; use kind = "groups" or a '
+            "numeric column",
+        )
         known_d = dates.notna().to_numpy()
         x = np.full(len(s), np.nan)
         ns = dates[known_d].dt.as_unit("ns").astype("int64")

@@ -5,25 +5,22 @@ The adapters live in ``models/`` and are imported on first use (``Backend.path``
 
 from __future__ import annotations
 
-from archbench.kinds.base import Backend, FamilyDecl
+from archbench.kinds.base import FamilyDecl
+from archbench.kinds.common.families import one_backend, three_slots
 
 _MODELS = "archbench.kinds.forecasting.models"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
-FAMILIES: tuple[FamilyDecl, ...] = (
+
+FAMILIES: tuple[FamilyDecl, ...] = three_slots(
     FamilyDecl(
         "mlp", "MLP (N-HiTS)",
-        {"": Backend("N-HiTS MLP", f"{_MODELS}.mlp:NHiTSModel", cite="challu2023nhits")}, 1,
-        _NEURAL,
+        one_backend("N-HiTS MLP", f"{_MODELS}.mlp:NHiTSModel", cite="challu2023nhits"),
     ),
     FamilyDecl(
         "patchtst", "PatchTST",
-        {"": Backend("PatchTST", f"{_MODELS}.patchtst:PatchTSTModel", cite="nie2023patchtst")}, 0,
-        _NEURAL,
+        one_backend("PatchTST", f"{_MODELS}.patchtst:PatchTSTModel", cite="nie2023patchtst"),
     ),
     FamilyDecl(
         "gbdt", "GBDT (LightGBM)",
-        {"": Backend("LightGBM", f"{_MODELS}.gbdt:LightGBMForecaster", cite="ke2017lightgbm")}, 2,
-        _TREES,
+        one_backend("LightGBM", f"{_MODELS}.gbdt:LightGBMForecaster", cite="ke2017lightgbm"),
     ),
 )  # fmt: skip

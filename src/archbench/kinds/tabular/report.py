@@ -8,6 +8,7 @@ from typing import Any
 
 from archbench.kinds.common.groups import groups_text
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.prose import pytorch_adamw, split_sizes
 from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.report.document import Block, Code, Figure, Paragraph, Spans, spans
 from archbench.report.fmt import count
@@ -70,15 +71,7 @@ def _data_paragraphs(run: RunData, compact: int) -> list[Block]:
         " ",
         drop_txt,
     )
-    sizes = sp.get("sizes") or {}
-    rows = task.get("rows") or {}
-    shift = task.get("shift") or {}
-    split_txt = (
-        f"The ID pool ({count(rows.get('id_pool'))} rows) gives {count(sizes.get('train'))} "
-        f"training, {count(sizes.get('val'))} validation and {count(sizes.get('test'))} ID test "
-        f"rows (data seed {sp.get('seed', 'n/a')}); the shift set has "
-        f"{count(sizes.get('shift'))} rows: {sentence(str(shift.get('description', '')))}"
-    )
+    split_txt = split_sizes(task, sp, "rows")
     balance = sp.get("class_balance") or {}
     if classes and balance.get("train"):
         pos = classes[-1]
@@ -210,10 +203,7 @@ class TabularReport:
         return spans(
             "The MLP and the FT-Transformer ",
             _c("gorishniy2021revisiting"),
-            " are trained in PyTorch ",
-            _c("paszke2019pytorch"),
-            " with AdamW ",
-            _c("loshchilov2019decoupled"),
+            pytorch_adamw(" are trained in "),
             f" and early stopping on the validation set; GBDT uses {name} ",
             _c(cite),
             " with early stopping on the same set.",

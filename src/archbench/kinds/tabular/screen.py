@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archbench.kinds.tabular.profile import _GBM, NEAR_PERFECT, _auc, _bins, _matrix, _r2, _sample
+from archbench.kinds.tabular.profile import _GBM, NEAR_PERFECT, _auc, _bins, _r2, _train_val
 from archbench.seeding import derive_seed
 
 if TYPE_CHECKING:
@@ -151,13 +151,9 @@ def _target(task: TaskData, ids: np.ndarray) -> tuple[np.ndarray, str]:
 def feature_screen(task: TaskData, splits: Splits, *, seed: int) -> dict[str, Any]:
     """Each feature alone (fit on train, scored on validation) beside a quick LightGBM and a
     linear reference on all features, as task.json's ``feature_screen``."""
-    tr = _sample(splits.train, MAX_TRAIN, derive_seed(seed, "screen", "train"))
-    va = _sample(splits.val, MAX_VAL, derive_seed(seed, "screen", "val"))
-    num, cat = list(task.numeric), list(task.categorical)
-    names = [*num, *cat]
-    x = _matrix(task.frame.loc[np.r_[tr, va]], num, cat)
-    y, metric = _target(task, np.r_[tr, va])
-    fit = np.r_[np.ones(tr.size, bool), np.zeros(va.size, bool)]
+    ids, x, fit = _train_val(task, splits, "screen", (MAX_TRAIN, MAX_VAL), seed)
+    num, names = list(task.numeric), [*task.numeric, *task.categorical]
+    y, metric = _target(task, ids)
     chance = _chance(metric, y[fit], y[~fit])
     top = 1.0
 
@@ -173,7 +169,7 @@ def feature_screen(task: TaskData, splits: Splits, *, seed: int) -> dict[str, An
     return {
         "metric": metric,
         "chance": chance,
-        "rows": {"train": int(tr.size), "val": int(va.size)},
+        "rows": {"train": int(fit.sum()), "val": int((~fit).sum())},
         "gbdt": {"value": gbdt, "normalised": norm(gbdt)},
         "linear": {"value": linear, "normalised": norm(linear)},
         "features": [

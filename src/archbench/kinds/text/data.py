@@ -30,6 +30,7 @@ from archbench.kinds.common.labels import (
     labels_as_strings,
     sort_labels,
 )
+from archbench.kinds.common.pools import freeze_pools, pool_rows
 from archbench.kinds.common.rare import order_classes, positive_label
 from archbench.kinds.common.shift import apply_shift, did_you_mean
 from archbench.spec.model import ShiftSpec
@@ -138,12 +139,7 @@ class TextData:
 
     def __post_init__(self) -> None:
         n = len(self.texts)
-        for name in ("id_mask", "shift_mask"):
-            m = np.asarray(getattr(self, name), dtype=bool).copy()
-            assert m.shape == (n,), f"{name} has shape {m.shape}, texts has {n} rows"
-            m.setflags(write=False)
-            object.__setattr__(self, name, m)
-        assert not (self.id_mask & self.shift_mask).any(), "ID and shift pools overlap"
+        freeze_pools(self, n)
         assert self.labels.shape == (n,) and self.labels.dtype == np.int64
         src = np.arange(n) if self.source_row is None else np.asarray(self.source_row)
         object.__setattr__(self, "source_row", src.astype(np.int64))
@@ -156,14 +152,7 @@ class TextData:
     @property
     def rows(self) -> dict[str, int]:
         """Row counts: total = dropped + id_pool + shift_pool + excluded."""
-        n, n_id, n_shift = len(self.texts), int(self.id_mask.sum()), int(self.shift_mask.sum())
-        return {
-            "total": int(self.n_source_rows),
-            "dropped": int(self.n_source_rows - n),
-            "id_pool": n_id,
-            "shift_pool": n_shift,
-            "excluded": n - n_id - n_shift,
-        }
+        return pool_rows(self.n_source_rows, len(self.texts), self.id_mask, self.shift_mask)
 
 
 @dataclass(frozen=True)

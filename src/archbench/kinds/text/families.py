@@ -5,28 +5,21 @@ The adapters live in ``models/`` and are imported on first use (``Backend.path``
 
 from __future__ import annotations
 
-from archbench.kinds.base import Backend, FamilyDecl
+from archbench.kinds.base import FamilyDecl
+from archbench.kinds.common.families import one_backend, three_slots
 
 _MODELS = "archbench.kinds.text.models"
-_NEURAL = ("max_epochs", "patience", "batch_size")
-_TREES = ("max_rounds", "early_stopping_rounds")
 
-FAMILIES: tuple[FamilyDecl, ...] = (
-    FamilyDecl(
-        "mlp", "MLP", {"": Backend("MLP (TF-IDF)", f"{_MODELS}.mlp:TextMLPModel")}, 1, _NEURAL
-    ),
+FAMILIES: tuple[FamilyDecl, ...] = three_slots(
+    FamilyDecl("mlp", "MLP", one_backend("MLP (TF-IDF)", f"{_MODELS}.mlp:TextMLPModel")),
     FamilyDecl(
         "encoder",
         "Transformer",
-        {"": Backend("Transformer encoder", f"{_MODELS}.encoder:TextEncoderModel")},
-        0,
-        _NEURAL,
+        one_backend("Transformer encoder", f"{_MODELS}.encoder:TextEncoderModel"),
     ),
     FamilyDecl(
         "gbdt",
         "GBDT",
-        {"": Backend("LightGBM", f"{_MODELS}.gbdt:TextLightGBMModel", cite="ke2017lightgbm")},
-        2,
-        _TREES,
+        one_backend("LightGBM", f"{_MODELS}.gbdt:TextLightGBMModel", cite="ke2017lightgbm"),
     ),
 )

@@ -13,52 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "quick": {
-        "split": {
-            "max_train_rows": 2000,
-            "max_val_rows": 1000,
-            "max_test_rows": 1000,
-            "max_shift_rows": 1000,
-        },
-        "budget": {"trials": 3, "batch": 3, "startup_trials": 2, "tune_max_rows": 1000},
-        "families": {
-            "mlp": {"max_epochs": 3, "patience": 1, "batch_size": 64},
-            "encoder": {
-                "max_epochs": 3,
-                "patience": 1,
-                "batch_size": 64,
-                "params": {"max_length": 64},
-            },
-            "gbdt": {"max_rounds": 200, "early_stopping_rounds": 20},
-        },
-    },
-    "default": {
-        "split": {
-            "max_train_rows": 8000,
-            "max_val_rows": 2000,
-            "max_test_rows": 4000,
-            "max_shift_rows": 4000,
-        },
-        "budget": {"trials": 10, "batch": 3, "startup_trials": 4, "tune_max_rows": 2000},
-        "families": {
-            "mlp": {"max_epochs": 6, "patience": 2, "batch_size": 64},
-            "encoder": {"max_epochs": 6, "patience": 2, "batch_size": 64},
-            "gbdt": {"max_rounds": 1000, "early_stopping_rounds": 30},
-        },
-    },
-    "thorough": {
-        "split": {
-            "max_train_rows": 0,
-            "max_val_rows": 0,
-            "max_test_rows": 0,
-            "max_shift_rows": 0,
-        },
-        "budget": {"trials": 40, "batch": 3, "startup_trials": 10},
-        "families": {
-            "mlp": {"max_epochs": 30, "patience": 4, "batch_size": 64},
-            "encoder": {"max_epochs": 30, "patience": 4, "batch_size": 64},
-            "gbdt": {"max_rounds": 2000, "early_stopping_rounds": 50},
-        },
-    },
-}
+from archbench.kinds.common.presets import Sizes, build_presets
+
+# fmt: off
+PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "encoder"), {
+    # rows: train, val, test, shift; trials, startup, tune_rows; epochs, patience; rounds, early
+    "quick":    Sizes((2_000, 1_000, 1_000, 1_000),  3, 2, 1_000,    3, 1,    200, 20),
+    "default":  Sizes((8_000, 2_000, 4_000, 4_000),  10, 4, 2_000,   6, 2,    1_000, 30),
+    "thorough": Sizes((0, 0, 0, 0),                  40, 10, None,   30, 4,   2_000, 50),
+}, neural_extra={"batch_size": 64},
+   extra={"quick": {"encoder": {"params": {"max_length": 64}}}})
+# fmt: on

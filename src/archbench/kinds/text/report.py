@@ -8,6 +8,7 @@ from typing import Any
 
 from archbench.kinds.common.groups import groups_text
 from archbench.kinds.common.imbalanced import IMBALANCED_METRICS
+from archbench.kinds.common.prose import kind_bib, pytorch_adamw, split_sizes
 from archbench.kinds.common.rare import base_rate_text, majority_accuracy_notes
 from archbench.report.document import (
     Block,
@@ -24,51 +25,6 @@ from archbench.report.fmt import count
 from archbench.report.prose import cite as _c
 from archbench.report.prose import hashes_as_code, sentence, spec_value
 from archbench.report.rundata import RunData
-
-#: BibTeX entries of the text kind's citations (the spine's refs.bib holds the shared ones).
-BIB = r"""
-@inproceedings{joulin2017bag,
-  author = {Joulin, Armand and Grave, Edouard and Bojanowski, Piotr and Mikolov, Tomas},
-  title = {Bag of Tricks for Efficient Text Classification},
-  booktitle = {Proceedings of the 15th Conference of the European Chapter of the
-    Association for Computational Linguistics (EACL)},
-  pages = {427--431},
-  year = {2017}
-}
-@inproceedings{vaswani2017attention,
-  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob and
-    Jones, Llion and Gomez, Aidan N. and Kaiser, {\L}ukasz and Polosukhin, Illia},
-  title = {Attention Is All You Need},
-  booktitle = {Advances in Neural Information Processing Systems (NeurIPS)},
-  volume = {30},
-  year = {2017}
-}
-@article{monroe2008fightin,
-  author = {Monroe, Burt L. and Colaresi, Michael P. and Quinn, Kevin M.},
-  title = {Fightin' Words: Lexical Feature Selection and Evaluation for Identifying the
-    Content of Political Conflict},
-  journal = {Political Analysis},
-  volume = {16},
-  number = {4},
-  pages = {372--403},
-  year = {2008}
-}
-@inproceedings{sennrich2016neural,
-  author = {Sennrich, Rico and Haddow, Barry and Birch, Alexandra},
-  title = {Neural Machine Translation of Rare Words with Subword Units},
-  booktitle = {Proceedings of the 54th Annual Meeting of the Association for Computational
-    Linguistics},
-  pages = {1715--1725},
-  year = {2016}
-}
-@inproceedings{wu2016google,
-  author = {Wu, Yonghui and others},
-  title = {Google's Neural Machine Translation System: Bridging the Gap between Human and
-    Machine Translation},
-  booktitle = {arXiv:1609.08144},
-  year = {2016}
-}
-"""
 
 SPLIT_LABELS = {"train": "train", "val": "validation", "test": "ID test", "shift": "shift"}
 
@@ -109,15 +65,10 @@ def _data_paragraph(run: RunData) -> Paragraph:
 
 def _split_paragraph(run: RunData) -> Paragraph:
     task, sp = run.task, run.splits
-    sizes, rows = sp.get("sizes") or {}, task.get("rows") or {}
     dup = sp.get("duplicates") or {}
-    shift = task.get("shift") or {}
     txt = (
-        f"The ID pool ({count(rows.get('id_pool'))} texts) gives {count(sizes.get('train'))} "
-        f"training, {count(sizes.get('val'))} validation and {count(sizes.get('test'))} ID test "
-        f"texts, stratified by label (data seed {sp.get('seed', 'n/a')}); the shift set has "
-        f"{count(sizes.get('shift'))} texts: {sentence(str(shift.get('description', '')))} "
-        "Identical texts are kept in one split "
+        split_sizes(task, sp, "texts", ", stratified by label")
+        + " Identical texts are kept in one split "
         f"({count(dup.get('id_texts_with_copies'))} ID texts occur more than once); "
         f"{count(dup.get('shift_in_train'))} shift texts also occur in train."
     )
@@ -291,11 +242,10 @@ class TextReport:
             _c("joulin2017bag"),
             "); the Transformer encoder ",
             _c("vaswani2017attention"),
-            " (pre-norm blocks, learned positions, mean or [CLS] pooling) is trained from "
-            "scratch on subword tokens; both in PyTorch ",
-            _c("paszke2019pytorch"),
-            " with AdamW ",
-            _c("loshchilov2019decoupled"),
+            pytorch_adamw(
+                " (pre-norm blocks, learned positions, mean or [CLS] pooling) is trained from "
+                "scratch on subword tokens; both in "
+            ),
             " and early stopping on the validation set. GBDT is LightGBM ",
             _c("ke2017lightgbm"),
             " on the sparse TF-IDF matrix, with early stopping on the same set.",
@@ -317,7 +267,7 @@ class TextReport:
         )
 
     def bib(self) -> str:
-        return BIB
+        return kind_bib("archbench.kinds.text")
 
     def limitations(self, run: RunData) -> list[str]:
         """task.json ``warnings`` (a rare class, evaluation sets with few rows of it) and

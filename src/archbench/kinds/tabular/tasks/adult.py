@@ -6,10 +6,10 @@ Data: ``archbench/data/adult.parquet``, the UCI Adult data (train and test files
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from archbench.kinds.tabular.tasks.base import TaskData, count, read_shipped
+from archbench.kinds.common.labels import count, read_shipped
+from archbench.kinds.tabular.tasks.base import Builtin, Pools, TaskData, number_rows
 
 TARGET = "income"
 NUMERIC = ("age", "educational-num", "capital-gain", "capital-loss", "hours-per-week")
@@ -55,21 +55,20 @@ PROVENANCE = (
 )
 
 
+ABOUT = Builtin(
+    "adult", "Adult income: more than $50K a year", "CC-BY-4.0", DESCRIPTION, PROVENANCE,
+    TARGET, NUMERIC, CATEGORICAL, classes=("<=50K", ">50K"),
+)  # fmt: skip
+
+
 def load() -> tuple[TaskData, pd.DataFrame]:
     """The adult task; no extra split columns (age is a feature)."""
     raw = read_shipped("adult.parquet")
-    n_source = len(raw)
-    raw["source_row"] = np.arange(n_source, dtype=np.int64)
+    n_source = number_rows(raw)
     cats = list(CATEGORICAL)
     unknown = raw[cats].eq("?")
     raw[cats] = raw[cats].mask(unknown)
-    frame = raw[[*FEATURES, TARGET]].copy()
-    for c in NUMERIC:
-        frame[c] = frame[c].astype(np.float64)
-    for c in (*CATEGORICAL, TARGET):
-        frame[c] = frame[c].astype("str")
-    frame.index = pd.RangeIndex(len(frame), name="row_id")
-    age = frame["age"].to_numpy()
+    frame = ABOUT.frame(raw, FEATURES)
     notes = [
         count(
             int(unknown.any(axis=1).sum()),
@@ -77,24 +76,6 @@ def load() -> tuple[TaskData, pd.DataFrame]:
             "occupation or native-country: kept, the value treated as missing",
         )
     ]
-    task = TaskData(
-        name="adult",
-        title="Adult income: more than $50K a year",
-        description=DESCRIPTION,
-        provenance=PROVENANCE,
-        licence="CC-BY-4.0",
-        frame=frame,
-        target=TARGET,
-        task_type="classification",
-        numeric=NUMERIC,
-        categorical=CATEGORICAL,
-        classes=("<=50K", ">50K"),
-        id_mask=age < SHIFT_AGE,
-        shift_mask=age >= SHIFT_AGE,
-        shift_description="people aged 45 and over (ID pool: younger than 45)",
-        notes=tuple(notes),
-        source_row=raw["source_row"].to_numpy(),
-        n_source_rows=n_source,
-        shift_rule={"column": "age", "id": "< 45", "shift": ">= 45"},
-    )
-    return task, pd.DataFrame(index=frame.index)
+    shift = "people aged 45 and over (ID pool: younger than 45)"
+    pools = Pools.threshold(frame, "age", SHIFT_AGE, shift)
+    return ABOUT.task(frame, pools, notes, raw, n_source), pd.DataFrame(index=frame.index)

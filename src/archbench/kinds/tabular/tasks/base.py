@@ -8,6 +8,7 @@ in-distribution (ID) pool and which the distribution-shift set; rows in neither 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,14 +24,18 @@ from archbench.kinds.common.labels import (
     sort_labels,
 )
 from archbench.kinds.common.metrics import TaskType
+from archbench.kinds.common.pools import freeze_pools, pool_rows
 
 __all__ = [
     "MAX_CLASSES",
+    "Builtin",
+    "Pools",
     "TaskData",
     "TaskType",
     "check_classes",
     "count",
     "labels_as_strings",
+    "number_rows",
     "read_shipped",
     "sort_labels",
 ]
@@ -77,13 +82,7 @@ class TaskData:
 
     def __post_init__(self) -> None:
         n = len(self.frame)
-        for name in ("id_mask", "shift_mask"):
-            m = np.asarray(getattr(self, name), dtype=bool)
-            assert m.shape == (n,), f"{name} has shape {m.shape}, frame has {n} rows"
-            m = m.copy()
-            m.setflags(write=False)
-            object.__setattr__(self, name, m)
-        assert not (self.id_mask & self.shift_mask).any(), "ID and shift pools overlap"
+        freeze_pools(self, n)
         assert self.frame.columns[-1] == self.target, "the target is the frame's last column"
         assert sorted([*self.numeric, *self.categorical]) == sorted(self.features), "feature types"
         assert self.frame.index.equals(pd.RangeIndex(n)), "frame index must be 0..N-1"
@@ -106,15 +105,7 @@ class TaskData:
     @property
     def rows(self) -> dict[str, int]:
         """Row counts: total = dropped + id_pool + shift_pool + excluded."""
-        n = len(self.frame)
-        n_id, n_shift = int(self.id_mask.sum()), int(self.shift_mask.sum())
-        return {
-            "total": int(self.n_source_rows),
-            "dropped": int(self.n_source_rows - n),
-            "id_pool": n_id,
-            "shift_pool": n_shift,
-            "excluded": n - n_id - n_shift,
-        }
+        return pool_rows(self.n_source_rows, len(self.frame), self.id_mask, self.shift_mask)
 
     def to_json(self) -> dict[str, Any]:
         """The content of ``task.json`` (see docs/run-directory.md)."""
@@ -132,3 +123,87 @@ class TaskData:
             "notes": list(self.notes),
             "rows": self.rows,
         }
+
+
+def number_rows(raw: pd.DataFrame) -> int:
+    """Number the rows of a source table (column ``source_row``); returns their count."""
+    raw["source_row"] = np.arange(len(raw), dtype=np.int64)
+    return len(raw)
+
+
+@dataclass(frozen=True)
+class Pools:
+    """A built-in's shift rule: the two masks, the words for the report and the JSON rule."""
+
+    id_mask: np.ndarray
+    shift_mask: np.ndarray
+    description: str
+    rule: dict[str, Any]
+
+    @classmethod
+    def threshold(cls, frame: pd.DataFrame, column: str, cut: float, description: str) -> Pools:
+        """ID pool: ``column < cut``; shift set: ``column >= cut`` (the column stays a feature)."""
+        x = frame[column].to_numpy()
+        rule = {"column": column, "id": f"< {cut:g}", "shift": f">= {cut:g}"}
+        return cls(x < cut, x >= cut, description, rule)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """What a built-in task states about itself: its words for the report and its columns.
+
+    Attributes:
+        classes: the class labels, sorted; empty for a regression task.
+    """
+
+    name: str
+    title: str
+    licence: str
+    description: str
+    provenance: str
+    target: str
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+
+    def frame(self, table: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+        """``features`` and the target of ``table``, typed: numbers float64, categories and
+        class labels strings, index ``row_id`` ``0..N-1``."""
+        frame = table[[*features, self.target]].copy()
+        for c in (*self.numeric, *([] if self.classes else [self.target])):
+            frame[c] = frame[c].astype(np.float64)
+        for c in (*self.categorical, *([self.target] if self.classes else [])):
+            frame[c] = frame[c].astype("str")
+        frame.index = pd.RangeIndex(len(frame), name="row_id")
+        return frame
+
+    def task(
+        self,
+        frame: pd.DataFrame,
+        pools: Pools,
+        notes: Sequence[str],
+        source: pd.DataFrame,
+        n_source: int,
+    ) -> TaskData:
+        """The loaded task; ``source`` is the source table numbered by :func:`number_rows`
+        (``n_source`` rows) cut to the rows of ``frame``."""
+        return TaskData(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            provenance=self.provenance,
+            licence=self.licence,
+            frame=frame,
+            target=self.target,
+            task_type="classification" if self.classes else "regression",
+            numeric=self.numeric,
+            categorical=self.categorical,
+            classes=self.classes,
+            id_mask=pools.id_mask,
+            shift_mask=pools.shift_mask,
+            shift_description=pools.description,
+            notes=tuple(notes),
+            source_row=source["source_row"].to_numpy(),
+            n_source_rows=n_source,
+            shift_rule=pools.rule,
+        )

