@@ -74,37 +74,20 @@ def draw_figures(run: RunData, out_dir: Path) -> list[Path]:
 
     fams, labels, m = run.families, run.labels(), run.primary
     ml = run.metric_label(m)
+    # What the two score panels (seeds per family, ID vs shift) share.
+    scores: dict[str, Any] = {"metric": m, "families": fams, "labels": labels, "metric_label": ml}
     paths = []
     with fg.style():
         fig, axes = plt.subplots(
             1, 2, figsize=(fg.TEXT_WIDTH_IN, 0.3 * len(fams) + 0.6), layout="constrained"
         )
         for ax, split, name in zip(axes, ("test", "shift"), ("ID test", "Shift"), strict=True):
-            fg.seed_scores(
-                ax,
-                run.results,
-                run.summary,
-                split=split,
-                metric=m,
-                families=fams,
-                labels=labels,
-                metric_label=ml,
-                title=name,
-            )
+            fg.seed_scores(ax, run.results, run.summary, split=split, title=name, **scores)
         axes[1].set_yticklabels([])
         paths.append(fg.save(fig, out_dir / "seed_scores.pdf"))
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fg.TEXT_WIDTH_IN, 1.9), layout="constrained")
-        fg.id_vs_shift(
-            ax1,
-            run.results,
-            run.summary,
-            metric=m,
-            families=fams,
-            labels=labels,
-            metric_label=ml,
-            title="ID test vs shift",
-        )
+        fg.id_vs_shift(ax1, run.results, run.summary, title="ID test vs shift", **scores)
         fg.tuning_curves(
             ax2,
             run.trial_table(),

@@ -17,11 +17,9 @@ from archbench.report.document import (
     Document,
     Emph,
     Figure,
-    Inline,
-    Link,
+    InlineMarkup,
     Paragraph,
     RawLatex,
-    Ref,
     Row,
     Section,
     Spans,
@@ -57,39 +55,23 @@ def string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _breakable(s: str, every: int = 8) -> str:
-    """Escape ``s``; long tokens (hashes, paths) become boxes of ``every`` characters, which
-    may break between them (and copy from the PDF without stray characters)."""
-    parts = re.split(r"(\s+)", s)
-    out = []
-    for p in parts:
-        if len(p) > 2 * every and not p.isspace():
-            out.append(
-                "".join(f"#box[{escape(p[i : i + every])}]" for i in range(0, len(p), every))
-            )
-        else:
-            out.append(escape(p))
-    return "".join(out)
-
-
-def inline(x: Inline) -> str:
-    if isinstance(x, Text):
-        return escape(x.text)
-    if isinstance(x, Emph):
-        return f"#emph[{escape(x.text)}]"
-    if isinstance(x, Strong):
-        return f"#strong[{escape(x.text)}]"
-    if isinstance(x, Code):
-        return f'#text(font: "DejaVu Sans Mono", size: 0.85em)[{_breakable(x.text)}]'
-    if isinstance(x, Sub):
-        return f"#sub[{escape(x.text)}]"
-    if isinstance(x, Cite):
-        return "".join(f"#cite(label({string(k)}))" for k in x.keys)
-    if isinstance(x, Ref):
-        return f"#ref(<{x.label}>)"
-    if isinstance(x, Link):
-        return f"#link({string(x.url)})[{escape(x.text)}]"
-    raise TypeError(f"unknown inline {x!r}")
+#: Long tokens (hashes, paths) become boxes of a few characters, which may break between them
+#: (and copy from the PDF without stray characters).
+_MARKUP = InlineMarkup(
+    escape=escape,
+    styles={
+        Emph: ("#emph[", "]"),
+        Strong: ("#strong[", "]"),
+        Code: ('#text(font: "DejaVu Sans Mono", size: 0.85em)[', "]"),
+        Sub: ("#sub[", "]"),
+    },
+    join_chunks=lambda chunks: "".join(f"#box[{c}]" for c in chunks),
+    cite=lambda x: "".join(f"#cite(label({string(k)}))" for k in x.keys),
+    ref=lambda x: f"#ref(<{x.label}>)",
+    link=lambda x: f"#link({string(x.url)})[{escape(x.text)}]",
+)
+#: One inline element as Typst markup.
+inline = _MARKUP.inline
 
 
 def render_spans(s: Spans) -> str:
