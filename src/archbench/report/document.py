@@ -102,7 +102,9 @@ class InlineMarkup:
     ``escape`` makes plain text safe, ``styles`` wraps each style's escaped text in a
     ``(before, after)`` pair (a style not listed is written bare), ``join_chunks`` joins the
     escaped pieces of a long token (a hash, a path) so that it may break between them, and
-    ``cite``/``ref``/``link`` write the other inline kinds.
+    ``cite``/``ref``/``link`` write the other inline kinds. ``continues``: characters that
+    would continue the markup call of a non-text element just before them (Typst's ``#f[..]``
+    then ``(``); written after a backslash there.
     """
 
     escape: Callable[[str], str]
@@ -111,6 +113,7 @@ class InlineMarkup:
     cite: Callable[[Cite], str]
     ref: Callable[[Ref], str]
     link: Callable[[Link], str]
+    continues: str = ""
 
     def inline(self, x: Inline) -> str:
         if isinstance(x, Styled):
@@ -124,6 +127,20 @@ class InlineMarkup:
         if isinstance(x, Link):
             return self.link(x)
         raise TypeError(f"unknown inline {x!r}")
+
+    def render_spans(self, s: Spans) -> str:
+        """The spans as markup: a citation after a space is tied to the word before it (``~``),
+        and runs of blanks fold to one."""
+        out: list[str] = []
+        for i, x in enumerate(s):
+            if isinstance(x, Cite) and out and out[-1].endswith(" "):
+                out[-1] = out[-1].rstrip() + "~"
+            piece = self.inline(x)
+            if self.continues and i and not isinstance(s[i - 1], Text):
+                if piece[:1] in self.continues:
+                    piece = "\\" + piece
+            out.append(piece)
+        return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
 
     def breakable(self, s: str, every: int = 8) -> str:
         """Escape ``s``; tokens longer than ``2 * every`` are cut into pieces of ``every``

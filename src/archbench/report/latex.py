@@ -12,7 +12,6 @@ import unicodedata
 from archbench.report.document import (
     Block,
     BulletList,
-    Cite,
     Code,
     Document,
     Emph,
@@ -22,7 +21,6 @@ from archbench.report.document import (
     RawLatex,
     Row,
     Section,
-    Spans,
     Strong,
     Sub,
     Table,
@@ -125,16 +123,8 @@ _MARKUP = InlineMarkup(
 inline = _MARKUP.inline
 
 
-def render_spans(s: Spans) -> str:
-    out: list[str] = []
-    for i, x in enumerate(s):
-        piece = inline(x)
-        if isinstance(x, Cite) and out and out[-1].endswith(" "):
-            out[-1] = out[-1].rstrip() + "~"
-        elif isinstance(x, Cite) and i == 0:
-            pass
-        out.append(piece)
-    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+#: Inline spans as LaTeX.
+render_spans = _MARKUP.render_spans
 
 
 def table_tex(t: Table) -> str:

@@ -12,7 +12,6 @@ from archbench.report.document import (
     Block,
     BulletList,
     Cell,
-    Cite,
     Code,
     Document,
     Emph,
@@ -26,7 +25,6 @@ from archbench.report.document import (
     Strong,
     Sub,
     Table,
-    Text,
 )
 
 #: Characters with a meaning in Typst markup; each is written as ``\c``.
@@ -69,25 +67,18 @@ _MARKUP = InlineMarkup(
     cite=lambda x: "".join(f"#cite(label({string(k)}))" for k in x.keys),
     ref=lambda x: f"#ref(<{x.label}>)",
     link=lambda x: f"#link({string(x.url)})[{escape(x.text)}]",
+    # After "#call(...)" or "#call[...]", a ";" would end the call and vanish, and ".", "("
+    # or "[" could continue it: that first character is escaped.
+    continues=".;([",
 )
 #: One inline element as Typst markup.
 inline = _MARKUP.inline
 
 
 def render_spans(s: Spans) -> str:
-    out: list[str] = []
-    for i, x in enumerate(s):
-        if isinstance(x, Cite) and out and out[-1].endswith(" "):
-            out[-1] = out[-1].rstrip() + "~"
-        piece = inline(x)
-        # After "#call(...)" or "#call[...]", a ";" would end the call and vanish, and ".", "("
-        # or "[" could continue it: escape that first character.
-        if i and not isinstance(s[i - 1], Text) and piece[:1] in ".;([":
-            piece = "\\" + piece
-        out.append(piece)
-    text = re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
-    # "1. text" at the start of a line would become a numbered list.
-    return re.sub(r"^(\d+)\.", r"\1\\.", text)
+    """Inline spans as Typst markup ("1. text" at the start of a line is kept from becoming a
+    numbered list)."""
+    return re.sub(r"^(\d+)\.", r"\1\\.", _MARKUP.render_spans(s))
 
 
 def _cell(c: Cell, default: str, inset: str = "") -> str:
