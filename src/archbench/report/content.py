@@ -48,8 +48,9 @@ from archbench.report.kindparts import kind_limitations, kind_report, unit_words
 from archbench.report.markup import introduction_blocks, read_introduction
 from archbench.report.prose import cite as _c
 from archbench.report.prose import confidence_label, sentence, spec_value
+from archbench.report.reference import reference_sentence
 from archbench.report.rundata import RunData, finite
-from archbench.report.tables import main_table, paired_table, reference_sentence, shift_table
+from archbench.report.tables import main_table, paired_table, shift_table
 from archbench.stats import SKEWED_COMBINED_FPR, SKEWED_FPR, fmt_p
 
 #: Citations of the generic text; a kind adds its own (``KindReport.citations``).
