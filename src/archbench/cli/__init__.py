@@ -229,22 +229,26 @@ def _build_spec(args: argparse.Namespace) -> Any:
     return spec
 
 
+def _run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The options ``run`` and ``suite`` share (executor, workers, force, report, command)."""
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: use 1 or more")
+    return {
+        "executor": args.executor,
+        "workers": args.workers,
+        "address": args.address,
+        "force": args.force,
+        "report": not args.no_report,
+        "command": "archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    }
+
+
 def _cmd_run(args: argparse.Namespace, console: Any) -> int:
     from archbench.pipeline import RunOptions, run_benchmark
 
     spec = _build_spec(args)
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers {args.workers}: use 1 or more")
     out = Path(args.out or spec.default_out())
-    options = RunOptions(
-        out=out,
-        executor=args.executor,
-        workers=args.workers,
-        address=args.address,
-        force=args.force,
-        report=not args.no_report,
-        command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-    )
+    options = RunOptions(out=out, **_run_settings(args))
     progress = None if args.quiet else RunProgress(console)
     try:
         store = run_benchmark(spec, options, progress=progress)
@@ -311,20 +315,11 @@ def _cmd_suite(args: argparse.Namespace, console: Any) -> int:
         raise ConfigError("pass a suite file or --builtin (one of the two)")
     if args.preset and not args.builtin:
         raise ConfigError("--preset goes with --builtin; set suite.preset in the suite file")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers {args.workers}: use 1 or more")
+    settings = _run_settings(args)
     suite = builtin_suite(args.preset or "default") if args.builtin else load_suite(args.suite_file)
     name = suite.settings.name
     out = Path(args.out or f"runs/suite-{name}-{suite.settings.preset}")
-    options = SuiteOptions(
-        out=out,
-        executor=args.executor,
-        workers=args.workers,
-        address=args.address,
-        force=args.force,
-        report=not args.no_report,
-        command="archbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-    )
+    options = SuiteOptions(out=out, **settings)
     progress = None if args.quiet else SuiteProgressLines(console)
     outcome = run_suite(suite, options, progress=progress)
     if not args.quiet:

@@ -7,7 +7,6 @@ a truncated or corrupt artifact therefore reads as "not done" and its unit is re
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from archbench.errors import StoreError
+from archbench.kinds.common.files import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,6 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
     atomic_write_bytes(path, parquet_bytes(df))
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class RunStore:
@@ -169,7 +161,7 @@ class RunStore:
     def mark_done(self, *artifacts: Path) -> None:
         """Write the DONE marker of the first artifact with the hashes of all of them."""
         marker = self.done_path(artifacts[0])
-        digests = {a.name: sha256_file(a) for a in artifacts}
+        digests = {a.name: file_sha256(a) for a in artifacts}
         atomic_write_json(marker, digests)
 
     def is_done(self, *artifacts: Path) -> bool:
@@ -179,7 +171,7 @@ class RunStore:
             return False
         try:
             digests = json.loads(marker.read_text())
-            ok = all(a.exists() and digests.get(a.name) == sha256_file(a) for a in artifacts)
+            ok = all(a.exists() and digests.get(a.name) == file_sha256(a) for a in artifacts)
         except (OSError, ValueError):
             ok = False
         if not ok:

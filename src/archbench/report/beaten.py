@@ -9,8 +9,8 @@ terminal summary say it too.
 from __future__ import annotations
 
 from archbench.report.fmt import metric_decimals
+from archbench.report.reference import reference_rows
 from archbench.report.rundata import RunData, finite
-from archbench.report.tables import reference_rows
 
 __all__ = ["reference_beats_all"]
 

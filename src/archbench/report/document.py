@@ -8,6 +8,7 @@ model is plain text: escaping is the writers' job, so a task called ``50%_&#`` i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,32 +17,31 @@ from typing import Literal
 
 
 @dataclass(frozen=True)
-class Text:
+class Styled:
+    """A run of text in one style; the subclass names the style (the writers map each to their
+    markup, :class:`InlineMarkup`)."""
+
     text: str
 
 
-@dataclass(frozen=True)
-class Emph:
-    text: str
+class Text(Styled):
+    """Plain text."""
 
 
-@dataclass(frozen=True)
-class Strong:
-    text: str
+class Emph(Styled):
+    """Emphasis (italics)."""
 
 
-@dataclass(frozen=True)
-class Code:
+class Strong(Styled):
+    """Bold text."""
+
+
+class Code(Styled):
     """Monospace text (hashes, commands, identifiers); long tokens may break anywhere."""
 
-    text: str
 
-
-@dataclass(frozen=True)
-class Sub:
+class Sub(Styled):
     """A subscript, e.g. the ``z`` of d_z."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,71 @@ def spans(*parts: str | Inline | Spans | None) -> Spans:
 
 def plain_text(s: Spans) -> str:
     """The spans as plain text (citations and references dropped), for tests and logs."""
-    return "".join(x.text for x in s if isinstance(x, Text | Emph | Strong | Code | Sub | Link))
+    return "".join(x.text for x in s if isinstance(x, Styled | Link))
 
 
 def cite_keys(s: Spans) -> list[str]:
     return [k for x in s if isinstance(x, Cite) for k in x.keys]
+
+
+@dataclass(frozen=True)
+class InlineMarkup:
+    """How one writer renders inline content: the one dispatch both writers share.
+
+    ``escape`` makes plain text safe, ``styles`` wraps each style's escaped text in a
+    ``(before, after)`` pair (a style not listed is written bare), ``join_chunks`` joins the
+    escaped pieces of a long token (a hash, a path) so that it may break between them, and
+    ``cite``/``ref``/``link`` write the other inline kinds. ``continues``: characters that
+    would continue the markup call of a non-text element just before them (Typst's ``#f[..]``
+    then ``(``); written after a backslash there.
+    """
+
+    escape: Callable[[str], str]
+    styles: Mapping[type[Styled], tuple[str, str]]
+    join_chunks: Callable[[list[str]], str]
+    cite: Callable[[Cite], str]
+    ref: Callable[[Ref], str]
+    link: Callable[[Link], str]
+    continues: str = ""
+
+    def inline(self, x: Inline) -> str:
+        if isinstance(x, Styled):
+            body = self.breakable(x.text) if isinstance(x, Code) else self.escape(x.text)
+            before, after = self.styles.get(type(x), ("", ""))
+            return before + body + after
+        if isinstance(x, Cite):
+            return self.cite(x)
+        if isinstance(x, Ref):
+            return self.ref(x)
+        if isinstance(x, Link):
+            return self.link(x)
+        raise TypeError(f"unknown inline {x!r}")
+
+    def render_spans(self, s: Spans) -> str:
+        """The spans as markup: a citation after a space is tied to the word before it (``~``),
+        and runs of blanks fold to one."""
+        out: list[str] = []
+        for i, x in enumerate(s):
+            if isinstance(x, Cite) and out and out[-1].endswith(" "):
+                out[-1] = out[-1].rstrip() + "~"
+            piece = self.inline(x)
+            if self.continues and i and not isinstance(s[i - 1], Text):
+                if piece[:1] in self.continues:
+                    piece = "\\" + piece
+            out.append(piece)
+        return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+
+    def breakable(self, s: str, every: int = 8) -> str:
+        """Escape ``s``; tokens longer than ``2 * every`` are cut into pieces of ``every``
+        characters that :attr:`join_chunks` joins (a line may break between them)."""
+        out = []
+        for p in re.split(r"(\s+)", s):
+            if len(p) > 2 * every and not p.isspace():
+                pieces = [p[i : i + every] for i in range(0, len(p), every)]
+                out.append(self.join_chunks([self.escape(c) for c in pieces]))
+            else:
+                out.append(self.escape(p))
+        return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,23 +12,18 @@ import unicodedata
 from archbench.report.document import (
     Block,
     BulletList,
-    Cite,
     Code,
     Document,
     Emph,
     Figure,
-    Inline,
-    Link,
+    InlineMarkup,
     Paragraph,
     RawLatex,
-    Ref,
     Row,
     Section,
-    Spans,
     Strong,
     Sub,
     Table,
-    Text,
 )
 
 _ESCAPES = {
@@ -107,53 +102,29 @@ def escape(text: str, *, breaks: bool = True) -> str:
     return "".join(out)
 
 
-def _breakable(s: str, every: int = 8) -> str:
-    """Escape ``s`` and allow line breaks inside long tokens (hashes, paths)."""
-    parts = re.split(r"(\s+)", s)
-    out = []
-    for p in parts:
-        if len(p) > 2 * every and not p.isspace():
-            chunks = [p[i : i + every] for i in range(0, len(p), every)]
-            out.append(r"\allowbreak{}".join(escape(c) for c in chunks))
-        else:
-            out.append(escape(p))
-    return "".join(out)
-
-
-def inline(x: Inline) -> str:
-    if isinstance(x, Text):
-        return escape(x.text)
-    if isinstance(x, Emph):
-        return rf"\emph{{{escape(x.text)}}}"
-    if isinstance(x, Strong):
-        return rf"\textbf{{{escape(x.text)}}}"
-    if isinstance(x, Code):
-        return rf"\texttt{{{_breakable(x.text)}}}"
-    if isinstance(x, Sub):
-        return rf"\textsubscript{{{escape(x.text)}}}"
-    if isinstance(x, Cite):
-        return rf"\citep{{{','.join(x.keys)}}}" if x.keys else ""
-    if isinstance(x, Ref):
-        return rf"{x.kind}~\ref{{{x.label}}}"
-    if isinstance(x, Link):
-        return rf"\href{{{_url(x.url)}}}{{{escape(x.text)}}}"
-    raise TypeError(f"unknown inline {x!r}")
-
-
 def _url(url: str) -> str:
     return "".join("\\" + c if c in "%#&~_{}$^\\" else c for c in url)
 
 
-def render_spans(s: Spans) -> str:
-    out: list[str] = []
-    for i, x in enumerate(s):
-        piece = inline(x)
-        if isinstance(x, Cite) and out and out[-1].endswith(" "):
-            out[-1] = out[-1].rstrip() + "~"
-        elif isinstance(x, Cite) and i == 0:
-            pass
-        out.append(piece)
-    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+_MARKUP = InlineMarkup(
+    escape=escape,
+    styles={
+        Emph: (r"\emph{", "}"),
+        Strong: (r"\textbf{", "}"),
+        Code: (r"\texttt{", "}"),
+        Sub: (r"\textsubscript{", "}"),
+    },
+    join_chunks=r"\allowbreak{}".join,
+    cite=lambda x: rf"\citep{{{','.join(x.keys)}}}" if x.keys else "",
+    ref=lambda x: rf"{x.kind}~\ref{{{x.label}}}",
+    link=lambda x: rf"\href{{{_url(x.url)}}}{{{escape(x.text)}}}",
+)
+#: One inline element as LaTeX.
+inline = _MARKUP.inline
+
+
+#: Inline spans as LaTeX.
+render_spans = _MARKUP.render_spans
 
 
 def table_tex(t: Table) -> str:

@@ -12,23 +12,19 @@ from archbench.report.document import (
     Block,
     BulletList,
     Cell,
-    Cite,
     Code,
     Document,
     Emph,
     Figure,
-    Inline,
-    Link,
+    InlineMarkup,
     Paragraph,
     RawLatex,
-    Ref,
     Row,
     Section,
     Spans,
     Strong,
     Sub,
     Table,
-    Text,
 )
 
 #: Characters with a meaning in Typst markup; each is written as ``\c``.
@@ -57,55 +53,32 @@ def string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _breakable(s: str, every: int = 8) -> str:
-    """Escape ``s``; long tokens (hashes, paths) become boxes of ``every`` characters, which
-    may break between them (and copy from the PDF without stray characters)."""
-    parts = re.split(r"(\s+)", s)
-    out = []
-    for p in parts:
-        if len(p) > 2 * every and not p.isspace():
-            out.append(
-                "".join(f"#box[{escape(p[i : i + every])}]" for i in range(0, len(p), every))
-            )
-        else:
-            out.append(escape(p))
-    return "".join(out)
-
-
-def inline(x: Inline) -> str:
-    if isinstance(x, Text):
-        return escape(x.text)
-    if isinstance(x, Emph):
-        return f"#emph[{escape(x.text)}]"
-    if isinstance(x, Strong):
-        return f"#strong[{escape(x.text)}]"
-    if isinstance(x, Code):
-        return f'#text(font: "DejaVu Sans Mono", size: 0.85em)[{_breakable(x.text)}]'
-    if isinstance(x, Sub):
-        return f"#sub[{escape(x.text)}]"
-    if isinstance(x, Cite):
-        return "".join(f"#cite(label({string(k)}))" for k in x.keys)
-    if isinstance(x, Ref):
-        return f"#ref(<{x.label}>)"
-    if isinstance(x, Link):
-        return f"#link({string(x.url)})[{escape(x.text)}]"
-    raise TypeError(f"unknown inline {x!r}")
+#: Long tokens (hashes, paths) become boxes of a few characters, which may break between them
+#: (and copy from the PDF without stray characters).
+_MARKUP = InlineMarkup(
+    escape=escape,
+    styles={
+        Emph: ("#emph[", "]"),
+        Strong: ("#strong[", "]"),
+        Code: ('#text(font: "DejaVu Sans Mono", size: 0.85em)[', "]"),
+        Sub: ("#sub[", "]"),
+    },
+    join_chunks=lambda chunks: "".join(f"#box[{c}]" for c in chunks),
+    cite=lambda x: "".join(f"#cite(label({string(k)}))" for k in x.keys),
+    ref=lambda x: f"#ref(<{x.label}>)",
+    link=lambda x: f"#link({string(x.url)})[{escape(x.text)}]",
+    # After "#call(...)" or "#call[...]", a ";" would end the call and vanish, and ".", "("
+    # or "[" could continue it: that first character is escaped.
+    continues=".;([",
+)
+#: One inline element as Typst markup.
+inline = _MARKUP.inline
 
 
 def render_spans(s: Spans) -> str:
-    out: list[str] = []
-    for i, x in enumerate(s):
-        if isinstance(x, Cite) and out and out[-1].endswith(" "):
-            out[-1] = out[-1].rstrip() + "~"
-        piece = inline(x)
-        # After "#call(...)" or "#call[...]", a ";" would end the call and vanish, and ".", "("
-        # or "[" could continue it: escape that first character.
-        if i and not isinstance(s[i - 1], Text) and piece[:1] in ".;([":
-            piece = "\\" + piece
-        out.append(piece)
-    text = re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
-    # "1. text" at the start of a line would become a numbered list.
-    return re.sub(r"^(\d+)\.", r"\1\\.", text)
+    """Inline spans as Typst markup ("1. text" at the start of a line is kept from becoming a
+    numbered list)."""
+    return re.sub(r"^(\d+)\.", r"\1\\.", _MARKUP.render_spans(s))
 
 
 def _cell(c: Cell, default: str, inset: str = "") -> str:

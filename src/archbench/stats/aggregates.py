@@ -143,6 +143,13 @@ def _stratified_draw(
     return t_idx, s_idx
 
 
+def _percentile_interval(point: float, boots: np.ndarray, confidence: float) -> Interval:
+    """``point`` with the percentile interval of the bootstrap statistics ``boots (B,)``."""
+    a = (1 - confidence) / 2
+    lo, hi = np.quantile(boots, [a, 1 - a])
+    return Interval(point, float(lo), float(hi))
+
+
 def iqm_interval(
     scores: np.ndarray,
     *,
@@ -164,9 +171,7 @@ def iqm_interval(
     t_idx, s_idx = _stratified_draw(x.shape, n_boot, _rng(seed), tasks)
     draws = x[t_idx, s_idx].reshape(n_boot, -1)
     boots = sps.trim_mean(draws, 0.25, axis=1)
-    a = (1 - confidence) / 2
-    lo, hi = np.quantile(boots, [a, 1 - a])
-    return Interval(iqm(x), float(lo), float(hi))
+    return _percentile_interval(iqm(x), boots, confidence)
 
 
 def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
@@ -208,9 +213,7 @@ def poi_interval(
     gt = (bx[..., :, None] > by[..., None, :]).mean(axis=(2, 3))
     eq = (bx[..., :, None] == by[..., None, :]).mean(axis=(2, 3))
     boots = (gt + 0.5 * eq).mean(axis=1)
-    a = (1 - confidence) / 2
-    lo, hi = np.quantile(boots, [a, 1 - a])
-    return Interval(probability_of_improvement(x, y), float(lo), float(hi))
+    return _percentile_interval(probability_of_improvement(x, y), boots, confidence)
 
 
 def performance_profile(scores: np.ndarray, taus: np.ndarray) -> np.ndarray:

@@ -169,13 +169,12 @@ def too_short_sentence(n_times: int, block_len: int, word: str = "origin times")
 
 
 @dataclass(frozen=True)
-class DieboldMariano:
-    """Diebold-Mariano test of "equal expected loss" on a loss-differential series.
+class DifferentialTest:
+    """A Student-t test of "mean loss differential 0": the fields both time tests share.
 
-    ``estimate`` is the mean differential, ``se`` its HAC standard error (Bartlett weights
-    up to ``lag``), ``statistic`` the HLN-corrected statistic, compared with Student t on
-    ``df = T - 1``; the interval is ``estimate +- t se / hln``. ``block_len`` is the chosen
-    dependence length (``lag + 1``); ``too_short`` when fewer than :data:`MIN_BLOCKS` blocks.
+    ``estimate`` is the mean differential, ``se`` its standard error, ``statistic`` compared
+    with Student t on ``df``, ``[ci_low, ci_high]`` its interval; ``None`` where the series
+    gives no (positive) variance.
     """
 
     estimate: float
@@ -185,6 +184,18 @@ class DieboldMariano:
     ci_low: float | None
     ci_high: float | None
     df: int
+
+
+@dataclass(frozen=True)
+class DieboldMariano(DifferentialTest):
+    """Diebold-Mariano test of "equal expected loss" on a loss-differential series.
+
+    ``estimate`` is the mean differential, ``se`` its HAC standard error (Bartlett weights
+    up to ``lag``), ``statistic`` the HLN-corrected statistic, compared with Student t on
+    ``df = T - 1``; the interval is ``estimate +- t se / hln``. ``block_len`` is the chosen
+    dependence length (``lag + 1``); ``too_short`` when fewer than :data:`MIN_BLOCKS` blocks.
+    """
+
     lag: int
     n_times: int
     block_len: int
@@ -239,7 +250,7 @@ def dm_test(
 
 
 @dataclass(frozen=True)
-class BatchMeans:
+class BatchMeans(DifferentialTest):
     """Ibragimov-Mueller batch-means t-test of "mean differential 0" over origin time.
 
     ``estimate`` is the mean of the ``n_batches`` batch means, ``se`` their standard error
@@ -250,13 +261,6 @@ class BatchMeans:
     the forecast overlap. ``dm`` is the Diebold-Mariano test on the same series, reported beside.
     """
 
-    estimate: float
-    se: float | None
-    statistic: float | None
-    p_value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    df: int
     n_batches: int
     batch_len: int
     n_times: int

@@ -32,7 +32,9 @@ __all__ = [
     "InlineExecutor",
     "LocalExecutor",
     "default_workers",
+    "kill_pool",
     "make_executor",
+    "write_payload",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,26 @@ def _remove_orphaned_payloads() -> None:
             path.unlink(missing_ok=True)
         except PermissionError:  # another user's live process
             pass
+
+
+def write_payload(payload: Payload) -> str:
+    """Pickle ``payload`` to a fresh temporary file named after this driver's PID; its path.
+
+    Files left by drivers that were killed are removed first (:func:`_remove_orphaned_payloads`).
+    """
+    _remove_orphaned_payloads()
+    fd, path = tempfile.mkstemp(prefix=f"{_PAYLOAD_PREFIX}{os.getpid()}-", suffix=".pkl")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued work of ``pool`` and kill its worker processes now."""
+    procs = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.kill()
 
 
 def _warm_up() -> dict[str, Any]:
@@ -229,11 +251,7 @@ class LocalExecutor(Executor):
         if self._pool is not None and self._threads != threads:
             self.shutdown()
         self.warm(threads)
-        _remove_orphaned_payloads()
-        fd, path = tempfile.mkstemp(prefix=f"{_PAYLOAD_PREFIX}{os.getpid()}-", suffix=".pkl")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self._payload_file = path
+        self._payload_file = write_payload(payload)
 
     def submit(self, unit: Unit) -> Future[UnitResult]:
         if self._pool is None or self._payload_file is None:
@@ -258,10 +276,7 @@ class LocalExecutor(Executor):
     def abort(self) -> None:
         self._started()
         if self._pool is not None:
-            procs = list(getattr(self._pool, "_processes", {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.kill()
+            kill_pool(self._pool)
             self._pool = None
         self._remove_payload()
 

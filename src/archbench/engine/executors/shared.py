@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import tempfile
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,12 +27,12 @@ from typing import Any, Protocol
 
 from archbench.engine.executors.base import Executor
 from archbench.engine.executors.local import (
-    _PAYLOAD_PREFIX,
     _WORKER_MODULES,
     _init_worker,
-    _remove_orphaned_payloads,
     _worker_context,
     default_workers,
+    kill_pool,
+    write_payload,
 )
 from archbench.engine.units import Payload, Unit, UnitResult, execute
 from archbench.errors import ConfigError, RunFailed
@@ -131,10 +130,7 @@ class SharedPool:
         """Stop every worker now (interruption): running units are lost, finished ones kept."""
         with self._lock:
             if self._pool is not None:
-                procs = list(getattr(self._pool, "_processes", {}).values())
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                for proc in procs:
-                    proc.kill()
+                kill_pool(self._pool)
                 self._pool = None
 
 
@@ -166,11 +162,7 @@ class PoolView(Executor):
     def start(self, payload: Payload, threads: int) -> None:
         self._check_threads(threads)
         self.pool.warm()
-        _remove_orphaned_payloads()
-        fd, path = tempfile.mkstemp(prefix=f"{_PAYLOAD_PREFIX}{os.getpid()}-", suffix=".pkl")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self._payload_file = path
+        self._payload_file = write_payload(payload)
 
     def submit(self, unit: Unit) -> Future[UnitResult]:
         if self._payload_file is None:

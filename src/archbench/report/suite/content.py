@@ -7,15 +7,10 @@ for the timing. The writers of :mod:`archbench.report.latex` and ``typst_writer`
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from archbench._version import __version__
-from archbench.errors import StoreError
 from archbench.report.document import (
     Cell,
     Cite,
@@ -32,6 +27,7 @@ from archbench.report.document import (
     used_citations,
 )
 from archbench.report.fmt import duration, interval, list_words, num, p_is, plural, pval
+from archbench.report.suite.files import SuiteFiles, load_suite_files
 
 __all__ = [
     "FIGURES",
@@ -47,60 +43,12 @@ FIGURES = ("suite_aggregate", "suite_ranks")
 SPLIT_NAMES = {"test": "ID test set", "shift": "shift set"}
 
 
-@dataclass(frozen=True)
-class SuiteFiles:
-    root: Path
-    settings: dict[str, Any]
-    stats: dict[str, Any]
-    summary: pd.DataFrame
-    manifest: dict[str, Any]
-
-    @property
-    def families(self) -> list[str]:
-        return list(self.stats["families"])
-
-    def label(self, fam: str) -> str:
-        return str(self.stats["family_labels"].get(fam, fam))
-
-    def split(self, name: str) -> dict[str, Any]:
-        return dict(self.stats["splits"].get(name, {}))
-
-
-def load_suite_files(root: Path) -> SuiteFiles:
-    """Read the suite directory's files (raises StoreError naming a missing one)."""
-    for f in ("suite.json", "suite_stats.json", "suite_summary.csv"):
-        if not (root / f).exists():
-            raise StoreError(f"{str(root)!r} has no {f}: run 'archbench suite' on it first")
-    man = root / "suite_manifest.json"
-    return SuiteFiles(
-        root,
-        json.loads((root / "suite.json").read_text()),
-        json.loads((root / "suite_stats.json").read_text()),
-        pd.read_csv(root / "suite_summary.csv"),
-        json.loads(man.read_text()) if man.exists() else {},
-    )
-
-
-def _ranked(d: SuiteFiles, split: str) -> list[str]:
-    ranks = d.split(split)["rank_test"]["ranks"]
-    return sorted(d.families, key=lambda f: ranks[f])
-
-
 def _iqm_text(d: SuiteFiles, split: str) -> str:
     agg = d.split(split)["aggregate"]
     return "; ".join(
         f"{d.label(f)} {num(agg[f]['iqm'], 2)} {interval(agg[f]['ci_low'], agg[f]['ci_high'], 2)}"
-        for f in _ranked(d, split)
+        for f in d.ranked(split)
     )
-
-
-def _poi(d: SuiteFiles, split: str, a: str, b: str) -> tuple[float, float, float]:
-    for p in d.split(split)["probability_of_improvement"]:
-        if (p["a"], p["b"]) == (a, b):
-            return p["estimate"], p["ci_low"], p["ci_high"]
-        if (p["a"], p["b"]) == (b, a):
-            return 1 - p["estimate"], 1 - p["ci_high"], 1 - p["ci_low"]
-    raise KeyError((a, b))
 
 
 def scope(d: SuiteFiles) -> str:
@@ -130,8 +78,8 @@ def beyond_sentence(d: SuiteFiles, split: str) -> str:
 
 def abstract(d: SuiteFiles) -> tuple[Paragraph, ...]:
     st = d.split("test")
-    top, second = _ranked(d, "test")[:2]
-    poi = _poi(d, "test", top, second)
+    top, second = d.ranked("test")[:2]
+    poi = d.poi("test", top, second)
     rt = st["rank_test"]
     pw = st["power"]
     text = (
@@ -148,10 +96,6 @@ def abstract(d: SuiteFiles) -> tuple[Paragraph, ...]:
         f"{pw['tasks_needed_cd'] or 'n/a'} tasks to pass the Nemenyi test."
     )
     return (Paragraph(spans(text)),)
-
-
-def _reference_mode(d: SuiteFiles) -> bool:
-    return d.stats.get("normalise", "worst") == "reference"
 
 
 def _zero_sentence(d: SuiteFiles) -> str:
@@ -171,7 +115,7 @@ def _zero_sentence(d: SuiteFiles) -> str:
 
 def _anchors(d: SuiteFiles) -> str:
     """The words for 0 and 1 of the normalised score."""
-    if not _reference_mode(d):
+    if not d.reference_mode:
         return "1 is the task's best family mean and 0 its worst ("
     return (
         "1 is the task's best family mean and 0 the task's reference row "
@@ -301,9 +245,7 @@ def _task_table(d: SuiteFiles, compact: int = 0) -> Table:
             ]
             body.append(Row((Cell(spans(task)), Cell(spans(f"{metric} ({arrow})")), *cells)))
     zero: tuple[Any, ...] = (
-        ("its reference row, named in ", Ref("sec-design"))
-        if _reference_mode(d)
-        else ("its worst",)
+        ("its reference row, named in ", Ref("sec-design")) if d.reference_mode else ("its worst",)
     )
     cap = spans(
         "Per-task mean of the primary metric over seeds (normalised score in parentheses: 1 = "
@@ -338,7 +280,7 @@ def _pair_table(d: SuiteFiles) -> Table:
             continue
         for w in st["wilcoxon_holm"]:
             a, b = w["a"], w["b"]
-            e, lo, hi = _poi(d, split, a, b)
+            e, lo, hi = d.poi(split, a, b)
             wtl = st["win_tie_loss"].get(f"{a}|{b}", {"win": 0, "tie": 0, "loss": 0})
             body.append(
                 Row(
@@ -372,7 +314,7 @@ def _friedman(rt: dict[str, Any]) -> str:
 def _split_paragraph(d: SuiteFiles, split: str) -> Spans:
     st = d.split(split)
     rt = st["rank_test"]
-    order = _ranked(d, split)
+    order = d.ranked(split)
     ranks = "; ".join(f"{d.label(f)} {num(rt['ranks'][f], 2)}" for f in order)
     wil_min = min((w["min_pvalue"] for w in st["wilcoxon_holm"]), default=1.0)
     wil = (
@@ -472,7 +414,7 @@ def limitations(d: SuiteFiles) -> Section:
 
 
 def _anchor_caveat(d: SuiteFiles) -> str:
-    if _reference_mode(d):
+    if d.reference_mode:
         return (
             "The scores measure each family's margin over the task's reference row relative "
             "to the best family's margin; where the best family barely differs from the "
