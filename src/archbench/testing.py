@@ -216,7 +216,8 @@ class KindContract:
         spec["preset"] = preset
         (dst / "spec.json").write_text(json.dumps(doc))
         run = json.loads((dst / "run.json").read_text())
-        run["trials_per_family"] = spec.get("budget", {}).get("trials", run.get("trials_per_family"))
+        trials = spec.get("budget", {}).get("trials")
+        run["trials_per_family"] = trials or run.get("trials_per_family")
         cap = int(spec.get("split", {}).get("max_train_rows") or 0)
         run["train_rows"] = max(int(run.get("train_rows") or 0), cap)
         (dst / "run.json").write_text(json.dumps(run))
