@@ -110,5 +110,5 @@ def test_setup_counts_the_series_left_out_for_a_short_history() -> None:
     assert "148 series of Employed monthly (season 12). " in plain_text(_setup(run, 0))
     run.task["series_left_out"] = [f"s{k}" for k in range(103)]
     said = plain_text(_setup(run, 0))
-    assert "148 series of Employed monthly (season 12); 103 of them, with fewer than context" in said
+    assert "148 series of Employed monthly (season 12); 103 of them, with fewer than" in said
     assert "are in no split" in said
