@@ -167,17 +167,11 @@ class KindContract:
         assert (run_dir / "report" / "report.pdf").stat().st_size > 10_000
         assert (run_dir / "report" / "latex" / "main.tex").is_file()
 
-    def test_report_fits_with_long_paths_names_and_many_features(
-        self, run_dir: Path, tmp_path: Path, caplog: Any
-    ) -> None:
-        """The main text stays within 4 pages and names no absolute path when the run lies
-        deep in long folders, was started with absolute paths, and its title, description,
-        shift rule and feature names are long."""
-        import logging
-        import re
+    @staticmethod
+    def _dress_long(run_dir: Path, tmp_path: Path) -> Path:
+        """A copy of the run deep in long folders, started with absolute paths, whose title,
+        description, shift rule and feature names are long."""
         import shutil
-
-        from archbench.report.build import MAX_MAIN_PAGES, write_report
 
         deep = tmp_path / ("folder-with-a-long-name-" * 4) / ("and-another-long-one-" * 4)
         dst = deep / ("run-of-a-task-with-a-long-name-" * 3).strip("-")
@@ -200,13 +194,71 @@ class KindContract:
                 if isinstance(feats.get(key), list):
                     feats[key] = [*feats[key], *(f"{key}_feature_{i:03d}_" * 3 for i in range(60))]
         (dst / "task.json").write_text(json.dumps(task))
-        with caplog.at_level(logging.INFO, logger="archbench.report.build"):
-            write_report(dst, engine="typst")
-        said = " ".join(r.getMessage() for r in caplog.records)
-        pages = [int(n) for n in re.findall(r"main text (\d+) pages", said)]
-        assert pages and pages[-1] <= MAX_MAIN_PAGES, said[-2000:]
-        tex = (dst / "report" / "latex" / "main.tex").read_text()
-        assert str(tmp_path) not in tex and "folder-with-a-long-name" not in tex
+        return dst
+
+    @staticmethod
+    def _dress_preset(dst: Path, kind: Kind, preset: str) -> None:
+        """Make the stored run read as a run of ``preset``: the preset's resolved budget, caps
+        and family settings in spec.json and run.json, its trial count, and every final seed
+        stopped at the preset's epoch or round cap (the longest budget sentences)."""
+        over = kind.presets(preset)
+        doc = json.loads((dst / "spec.json").read_text())
+        spec = doc["spec"]
+        for key, value in over.items():
+            if isinstance(value, dict) and isinstance(spec.get(key), dict):
+                for k, v in value.items():
+                    if isinstance(v, dict) and isinstance(spec[key].get(k), dict):
+                        spec[key][k].update(v)
+                    else:
+                        spec[key][k] = v
+            else:
+                spec[key] = value
+        spec["preset"] = preset
+        (dst / "spec.json").write_text(json.dumps(doc))
+        run = json.loads((dst / "run.json").read_text())
+        trials = spec.get("budget", {}).get("trials")
+        run["trials_per_family"] = trials or run.get("trials_per_family")
+        cap = int(spec.get("split", {}).get("max_train_rows") or 0)
+        run["train_rows"] = max(int(run.get("train_rows") or 0), cap)
+        (dst / "run.json").write_text(json.dumps(run))
+        for best in sorted((dst / "best").glob("*.json")):
+            b = json.loads(best.read_text())
+            fam = spec.get("families", {}).get(b.get("family", best.stem), {})
+            budget = dict(b.get("training_budget") or {})
+            for k in ("max_epochs", "patience", "max_rounds", "early_stopping_rounds"):
+                if k in budget and fam.get(k):
+                    budget[k] = int(fam[k])
+            b["training_budget"] = budget
+            b["trials"] = run["trials_per_family"]
+            cap_iter = budget.get("max_epochs") or budget.get("max_rounds")
+            if cap_iter:
+                n = len(b.get("final_n_iter") or [0])
+                b["iter_cap"], b["final_n_iter"], b["capped_seeds"] = cap_iter, [cap_iter] * n, n
+            best.write_text(json.dumps(b))
+
+    def test_report_fits_every_preset_with_long_paths_names_and_many_features(
+        self, run_dir: Path, kind: Kind, tmp_path: Path, caplog: Any
+    ) -> None:
+        """For each preset (its budget, caps and family settings, every final seed at its
+        cap), the main text stays within 4 pages and names no absolute path when the run lies
+        deep in long folders, was started with absolute paths, and its title, description,
+        shift rule and feature names are long."""
+        import logging
+        import re
+
+        from archbench.report.build import MAX_MAIN_PAGES, write_report
+
+        for preset in PRESETS:
+            dst = self._dress_long(run_dir, tmp_path / preset)
+            self._dress_preset(dst, kind, preset)
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger="archbench.report.build"):
+                write_report(dst, engine="typst")
+            said = " ".join(r.getMessage() for r in caplog.records)
+            pages = [int(n) for n in re.findall(r"main text (\d+) pages", said)]
+            assert pages and pages[-1] <= MAX_MAIN_PAGES, (preset, said[-2000:])
+            tex = (dst / "report" / "latex" / "main.tex").read_text()
+            assert str(tmp_path) not in tex and "folder-with-a-long-name" not in tex, preset
 
     def test_resume_retrains_nothing(self, run_dir: Path, spec: Spec) -> None:
         from archbench.pipeline import RunOptions, run_benchmark

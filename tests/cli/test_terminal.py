@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,32 @@ def test_an_80_column_terminal_keeps_names_whole_and_wraps_numbers(tmp_path: Pat
     assert max(len(ln) for ln in lines) <= 80
     for m in run["metrics"]:  # every mean is still printed, if over two lines
         assert m in out
+
+
+def test_numbers_are_never_cut_inside_and_no_metric_is_lost(tmp_path: Path) -> None:
+    """Seven metric columns of long numbers (r2 = 0.9999153 ± 0.0000034 on a real panel) in
+    80 columns: rich folded '0.9999153' into '0.9999' and '153', and cut columns past the
+    width. Each number stays whole; metrics that do not fit go to a continued table."""
+    import pandas as pd
+
+    run_dir = make_run_dir(tmp_path / "r")
+    summary = pd.read_csv(run_dir / "summary.csv")
+    summary["mean"], summary["ci_low"], summary["ci_high"] = 0.9999153, 0.9999119, 0.9999187
+    extra = [summary.assign(metric=f"metric_{k}") for k in range(4)]
+    summary = pd.concat([summary, *extra], ignore_index=True)
+    summary.to_csv(run_dir / "summary.csv", index=False)
+    run = json.loads((run_dir / "run.json").read_text())
+    run["metrics"] = [*run["metrics"], *(f"metric_{k}" for k in range(4))]
+    run["higher_is_better"].update({f"metric_{k}": True for k in range(4)})
+    (run_dir / "run.json").write_text(json.dumps(run))
+    buf = io.StringIO()
+    print_stats(Console(file=buf, width=80), run_dir)
+    out = buf.getvalue()
+    assert max(len(ln) for ln in out.splitlines()) <= 80
+    cells = "\n".join(ln for ln in out.splitlines() if ln.startswith("\u2502"))
+    n_cells = len(run["metrics"]) * 3 * len(run["families"])
+    assert cells.count("0.9999153") == n_cells  # whole, in every cell of every metric
+    assert "0.9999\u2009" not in cells and not re.search(r"\b0\.9999\s*\u2502", cells)
+    for m in run["metrics"]:
+        assert m in out
+    assert "(continued)" in out

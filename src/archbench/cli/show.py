@@ -112,36 +112,37 @@ def print_stats(
         if "ci_noise" in summary and (summary["ci_noise"] == "seeds and rows").any()
         else "Student t over seeds"
     )
-    t = Table(
-        title=f"mean ± {conf} CI half-width ({len(run['seeds'])} seeds; {noise})",
-        title_justify="left",
-    )
-    name_column(t, "family", [labels.get(f, f) for f in run["families"]])
-    name_column(t, "split", ["validation", "ID test", "shift"])
-    for m in run["metrics"]:
-        arrow = "↑" if run["higher_is_better"][m] else "↓"
-        t.add_column(f"{m} {arrow}", justify="right", overflow="fold")
-    for split in ("val", "test", "shift"):
-        for k, fam in enumerate(run["families"]):
-            row = [
-                labels.get(fam, fam),
-                {"val": "validation", "test": "ID test", "shift": "shift"}[split],
-            ]
+    splits = {"val": "validation", "test": "ID test", "shift": "shift"}
+    names = [labels.get(f, f) for f in run["families"]]
+    cells: dict[str, list[str]] = {m: [] for m in run["metrics"]}
+    for split in splits:
+        for fam in run["families"]:
             for m in run["metrics"]:
-                r = summary[
-                    (summary.family == fam) & (summary.split == split) & (summary.metric == m)
-                ]
-                if r.empty:
-                    row.append("-")
-                    continue
-                r0 = r.iloc[0]
-                if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
-                    row.append(f"{significant(float(r0['mean']))} (all seeds equal)")
-                    continue
-                half = (r0["ci_high"] - r0["ci_low"]) / 2
-                row.append(mean_pm(float(r0["mean"]), float(half)))
-            t.add_row(*row, end_section=k == len(run["families"]) - 1)
-    console.print(t)
+                cells[m].append(_stat_cell(summary, fam, split, m))
+    headers = {m: f"{m} {'↑' if run['higher_is_better'][m] else '↓'}" for m in run["metrics"]}
+    widths = {m: max(len(w) for w in [headers[m], *" ".join(cells[m]).split()]) for m in cells}
+    fixed = max(len(n) for n in ["family", *names]) + len("validation") + 7
+    title = f"mean ± {conf} CI half-width ({len(run['seeds'])} seeds; {noise})"
+    room = console.width - fixed
+    natural = {m: max(len(c) for c in [headers[m], *cells[m]]) for m in cells}
+    if sum(w + 3 for w in natural.values()) <= room:  # every cell on one line
+        widths = natural
+    for group in metric_groups(widths, room):
+        t = Table(title=title, title_justify="left")
+        name_column(t, "family", names)
+        name_column(t, "split", list(splits.values()))
+        for m in group:
+            t.add_column(headers[m], justify="right", overflow="fold", width=widths[m])
+        k = 0
+        for split_name in splits.values():
+            for j, fam in enumerate(run["families"]):
+                t.add_row(
+                    labels.get(fam, fam), split_name,
+                    *(cells[m][k] for m in group), end_section=j == len(run["families"]) - 1,
+                )  # fmt: skip
+                k += 1
+        console.print(t)
+        title = "(continued)"
     if stats is None:
         return
     primary = stats["primary_metric"]
@@ -165,6 +166,34 @@ def print_stats(
             role = f"[{v['role']}] " if v.get("role") else ""
             console.print(f"- {role}{v['text']}", highlight=False, markup=False, emoji=False)
     console.print("(every metric's verdict is in stats.json and comparisons.csv)")
+
+
+def _stat_cell(summary: Any, fam: str, split: str, metric: str) -> str:
+    """``mean ± half`` of one family, split and metric from summary.csv."""
+    import pandas as pd
+
+    r = summary[(summary.family == fam) & (summary.split == split) & (summary.metric == metric)]
+    if r.empty:
+        return "-"
+    r0 = r.iloc[0]
+    if pd.isna(r0["ci_low"]) or pd.isna(r0["ci_high"]):
+        return f"{significant(float(r0['mean']))} (all seeds equal)"
+    return mean_pm(float(r0["mean"]), float((r0["ci_high"] - r0["ci_low"]) / 2))
+
+
+def metric_groups(widths: dict[str, int], room: int) -> list[list[str]]:
+    """The metric columns in tables that fit ``room`` characters beside the name columns, in
+    order: a number is never cut inside (each column is at least as wide as its longest word,
+    ``widths``), so metrics that do not fit go to the next table."""
+    groups: list[list[str]] = [[]]
+    used = 0
+    for m, w in widths.items():
+        if groups[-1] and used + w + 3 > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(m)
+        used += w + 3
+    return groups
 
 
 def significant(x: float, digits: int = 4) -> str:

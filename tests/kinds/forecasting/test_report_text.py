@@ -80,7 +80,12 @@ def test_references_state_the_mase_scale_and_the_ets_row() -> None:
     [
         ({"name": "Store sales"}, "Store sales"),
         ({"description": "Daily load of two sites. Hourly data."}, "Daily load of two sites"),
-        ({}, "load"),
+        (
+            {"description": "Load of two sites (MW, hourly, from the grid operator's open data "
+             "portal), forecast a day ahead. More."},
+            "Load of two sites",
+        ),
+        ({}, "load: load"),
     ],
 )
 def test_title_comes_from_the_spec_not_the_file(
@@ -92,3 +97,18 @@ def test_title_comes_from_the_spec_not_the_file(
     spec["task"].update(extra)
     task = load_task(spec_from_dict(spec))
     assert task.title == title and task.name == "load"
+
+
+def test_setup_counts_the_series_left_out_for_a_short_history() -> None:
+    from archbench.kinds.forecasting.report import _setup
+
+    run = fake_run(
+        {"kind": "range"}, {"val_start": "1992-03-01", "test_start": "2003-05-01"},
+        series=[f"s{k}" for k in range(148)], target="Employed", frequency="MS", season=12,
+        context=36, horizon=12, stride=13, train_stride=1,
+    )  # fmt: skip
+    assert "148 series of Employed monthly (season 12). " in plain_text(_setup(run, 0))
+    run.task["series_left_out"] = [f"s{k}" for k in range(103)]
+    said = plain_text(_setup(run, 0))
+    assert "148 series of Employed monthly (season 12); 103 of them, with fewer than" in said
+    assert "are in no split" in said

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from archbench.errors import DataError
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.origins import eval_stride
 from archbench.kinds.forecasting.splits import (
@@ -164,3 +165,45 @@ def test_integer_time_range_rule() -> None:
     splits = make_splits(data, ForecastSplit(), ForecastShift(kind="range", min=300))
     assert splits.windows["shift"].origin[0] == 299
     assert splits.windows["test"].origin[-1] + 1 <= 299
+
+
+def _late_panel(start_late: int) -> ForecastData:
+    """Three daily series; ``late`` starts ``start_late`` days after the others (a store that
+    opened later), as in a real panel whose series begin at different times."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for name, start in (("a", 0), ("b", 0), ("late", start_late)):
+        t = pd.date_range("2020-01-01", periods=600, freq="D")[start:]
+        parts.append(pd.DataFrame({"id": name, "t": t, "y": rng.normal(size=len(t)).cumsum()}))
+    settings = ForecastSettings(time="t", target="y", series="id", horizon=7, context=28)
+    return load_frame(pd.concat(parts, ignore_index=True), settings)
+
+
+@pytest.mark.parametrize("rule", [None, ForecastShift(kind="range", min="2021-06-01")])
+def test_a_series_without_training_history_is_left_out_and_named(
+    rule: ForecastShift | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A series that starts after the training period (or with fewer than context + horizon
+    steps in it) has no training window and no training-period scale: it is left out of every
+    split with a warning that counts and names it, not an error that stops the run."""
+    data = _late_panel(start_late=400)
+    splits = make_splits(data, ForecastSplit(), rule)
+    late = data.series_names.index("late")
+    assert splits.left_out == ("late",) and "late" not in splits.id_series
+    for w in splits.windows.values():
+        assert late not in set(w.series) and len(w) > 0
+    assert np.isnan(splits.stats.mase_scale[late])
+    assert np.isfinite(splits.stats.mase_scale[[i for i in range(3) if i != late]]).all()
+    said = " ".join(splits.notes)
+    assert "1 of 3 series" in said and "(late)" in said and "left out" in said
+    assert splits.manifest(data)["left_out"] == ["late"]
+    # enough history: nothing is left out, and the other series' windows are the same
+    full = make_splits(_late_panel(start_late=0), ForecastSplit(), rule)
+    assert full.left_out == () and len(full.windows["train"]) > len(splits.windows["train"])
+
+
+def test_every_series_too_short_before_validation_is_one_line() -> None:
+    data = _late_panel(start_late=0)
+    with pytest.raises(DataError, match="no series has context \\+ horizon = 35 steps") as err:
+        make_splits(data, ForecastSplit(val_fraction=0.5, test_fraction=0.47), None)
+    assert "\n" not in str(err.value)

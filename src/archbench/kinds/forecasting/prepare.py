@@ -109,7 +109,10 @@ def profile_rows(data: ForecastData, splits: ForecastSplits) -> list[dict[str, A
     """
     cuts = splits.cuts
     rows: list[dict[str, Any]] = []
+    left_out = set(splits.left_out)
     for name, t, y in zip(data.series_names, data.times, data.values, strict=True):
+        if name in left_out:
+            continue
         periods = {"train": t < cuts["val_start"]}
         if "shift_min" in cuts:
             periods["shift"] = (t >= cuts["shift_min"]) & (t <= cuts["shift_max"])
@@ -205,6 +208,7 @@ def prepared(kind: Kind, task: ForecastTask, splits: ForecastSplits, spec: Spec)
         "target": s.target,
         "description": task.description, "provenance": task.provenance, "licence": task.licence,
         "notes": [*task.notes, *splits.notes], "series": list(d.series_names),
+        "series_left_out": list(splits.left_out),
         "frequency": d.frequency, "season": d.season, "horizon": s.horizon, "context": s.context,
         "stride": splits.eval_stride or s.step, "stride_requested": s.step,
         "train_stride": task.split.train_stride, "windows": _window_counts(task, splits, sizes),

@@ -91,7 +91,8 @@ def _setup(run: RunData, compact: int) -> Spans:
     season = int(t.get("season") or 1)
     when += f" (season {season})" if season > 1 else " (no season: the seasonal naive is naive)"
     return spans(
-        f"{len(t.get('series') or [])} series of {t.get('target', 'n/a')} {when}. "
+        f"{len(t.get('series') or [])} series of {t.get('target', 'n/a')} {when}"
+        f"{_left_out_words(t)}. "
         f"Each forecast reads {plural(t.get('context'), 'step')} and predicts the next "
         f"{t.get('horizon')} directly.{cov} "
         "Splits are temporal: the ID range is cut at "
@@ -104,6 +105,17 @@ def _setup(run: RunData, compact: int) -> Spans:
         f"{_windows_word(t, sizes, 'train')} training, {_windows_word(t, sizes, 'val')} "
         f"validation, {_windows_word(t, sizes, 'test')} test and "
         f"{_windows_word(t, sizes, 'shift')} shift windows{_cap_words(t)}.",
+    )
+
+
+def _left_out_words(t: dict[str, Any]) -> str:
+    """The series in no split (too short a history before the validation period), counted."""
+    left = t.get("series_left_out") or []
+    if not left:
+        return ""
+    return (
+        f"; {count(len(left))} of them, with fewer than context + horizon steps before the "
+        "validation period, are in no split (no training window, no training-period scale)"
     )
 
 

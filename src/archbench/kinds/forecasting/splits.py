@@ -175,6 +175,8 @@ class ForecastSplits:
     eval_stride: int = 0
     #: what choosing the origins did (a moved stride, capped splits), one line each.
     notes: tuple[str, ...] = ()
+    #: series in no split: fewer than context + horizon steps before the validation period.
+    left_out: tuple[str, ...] = ()
 
     def origin_table(self, data: ForecastData) -> pd.DataFrame:
         """Every origin: columns split, series, origin (one row per window)."""
@@ -204,6 +206,7 @@ class ForecastSplits:
             "cuts": {k: str(v) for k, v in self.cuts.items()},
             "id_series": list(self.id_series),
             "shift_series": list(self.shift_series),
+            "left_out": list(self.left_out),
             "horizon": data.settings.horizon,
             "context": data.settings.context,
             "stride": self.eval_stride or data.settings.step,
@@ -233,7 +236,10 @@ def make_splits(
         )
     lo, hi, id_end = _bounds(data, shift)
     cuts = _cuts(data, split, id_idx, id_end)
-    stats = _series_stats(data, cuts["val_start"])
+    short = _short_history(data, cuts["val_start"])
+    id_idx = [i for i in id_idx if i not in short]
+    shift_series = [n for n in shift_series if names.index(n) not in short]
+    stats = _series_stats(data, cuts["val_start"], short)
     spans: dict[str, list[tuple[int, Any, Any, int]]] = {s: [] for s in SPLITS}
     train_stride = split.train_stride
     step = eval_stride(data.settings.step, data.season)
@@ -271,8 +277,49 @@ def make_splits(
         available=available,
         per_phase=per_phase,
         eval_stride=step,
-        notes=_notes(data, step, available, {k: len(w) for k, w in windows.items()}),
+        notes=_short_note(data, short, cuts["val_start"])
+        + _notes(data, step, available, {k: len(w) for k, w in windows.items()}),
+        left_out=tuple(names[i] for i in sorted(short)),
     )
+
+
+def _short_history(data: ForecastData, val_start: Any) -> set[int]:
+    """Series with fewer than context + horizon steps before the validation period: no
+    training window, and too little history for their scaling statistics and MASE scale.
+
+    Raises:
+        DataError: every series is that short.
+    """
+    need = data.settings.context + data.settings.horizon
+    short = {i for i, t in enumerate(data.times) if int(np.sum(t < val_start)) < need}
+    if len(short) == len(data.times):
+        raise DataError(
+            f"no series has context + horizon = {need} steps before the validation period "
+            f"({_cut_text(val_start)}); lower task.context, split.val_fraction and "
+            "split.test_fraction, or move task.shift.min later"
+        )
+    return short
+
+
+def _short_note(data: ForecastData, short: set[int], val_start: Any) -> tuple[str, ...]:
+    """The warning that names the series left out for a short history (none: empty)."""
+    if not short:
+        return ()
+    names = [str(data.series_names[i]) for i in sorted(short)]
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    need = data.settings.context + data.settings.horizon
+    note = (
+        f"{len(names)} of {len(data.times)} series have fewer than context + horizon = {need} "
+        f"steps before the validation period ({_cut_text(val_start)}) and are left out of "
+        f"every split ({shown}): they have no training window and no training-period scale; "
+        "smaller split fractions or a later task.shift.min give them that history"
+    )
+    log.warning("%s", note)
+    return (note,)
+
+
+def _cut_text(t: Any) -> str:
+    return str(pd.Timestamp(t).date()) if isinstance(t, np.datetime64) else str(t)
 
 
 def _notes(
@@ -407,11 +454,17 @@ def _before(t: Any) -> Any:
     return t - (np.int64(1) if isinstance(t, np.integer) else np.timedelta64(1, "ns"))
 
 
-def _series_stats(data: ForecastData, val_start: Any) -> SeriesStats:
-    """Mean, std and seasonal-naive MAE of each series before ``val_start``."""
+def _series_stats(data: ForecastData, val_start: Any, short: set[int]) -> SeriesStats:
+    """Mean, std and seasonal-naive MAE of each series before ``val_start`` (NaN for the
+    series in ``short``, which are in no split)."""
     m = data.season
     mean, std, mase = [], [], []
-    for name, t, y in zip(data.series_names, data.times, data.values, strict=True):
+    for i, (name, t, y) in enumerate(zip(data.series_names, data.times, data.values, strict=True)):
+        if i in short:
+            mean.append(np.nan)
+            std.append(np.nan)
+            mase.append(np.nan)
+            continue
         y_train = y[t < val_start]
         if len(y_train) < 2:
             raise DataError(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError, DataError
+from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import table_stem, user_file_provenance
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
 from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
@@ -342,12 +343,11 @@ def load_task(spec: Spec) -> ForecastTask:
 
 
 def _title(t: TaskSpec) -> str:
-    """The report's name of a user's task: ``task.name`` where the spec sets one, else the first
-    sentence of ``task.description`` (up to 80 characters), else the file's stem."""
+    """The report's name of a user's task: ``task.name`` where the spec sets one, else from
+    ``task.description`` (:func:`task_title`), else the file's stem and the target."""
     if t.name != type(t).__dataclass_fields__["name"].default:
         return t.name
-    first = t.description.strip().split(". ")[0].strip().rstrip(".")
-    return first if 0 < len(first) <= 80 else Path(t.path).stem
+    return task_title(t.description, f"{table_stem(Path(t.path))}: {t.target}")
 
 
 def load_user(path: Path, settings: ForecastSettings) -> ForecastData:
