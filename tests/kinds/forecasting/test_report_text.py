@@ -81,8 +81,10 @@ def test_references_state_the_mase_scale_and_the_ets_row() -> None:
         ({"name": "Store sales"}, "Store sales"),
         ({"description": "Daily load of two sites. Hourly data."}, "Daily load of two sites"),
         (
-            {"description": "Load of two sites (MW, hourly, from the grid operator's open data "
-             "portal), forecast a day ahead. More."},
+            {
+                "description": "Load of two sites (MW, hourly, from the grid operator's open data "
+                "portal), forecast a day ahead. More."
+            },
             "Load of two sites",
         ),
         ({}, "load: load"),
