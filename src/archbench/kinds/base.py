@@ -34,6 +34,7 @@ import stays light (no torch, no LightGBM at import time).
 from __future__ import annotations
 
 import abc
+import copy
 import importlib
 import importlib.util
 from collections.abc import Mapping, Sequence
@@ -241,6 +242,9 @@ class Kind(abc.ABC, Generic[DataT, SplitsT, PartT, InfoT]):
     #: ``archbench init --task`` with a word of ``init_words`` or a built-in task name; empty:
     #: the kind has none (or overrides :meth:`init_template`).
     spec_templates: ClassVar[str] = ""
+    #: ``"module:attr"`` of the kind's presets table, preset name -> spec dict (see
+    #: :meth:`presets`); empty: the kind overrides :meth:`presets`.
+    preset_table: ClassVar[str] = ""
 
     # -- declaration -------------------------------------------------------------------------
     def fixed_params(self, spec: Spec, family: str) -> dict[str, Any]:
@@ -288,13 +292,21 @@ class Kind(abc.ABC, Generic[DataT, SplitsT, PartT, InfoT]):
         """
         return cast("type[Model[PartT, InfoT]]", self.family(family).load(backend))
 
-    @abc.abstractmethod
     def presets(self, preset: str) -> dict[str, Any]:
-        """Spec overrides of ``preset`` ("quick", "default", "thorough") as a spec dict.
+        """Spec overrides of ``preset`` ("quick", "default", "thorough") as a spec dict (a copy:
+        the caller may change it); by default entry ``preset`` of the table ``preset_table``.
 
         The split caps, budget and ``[families.<name>]`` settings that make the preset fit its
         time goal on a 2-core CPU for this kind; the user's spec is applied on top.
+
+        Raises:
+            ConfigError: the kind declares no ``preset_table`` and does not override this.
         """
+        if not self.preset_table:
+            raise ConfigError(
+                f"the {self.name} kind has no presets: set its preset_table or override presets()"
+            )
+        return copy.deepcopy(dict(import_target(self.preset_table)[preset]))
 
     def validate_spec(self, spec: Spec) -> None:
         """Cross-field checks of the spec for this kind; raise ConfigError naming the key."""

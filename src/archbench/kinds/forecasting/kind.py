@@ -17,7 +17,6 @@ fractions of the ID time steps.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -70,13 +69,9 @@ class ForecastingKind(Kind["ForecastTask", "ForecastSplits", "Windows", "Forecas
     suite_tasks: ClassVar[tuple[str, ...]] = ("weather",)
     unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
     spec_templates: ClassVar[str] = "archbench.kinds.forecasting.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.forecasting.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.forecasting.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         from archbench.kinds.forecasting.metrics import FORECAST_METRICS

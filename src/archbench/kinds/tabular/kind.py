@@ -7,7 +7,6 @@ are rows; the paired bootstrap draws rows independently.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -54,13 +53,9 @@ class TabularKind(Kind["TaskData", "Splits", "Matrix", "FeatureInfo"]):
     worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
     groups_split: ClassVar[bool] = True
     spec_templates: ClassVar[str] = "archbench.kinds.tabular.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.tabular.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.tabular.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         return (*_SETS["classification"].names, *REGRESSION.names)

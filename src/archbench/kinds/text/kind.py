@@ -10,7 +10,6 @@ reference rows (TF-IDF + logistic regression, majority class) and computes the t
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
@@ -70,13 +69,9 @@ class TextKind(Kind["TextData", "TextSplits", "TextPart", "TextInfo"]):
     unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
     groups_split: ClassVar[bool] = True
     spec_templates: ClassVar[str] = "archbench.kinds.text.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.text.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.text.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         return tuple(METRICS)
