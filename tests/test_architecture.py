@@ -32,6 +32,7 @@ REPORT_KIT = (
     "archbench.report.prose",
     "archbench.report.rundata",
     "archbench.report.figures",
+    "archbench.report.kindapi",
 )
 #: Lowest first; a module belongs to the layer of its longest matching prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -7,7 +7,7 @@ Subclass :class:`KindContract` in a test module and give it two fixtures::
     class TestMyKind(KindContract):
         @pytest.fixture(scope="class")
         @classmethod
-        def kind(cls) -> Kind:
+        def kind(cls) -> AnyKind:
             return MyKind()
 
         @pytest.fixture(scope="class")
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from archbench.kinds import kind_of
-from archbench.kinds.base import Kind
+from archbench.kinds.base import AnyKind
 from archbench.kinds.family import Model
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 from archbench.spec.load import spec_from_dict
@@ -54,7 +54,7 @@ class KindContract:
 
     @_fixture()
     @classmethod
-    def spec(cls, kind: Kind, spec_dict: dict[str, Any]) -> Spec:
+    def spec(cls, kind: AnyKind, spec_dict: dict[str, Any]) -> Spec:
         from archbench.kinds import kind_names, register_kind
 
         if kind.name not in kind_names():
@@ -73,7 +73,7 @@ class KindContract:
         return out
 
     # -- declarations ----------------------------------------------------------------------------
-    def test_declares_itself(self, kind: Kind) -> None:
+    def test_declares_itself(self, kind: AnyKind) -> None:
         assert kind.name and kind.task_types, "a kind names itself and the task types it serves"
         names = kind.family_names
         assert len(names) == 3 and len(set(names)) == 3, f"three distinct families: {names}"
@@ -85,7 +85,7 @@ class KindContract:
         for preset in PRESETS:
             assert isinstance(kind.presets(preset), dict)
 
-    def test_search_space_starts_from_the_defaults(self, kind: Kind) -> None:
+    def test_search_space_starts_from_the_defaults(self, kind: AnyKind) -> None:
         import optuna
 
         for decl in kind.families:
@@ -97,7 +97,7 @@ class KindContract:
                 "have no default"
             )
 
-    def test_declared_space_is_what_the_trial_draws(self, kind: Kind) -> None:
+    def test_declared_space_is_what_the_trial_draws(self, kind: AnyKind) -> None:
         import optuna
 
         for decl in kind.families:
@@ -140,7 +140,7 @@ class KindContract:
         assert set(res["split"]) == set(SCORED_SPLITS)
         assert run["kind"] == kind_of(spec).name
 
-    def test_predictions_give_back_the_stored_metrics(self, run_dir: Path, kind: Kind) -> None:
+    def test_predictions_give_back_the_stored_metrics(self, run_dir: Path, kind: AnyKind) -> None:
         run = json.loads((run_dir / "run.json").read_text())
         res = pd.read_parquet(run_dir / "results.parquet")
         preds = pd.read_parquet(run_dir / "predictions.parquet")

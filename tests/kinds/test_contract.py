@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from archbench.kinds import get_kind, kind_of
-from archbench.kinds.base import Kind
+from archbench.kinds.base import AnyKind
 from archbench.testing import KindContract
 
 from .toy import ToyKind
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 class TestTabularKind(KindContract):
     @pytest.fixture(scope="class")
     @classmethod
-    def kind(cls) -> Kind:
+    def kind(cls) -> AnyKind:
         return get_kind("tabular")
 
     @pytest.fixture(scope="class")
@@ -39,7 +39,7 @@ class TestTabularKind(KindContract):
 class TestToyKind(KindContract):
     @pytest.fixture(scope="class")
     @classmethod
-    def kind(cls) -> Kind:
+    def kind(cls) -> AnyKind:
         return ToyKind()
 
     @pytest.fixture(scope="class")

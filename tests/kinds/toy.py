@@ -8,7 +8,7 @@ contract test runs in seconds. Nothing in the spine knows this kind: it register
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +34,7 @@ class Points:
 class _Base(Model[Points, None]):
     n_iter_ = best_iter_ = 1
     history_: list[float] = []  # noqa: RUF012 - set per fit
+    _f: Callable[[np.ndarray], np.ndarray]  # the fitted function, set by fit
 
     def predict(self, data: Points) -> np.ndarray:
         return self._f(data.x)
@@ -137,7 +138,10 @@ class ToyReport:
         return []
 
 
-class ToyKind(Kind):
+class ToyKind(Kind[pd.DataFrame, dict[str, np.ndarray], Points, None]):
+    """Its four types: the loaded frame, the unit ids per split, the points of one part and no
+    info (its families need none)."""
+
     name: ClassVar[str] = "toy"
     task_types: ClassVar[tuple[str, ...]] = ("toy_regression",)
     builtin_tasks: ClassVar[tuple[str, ...]] = ("toy_sine",)
@@ -176,7 +180,9 @@ class ToyKind(Kind):
             "shift": np.flatnonzero(data["x"].to_numpy() > 0.6),
         }
 
-    def prepare(self, data: pd.DataFrame, splits: dict[str, np.ndarray], spec: Any) -> Prepared:
+    def prepare(
+        self, data: pd.DataFrame, splits: dict[str, np.ndarray], spec: Any
+    ) -> Prepared[Points, None]:
         parts = {
             s: Points(data["x"].to_numpy()[splits[s]], data["y"].to_numpy()[splits[s]], splits[s])
             for s in SPLIT_NAMES

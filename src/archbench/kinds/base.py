@@ -14,7 +14,14 @@ knows nothing of any kind. It asks the kind named by the spec's task type to
 * turn predictions into the store's per-unit frame and back into the arrays the paired
   bootstrap resamples, and say how units are resampled (``prediction_frame``,
   ``unit_arrays``, ``draw_counts``);
-* supply its words, citations and figures for the report (``report``).
+* supply its words, citations and figures for the report (``report``, a
+  :class:`archbench.report.kindapi.KindReport`).
+
+``Kind`` is generic in the types a kind's data flows through: ``Kind[DataT, SplitsT, PartT,
+InfoT]`` (what ``load`` returns, what ``split`` returns, one part the families fit on and
+predict, and the ``info`` passed to every ``fit``), so that mypy follows ``load -> split ->
+prepare -> fit`` for each kind and refuses one kind's splits in another kind's ``prepare``. The
+spine holds any kind as :data:`AnyKind`.
 
 A kind registers itself by name (:func:`archbench.kinds.register_kind`); the spec's task type or
 built-in task name picks it. ``archbench.testing.KindContract`` is the test case every
@@ -27,31 +34,50 @@ import stays light (no torch, no LightGBM at import time).
 from __future__ import annotations
 
 import abc
+import copy
 import importlib
 import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 from archbench.errors import ConfigError
-from archbench.kinds.family import Model
+from archbench.kinds.family import InfoT, Model, PartT
 from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
 __all__ = [
     "SCORED_SPLITS",
     "SPLIT_NAMES",
+    "AnyKind",
     "Backend",
+    "DataT",
     "FamilyDecl",
+    "InfoT",
     "Kind",
+    "PartT",
     "Prepared",
+    "SplitsT",
+    "import_target",
 ]
 
 if TYPE_CHECKING:
+    from archbench.report.kindapi import KindReport
     from archbench.spec.model import Spec
+
+#: What a kind's ``load`` returns (the task: a table, a panel of series, documents).
+DataT = TypeVar("DataT")
+#: What a kind's ``split`` returns (the unit ids of train, val, test and shift).
+SplitsT = TypeVar("SplitsT")
+
+
+def import_target(target: str) -> Any:
+    """The object ``"module:attr"`` names, its module imported on first use."""
+    module, attr = target.split(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 # ----------------------------------------------------------------------------- families
@@ -120,8 +146,7 @@ class FamilyDecl:
                 f"gbdt_backend {key!r} needs the {b.requires} package, which is not installed; "
                 f"pip install archbench[{b.extra or b.requires}]"
             )
-        module, attr = b.target.split(":")
-        cls = getattr(importlib.import_module(module), attr)
+        cls = import_target(b.target)
         assert isinstance(cls, type) and issubclass(cls, Model), b.target
         return cls
 
@@ -135,8 +160,10 @@ def _importable(module: str) -> bool:
 
 # ----------------------------------------------------------------------------- prepared data
 @dataclass(frozen=True, eq=False)
-class Prepared:
+class Prepared(Generic[PartT, InfoT]):
     """What a kind hands the spine after loading, splitting and preparing a task.
+
+    Generic in the kind's part and info types (``Prepared[Matrix, FeatureInfo]`` for tables).
 
     Attributes:
         parts: ``train``, ``val``, ``test``, ``shift`` -> what the families fit on and predict
@@ -157,8 +184,8 @@ class Prepared:
             so that analysis can test each family against each reference on the same rows.
     """
 
-    parts: Mapping[str, Any]
-    info: Any
+    parts: Mapping[str, PartT]
+    info: InfoT
     metrics: MetricSet
     sizes: Mapping[str, int]
     split_digest: str
@@ -173,8 +200,9 @@ class Prepared:
 
 
 # ----------------------------------------------------------------------------- the contract
-class Kind(abc.ABC):
-    """A task kind. Subclass, fill the class attributes, implement the abstract methods."""
+class Kind(abc.ABC, Generic[DataT, SplitsT, PartT, InfoT]):
+    """A task kind. Subclass with its four types (``class TabularKind(Kind[TaskData, Splits,
+    Matrix, FeatureInfo])``), fill the class attributes, implement the abstract methods."""
 
     #: Registry key, recorded in run.json ("tabular").
     name: ClassVar[str]
@@ -210,6 +238,13 @@ class Kind(abc.ABC):
     suite_tasks: ClassVar[tuple[str, ...]] = ()
     #: True when the kind honours ``split.group`` (a column whose groups stay in one split).
     groups_split: ClassVar[bool] = False
+    #: ``"module:function"`` of the kind's commented specs (``variant -> str``) for
+    #: ``archbench init --task`` with a word of ``init_words`` or a built-in task name; empty:
+    #: the kind has none (or overrides :meth:`init_template`).
+    spec_templates: ClassVar[str] = ""
+    #: ``"module:attr"`` of the kind's presets table, preset name -> spec dict (see
+    #: :meth:`presets`); empty: the kind overrides :meth:`presets`.
+    preset_table: ClassVar[str] = ""
 
     # -- declaration -------------------------------------------------------------------------
     def fixed_params(self, spec: Spec, family: str) -> dict[str, Any]:
@@ -248,15 +283,32 @@ class Kind(abc.ABC):
     def family_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.families)
 
-    @abc.abstractmethod
+    def model(self, family: str, backend: str = "") -> type[Model[PartT, InfoT]]:
+        """The model class of ``family`` (``backend``: ``families.gbdt_backend``), typed to fit
+        this kind's parts and info.
+
+        Raises:
+            ConfigError: unknown family or backend, or an optional backend not installed.
+        """
+        return cast("type[Model[PartT, InfoT]]", self.family(family).load(backend))
+
     def presets(self, preset: str) -> dict[str, Any]:
-        """Spec overrides of ``preset`` ("quick", "default", "thorough") as a spec dict.
+        """Spec overrides of ``preset`` ("quick", "default", "thorough") as a spec dict (a copy:
+        the caller may change it); by default entry ``preset`` of the table ``preset_table``.
 
         The split caps, budget and ``[families.<name>]`` settings that make the preset fit its
         time goal on a 2-core CPU for this kind; the user's spec is applied on top.
-        """
 
-    def validate_spec(self, spec: Spec) -> None:  # noqa: B027 - optional hook
+        Raises:
+            ConfigError: the kind declares no ``preset_table`` and does not override this.
+        """
+        if not self.preset_table:
+            raise ConfigError(
+                f"the {self.name} kind has no presets: set its preset_table or override presets()"
+            )
+        return copy.deepcopy(dict(import_target(self.preset_table)[preset]))
+
+    def validate_spec(self, spec: Spec) -> None:
         """Cross-field checks of the spec for this kind; raise ConfigError naming the key."""
 
     @property
@@ -273,7 +325,7 @@ class Kind(abc.ABC):
         """
 
     @abc.abstractmethod
-    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+    def metric_set(self, data: DataT, chosen: Sequence[str] = ()) -> MetricSet:
         """The run's metrics for the loaded task: the primary first, then ``chosen`` (or every
         metric that applies when empty).
 
@@ -283,7 +335,7 @@ class Kind(abc.ABC):
 
     # -- data ----------------------------------------------------------------------------------
     @abc.abstractmethod
-    def load(self, spec: Spec) -> Any:
+    def load(self, spec: Spec) -> DataT:
         """Load the task the spec describes (built-in or user file) with its ID and shift pools.
 
         Raises:
@@ -291,7 +343,7 @@ class Kind(abc.ABC):
         """
 
     @abc.abstractmethod
-    def split(self, data: Any, spec: Spec) -> Any:
+    def split(self, data: DataT, spec: Spec) -> SplitsT:
         """Split the ID pool into train/val/test and take the shift set; check for leakage.
 
         Raises:
@@ -299,20 +351,20 @@ class Kind(abc.ABC):
         """
 
     @abc.abstractmethod
-    def prepare(self, data: Any, splits: Any, spec: Spec) -> Prepared:
+    def prepare(self, data: DataT, splits: SplitsT, spec: Spec) -> Prepared[PartT, InfoT]:
         """Fit every preprocessing statistic on train only and build the four parts."""
 
     # -- workers ---------------------------------------------------------------------------------
     @abc.abstractmethod
-    def targets(self, part: Any) -> np.ndarray:
+    def targets(self, part: PartT) -> np.ndarray:
         """The ``y_true`` the metric functions take for ``part``."""
 
-    def subsample(self, part: Any, n: int, seed: int, info: Any) -> Any:
+    def subsample(self, part: PartT, n: int, seed: int, info: InfoT) -> PartT:
         """At most ``n`` units of the training part for tuning (same subsample for every
         family); ``n <= 0`` or a smaller part returns ``part`` unchanged."""
         return part
 
-    def bootstrap(self, part: Any, seed: int, info: Any) -> Any:
+    def bootstrap(self, part: PartT, seed: int, info: InfoT) -> PartT:
         """A bootstrap resample of the training part (``seeds.vary = "model+data"``): as many
         units as ``part``, drawn with replacement from ``seed`` alone. Kinds whose units are
         dependent resample blocks. A kind that implements it sets ``supports_data_bootstrap``.
@@ -326,7 +378,7 @@ class Kind(abc.ABC):
 
     # -- store and statistics --------------------------------------------------------------------
     @abc.abstractmethod
-    def prediction_frame(self, split: str, part: Any, pred: np.ndarray) -> pd.DataFrame:
+    def prediction_frame(self, split: str, part: PartT, pred: np.ndarray) -> pd.DataFrame:
         """Per-unit predictions of one seed on one part. Must hold ``split``, ``row_id`` (the
         unit id, unique within the part) and ``y_true``; the rest is the kind's."""
 
@@ -361,7 +413,7 @@ class Kind(abc.ABC):
         return None
 
     def store_tables(
-        self, predictions: pd.DataFrame, prepared: Prepared
+        self, predictions: pd.DataFrame, prepared: Prepared[PartT, InfoT]
     ) -> dict[str, pd.DataFrame]:
         """The kind's own tables in the run directory, file name -> frame (e.g. forecasting's
         ``horizon_errors.parquet``), derived from the assembled predictions (every family, seed
@@ -371,13 +423,19 @@ class Kind(abc.ABC):
 
     # -- report ----------------------------------------------------------------------------------
     @abc.abstractmethod
-    def report(self) -> Any:
-        """The kind's report parts: an object with the methods of
-        :class:`archbench.report.kindparts.KindReport` (data paragraphs, families paragraph,
-        introduction, citations and figures)."""
+    def report(self) -> KindReport:
+        """The kind's report parts (:class:`archbench.report.kindapi.KindReport`): data
+        paragraphs, families paragraph, introduction, citations, figures and limitations."""
 
     # -- the user's first spec ------------------------------------------------------------------
     def init_template(self, variant: str) -> str | None:
         """A commented spec for ``archbench init --task <variant>``, or ``None`` when the kind
-        does not answer to ``variant``."""
-        return None
+        does not answer to ``variant`` (a word of ``init_words`` or a built-in task name) or
+        has no ``spec_templates``."""
+        if not self.spec_templates or variant not in (*self.init_words, *self.builtin_tasks):
+            return None
+        return str(import_target(self.spec_templates)(variant))
+
+
+#: A kind of any types: what the spine, the registry and the contract test hold.
+AnyKind: TypeAlias = Kind[Any, Any, Any, Any]

@@ -8,24 +8,23 @@ built-in task name (``task.name``). Plugins outside the package call :func:`regi
 from __future__ import annotations
 
 import difflib
-import importlib
 from typing import TYPE_CHECKING
 
 from archbench.errors import ConfigError
 
 if TYPE_CHECKING:
-    from archbench.kinds.base import Kind
+    from archbench.kinds.base import AnyKind
     from archbench.spec.model import Spec
 
 #: name -> "module:Class" (not imported yet) or the instance.
-_KINDS: dict[str, str | Kind] = {
+_KINDS: dict[str, str | AnyKind] = {
     "tabular": "archbench.kinds.tabular.kind:TabularKind",
     "forecasting": "archbench.kinds.forecasting.kind:ForecastingKind",
     "text": "archbench.kinds.text.kind:TextKind",
 }
 
 
-def register_kind(kind: Kind | str, *, name: str = "", replace: bool = False) -> None:
+def register_kind(kind: AnyKind | str, *, name: str = "", replace: bool = False) -> None:
     """Register a kind: an instance, or ``"module:Class"`` imported on first use.
 
     Raises:
@@ -51,7 +50,7 @@ def kind_names() -> tuple[str, ...]:
     return tuple(_KINDS)
 
 
-def get_kind(name: str) -> Kind:
+def get_kind(name: str) -> AnyKind:
     """The kind registered as ``name``.
 
     Raises:
@@ -61,14 +60,15 @@ def get_kind(name: str) -> Kind:
         raise ConfigError(f"unknown task kind {name!r}; the kinds are: {', '.join(_KINDS)}")
     entry = _KINDS[name]
     if isinstance(entry, str):
-        module, attr = entry.split(":")
-        entry = getattr(importlib.import_module(module), attr)()
+        from archbench.kinds.base import import_target
+
+        entry = import_target(entry)()
         _KINDS[name] = entry
     assert not isinstance(entry, str)
     return entry
 
 
-def all_kinds() -> tuple[Kind, ...]:
+def all_kinds() -> tuple[AnyKind, ...]:
     return tuple(get_kind(n) for n in _KINDS)
 
 
@@ -82,34 +82,31 @@ def builtin_tasks() -> tuple[str, ...]:
     return tuple(t for k in all_kinds() for t in k.builtin_tasks)
 
 
-def kind_of(spec: Spec) -> Kind:
+def kind_of(spec: Spec) -> AnyKind:
     """The task kind of ``spec`` (by task type, else by built-in name)."""
     t = spec.task
     return kind_for(t.type, t.name if t.is_builtin else "")
 
 
-def kind_for(task_type: str = "", builtin: str = "") -> Kind:
+def kind_for(task_type: str = "", builtin: str = "") -> AnyKind:
     """The kind of a task: by ``task.type`` for user files, else by built-in name.
 
     Raises:
         ConfigError: no kind serves the type or knows the built-in, with the options.
     """
-    kinds = all_kinds()
-    if task_type:
-        for k in kinds:
-            if task_type in k.task_types:
-                return k
+    by_type = bool(task_type)
+    key = task_type if by_type else builtin
+    for k in all_kinds():
+        if key in (k.task_types if by_type else k.builtin_tasks):
+            return k
+    if by_type:
         opts = task_types()
         raise ConfigError(
             f"task.type = {task_type!r} is not a task type ({_suggest(task_type, opts)}); "
             f"use one of {', '.join(repr(t) for t in opts)}"
         )
-    for k in kinds:
-        if builtin in k.builtin_tasks:
-            return k
-    opts = builtin_tasks()
     raise ConfigError(
-        f"task.name {builtin!r} is not a built-in task ({_suggest(builtin, opts)}); "
+        f"task.name {builtin!r} is not a built-in task ({_suggest(builtin, builtin_tasks())}); "
         "for your own data, set task.path, task.target and task.type"
     )
 
@@ -119,7 +116,7 @@ def _suggest(key: str, options: tuple[str, ...]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"options: {', '.join(options)}"
 
 
-def _check_clashes(new: Kind) -> None:
+def _check_clashes(new: AnyKind) -> None:
     for other in all_kinds():
         if other is new:
             continue

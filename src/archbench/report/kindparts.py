@@ -3,54 +3,27 @@
 The report is generic: headline, results, tables, statistics and discussion read the run
 directory. The parts that depend on the kind (the data, split and preprocessing paragraphs, how
 the families are trained, the opening of the introduction, extra citations and figures) come
-from ``Kind.report()``, an object with the methods of :class:`KindReport`.
+from ``Kind.report()``, an object with the methods of :class:`KindReport` (defined in the report
+kit, :mod:`archbench.report.kindapi`, and re-exported here).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+from archbench.report.kindapi import KindReport
 
 if TYPE_CHECKING:
-    from archbench.report.document import Block, Figure, Spans
     from archbench.report.rundata import RunData
 
-
-class KindReport(Protocol):
-    """The report parts of a task kind."""
-
-    #: Bibliography keys the kind's text may cite (entries in report/refs.bib or ``bib()``).
-    citations: frozenset[str]
-
-    def data_blocks(self, run: RunData, compact: int) -> list[Block]:
-        """The design section's opening: data, splits and shift, preprocessing paragraphs."""
-        ...
-
-    def families_text(self, run: RunData) -> Spans:
-        """One or two sentences on how the three families are built and trained, cited."""
-        ...
-
-    def introduction_context(self, run: RunData) -> Spans:
-        """The introduction's first paragraph: what the field knows of these families."""
-        ...
-
-    def bib(self) -> str:
-        """Extra BibTeX entries (``""`` when report/refs.bib holds them all)."""
-        ...
-
-    def figures(self, run: RunData, compact: int) -> list[Figure]:
-        """Extra figures of the results section (the document model only: label, caption and
-        the file stem under figures/); may be empty. ``compact`` >= 3 asks for fewer."""
-        ...
-
-    def draw(self, run: RunData, out_dir: Path) -> list[Path]:
-        """Draw the files of :meth:`figures` (``<stem>.pdf``) into ``out_dir``."""
-        ...
-
-    def limitations(self, run: RunData) -> list[str]:
-        """Sentences for the limitations paragraph (reviewer warnings such as a leaking feature
-        or a feature that encodes the shift rule); ``[]`` when the kind has none."""
-        ...
+__all__ = [
+    "KindReport",
+    "kind_limitations",
+    "kind_report",
+    "load_run_for_report",
+    "unit_words",
+]
 
 
 def kind_limitations(run: RunData) -> list[str]:
@@ -62,8 +35,7 @@ def kind_report(run: RunData) -> KindReport:
     """The report parts of the run's kind (run.json's ``kind``; tables for older runs)."""
     from archbench.kinds import get_kind
 
-    parts: KindReport = get_kind(str(run.run.get("kind", "tabular"))).report()
-    return parts
+    return get_kind(str(run.run.get("kind", "tabular"))).report()
 
 
 def unit_words(run: RunData) -> tuple[str, str]:

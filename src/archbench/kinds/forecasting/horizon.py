@@ -10,16 +10,21 @@ error-by-horizon figure reads this table.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from archbench.names import SCORED_SPLITS
 
+if TYPE_CHECKING:
+    from archbench.kinds.forecasting.splits import ForecastInfo, Windows
+
 FILE = "horizon_errors.parquet"
 #: Columns of the table, in order.
 COLUMNS = ("model", "reference", "seed", "split", "step", "mase", "mae", "rmse", "smape")
+#: Fitted reference forecasts: reference name -> split -> ``(n, H)`` forecasts.
+Forecasts = Mapping[str, Mapping[str, np.ndarray]]
 
 
 def step_metrics(y: np.ndarray, pred: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
@@ -63,23 +68,19 @@ def family_rows(preds: pd.DataFrame) -> pd.DataFrame:
 
 
 def reference_rows(
-    parts: Mapping[str, Any],
-    horizon_: int,
-    season: int,
-    context: int,
-    fitted: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-) -> Any:
-    """The naive and seasonal-naive rows on every scored split of ``parts`` (windows), then
-    those of ``fitted`` (reference name -> split -> ``(n, H)`` forecasts, e.g. AutoETS)."""
+    parts: Mapping[str, Windows], info: ForecastInfo, fitted: Forecasts | None = None
+) -> pd.DataFrame:
+    """The naive and seasonal-naive rows on every scored split of ``parts`` (the geometry of
+    ``info``), then those of ``fitted`` (e.g. AutoETS)."""
     from archbench.kinds.forecasting.references import REFERENCES, reference_forecast
 
     out = []
     for ref in REFERENCES:
-        if ref == "seasonal_naive" and season > context:
+        if ref == "seasonal_naive" and info.season > info.context:
             continue
         for split in SCORED_SPLITS:
             w = parts[split]
-            pred = reference_forecast(ref, w.context, horizon_, season)
+            pred = reference_forecast(ref, w.context, info.horizon, info.season)
             out.append(_rows(ref, True, None, split, step_metrics(w.target, pred, w.mase_scale)))
     for ref, per in (fitted or {}).items():
         for split in SCORED_SPLITS:
@@ -91,12 +92,12 @@ def reference_rows(
 
 def horizon_table(
     preds: pd.DataFrame,
-    parts: Mapping[str, Any],
-    info: Any,
-    fitted: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    parts: Mapping[str, Windows],
+    info: ForecastInfo,
+    fitted: Forecasts | None = None,
 ) -> pd.DataFrame:
     """The whole table: the families' rows, then the reference rows; columns ``COLUMNS``."""
-    refs = reference_rows(parts, info.horizon, info.season, info.context, fitted)
+    refs = reference_rows(parts, info, fitted)
     table = pd.concat([family_rows(preds), refs], ignore_index=True)
     return table[list(COLUMNS)]
 

@@ -17,7 +17,6 @@ fractions of the ID time steps.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
         Windows,
     )
     from archbench.kinds.forecasting.tasks import ForecastTask
+    from archbench.report.kindapi import KindReport
     from archbench.spec.model import Spec
 
 from archbench.kinds.forecasting.families import _MODELS, FAMILIES
@@ -48,7 +48,7 @@ TASK_KEYS: tuple[str, ...] = (
 BUILTIN_OPTIONS: tuple[str, ...] = ("train_stride",)
 
 
-class ForecastingKind(Kind):
+class ForecastingKind(Kind["ForecastTask", "ForecastSplits", "Windows", "ForecastInfo"]):
     """Forecasting (built-ins: weather, nyse) and the user's own long tables."""
 
     name: ClassVar[str] = "forecasting"
@@ -68,13 +68,10 @@ class ForecastingKind(Kind):
     reference_rows: ClassVar[tuple[str, ...]] = ("seasonal_naive", "naive", "ets")
     suite_tasks: ClassVar[tuple[str, ...]] = ("weather",)
     unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
+    spec_templates: ClassVar[str] = "archbench.kinds.forecasting.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.forecasting.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.forecasting.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         from archbench.kinds.forecasting.metrics import FORECAST_METRICS
@@ -86,7 +83,8 @@ class ForecastingKind(Kind):
 
         return FORECAST_METRICS[name]
 
-    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+    def metric_set(self, data: ForecastTask | None, chosen: Sequence[str] = ()) -> MetricSet:
+        """Every forecasting metric applies to every task (``data`` may be ``None``)."""
         from archbench.kinds.forecasting.metrics import FORECAST_METRICS
 
         for m in chosen:
@@ -113,7 +111,9 @@ class ForecastingKind(Kind):
 
         return make_splits(data.data, data.split, data.shift)
 
-    def prepare(self, data: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:
+    def prepare(
+        self, data: ForecastTask, splits: ForecastSplits, spec: Spec
+    ) -> Prepared[Windows, ForecastInfo]:
         from archbench.kinds.forecasting.prepare import prepared
 
         return prepared(self, data, splits, spec)
@@ -184,7 +184,7 @@ class ForecastingKind(Kind):
         return paired_test(units, metric, y_true, pred_a, pred_b, confidence=confidence)
 
     def store_tables(
-        self, predictions: pd.DataFrame, prepared: Prepared
+        self, predictions: pd.DataFrame, prepared: Prepared[Windows, ForecastInfo]
     ) -> dict[str, pd.DataFrame]:
         """``horizon_errors.parquet``: every metric at each horizon step per family, seed and
         split, and for the reference forecasts (:mod:`.horizon`)."""
@@ -196,14 +196,7 @@ class ForecastingKind(Kind):
         return {FILE: horizon_table(predictions, prepared.parts, prepared.info, extra)}
 
     # -- report --------------------------------------------------------------------------------
-    def report(self) -> Any:
+    def report(self) -> KindReport:
         from archbench.kinds.forecasting.report import ForecastReport
 
         return ForecastReport()
-
-    def init_template(self, variant: str) -> str | None:
-        from archbench.kinds.forecasting.templates import spec_template
-
-        if variant == "forecasting" or variant in self.builtin_tasks:
-            return spec_template(variant)
-        return None

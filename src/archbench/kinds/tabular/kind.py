@@ -7,7 +7,6 @@ are rows; the paired bootstrap draws rows independently.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +16,7 @@ import pandas as pd
 import archbench.kinds.tabular.data as opt
 from archbench.errors import ConfigError
 from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
+from archbench.kinds.common import labelframes
 from archbench.kinds.common.groups import account_drops
 from archbench.kinds.common.metrics import REGRESSION
 from archbench.kinds.metric import MetricSet, MetricSpec
@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     from archbench.kinds.tabular.prepare import FeatureInfo, Matrix
     from archbench.kinds.tabular.splits import Splits
     from archbench.kinds.tabular.tasks.base import TaskData
+    from archbench.report.kindapi import KindReport
     from archbench.spec.model import Spec
 
 from archbench.kinds.tabular.families import _MODELS, FAMILIES
 from archbench.kinds.tabular.metrics import _DEFAULT, _SETS
 
 
-class TabularKind(Kind):
+class TabularKind(Kind["TaskData", "Splits", "Matrix", "FeatureInfo"]):
     """Classification and regression on a table (built-ins: flights, california, adult)."""
 
     name: ClassVar[str] = "tabular"
@@ -51,13 +52,10 @@ class TabularKind(Kind):
     task_keys: ClassVar[tuple[str, ...]] = opt.TASK_KEYS
     worker_modules: ClassVar[tuple[str, ...]] = ("lightgbm", f"{_MODELS}.base")
     groups_split: ClassVar[bool] = True
+    spec_templates: ClassVar[str] = "archbench.kinds.tabular.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.tabular.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.tabular.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         return (*_SETS["classification"].names, *REGRESSION.names)
@@ -71,7 +69,8 @@ class TabularKind(Kind):
                 return s[name]
         raise KeyError(name)
 
-    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+    def metric_set(self, data: TaskData | str, chosen: Sequence[str] = ()) -> MetricSet:
+        """The metrics of the task (or of a task type, the suite's stand-in for the data)."""
         task_type = data.task_type if not isinstance(data, str) else data
         available = _SETS[task_type]
         for m in chosen:
@@ -101,7 +100,7 @@ class TabularKind(Kind):
         opt.check_positives(data, splits, spec)
         return splits
 
-    def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared:
+    def prepare(self, data: TaskData, splits: Splits, spec: Spec) -> Prepared[Matrix, FeatureInfo]:
         from archbench.kinds.common.files import data_digest
         from archbench.kinds.tabular.prepare import Preprocessor
         from archbench.kinds.tabular.references import references
@@ -189,53 +188,16 @@ class TabularKind(Kind):
     # -- store and statistics --------------------------------------------------------------------
     def prediction_frame(self, split: str, part: Matrix, pred: np.ndarray) -> pd.DataFrame:
         """``split, row_id, y_true, y_pred`` and, for classification, ``p_0 .. p_{K-1}``."""
-        d: dict[str, Any] = {
-            "split": split,
-            "row_id": part.row_id,
-            "y_true": part.y.astype(np.float64),
-        }
-        if pred.ndim == 2:
-            d["y_pred"] = pred.argmax(axis=1).astype(np.float64)
-            for k in range(pred.shape[1]):
-                d[f"p_{k}"] = pred[:, k].astype(np.float64)
-        else:
-            d["y_pred"] = pred.astype(np.float64)
-        return pd.DataFrame(d)
+        return labelframes.prediction_frame(split, part.row_id, part.y, pred)
 
     def unit_arrays(
         self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         classification = run.get("task_type") == "classification"
-        ids = y = None
-        preds = []
-        for sub in frames:
-            rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy()
-            if ids is None or y is None:
-                ids, y = rid, yt
-            elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
-                raise ValueError("predictions differ in rows or targets across seeds")
-            if classification:
-                cols = sorted(
-                    (c for c in sub.columns if c.startswith("p_") and c[2:].isdigit()),
-                    key=lambda c: int(c[2:]),
-                )
-                if len(cols) < 2:
-                    raise ValueError(f"no probability columns p_0 .. p_K-1: {list(sub.columns)}")
-                preds.append(sub[cols].to_numpy(dtype=np.float64))
-            else:
-                preds.append(sub[["y_pred"]].to_numpy(dtype=np.float64)[:, 0])
-        assert ids is not None and y is not None
-        return ids, y, np.stack(preds)
+        return labelframes.unit_arrays(frames, probabilities=classification)
 
     # -- report ----------------------------------------------------------------------------------
-    def report(self) -> Any:
+    def report(self) -> KindReport:
         from archbench.kinds.tabular.report import TabularReport
 
         return TabularReport()
-
-    def init_template(self, variant: str) -> str | None:
-        from archbench.kinds.tabular.templates import spec_template
-
-        if variant == "csv" or variant in self.builtin_tasks:
-            return spec_template(variant)
-        return None

@@ -10,7 +10,6 @@ reference rows (TF-IDF + logistic regression, majority class) and computes the t
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,7 @@ import pandas as pd
 
 from archbench.errors import ConfigError, DataError
 from archbench.kinds.base import SPLIT_NAMES, FamilyDecl, Kind, Prepared
-from archbench.kinds.common import rare
+from archbench.kinds.common import labelframes, rare
 from archbench.kinds.metric import MetricSet, MetricSpec
 from archbench.kinds.text.families import _MODELS, FAMILIES
 from archbench.kinds.text.metrics import METRICS, available, metric_set
@@ -29,6 +28,7 @@ from archbench.kinds.text.metrics import METRICS, available, metric_set
 if TYPE_CHECKING:
     from archbench.kinds.text.data import TextData, TextInfo, TextPart, TextSettings
     from archbench.kinds.text.splits import TextSplits
+    from archbench.report.kindapi import KindReport
     from archbench.spec.model import Spec
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ BUILTIN = "clothing_reviews"
 TASK_TYPE = "text_classification"
 
 
-class TextKind(Kind):
+class TextKind(Kind["TextData", "TextSplits", "TextPart", "TextInfo"]):
     """Text classification (built-in: clothing_reviews; user files: CSV/TSV/Parquet)."""
 
     name: ClassVar[str] = "text"
@@ -68,13 +68,10 @@ class TextKind(Kind):
     suite_tasks: ClassVar[tuple[str, ...]] = (BUILTIN,)
     unit_word: ClassVar[tuple[str, str]] = ("text", "texts")
     groups_split: ClassVar[bool] = True
+    spec_templates: ClassVar[str] = "archbench.kinds.text.templates:spec_template"
+    preset_table: ClassVar[str] = "archbench.kinds.text.presets:PRESETS"
 
     # -- declaration ---------------------------------------------------------------------------
-    def presets(self, preset: str) -> dict[str, Any]:
-        from archbench.kinds.text.presets import PRESETS
-
-        return copy.deepcopy(PRESETS[preset])
-
     @property
     def metric_names(self) -> tuple[str, ...]:
         return tuple(METRICS)
@@ -82,7 +79,8 @@ class TextKind(Kind):
     def metric(self, name: str) -> MetricSpec:
         return METRICS[name]
 
-    def metric_set(self, data: Any, chosen: Sequence[str] = ()) -> MetricSet:
+    def metric_set(self, data: TextData | int, chosen: Sequence[str] = ()) -> MetricSet:
+        """The metrics of the task (or of a class count, the suite's stand-in for the data)."""
         n_classes = data if isinstance(data, int) else len(data.classes)
         every = available(n_classes)
         for m in chosen:
@@ -175,7 +173,9 @@ class TextKind(Kind):
         rare.check_positives(y, data.classes, spec.task.options, spec.metrics, unit="texts")
         return splits
 
-    def prepare(self, data: TextData, splits: TextSplits, spec: Spec) -> Prepared:
+    def prepare(
+        self, data: TextData, splits: TextSplits, spec: Spec
+    ) -> Prepared[TextPart, TextInfo]:
         from archbench.kinds.text.data import TextInfo
         from archbench.kinds.text.prepare import text_statistics
 
@@ -244,49 +244,21 @@ class TextKind(Kind):
     # -- store and statistics --------------------------------------------------------------------
     def prediction_frame(self, split: str, part: TextPart, pred: np.ndarray) -> pd.DataFrame:
         """``split, row_id, y_true, y_pred`` (the argmax) and ``p_0 .. p_{K-1}``."""
-        d: dict[str, Any] = {
-            "split": split,
-            "row_id": part.row_id,
-            "y_true": part.y.astype(np.float64),
-            "y_pred": pred.argmax(axis=1).astype(np.float64),
-        }
-        for k in range(pred.shape[1]):
-            d[f"p_{k}"] = pred[:, k].astype(np.float64)
-        return pd.DataFrame(d)
+        assert part.row_id is not None  # TextPart fills it
+        return labelframes.prediction_frame(split, part.row_id, part.y, pred)
 
     def unit_arrays(
         self, frames: Sequence[pd.DataFrame], run: Mapping[str, Any]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ids = y = None
-        preds = []
-        for sub in frames:
-            rid, yt = sub["row_id"].to_numpy(), sub["y_true"].to_numpy().astype(np.int64)
-            if ids is None or y is None:
-                ids, y = rid, yt
-            elif not (np.array_equal(ids, rid) and np.array_equal(y, yt)):
-                raise ValueError("predictions differ in texts or labels across seeds")
-            cols = sorted(
-                (c for c in sub.columns if c.startswith("p_") and c[2:].isdigit()),
-                key=lambda c: int(c[2:]),
-            )
-            if len(cols) < 2:
-                raise ValueError(f"no probability columns p_0 .. p_K-1: {list(sub.columns)}")
-            preds.append(sub[cols].to_numpy(dtype=np.float64))
-        assert ids is not None and y is not None
-        return ids, y, np.stack(preds)
+        return labelframes.unit_arrays(
+            frames, probabilities=True, labels=True, what="texts or labels"
+        )
 
     # -- report ----------------------------------------------------------------------------------
-    def report(self) -> Any:
+    def report(self) -> KindReport:
         from archbench.kinds.text.report import TextReport
 
         return TextReport()
-
-    def init_template(self, variant: str) -> str | None:
-        from archbench.kinds.text.templates import spec_template
-
-        if variant in ("text", *self.builtin_tasks):
-            return spec_template(variant)
-        return None
 
 
 def _settings(spec: Spec) -> TextSettings:
