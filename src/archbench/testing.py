@@ -197,7 +197,7 @@ class KindContract:
         return dst
 
     @staticmethod
-    def _dress_preset(dst: Path, kind: Kind, preset: str) -> None:
+    def _dress_preset(dst: Path, kind: AnyKind, preset: str) -> None:
         """Make the stored run read as a run of ``preset``: the preset's resolved budget, caps
         and family settings in spec.json and run.json, its trial count, and every final seed
         stopped at the preset's epoch or round cap (the longest budget sentences)."""
@@ -237,7 +237,7 @@ class KindContract:
             best.write_text(json.dumps(b))
 
     def test_report_fits_every_preset_with_long_paths_names_and_many_features(
-        self, run_dir: Path, kind: Kind, tmp_path: Path, caplog: Any
+        self, run_dir: Path, kind: AnyKind, tmp_path: Path, caplog: Any
     ) -> None:
         """For each preset (its budget, caps and family settings, every final seed at its
         cap), the main text stays within 4 pages and names no absolute path when the run lies
