@@ -25,7 +25,7 @@ __all__ = ["entry", "main", "spec_template"]
 EXAMPLES = """\
 examples:
   archbench run                                   the default benchmark -> runs/flights-default
-  archbench run --preset quick --out runs/quick   a first look in under a minute
+  archbench run --preset quick --out runs/quick   a first look in about a minute
   archbench init --task csv --out my.toml         write a spec for your own CSV/Parquet file
   archbench run --spec my.toml --out runs/mine    run it (re-run the same command to resume)
   archbench stats runs/mine                       recompute the statistics, print the tables
@@ -33,9 +33,10 @@ examples:
 """
 
 RUN_HELP = """\
-Tune an MLP, an FT-Transformer and gradient-boosted trees under one shared trial budget
-(selection on validation data only), retrain each family's best configuration with every
-seed, evaluate on the in-distribution test set and the shift set, compute mean and 95% CI
+Tune three model families (tables: MLP, FT-Transformer, gradient-boosted trees; time series:
+N-HiTS-style MLP, PatchTST, LightGBM on lags; text: MLP, Transformer encoder, LightGBM on
+n-grams) under one shared trial budget (selection on validation data only), retrain each
+family's best configuration with every seed, evaluate on the in-distribution test set and the shift set, compute mean and 95% CI
 per metric plus a paired test between the top two families, and write a 4-page report.
 
 The run directory (--out) is the results store: results.parquet (family, seed, split, metric,
@@ -77,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--preset",
         choices=["quick", "default", "thorough"],
-        help="sizes and budget: quick (<1 min), default (~5 min), thorough (hours)",
+        help="sizes and budget: quick (~1-2 min), default (<= 5 min), thorough (hours)",
     )
     r.add_argument(
         "--out",
