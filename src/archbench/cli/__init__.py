@@ -36,8 +36,9 @@ RUN_HELP = """\
 Tune three model families (tables: MLP, FT-Transformer, gradient-boosted trees; time series:
 N-HiTS-style MLP, PatchTST, LightGBM on lags; text: MLP, Transformer encoder, LightGBM on
 n-grams) under one shared trial budget (selection on validation data only), retrain each
-family's best configuration with every seed, evaluate on the in-distribution test set and the shift set, compute mean and 95% CI
-per metric plus a paired test between the top two families, and write a 4-page report.
+family's best configuration with every seed, evaluate on the in-distribution test set and the
+shift set, compute mean and 95% CI per metric plus a paired test between the top two
+families, and write a 4-page report.
 
 The run directory (--out) is the results store: results.parquet (family, seed, split, metric,
 value), predictions.parquet, trials.parquet, summary.csv, comparisons.csv, stats.json and
