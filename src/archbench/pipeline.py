@@ -98,7 +98,10 @@ def run_benchmark(
         executor.warm(threads)
     try:
         prepared = prepare(spec)
-        resumed = store.claim(spec.to_dict(), spec.digest(), force=options.force)
+        resumed = store.claim(
+            spec.to_dict(), spec.digest(), force=options.force,
+            earlier_hashes=(spec.digest(before_groups=True),),
+        )  # fmt: skip
         old_data = store.existing_spec()
         if resumed and old_data is not None:
             old_hash = old_data.get("data_hash")

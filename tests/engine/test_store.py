@@ -59,3 +59,27 @@ def test_foreign_nonempty_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="holds no archbench run"):
         RunStore(d).claim({}, "h")
     assert (d / "thesis.tex").exists()
+
+
+#: spec.json's spec_hash of ``archbench run --task flights --preset quick`` stored by archbench
+#: before ``split.group`` existed (commit a184042): such runs must still resume.
+FLIGHTS_QUICK_BEFORE_GROUPS = "dfc376d2ec3fd477bdaad1ea23cd4a558f5a3798e2f59e1d24ec1d034f82377e"
+
+
+def test_a_run_stored_before_split_group_still_resumes(tmp_path: Path) -> None:
+    from archbench.spec.load import spec_from_dict
+
+    spec = spec_from_dict({"task": {"name": "flights"}}, preset="quick")
+    assert spec.digest(before_groups=True) == FLIGHTS_QUICK_BEFORE_GROUPS
+    assert spec.digest() != FLIGHTS_QUICK_BEFORE_GROUPS  # today's digest holds split.group
+    old = spec.to_dict()
+    del old["split"]["group"]
+    stored = {"spec_hash": FLIGHTS_QUICK_BEFORE_GROUPS, "spec": old}
+    atomic_write_json(tmp_path / "spec.json", stored)
+    store = RunStore(tmp_path)
+    with pytest.raises(StoreError, match=r"split\.group"):
+        store.claim(spec.to_dict(), spec.digest())
+    again = (spec.digest(before_groups=True),)
+    assert store.claim(spec.to_dict(), spec.digest(), earlier_hashes=again) is True
+    grouped = spec_from_dict({"task": {"name": "flights"}, "split": {"group": "carrier"}})
+    assert grouped.digest(before_groups=True) == grouped.digest()  # a set group always counts

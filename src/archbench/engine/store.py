@@ -117,15 +117,19 @@ class RunStore:
         except (OSError, ValueError):
             return None
 
-    def claim(self, spec_dict: dict[str, Any], spec_hash: str, *, force: bool = False) -> bool:
+    def claim(
+        self, spec_dict: dict[str, Any], spec_hash: str, *, force: bool = False,
+        earlier_hashes: tuple[str, ...] = (),
+    ) -> bool:  # fmt: skip
         """Bind the directory to this spec. Returns True when resuming an earlier run.
 
         A directory that holds another spec is refused with the keys that differ, unless
-        ``force`` (which deletes the earlier results).
+        ``force`` (which deletes the earlier results). ``earlier_hashes``: digests of the same
+        spec as earlier versions of archbench computed them (a stored run resumes).
         """
         self.check_location()
         old = self.existing_spec()
-        if old is not None and old.get("spec_hash") != spec_hash:
+        if old is not None and old.get("spec_hash") not in (spec_hash, *earlier_hashes):
             if not force:
                 diff = _dict_diff(old.get("spec", {}), spec_dict)
                 shown = "; ".join(diff[:4]) + (" ..." if len(diff) > 4 else "")

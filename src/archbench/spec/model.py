@@ -212,11 +212,17 @@ class Spec:
         name = self.task.name if self.task.is_builtin else Path(self.task.path).stem
         return self.output.dir or f"runs/{name}-{self.preset}"
 
-    def digest(self, *, exclude_output: bool = True) -> str:
-        """sha256 of the canonical JSON of the spec (the output dir and report text excluded)."""
+    def digest(self, *, exclude_output: bool = True, before_groups: bool = False) -> str:
+        """sha256 of the canonical JSON of the spec (the output dir and report text excluded).
+
+        ``before_groups``: the digest as archbench computed it before ``split.group`` existed
+        (the key left out at its default), so that a run stored then still resumes.
+        """
         d = self.to_dict()
         if d["seeds"]["vary"] == "model":  # the default: digests of older specs stay valid
             del d["seeds"]["vary"]
+        if before_groups and not d["split"].get("group"):
+            d["split"].pop("group", None)
         if exclude_output:
             d.pop("output", None)
             d.pop("report", None)
