@@ -33,6 +33,7 @@ REPORT_KIT = (
     "archbench.report.rundata",
     "archbench.report.figures",
     "archbench.report.kindapi",
+    "archbench.report.clip",
 )
 #: Lowest first; a module belongs to the layer of its longest matching prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (

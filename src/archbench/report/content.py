@@ -11,7 +11,7 @@ from pathlib import Path
 from archbench._version import __version__
 from archbench.report.beaten import reference_beats_all
 from archbench.report.budget import capped_sentence
-from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE, clipped_run
+from archbench.report.clip import CLIP_LEVEL, DROP_DESIGN_TABLE, DROP_KIND_FIGURES, clipped_run
 from archbench.report.design import design, reproducibility
 from archbench.report.document import (
     Block,
@@ -76,7 +76,12 @@ def known_keys(run: RunData) -> set[str]:
 
 FIGURES = ("seed_scores", "shift_tuning")
 #: How much secondary material :func:`build` can drop: 0 (none) .. MAX_COMPACT.
-MAX_COMPACT = DROP_DESIGN_TABLE
+MAX_COMPACT = DROP_KIND_FIGURES
+
+
+def _kind_figures(run: RunData, compact: int) -> list[Figure]:
+    """The kind's figures, none at the most compact level."""
+    return [] if compact >= DROP_KIND_FIGURES else list(kind_report(run).figures(run, compact))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +220,7 @@ def results(run: RunData, compact: int) -> Section:
         " gives the paired comparison on every metric. ",
         _holm_sentence(run) if compact < 4 else None,
     )
-    kind_figures = kind_report(run).figures(run, compact)
+    kind_figures = _kind_figures(run, compact)
     # the most compact level drops the generic shift figure (Table 4 holds its numbers; the
     # tuning sentence says whether a family was still improving); a kind's figures stay
     shift_fig = compact < 5
@@ -427,7 +432,7 @@ def build(run: RunData, *, compact: int = 0) -> Document:
         abstract=abs_,
         sections=sections,
         bibliography=used_citations(abs_, sections),
-        figures=(*FIGURES, *(f.stem for f in kind_report(run).figures(run, compact))),
+        figures=(*FIGURES, *(f.stem for f in _kind_figures(run, compact))),
         extra_bib=kind_report(run).bib(),
         metadata={"run": run.root.name, "compact": str(compact)},
     )

@@ -189,7 +189,8 @@ def test_series_too_short() -> None:
 
 def test_series_too_short_for_the_splits() -> None:
     data = load_frame(panel(n=20), SETTINGS)
-    with pytest.raises(DataError, match=r"period holds no complete window .* lower task.context"):
+    with pytest.raises(DataError, match=r"no series has context \+ horizon = 16 steps before the "
+                       r"validation period .* lower task.context"):  # fmt: skip
         make_splits(data, ForecastSplit(), None)
 
 

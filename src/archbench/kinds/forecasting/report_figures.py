@@ -56,10 +56,8 @@ def median_window(preds: pd.DataFrame) -> pd.DataFrame:
 
 
 def figures(run: RunData, compact: int) -> list[Figure]:
-    """The document model of the figure :func:`draw` makes; none without predictions, and
-    none at compaction level 6 and above (a report near its page limit keeps its tables and
-    verdicts; the per-step errors stay in horizon_errors.parquet)."""
-    if not (run.root / "predictions.parquet").is_file() or compact >= 6:
+    """The document model of the figure :func:`draw` makes; none without predictions."""
+    if not (run.root / "predictions.parquet").is_file():
         return []
     caption = spans(
         "MASE at each horizon step on the test and shift windows (mean over seeds; grey: the "
