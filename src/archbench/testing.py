@@ -35,7 +35,7 @@ from archbench.kinds import kind_of
 from archbench.kinds.base import AnyKind
 from archbench.kinds.family import Model
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
-from archbench.spec.load import spec_from_dict
+from archbench.spec.load import merge_dicts, spec_from_dict
 from archbench.spec.model import PRESETS, Spec
 
 try:
@@ -201,18 +201,8 @@ class KindContract:
         """Make the stored run read as a run of ``preset``: the preset's resolved budget, caps
         and family settings in spec.json and run.json, its trial count, and every final seed
         stopped at the preset's epoch or round cap (the longest budget sentences)."""
-        over = kind.presets(preset)
         doc = json.loads((dst / "spec.json").read_text())
-        spec = doc["spec"]
-        for key, value in over.items():
-            if isinstance(value, dict) and isinstance(spec.get(key), dict):
-                for k, v in value.items():
-                    if isinstance(v, dict) and isinstance(spec[key].get(k), dict):
-                        spec[key][k].update(v)
-                    else:
-                        spec[key][k] = v
-            else:
-                spec[key] = value
+        spec = doc["spec"] = merge_dicts(doc["spec"], kind.presets(preset))
         spec["preset"] = preset
         (dst / "spec.json").write_text(json.dumps(doc))
         run = json.loads((dst / "run.json").read_text())
