@@ -8,6 +8,7 @@ every seed. Every unit is written to the store when it finishes; units found don
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -243,6 +244,49 @@ class Runner:
                     out.extend(self._seed_units(fam))
         return out
 
+    def _priority(self, unit: Unit) -> tuple[float, int, bool, int]:
+        """Sort key of a queued unit: the family with the most work left goes first.
+
+        A family none of whose trials has finished yet goes before every measured one (in the
+        kind's ``cost_rank`` order), so that each family's cost is known early; then families
+        are ordered by their estimated remaining seconds, so the costliest family's final
+        seeds do not run alone at the end while the other worker idles (longest work first).
+        Scheduling never changes a number: each trial is proposed from the same inputs
+        whatever finished first, and every unit carries its own seed.
+        """
+        rank = self.cost_rank.get(unit.family, 9)
+        left = self._work_left(self.families[unit.family])
+        return (-left if left is not None else -math.inf, rank, unit.kind != "trial", unit.index)
+
+    def _work_left(self, fam: FamilyState) -> float | None:
+        """Estimated wall seconds of ``fam``'s units not started yet; None before any trial ends.
+
+        Trials cost their family's mean trial so far; a final seed what its seeds took so far,
+        else the best trial's time scaled by how many more training rows a seed has than a
+        trial (the tuning subsample).
+        """
+        walls = [float(r["wall_s"]) for r in fam.records.values() if r.get("wall_s")]
+        if not walls:
+            return None
+        running = [u for u in self._inflight.values() if u.family == fam.name]
+        trials_left = fam.trials - len(fam.records) - sum(u.kind == "trial" for u in running)
+        seeds_left = self.spec.seeds.count - len(fam.seeds) - sum(u.kind == "seed" for u in running)
+        done = [float(r["wall_s"]) for r in fam.seeds.values() if r.get("wall_s")]
+        if done:
+            seed_s = sum(done) / len(done)
+        else:
+            best = best_record(list(fam.records.values()))
+            base = float(best["wall_s"]) if best and best.get("wall_s") else max(walls)
+            seed_s = base * self._seed_rows_ratio
+        return max(trials_left, 0) * sum(walls) / len(walls) + max(seeds_left, 0) * seed_s
+
+    @property
+    def _seed_rows_ratio(self) -> float:
+        """Training rows of a final seed over those of a trial (>= 1)."""
+        n = int(self.p.prepared.sizes.get("train", 0))
+        tune = self.spec.budget.tune_max_rows
+        return n / tune if 0 < tune < n else 1.0
+
     def execute(self) -> None:
         """Run every unit that is not done yet."""
         self._queued: list[Unit] = []
@@ -270,9 +314,7 @@ class Runner:
         try:
             while True:
                 self._queued.extend(self._ready_units())
-                self._queued.sort(
-                    key=lambda u: (self.cost_rank.get(u.family, 9), u.kind != "trial", u.index)
-                )
+                self._queued.sort(key=self._priority)
                 if self._queued and not started:
                     self.executor.start(self.p.payload, self.threads)
                     started = True

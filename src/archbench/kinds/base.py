@@ -236,6 +236,8 @@ class Kind(abc.ABC, Generic[DataT, SplitsT, PartT, InfoT]):
     #: The kind's tasks in the built-in suite; empty: its first built-in task (so a new kind
     #: joins the suite at once and the suite stays near 15 minutes on 2 cores).
     suite_tasks: ClassVar[tuple[str, ...]] = ()
+    #: True when the kind honours ``split.max_train_steps`` (a cap on training steps, not rows).
+    step_caps: ClassVar[bool] = False
     #: True when the kind honours ``split.group`` (a column whose groups stay in one split).
     groups_split: ClassVar[bool] = False
     #: ``"module:function"`` of the kind's commented specs (``variant -> str``) for

@@ -87,6 +87,9 @@ class SplitSpec:
     max_val_rows: int = 0
     max_test_rows: int = 0
     max_shift_rows: int = 0
+    #: Forecasting: the most training window steps, windows x (context + horizon); with long
+    #: windows it caps the training windows below ``max_train_rows`` (0: no such cap).
+    max_train_steps: int = 0
     min_rows: int = 30
     max_categories: int = 1000
     duplicates: Literal["auto", "group", "error"] = "auto"
@@ -221,6 +224,8 @@ class Spec:
         d = self.to_dict()
         if d["seeds"]["vary"] == "model":  # the default: digests of older specs stay valid
             del d["seeds"]["vary"]
+        if not d["split"].get("max_train_steps"):  # unset: digests of older specs stay valid
+            d["split"].pop("max_train_steps", None)
         if before_groups and not d["split"].get("group"):
             d["split"].pop("group", None)
         if exclude_output:

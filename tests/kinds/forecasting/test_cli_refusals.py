@@ -166,3 +166,34 @@ def test_refused(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     assert not out.exists()
+
+
+def _refusal(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = cli.main(args)
+    captured = capsys.readouterr()
+    lines = [ln for ln in captured.err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    return lines[0]
+
+
+def test_a_step_cap_below_one_window_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = write_spec(tmp_path, table(), {})
+    spec.write_text(spec.read_text() + "[split]\nmax_train_steps = 20\n")
+    out = tmp_path / "run"
+    line = _refusal(["run", "--spec", str(spec), "--out", str(out), "--quiet"], capsys)
+    assert "split.max_train_steps = 20 is less than one window" in line
+    assert "(context + horizon = 30 steps); raise it or set 0" in line
+    assert not out.exists()
+
+
+def test_a_step_cap_on_a_table_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[task]\nname = "california"\n[split]\nmax_train_steps = 1000\n')
+    out = tmp_path / "run"
+    line = _refusal(["run", "--spec", str(spec), "--out", str(out), "--quiet"], capsys)
+    assert "split.max_train_steps caps forecasting windows" in line
+    assert "remove split.max_train_steps" in line and not out.exists()

@@ -82,6 +82,7 @@ def build_presets(
     split: Mapping[str, Any] | None = None,
     neural_extra: Mapping[str, Any] | None = None,
     extra: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    split_extra: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each preset's spec tables.
 
@@ -91,11 +92,16 @@ def build_presets(
         split: fixed ``[split]`` keys written before the caps in every preset.
         neural_extra: fixed settings of every neural family (e.g. ``batch_size``).
         extra: by preset, then family: keys added to that family (e.g. its ``params``).
+        split_extra: by preset: ``[split]`` keys written after the caps (e.g. forecasting's
+            ``max_train_steps``).
     """
-    extra = extra or {}
-    return {
+    extra, split_extra = extra or {}, split_extra or {}
+    out = {
         name: s.spec(
             neural, split=split or {}, neural_extra=neural_extra or {}, extra=extra.get(name, {})
         )
         for name, s in sizes.items()
     }
+    for name, keys in split_extra.items():
+        out[name]["split"].update(copy.deepcopy(dict(keys)))
+    return out

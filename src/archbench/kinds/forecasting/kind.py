@@ -68,6 +68,7 @@ class ForecastingKind(Kind["ForecastTask", "ForecastSplits", "Windows", "Forecas
     reference_rows: ClassVar[tuple[str, ...]] = ("seasonal_naive", "naive", "ets")
     suite_tasks: ClassVar[tuple[str, ...]] = ("weather",)
     unit_word: ClassVar[tuple[str, str]] = ("window", "windows")
+    step_caps: ClassVar[bool] = True
     spec_templates: ClassVar[str] = "archbench.kinds.forecasting.templates:spec_template"
     preset_table: ClassVar[str] = "archbench.kinds.forecasting.presets:PRESETS"
 

@@ -12,10 +12,12 @@ panel never materialises windows it does not use.
   series, origin counts per phase differ by at most one.
 - **Caps.** ``split.max_train_rows`` caps the training windows: a seeded draw without
   replacement, uniform over every (series, origin) pair, so it spans series and time alike and
-  is the same for every family and seed. ``split.max_val_rows`` / ``max_test_rows`` /
-  ``max_shift_rows`` cap the evaluation windows with a draw stratified by phase: every phase
-  gets the same quota (or all of its origins when it has fewer), drawn at random across series
-  and time within the phase. 0 means no cap.
+  is the same for every family and seed. ``split.max_train_steps`` caps them by their length
+  too (at most ``max_train_steps // (context + horizon)`` windows): a window's cost in every
+  family grows with its steps, so a long context gets fewer windows, not a longer run.
+  ``split.max_val_rows`` / ``max_test_rows`` / ``max_shift_rows`` cap the evaluation windows
+  with a draw stratified by phase: every phase gets the same quota (or all of its origins when
+  it has fewer), drawn at random across series and time within the phase. 0 means no cap.
 """
 
 from __future__ import annotations
@@ -125,9 +127,18 @@ def _stratified(flat_phase: np.ndarray, m: int, cap: int, rng: np.random.Generat
 
 
 def notes(
-    step: int, requested: int, season: int, available: dict[str, int], used: dict[str, int]
+    step: int,
+    requested: int,
+    season: int,
+    available: dict[str, int],
+    used: dict[str, int],
+    steps_cap: tuple[int, int] | None = None,
 ) -> tuple[str, ...]:
-    """One line each: a moved evaluation stride, and the splits whose windows were capped."""
+    """One line each: a moved evaluation stride, and the splits whose windows were capped.
+
+    ``steps_cap``: ``(split.max_train_steps, steps of one window)`` where that cap set the
+    training windows' cap, which the line then explains.
+    """
     out = []
     if step != requested:
         out.append(
@@ -138,8 +149,16 @@ def notes(
         f"{used[k]:,} of {available[k]:,} {k}" for k in available if used.get(k, 0) < available[k]
     ]
     if capped:
+        why = ""
+        if steps_cap is not None and used.get("train", 0) < available.get("train", 0):
+            most, window = steps_cap
+            why = (
+                f"; training windows of {window:,} steps (context + horizon) are capped at "
+                f"{most // window:,} by split.max_train_steps = {most:,} window steps, so that "
+                "long windows cost what the preset budgets"
+            )
         out.append(
             "windows drawn at random under the preset's caps (split.max_<split>_rows; 0 uses "
-            "all): " + ", ".join(capped)
+            "all): " + ", ".join(capped) + why
         )
     return tuple(out)

@@ -177,12 +177,20 @@ def _references(
 def _window_counts(
     task: ForecastTask, splits: ForecastSplits, sizes: dict[str, int]
 ) -> dict[str, Any]:
-    """Per split: windows used, windows available before the cap, and the cap (0: none)."""
-    return {
+    """Per split: windows used, windows available before the cap, and the cap (0: none).
+
+    Where ``split.max_train_steps`` sets the training cap (long windows), the training entry
+    also holds that cap (``max_steps``) and the steps of one window (``window_steps``).
+    """
+    window = task.data.settings.context + task.data.settings.horizon
+    out: dict[str, Any] = {
         k: {"used": sizes[k], "available": splits.available.get(k, sizes[k]),
-            "cap": task.split.cap(k)}
+            "cap": task.split.cap(k, window)}
         for k in SPLIT_NAMES
     }  # fmt: skip
+    if task.split.steps_bind(window):
+        out["train"].update(max_steps=task.split.max_train_steps, window_steps=window)
+    return out
 
 
 def prepared(kind: Kind, task: ForecastTask, splits: ForecastSplits, spec: Spec) -> Prepared:

@@ -22,6 +22,12 @@ from typing import Any
 
 from archbench.kinds.common.presets import Sizes, build_presets
 
+#: The most training window steps (windows x (context + horizon)) in ``quick`` and ``default``:
+#: the weather task's 3,294 windows of 192 steps (632,448) fit whole. A window's cost grows with
+#: its length in every family (the MLP's input, PatchTST's patches, the GBDT's lags), so a
+#: half-hourly context of 336 steps and horizon of 48 (384 steps) gets 1,666 windows, not 6,000.
+MAX_TRAIN_STEPS = 640_000
+
 # fmt: off
 PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "patchtst"), {
     # rows: train, val, test, shift; trials, startup, tune_rows; epochs, patience; rounds, early
@@ -29,5 +35,8 @@ PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "patchtst"), {
     "default":  Sizes((6_000, 4_000, 4_000, 4_000),  10, 4, 3_000,   30, 5,   1_000, 50),
     "thorough": Sizes((0, 0, 0, 0),                  50, 10, None,   100, 10, 2_000, 50),
 }, split={"val_fraction": 0.15, "test_fraction": 0.15},
-   extra={"thorough": {"gbdt": {"params": {"max_rows": 0}}}})
+   extra={"thorough": {"gbdt": {"params": {"max_rows": 0, "max_cells": 0}}}},
+   split_extra={"quick": {"max_train_steps": MAX_TRAIN_STEPS},
+                "default": {"max_train_steps": MAX_TRAIN_STEPS},
+                "thorough": {"max_train_steps": 0}})
 # fmt: on

@@ -133,10 +133,19 @@ def _cap_words(t: dict[str, Any]) -> str:
     win = t.get("windows") or {}
     if not any((v.get("available") or 0) > (v.get("used") or 0) for v in win.values()):
         return ""
+    train = win.get("train") or {}
+    steps = train.get("max_steps")
+    longer = (
+        f"; training windows of {count(train.get('window_steps'))} steps are capped at "
+        f"{count(train.get('cap'))} by a cap of {count(steps)} window steps, so that long "
+        "windows cost what the preset budgets"
+        if steps and (train.get("available") or 0) > (train.get("used") or 0)
+        else ""
+    )
     return (
         " (where fewer than available: a seeded draw under the preset's caps, across series and "
         "time for training, with equal quotas per phase of the season for evaluation; the same "
-        "windows for every family and seed)"
+        f"windows for every family and seed{longer})"
     )
 
 

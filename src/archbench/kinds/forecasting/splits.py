@@ -85,7 +85,9 @@ class ForecastSplit:
     """Fractions of the ID time steps for validation and test, the training stride, and caps.
 
     ``max_train`` / ``max_val`` / ``max_test`` / ``max_shift``: the most windows of each split
-    (0: no cap), drawn with ``seed`` (:mod:`.origins`).
+    (0: no cap), drawn with ``seed`` (:mod:`.origins`). ``max_train_steps``: the most training
+    window steps (windows x (context + horizon); 0: no cap), so that long windows, which cost
+    more each, get fewer of them: the training cap is the smaller of the two.
     """
 
     val_fraction: float = 0.15
@@ -96,10 +98,19 @@ class ForecastSplit:
     max_test: int = 0
     max_shift: int = 0
     seed: int = 0
+    max_train_steps: int = 0
 
-    def cap(self, split: str) -> int:
-        """The window cap of ``split`` (0: none)."""
-        return int(getattr(self, f"max_{split}"))
+    def cap(self, split: str, window: int) -> int:
+        """The window cap of ``split`` for windows of ``window`` steps (0: none)."""
+        cap = int(getattr(self, f"max_{split}"))
+        if split != "train" or not self.max_train_steps:
+            return cap
+        by_steps = self.max_train_steps // window
+        return by_steps if cap <= 0 else min(cap, by_steps)
+
+    def steps_bind(self, window: int) -> bool:
+        """Whether ``max_train_steps`` sets the training cap for windows of ``window`` steps."""
+        return self.cap("train", window) != self.max_train
 
     def __post_init__(self) -> None:
         v, t = self.val_fraction, self.test_fraction
@@ -115,9 +126,20 @@ class ForecastSplit:
         ):
             raise ConfigError(f"split.train_stride = {self.train_stride!r} must be an integer >= 1")
         for name in ("train", "val", "test", "shift"):
-            v = self.cap(name)
+            v = getattr(self, f"max_{name}")
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ConfigError(f"split.max_{name}_rows = {v!r} must be an integer >= 0 (0: all)")
+        v = self.max_train_steps
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ConfigError(f"split.max_train_steps = {v!r} must be an integer >= 0 (0: all)")
+
+    def check_window(self, window: int) -> None:
+        """Refuse a step cap below one window of ``window`` (context + horizon) steps."""
+        if 0 < self.max_train_steps < window:
+            raise ConfigError(
+                f"split.max_train_steps = {self.max_train_steps:,} is less than one window "
+                f"(context + horizon = {window:,} steps); raise it or set 0 (no cap)"
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,6 +248,7 @@ def make_splits(
             window, or a split has no window (series too short for context, horizon and
             the split fractions).
     """
+    split.check_window(data.settings.context + data.settings.horizon)
     names = list(data.series_names)
     shift_series = _shift_series(data, shift)
     id_idx = [i for i, n in enumerate(names) if n not in shift_series]
@@ -278,7 +301,7 @@ def make_splits(
         per_phase=per_phase,
         eval_stride=step,
         notes=_short_note(data, short, cuts["val_start"])
-        + _notes(data, step, available, {k: len(w) for k, w in windows.items()}),
+        + _notes(data, split, step, available, {k: len(w) for k, w in windows.items()}),
         left_out=tuple(names[i] for i in sorted(short)),
     )
 
@@ -323,9 +346,15 @@ def _cut_text(t: Any) -> str:
 
 
 def _notes(
-    data: ForecastData, step: int, available: dict[str, int], used: dict[str, int]
+    data: ForecastData,
+    split: ForecastSplit,
+    step: int,
+    available: dict[str, int],
+    used: dict[str, int],
 ) -> tuple[str, ...]:
-    said = notes(step, data.settings.step, data.season, available, used)
+    window = data.settings.context + data.settings.horizon
+    steps = (split.max_train_steps, window) if split.steps_bind(window) else None
+    said = notes(step, data.settings.step, data.season, available, used, steps)
     for line in said:
         log.warning("%s", line)
     return said
@@ -356,7 +385,7 @@ def _choose(
             candidates.append(every[late if late < len(every) else 0 :: st])
     rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
     return choose(
-        series, candidates, [phase[i] for i in series], data.season, split.cap(name), rng,
+        series, candidates, [phase[i] for i in series], data.season, split.cap(name, c + h), rng,
         stratify=name != "train",
     )  # fmt: skip
 

@@ -209,6 +209,13 @@ def nyse() -> BuiltinForecast:
 
 
 BUILTINS = {"weather": weather, "nyse": nyse}
+_BUILTIN_SETTINGS = {"weather": WEATHER_SETTINGS, "nyse": NYSE_SETTINGS}
+
+
+def _builtin_window(name: str) -> int:
+    """Context + horizon of a built-in task (0 for an unknown name: load_task says so)."""
+    s = _BUILTIN_SETTINGS.get(name)
+    return s.context + s.horizon if s else 0
 
 
 # -- from the spec to a task ----------------------------------------------------------------
@@ -233,7 +240,7 @@ def _split(spec: Spec, default_stride: int = 1) -> ForecastSplit:
     return ForecastSplit(
         sp.val_fraction, sp.test_fraction, stride, max_train=sp.max_train_rows,
         max_val=sp.max_val_rows, max_test=sp.max_test_rows, max_shift=sp.max_shift_rows,
-        seed=sp.seed,
+        seed=sp.seed, max_train_steps=sp.max_train_steps,
     )  # fmt: skip
 
 
@@ -253,10 +260,10 @@ def check_spec(spec: Spec) -> None:
                 f"task.{extra[0]} cannot be changed for the built-in task {t.name!r}; only "
                 f"{', '.join(_BUILTIN_OPTIONS)} can (or use your own file with task.path)"
             )
-        _split(spec)
+        _split(spec).check_window(_builtin_window(t.name))
         return
     settings = _settings(spec)
-    _split(spec)
+    _split(spec).check_window(settings.context + settings.horizon)
     if t.shift is not None:
         _shift(t.shift, settings, t.options)
 

@@ -25,14 +25,17 @@ training (a groups shift) are handled like any other.
 Early stopping: L1 on the validation rows weighted by ``std / mase_scale``, which is the
 validation MASE up to a constant; ``history_`` holds the MASE itself.
 
-Cost: a window gives ``H`` rows, so the fixed setting ``max_rows`` (100,000; 0: no cap) caps the
-training rows: above it every training window contributes ``k = max_rows // n`` of its ``H``
-steps (at least one), rotating over windows so that every step is equally represented, and the
-same rows for every seed (a half-hourly series with horizon 48 and 4,000 windows trains on
-about 25 steps of each). One model with the step as a feature stays the strategy: capping rows
-(and the presets' round caps) bounds the cost without training one booster per step, and every
-window still contributes. Features are built in chunks of windows, so no feature matrix of all
-``n * H`` rows is ever held before the cap.
+Cost: a window gives ``H`` rows, so the fixed settings ``max_rows`` (100,000; 0: no cap) and
+``max_cells`` (rows x features, 5,120,000: 80,000 rows of 64 features, the weather task's
+size; 0: no cap) cap the training rows, since a boosting round's cost grows with rows times
+features and long seasons bring many lags (a half-hourly season of 48 gives 96 lags and 108
+features, so at most 47,407 rows): above the cap every training window contributes
+``k = rows // n`` of its ``H`` steps (at least one), rotating over windows so that every step is
+equally represented, and the same rows for every seed (a half-hourly series with horizon 48
+and 1,666 windows trains on 28 steps of each). One model with the step as a feature stays the
+strategy: capping rows (and the presets' round caps) bounds the cost without training one
+booster per step, and every window still contributes. Features are built in chunks of
+windows, so no feature matrix of all ``n * H`` rows is ever held before the cap.
 """
 
 from __future__ import annotations
@@ -126,6 +129,14 @@ def _target(w: Windows) -> np.ndarray:
     return ((w.target - w.context[:, -1:]) / w.scale[:, None]).ravel()
 
 
+def row_cap(max_rows: int, max_cells: int, n_features: int) -> int:
+    """The most training rows under ``max_rows`` and ``max_cells`` (0: no cap)."""
+    caps = [max_rows] if max_rows > 0 else []
+    if max_cells > 0:
+        caps.append(max_cells // max(n_features, 1))
+    return max(1, min(caps)) if caps else 0
+
+
 def steps_per_window(n: int, horizon: int, max_rows: int) -> int:
     """How many of its ``horizon`` steps each of ``n`` windows contributes under ``max_rows``."""
     if max_rows <= 0 or n * horizon <= max_rows:
@@ -167,6 +178,7 @@ class LightGBMForecaster(DeclaredDefaults, Model[Windows, ForecastInfo]):
         **lgbm.rounds_defaults(1000),
         "n_lags": 0,
         "max_rows": 100_000,
+        "max_cells": 5_120_000,
     }
     fixed_keys: ClassVar[tuple[str, ...]] = tuple(fixed_defaults)
 
@@ -190,12 +202,15 @@ class LightGBMForecaster(DeclaredDefaults, Model[Windows, ForecastInfo]):
         check_windows(train, info, "train")
         check_windows(val, info, "val")
         self.info_, self.threads_ = info, p["threads"]
-        if isinstance(p["max_rows"], bool) or not isinstance(p["max_rows"], int):
-            raise ConfigError(f"gbdt: max_rows = {p['max_rows']!r} must be an integer (0: all)")
+        for key in ("max_rows", "max_cells"):
+            if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 0:
+                raise ConfigError(f"gbdt: {key} = {p[key]!r} must be an integer >= 0 (0: all)")
         self.n_lags_ = int(p["n_lags"]) or n_lags_for(info)
         params = self._lgb_params(p, seed)
         h = info.horizon
-        self.steps_per_window_ = steps_per_window(len(train), h, p["max_rows"])
+        n_features = features(train.take(np.arange(1)), info, self.n_lags_).shape[1]
+        self.max_rows_ = row_cap(p["max_rows"], p["max_cells"], n_features)
+        self.steps_per_window_ = steps_per_window(len(train), h, self.max_rows_)
         x_train, kept = feature_rows(train, info, self.n_lags_, self.steps_per_window_)
         y_train = _target(train) if kept is None else _target(train)[kept]
         w_val = np.repeat(val.scale / val.mase_scale, h)
