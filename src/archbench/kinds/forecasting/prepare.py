@@ -21,12 +21,8 @@ from archbench.kinds.common.files import DataError
 from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.ets import EtsReference, FittedReferences, reference_for_run
-from archbench.kinds.forecasting.splits import (
-    ForecastInfo,
-    ForecastShift,
-    ForecastSplit,
-    ForecastSplits,
-)
+from archbench.kinds.forecasting.shiftrule import ForecastShift
+from archbench.kinds.forecasting.splits import ForecastInfo, ForecastSplit, ForecastSplits
 from archbench.kinds.forecasting.tasks import ForecastTask
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 

@@ -15,9 +15,9 @@ the next stride coprime to the season so that they visit every phase of it. Caps
 of each split (``ForecastSplit.max_*``, from ``split.max_*_rows``) are seeded draws of origins
 made before any window is built (:mod:`.origins`).
 
-Shift set (``ForecastShift``): ``range`` = the ID series over a later period ``[min, max]`` of
-time; ``groups`` = series never seen in training, over the ID test period (same calendar span,
-only the series differ); ``both`` = those series over the later period.
+Shift set (``ForecastShift``, :mod:`.shiftrule`): ``range`` = the ID series over a later period
+``[min, max]`` of time; ``groups`` = series never seen in training, over the ID test period
+(same calendar span, only the series differ); ``both`` = those series over the later period.
 
 Per-series statistics (mean, standard deviation, seasonal-naive MAE for MASE) are computed from
 the steps before the validation cut only: for a shift series that is its own past, which a
@@ -27,9 +27,8 @@ forecaster has at forecast time; no validation, test or shift target reaches the
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,46 +37,16 @@ from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.parts import Rows
 from archbench.kinds.forecasting.data import ForecastData
 from archbench.kinds.forecasting.origins import Chosen, choose, eval_stride, notes, phases
+from archbench.kinds.forecasting.shiftrule import (
+    ForecastShift,
+    just_before,
+    shift_bounds,
+    shift_series_of,
+)
 from archbench.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 SPLITS: tuple[str, ...] = ("train", "val", "test", "shift")
-
-
-@dataclass(frozen=True)
-class ForecastShift:
-    """The shift rule: a later period (``range``), other series (``groups``) or ``both``.
-
-    ``min``/``max`` bound the shift period (ISO dates or integer steps, inclusive; a date-only
-    ``max`` includes its whole day); ``id_max`` ends the ID range early (a gap before the shift
-    period; default: the step before ``min``); ``values`` lists the shift series.
-    """
-
-    kind: Literal["range", "groups", "both"] = "range"
-    min: str | int | None = None
-    max: str | int | None = None
-    id_max: str | int | None = None
-    values: tuple[str, ...] = ()
-    description: str = ""
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any]) -> ForecastShift:
-        """From ``[task.shift]``; ``column`` is accepted (it must be the time or series column)."""
-        names = [f.name for f in fields(cls)]
-        kwargs = {k: v for k, v in table.items() if k != "column"}
-        for key in kwargs:
-            if key not in names:
-                raise ConfigError(f"task.shift.{key} is not a forecasting shift key; use {names}")
-        if "values" in kwargs:
-            kwargs["values"] = tuple(str(v) for v in kwargs["values"])
-        rule = cls(**kwargs)
-        if rule.kind not in ("range", "groups", "both"):
-            raise ConfigError(f"task.shift.kind = {rule.kind!r}; use 'range', 'groups' or 'both'")
-        if rule.kind != "groups" and rule.min is None:
-            raise ConfigError(f"task.shift.min is required for kind = {rule.kind!r}")
-        if rule.kind != "range" and not rule.values:
-            raise ConfigError(f"task.shift.values must list series for kind = {rule.kind!r}")
-        return rule
 
 
 @dataclass(frozen=True)
@@ -250,14 +219,14 @@ def make_splits(
     """
     split.check_window(data.settings.context + data.settings.horizon)
     names = list(data.series_names)
-    shift_series = _shift_series(data, shift)
+    shift_series = shift_series_of(data, shift)
     id_idx = [i for i, n in enumerate(names) if n not in shift_series]
     if not id_idx:
         raise DataError(
             "task.shift.values lists every series, which leaves no ID series to train on; "
             "keep at least one series out of the shift rule"
         )
-    lo, hi, id_end = _bounds(data, shift)
+    lo, hi, id_end = shift_bounds(data, shift)
     cuts = _cuts(data, split, id_idx, id_end)
     short = _short_history(data, cuts["val_start"])
     id_idx = [i for i in id_idx if i not in short]
@@ -267,8 +236,8 @@ def make_splits(
     train_stride = split.train_stride
     step = eval_stride(data.settings.step, data.season)
     for i in id_idx:
-        spans["train"].append((i, None, _before(cuts["val_start"]), train_stride))
-        spans["val"].append((i, cuts["val_start"], _before(cuts["test_start"]), step))
+        spans["train"].append((i, None, just_before(cuts["val_start"]), train_stride))
+        spans["val"].append((i, cuts["val_start"], just_before(cuts["test_start"]), step))
         spans["test"].append((i, cuts["test_start"], id_end, step))
     if shift is not None:
         if shift.kind == "groups":
@@ -419,68 +388,6 @@ def _empty_message(name: str, data: ForecastData) -> str:
         f"the {name} period holds no complete window of context + horizon = "
         f"{s.context + s.horizon} steps; lower task.context or task.horizon, or use longer series"
     )
-
-
-def _shift_series(data: ForecastData, shift: ForecastShift | None) -> list[str]:
-    if shift is None or shift.kind == "range":
-        return []
-    names = list(data.series_names)
-    for v in shift.values:
-        if v not in names:
-            raise DataError(
-                f"task.shift.values names series {v!r}, which is not in the data; series are: "
-                f"{', '.join(names[:20])}"
-            )
-    return list(dict.fromkeys(shift.values))
-
-
-def _to_time(data: ForecastData, value: str | int, key: str, end: bool = False) -> Any:
-    """A bound as a time value; a date-only ``max`` includes its whole day."""
-    if data.integer_time:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"task.shift.{key} = {value!r}; integer time needs an integer step")
-        return np.int64(value)
-    try:
-        t = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"task.shift.{key} = {value!r} is not a date; use ISO 8601") from exc
-    if t.tzinfo is not None:
-        t = t.tz_convert("UTC").tz_localize(None)
-    if end and isinstance(value, str) and len(value) == 10:
-        t = t + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-    return np.datetime64(t, "ns")
-
-
-def _bounds(data: ForecastData, shift: ForecastShift | None) -> tuple[Any, Any, Any]:
-    """(shift min, shift max, last ID time)."""
-    last = max(t[-1] for t in data.times)
-    if shift is None or shift.kind == "groups":
-        id_end = (
-            last
-            if shift is None or shift.id_max is None
-            else _to_time(data, shift.id_max, "id_max", end=True)
-        )
-        return None, None, id_end
-    assert shift.min is not None
-    lo = _to_time(data, shift.min, "min")
-    hi = last if shift.max is None else _to_time(data, shift.max, "max", end=True)
-    if hi < lo:
-        raise ConfigError(f"task.shift.max = {shift.max!r} is before task.shift.min")
-    id_end = _before(lo) if shift.id_max is None else _to_time(data, shift.id_max, "id_max", True)
-    if id_end >= lo:
-        raise ConfigError("task.shift.id_max must lie before task.shift.min")
-    first = min(t[0] for t in data.times)
-    if id_end < first:
-        raise DataError(
-            f"the shift rule leaves no ID range: every step is at or after task.shift.min = "
-            f"{shift.min!r}; move min later"
-        )
-    return lo, hi, id_end
-
-
-def _before(t: Any) -> Any:
-    """The largest time strictly below ``t`` (inclusive bounds on a discrete grid)."""
-    return t - (np.int64(1) if isinstance(t, np.integer) else np.timedelta64(1, "ns"))
 
 
 def _series_stats(data: ForecastData, val_start: Any, short: set[int]) -> SeriesStats:

@@ -28,7 +28,8 @@ from archbench.errors import ConfigError, DataError
 from archbench.kinds.common.describe import task_title
 from archbench.kinds.common.files import table_stem, user_file_provenance
 from archbench.kinds.forecasting.data import ForecastData, ForecastSettings, load_frame
-from archbench.kinds.forecasting.splits import ForecastShift, ForecastSplit
+from archbench.kinds.forecasting.shiftrule import ForecastShift
+from archbench.kinds.forecasting.splits import ForecastSplit
 
 if TYPE_CHECKING:
     from archbench.spec.model import ShiftSpec, Spec, TaskSpec
