@@ -24,7 +24,7 @@ from archbench.kinds.forecasting.models.gbdt import (
     row_cap,
     steps_per_window,
 )
-from archbench.kinds.forecasting.presets import MAX_TRAIN_STEPS, PRESETS
+from archbench.kinds.forecasting.presets import MAX_CELLS, MAX_TRAIN_STEPS, PRESETS
 from archbench.kinds.forecasting.splits import ForecastInfo, ForecastSplit, make_splits
 
 
@@ -72,26 +72,34 @@ def test_a_step_cap_below_one_window_is_refused() -> None:
         ForecastSplit(max_train_steps=-1)
 
 
-def test_the_presets_leave_the_built_ins_whole() -> None:
-    """weather: 3,294 training windows of 168 + 24 steps; its GBDT rows: 79,056 of 64 features."""
+def test_quick_keeps_weather_whole_and_default_halves_its_window_steps() -> None:
+    """weather: 3,294 training windows of 168 + 24 steps; its GBDT rows: 79,056 of 64 features.
+    Quick keeps them all; the default (sized for its worst case) draws 1,666 windows and its
+    GBDT keeps every horizon step of those."""
     from archbench.kinds.forecasting.tasks import WEATHER_SETTINGS, weather
 
     window = WEATHER_SETTINGS.context + WEATHER_SETTINGS.horizon
-    for name in ("quick", "default"):
-        sp = PRESETS[name]["split"]
-        assert sp["max_train_steps"] == MAX_TRAIN_STEPS >= 3_294 * window
-        cap = ForecastSplit(max_train=sp["max_train_rows"], max_train_steps=MAX_TRAIN_STEPS)
-        assert cap.cap("train", window) >= 3_294
     task = weather()
     splits = make_splits(task.data, task.split, task.shift)
     train = splits.windows["train"]
     assert len(train) == splits.available["train"] == 3_294
     info = ForecastInfo.from_data(task.data)
     n_features = features(train.take(np.arange(1)), info, n_lags_for(info)).shape[1]
-    cells = LightGBMForecaster.fixed_defaults["max_cells"]
-    assert n_features == 64 and len(train) * info.horizon * n_features <= cells
-    rows = row_cap(LightGBMForecaster.fixed_defaults["max_rows"], cells, n_features)
-    assert steps_per_window(len(train), info.horizon, rows) == info.horizon  # every GBDT row
+    assert n_features == 64
+    expect = {"quick": 3_294, "default": 1_666}
+    for name, windows in expect.items():
+        p = PRESETS[name]
+        sp = p["split"]
+        assert sp["max_train_steps"] == MAX_TRAIN_STEPS[name]
+        cap = ForecastSplit(max_train=sp["max_train_rows"], max_train_steps=sp["max_train_steps"])
+        assert min(cap.cap("train", window), 3_294) == windows
+        cells = p["families"]["gbdt"].get("params", {}).get(
+            "max_cells", LightGBMForecaster.fixed_defaults["max_cells"]
+        )
+        assert cells == MAX_CELLS[name]
+        rows = row_cap(LightGBMForecaster.fixed_defaults["max_rows"], cells, n_features)
+        assert steps_per_window(windows, info.horizon, rows) == info.horizon  # every GBDT row
+    assert PRESETS["thorough"]["split"]["max_train_steps"] == 0
 
 
 def test_row_cap_takes_the_smaller_of_rows_and_cells() -> None:

@@ -8,12 +8,14 @@ worker; docs/benchmarks.md, section 11). Validation and test are 15% of the ID t
 
 The cost of a preset is bounded by its caps, not by the data (docs/forecasting.md, "Cost"):
 ``split.max_train_rows`` caps the training windows of the tuning trials and the final seeds (a
-seeded draw across series and time, the same for every family and seed),
+seeded draw across series and time, the same for every family and seed) and
+``split.max_train_steps`` their window steps (long windows get fewer),
 ``max_val_rows``/``max_test_rows``/``max_shift_rows`` the evaluation windows (a draw stratified
 by the phase of the season), ``budget.tune_max_rows`` the windows each trial trains on, and the
-GBDT's ``max_rows`` its (window, horizon step) rows. The caps sit above the built-ins' sizes
-(weather 3,294 training windows, nyse 2,957 and at most 1,770 evaluation windows), so they leave
-those tasks whole; ``thorough`` lifts every cap (0).
+GBDT's ``max_rows``/``max_cells`` its (window, horizon step) rows and their features. The caps
+sit above the built-ins' sizes (weather 3,294 training windows of 192 steps, nyse 2,957 and at
+most 1,770 evaluation windows), so they leave those tasks whole; ``thorough`` lifts every cap
+(0).
 """
 
 from __future__ import annotations
@@ -22,21 +24,31 @@ from typing import Any
 
 from archbench.kinds.common.presets import Sizes, build_presets
 
-#: The most training window steps (windows x (context + horizon)) in ``quick`` and ``default``:
-#: the weather task's 3,294 windows of 192 steps (632,448) fit whole. A window's cost grows with
-#: its length in every family (the MLP's input, PatchTST's patches, the GBDT's lags), so a
-#: half-hourly context of 336 steps and horizon of 48 (384 steps) gets 1,666 windows, not 6,000.
-MAX_TRAIN_STEPS = 640_000
+#: The most training window steps (windows x (context + horizon)) per preset. A window's cost
+#: grows with its length in every family (the MLP's input, PatchTST's patches, the GBDT's lags),
+#: so long windows get fewer of them. ``quick`` (3 trials, 6 epochs) keeps the weather task's
+#: 3,294 windows of 192 steps (632,448) whole. ``default`` (10 trials, 30 epochs)
+#: is sized for its worst case, every unit at its epoch or round cap, as on fpp2's half-hourly
+#: ``elecdemand`` (context 336 + horizon 48): 900 unit CPU s and 470 s at 640,000 steps and 1,000
+#: GBDT rounds on 2 cores, so half the steps (833 of its windows, 1,666 of weather's), half the
+#: GBDT cells and 500 rounds (weather's GBDT units stop by 447, nyse's by 234;
+#: docs/benchmarks.md, section 12).
+MAX_TRAIN_STEPS = {"quick": 640_000, "default": 320_000}
+#: The GBDT's cap on training rows x features per preset (``max_cells``; the model's own default
+#: is quick's): the default's 2,560,000 keep every horizon step of weather's 1,666 default
+#: windows (39,984 rows of 64 features).
+MAX_CELLS = {"quick": 5_120_000, "default": 2_560_000}
 
 # fmt: off
 PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "patchtst"), {
     # rows: train, val, test, shift; trials, startup, tune_rows; epochs, patience; rounds, early
     "quick":    Sizes((4_000, 2_000, 2_000, 2_000),  3, 2, 1_000,    6, 3,    200, 20),
-    "default":  Sizes((6_000, 4_000, 4_000, 4_000),  10, 4, 3_000,   30, 5,   1_000, 50),
+    "default":  Sizes((6_000, 4_000, 4_000, 4_000),  10, 4, 3_000,   30, 5,   500, 50),
     "thorough": Sizes((0, 0, 0, 0),                  50, 10, None,   100, 10, 2_000, 50),
 }, split={"val_fraction": 0.15, "test_fraction": 0.15},
-   extra={"thorough": {"gbdt": {"params": {"max_rows": 0, "max_cells": 0}}}},
-   split_extra={"quick": {"max_train_steps": MAX_TRAIN_STEPS},
-                "default": {"max_train_steps": MAX_TRAIN_STEPS},
+   extra={"default": {"gbdt": {"params": {"max_cells": MAX_CELLS["default"]}}},
+          "thorough": {"gbdt": {"params": {"max_rows": 0, "max_cells": 0}}}},
+   split_extra={"quick": {"max_train_steps": MAX_TRAIN_STEPS["quick"]},
+                "default": {"max_train_steps": MAX_TRAIN_STEPS["default"]},
                 "thorough": {"max_train_steps": 0}})
 # fmt: on

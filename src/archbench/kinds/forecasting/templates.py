@@ -49,8 +49,9 @@ min = "2024-01-01"          # range: first time of the shift period (inclusive)
 # max_train_rows = 6000     # caps on the windows of each split, drawn with split.seed (presets:
 # max_test_rows = 4000      # quick 4,000 train / 2,000 each evaluation split, default 6,000 /
                             # 4,000, thorough all; 0 = every window); max_val_rows, max_shift_rows
-# max_train_steps = 640000  # and at most this many training window steps, windows x (context +
-                            # horizon): long windows get fewer (quick/default 640,000; 0 = no cap)
+# max_train_steps = 320000  # and at most this many training window steps, windows x (context +
+                            # horizon): long windows get fewer (quick 640,000, default 320,000;
+                            # 0 = no cap)
 """
 
 _BUILTIN = """\

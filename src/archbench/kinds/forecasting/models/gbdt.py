@@ -27,9 +27,9 @@ validation MASE up to a constant; ``history_`` holds the MASE itself.
 
 Cost: a window gives ``H`` rows, so the fixed settings ``max_rows`` (100,000; 0: no cap) and
 ``max_cells`` (rows x features, 5,120,000: 80,000 rows of 64 features, the weather task's
-size; 0: no cap) cap the training rows, since a boosting round's cost grows with rows times
-features and long seasons bring many lags (a half-hourly season of 48 gives 96 lags and 108
-features, so at most 47,407 rows): above the cap every training window contributes
+size; the default preset halves it; 0: no cap) cap the training rows, since a boosting round's
+cost grows with rows times features and long seasons bring many lags (a half-hourly season of
+48 gives 96 lags and 108 features, so at most 47,407 rows): above the cap every training window contributes
 ``k = rows // n`` of its ``H`` steps (at least one), rotating over windows so that every step is
 equally represented, and the same rows for every seed (a half-hourly series with horizon 48
 and 1,666 windows trains on 28 steps of each). One model with the step as a feature stays the
