@@ -93,8 +93,10 @@ def test_quick_keeps_weather_whole_and_default_halves_its_window_steps() -> None
         assert sp["max_train_steps"] == MAX_TRAIN_STEPS[name]
         cap = ForecastSplit(max_train=sp["max_train_rows"], max_train_steps=sp["max_train_steps"])
         assert min(cap.cap("train", window), 3_294) == windows
-        cells = p["families"]["gbdt"].get("params", {}).get(
-            "max_cells", LightGBMForecaster.fixed_defaults["max_cells"]
+        cells = (
+            p["families"]["gbdt"]
+            .get("params", {})
+            .get("max_cells", LightGBMForecaster.fixed_defaults["max_cells"])
         )
         assert cells == MAX_CELLS[name]
         rows = row_cap(LightGBMForecaster.fixed_defaults["max_rows"], cells, n_features)

@@ -254,9 +254,7 @@ def _grid(times: pd.Series, frequency: str) -> np.ndarray:
     return pd.date_range(times.iat[0], times.iat[-1], freq=frequency).to_numpy()
 
 
-def fill_gaps(
-    out: pd.DataFrame, s: AxisSettings, frequency: str, notes: list[str]
-) -> pd.DataFrame:
+def fill_gaps(out: pd.DataFrame, s: AxisSettings, frequency: str, notes: list[str]) -> pd.DataFrame:
     """Add the missing steps of every series and fill their target, and the missing target
     values of steps that are there, by task.fill_gaps; say how many."""
     parts, steps, values, where = [], 0, 0, 0

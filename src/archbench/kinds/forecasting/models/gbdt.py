@@ -26,16 +26,16 @@ Early stopping: L1 on the validation rows weighted by ``std / mase_scale``, whic
 validation MASE up to a constant; ``history_`` holds the MASE itself.
 
 Cost: a window gives ``H`` rows, so the fixed settings ``max_rows`` (100,000; 0: no cap) and
-``max_cells`` (rows x features, 5,120,000: 80,000 rows of 64 features, the weather task's
-size; the default preset halves it; 0: no cap) cap the training rows, since a boosting round's
-cost grows with rows times features and long seasons bring many lags (a half-hourly season of
-48 gives 96 lags and 108 features, so at most 47,407 rows): above the cap every training window contributes
-``k = rows // n`` of its ``H`` steps (at least one), rotating over windows so that every step is
-equally represented, and the same rows for every seed (a half-hourly series with horizon 48
-and 1,666 windows trains on 28 steps of each). One model with the step as a feature stays the
-strategy: capping rows (and the presets' round caps) bounds the cost without training one
-booster per step, and every window still contributes. Features are built in chunks of
-windows, so no feature matrix of all ``n * H`` rows is ever held before the cap.
+``max_cells`` (rows x features, 5,120,000: 80,000 rows of 64 features, the weather task's size; the
+default preset halves it; 0: no cap) cap the training rows, since a boosting round's cost grows
+with rows times features and long seasons bring many lags (a half-hourly season of 48 gives 96 lags
+and 108 features, so at most 47,407 rows): above the cap every training window contributes ``k =
+rows // n`` of its ``H`` steps (at least one), rotating over windows so that every step is equally
+represented, and the same rows for every seed (a half-hourly series with horizon 48 and 1,666
+windows trains on 28 steps of each). One model with the step as a feature stays the strategy:
+capping rows (and the presets' round caps) bounds the cost without training one booster per step,
+and every window still contributes. Features are built in chunks of windows, so no feature matrix
+of all ``n * H`` rows is ever held before the cap.
 """
 
 from __future__ import annotations
