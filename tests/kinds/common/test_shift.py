@@ -30,3 +30,11 @@ def test_a_column_of_words_is_still_not_dates() -> None:
     frame = pd.DataFrame({"date": ["north", "south", "east", "west"], "x": np.arange(4.0)})
     with pytest.raises(DataError, match="neither numeric nor dates"):
         apply_shift(frame, ShiftSpec(kind="range", column="date", min="2016-01-01"))
+
+
+def test_a_numeric_bound_reads_as_the_user_wrote_it() -> None:
+    """The spec keeps numeric bounds as floats; ``min = 1986`` is not described as 1986.0."""
+    frame = pd.DataFrame({"year": [1984, 1985, 1986, 1987], "x": np.arange(4.0)})
+    got = apply_shift(frame, ShiftSpec(kind="range", column="year", min=1986.0, max=1987.5))
+    assert got.shift_mask.tolist() == [False, False, True, True]
+    assert got.description == "range on 'year': min = 1986, max = 1987.5"

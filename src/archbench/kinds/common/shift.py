@@ -182,9 +182,16 @@ def _timestamp(v: object, key: str, like: pd.Series) -> pd.Timestamp:
     return t
 
 
+def _bound_text(v: object) -> str:
+    """A bound as written: ``1986`` (the spec keeps numbers as floats), ``'2013-11-01'``."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v)
+
+
 def _range(s: pd.Series, spec: ShiftSpec) -> tuple[np.ndarray, np.ndarray, str]:
     bounds = [(k, getattr(spec, k)) for k in ("min", "max") if getattr(spec, k) is not None]
-    text = ", ".join(f"{k} = {v!r}" for k, v in bounds)
+    text = ", ".join(f"{k} = {_bound_text(v)}" for k, v in bounds)
     desc = f"range on {s.name!r}: {text}"
     numeric_col = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
     if numeric_col:
