@@ -3,6 +3,9 @@
 Each family's study proposes its next trials as soon as the earlier ones are told (a window of
 ``budget.batch``); once a family's trials are done its best configuration is retrained with
 every seed. Every unit is written to the store when it finishes; units found done are skipped.
+Queued units go to the family with the most estimated work left (longest work first, from the
+times of its finished trials), so that the costliest family of a task, whichever it is, does
+not run its last units alone while the other workers idle.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ class FamilyDecl:
         name: the key in the spec and the store ("mlp").
         label: display name ("MLP"); with several backends, "GBDT" becomes "GBDT (LightGBM)".
         backends: implementations by backend name; one entry named "" for a single one.
-        cost_rank: scheduling priority, 0 = costliest (scheduled first keeps workers busy).
+        cost_rank: the expected cost order, 0 = costliest: the scheduler's order among
+            families none of whose trials has finished yet (then measured times decide).
         settings: the ``[families.<name>]`` keys (FamilySettings fields) passed to the model
             as fixed settings when set.
     """
