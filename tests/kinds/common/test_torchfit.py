@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-#: Five training steps of the text encoder at length 128 (attention tensors of 16 MiB); prints
-#: the fewest page faults of a step over those steps (other processes can only add faults, so
-#: the minimum is the measure that a loaded machine does not disturb).
+#: Seven training steps of the text encoder at length 128 (attention tensors of 16 MiB); prints
+#: the page faults of each step (of this process only: other processes do not add to them).
 _PROBE = """
 import resource, sys, torch
 from torch.nn import functional as F
@@ -31,11 +30,11 @@ def step():
 for _ in range(3):
     step()
 faults = []
-for _ in range(5):
+for _ in range(7):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     step()
     faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-print(min(faults))
+print(*faults)
 """
 
 
@@ -44,15 +43,18 @@ print(min(faults))
     reason="the setting is glibc's (mallopt); elsewhere reuse_freed_memory does nothing",
 )
 def test_reuse_freed_memory_stops_refaulting_activation_pages() -> None:
-    def faults(on: bool) -> int:
+    def faults(on: bool) -> list[int]:
         out = subprocess.run(
             [sys.executable, "-c", _PROBE, "1" if on else "0"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        return int(out.stdout.strip())
+        return sorted(int(n) for n in out.stdout.split())
 
-    # glibc's default maps fresh pages for the activations on every step (7,000-20,000 a
-    # step here); with the setting the heap keeps them (a step that grows the heap to a new
-    # peak faults its new pages once, hence the fewest of a step)
-    assert faults(False) > 2_000
-    assert faults(True) < 500
+    # glibc's default maps fresh pages for the activations on most steps (4,000-25,000 a step
+    # here), but not on every one: its mmap threshold moves as chunks are freed, so a step can
+    # find its 16 MiB tensors in the heap and fault none. Hence the total over the steps, and
+    # the median with the setting, where the heap keeps the pages (a step that grows the heap
+    # to a new peak faults its new pages once).
+    off, on = faults(False), faults(True)
+    assert sum(off) > 14_000, off
+    assert on[len(on) // 2] < 500, on
