@@ -101,3 +101,25 @@ def test_calibrated_metric_uses_the_validation_state() -> None:
     assert w(y_te, p_te[None])(np.ones((1, y_te.size)))[0, 0] == got["f1_at_val"]
     assert ms.describe()["f1_at_val"]["calibrated_on"] == "val"
     assert "calibrated_on" not in ms.describe()["average_precision"]
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("rate", [0.01, 0.3])
+def test_integer_counts_read_at_positive_steps_equal_the_running_sums(
+    ties: bool, rate: float
+) -> None:
+    # integer counts take the positive-steps path, the same counts as floats the running sums
+    # over every row: equal to the last bit (the bootstrap's stored intervals do not move)
+    rng = np.random.default_rng(11)
+    y, p = _data(8, n=3_000, rate=rate, ties=ties)
+    preds = np.stack([p, _data(9, n=3_000, rate=rate, ties=ties)[1]])
+    counts = rng.poisson(1.0, size=(40, y.size)).astype(np.int16)
+    counts[1, y == 1] = 0  # a resample without positives
+    counts[2] = 0
+    counts[2, :5] = 1  # almost empty
+    for name in ("average_precision", "recall_at_1pct_fpr"):
+        form = im.resampled(name, y, preds)
+        fast, slow = form(counts), form(counts.astype(np.float64))
+        np.testing.assert_array_equal(fast, slow)
+        assert np.isnan(fast[1]).all()
+        assert np.isfinite(fast[3:]).all()

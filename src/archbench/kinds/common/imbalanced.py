@@ -18,6 +18,7 @@ from functools import partial
 
 import numpy as np
 
+from archbench.kinds.common.ranks import PositiveSteps, descending_groups
 from archbench.kinds.metric import MetricSpec, Resampled
 
 #: The false-positive rate at which recall is read (``recall_at_1pct_fpr``).
@@ -34,14 +35,6 @@ def _binary(y_true: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.asarray(y_true).astype(np.int64) == k - 1, p[..., k - 1]
 
 
-def _curve(score: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(order, ends)``: rows by descending score and the last position of each tied group."""
-    order = np.argsort(-score, kind="stable")
-    s = score[order]
-    ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
-    return order, ends
-
-
 def _cum(
     counts: np.ndarray, positive: np.ndarray, order: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -56,14 +49,19 @@ def _cum(
 def _ap_one(score: np.ndarray, positive: np.ndarray) -> Resampled:
     """``counts (B, n) -> (B,)`` average precision: sum over thresholds of the recall step
     times the precision (``sklearn.metrics.average_precision_score``); NaN without positives."""
-    order, ends = _curve(score, positive)
+    steps = PositiveSteps(score, positive)
 
     def ap(counts: np.ndarray) -> np.ndarray:
-        tp, fp = _cum(counts, positive, order, ends)
+        read = steps.read(counts)
+        if read is None:
+            tp, fp = _cum(counts, positive, steps.order, steps.ends)
+            seen = tp + fp
+        else:  # only the positive groups: elsewhere the recall step is 0
+            tp, seen = read[0].astype(np.float64), read[1].astype(np.float64)
         n_pos = tp[:, -1:] if tp.shape[1] else np.zeros((counts.shape[0], 1))
         step = np.diff(tp, axis=1, prepend=0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+            precision = np.where(seen > 0, tp / seen, 0.0)
             # a running sum: the same value whatever the number of resamples in the batch
             out = np.cumsum(step * precision, axis=1)[:, -1] / n_pos[:, 0]
         return np.where(n_pos[:, 0] > 0, out, np.nan)
@@ -74,11 +72,19 @@ def _ap_one(score: np.ndarray, positive: np.ndarray) -> Resampled:
 def _recall_one(score: np.ndarray, positive: np.ndarray, max_fpr: float) -> Resampled:
     """``counts (B, n) -> (B,)``: the highest true-positive rate of a threshold whose
     false-positive rate is at most ``max_fpr`` (0 when none is); NaN without both classes."""
-    order, ends = _curve(score, positive)
+    steps = PositiveSteps(score, positive)
 
     def recall(counts: np.ndarray) -> np.ndarray:
-        tp, fp = _cum(counts, positive, order, ends)
-        n_pos, n_neg = tp[:, -1], fp[:, -1]
+        read = steps.read(counts)
+        if read is None:
+            tp, fp = _cum(counts, positive, steps.order, steps.ends)
+            n_pos, n_neg = tp[:, -1], fp[:, -1]
+        else:
+            # a threshold without a positive has the recall of the positive group above it
+            # and at least its false positives: the best is at a positive group
+            tp_i, seen, _, total = read
+            tp, fp = tp_i.astype(np.float64), (seen - tp_i).astype(np.float64)
+            n_pos, n_neg = tp[:, -1], (total - tp_i[:, -1]).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             tpr, fpr = tp / n_pos[:, None], fp / n_neg[:, None]
         ok = fpr <= max_fpr * (1 + 1e-12)
@@ -94,7 +100,7 @@ def best_f1_threshold(y_true: np.ndarray, pred: np.ndarray) -> float:
     positive, score = _binary(y_true, pred)
     if not positive.any():
         return float("inf")
-    order, ends = _curve(score, positive)
+    order, ends = descending_groups(score)
     tp, fp = _cum(np.ones((1, score.size)), positive, order, ends)
     f1 = 2 * tp[0] / (tp[0] + fp[0] + positive.sum())
     return float(score[order][ends[int(np.argmax(f1))]])

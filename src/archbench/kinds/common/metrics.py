@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from archbench.kinds.common.ranks import PositiveSteps
 from archbench.kinds.metric import MetricSet, MetricSpec, Resampled
 
 #: The task types of the tables (the tabular kind); text classification reuses the first.
@@ -121,8 +122,13 @@ def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.nd
     below it) ``+`` (negative weight tied with it), read from one running sum of the negative
     weights; rows in tied groups are corrected from their group's ends (few columns), so no
     per-group reduction runs over the resamples. Integer counts stay integers (exact, and a
-    quarter of the memory traffic of floats).
+    quarter of the memory traffic of floats). Integer weights are read only at the tied
+    groups that hold a positive (:class:`archbench.kinds.common.ranks.PositiveSteps`): a
+    positive group ``g`` with positive weight ``P`` scores ``P (2 n_neg - N_through - N_above)``,
+    ``N_through``/``N_above`` the negative weight at or above its score and strictly above it;
+    the same integers as the running sum, so the same value.
     """
+    steps = PositiveSteps(score, positive)
     order = np.argsort(score, kind="stable")
     s, pos = score[order], positive[order]
     n = s.size
@@ -136,6 +142,17 @@ def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.nd
     t_last = t_first + sizes[group[tied_pos]] - 1
 
     def auc(counts: np.ndarray) -> np.ndarray:
+        read = steps.read(counts)
+        if read is not None:
+            tp, seen, before, total = read
+            p_g = np.diff(tp, axis=1, prepend=0)
+            tp_above = tp - p_g  # no positive lies between two positive groups
+            n_pos_i, n_neg_i = tp[:, -1], total - tp[:, -1]
+            num_i = np.sum(p_g * (2 * n_neg_i[:, None] - (seen - tp) - (before - tp_above)), axis=1)
+            n_pos_f, n_neg_f = n_pos_i.astype(np.float64), n_neg_i.astype(np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out_i = num_i / (2.0 * n_pos_f * n_neg_f)
+            return np.where((n_pos_i > 0) & (n_neg_i > 0), out_i, np.nan)
         w = counts[:, order]
         integer = np.issubdtype(w.dtype, np.integer)
         # exact when every partial product fits: count x 2 n < 2**31
