@@ -250,6 +250,10 @@ def test_reference_sentence_follows_the_stored_tests(tmp_path: Path) -> None:
     text = reference_sentence(load_run(root)) or ""
     assert "is not resolved against" in text and "does not beat" not in text
     assert "is worse than" not in text and "seed-and-row t-test" in text
+    assert "[-0.03" in text.replace("\u2212", "-")  # the interval
+    short = reference_sentence(load_run(root), compact=5) or ""  # near the page limit
+    assert "is not resolved against" in short and "p = 0.3" in short
+    assert "[-0.03" not in short.replace("\u2212", "-") and "intervals in stats.json" in short
     _edit_stats(root, references=[{**base, "diff": worse, "p_value": 0.001, "resolved": True}])
     assert "is worse than" in (reference_sentence(load_run(root)) or "")
     _edit_stats(root, references=[{**base, "diff": -worse, "p_value": 0.001, "resolved": True}])

@@ -52,10 +52,12 @@ def _reference_labels(run: RunData) -> dict[str, str]:
 
 
 def _tested_parts(
-    run: RunData, split: str, tests: list[dict[str, Any]], d: int
+    run: RunData, split: str, tests: list[dict[str, Any]], d: int, short: bool = False
 ) -> tuple[list[str], set[str]]:
     """Per family, the tested reference comparisons of ``split`` it does not win (stats.json
-    ``references``), and the families not shown to beat each reference."""
+    ``references``), and the families not shown to beat each reference (``short``, for a
+    report near its page limit: the difference and p without the interval, which stats.json
+    and the console keep)."""
     hi, labels = run.higher(run.primary), _reference_labels(run)
     values = {label: v for label, v in reference_rows(run, run.primary)}
     parts, unbeaten = [], set()
@@ -72,8 +74,9 @@ def _tested_parts(
                 continue  # tested: it beats this reference
             unbeaten.add(f"{fam}\0{t['reference']}")
             ref = f"{_ref_label(label)} ({num(values.get(label, {}).get(split), d)}"
+            ci = "" if short else " " + interval(t.get("ci_low"), t.get("ci_high"), d)
             stats = (
-                f"{signed(diff, d)} {interval(t.get('ci_low'), t.get('ci_high'), d)}, "
+                f"{signed(diff, d)}{ci}, "
                 f"{fmt_p(finite(t.get('p_value')), float(t.get('alpha') or ALPHA))})"
             )
             said.append(
@@ -134,7 +137,7 @@ def reference_sentence(run: RunData, compact: int = 0) -> str | None:
         if not refs:
             continue
         if tested:
-            parts, unbeaten = _tested_parts(run, split, tested, d)
+            parts, unbeaten = _tested_parts(run, split, tested, d, short=compact >= 5)
             trivial = any(u.endswith(f"\0{weakest}") for u in unbeaten)
         else:
             parts, trivial = _point_parts(run, split, refs, d, short=compact >= 5)
@@ -144,8 +147,14 @@ def reference_sentence(run: RunData, compact: int = 0) -> str | None:
     if not sentences:
         return None
     how = (
-        f"family \u2212 reference with its {run.confidence:.0%} CI and p, each family tested "
-        "against each reference on the same rows by the seed-and-row t-test, uncorrected"
+        (
+            "family \u2212 reference and p of the seed-and-row t-test on the same rows, "
+            "uncorrected; intervals in stats.json"
+            if compact >= 5
+            else f"family \u2212 reference with its {run.confidence:.0%} CI and p, each family "
+            "tested against each reference on the same rows by the seed-and-row t-test, "
+            "uncorrected"
+        )
         if tested
         else "point estimates only: no reference predictions are stored, so nothing is tested"
     )

@@ -139,12 +139,17 @@ def test_a_drop_record_has_the_base_rate_or_mean_before_and_after() -> None:
     assert rows["shift_dropped"] == 200 and rows["shift_set"] == 800
 
 
-def _run(acc: dict[str, float], balance: dict[str, dict[str, float]]) -> SimpleNamespace:
+def _run(
+    acc: dict[str, float],
+    balance: dict[str, dict[str, float]],
+    shift: dict[str, float] | None = None,
+) -> SimpleNamespace:
+    by_split = {"test": acc, "shift": shift or {}}
     return SimpleNamespace(
         metrics=["roc_auc", "accuracy"],
         families=list(acc),
         splits={"class_balance": balance, "sizes": {"test": 1000, "shift": 500}},
-        summary_row=lambda f, s, m: {"mean": acc[f]} if s == "test" else None,
+        summary_row=lambda f, s, m: {"mean": by_split[s][f]} if f in by_split[s] else None,
         label=lambda f: f.upper(),
     )
 
@@ -155,6 +160,18 @@ def test_an_accuracy_at_the_majority_rate_is_named() -> None:
     assert len(notes) == 1 and "MLP 0.953" in notes[0] and "GBDT" not in notes[0]
     assert "majority-class rate (95.3%)" in notes[0]
     assert rare.majority_accuracy_notes(_run({"mlp": 0.96}, balance)) == []
+
+
+def test_the_same_families_at_the_majority_rate_on_both_sets_share_one_sentence() -> None:
+    balance = {"test": {"0": 0.99, "1": 0.01}, "shift": {"0": 0.992, "1": 0.008}}
+    acc, shift = {"mlp": 0.990, "gbdt": 0.995}, {"mlp": 0.992, "gbdt": 0.996}
+    (note,) = rare.majority_accuracy_notes(_run(acc, balance, shift))
+    assert "ID test / shift" in note and "MLP 0.990 / 0.992" in note and "GBDT" not in note
+    assert "(99.0% / 99.2%)" in note
+    # different families on the two sets: one sentence each
+    shift = {"mlp": 0.995, "gbdt": 0.992}
+    notes = rare.majority_accuracy_notes(_run(acc, balance, shift))
+    assert len(notes) == 2 and "MLP 0.990" in notes[0] and "GBDT 0.992" in notes[1]
 
 
 def test_the_cap_note_says_whether_the_cap_grew_or_was_lifted() -> None:

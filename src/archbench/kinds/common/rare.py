@@ -290,29 +290,42 @@ def base_rate_text(task: Mapping[str, Any], imbalanced: bool) -> str:
 
 def majority_accuracy_notes(run: Any) -> list[str]:
     """Report sentences naming a family whose mean accuracy equals the majority-class rate of
-    a split (within one row): it predicts the majority class. Reads splits.json
+    a split (within one row): it predicts the majority class. One sentence for both
+    evaluation sets when the same families do so on both. Reads splits.json
     ``class_balance`` and ``sizes`` and the summary rows."""
     if "accuracy" not in run.metrics:
         return []
     balance, sizes = run.splits.get("class_balance") or {}, run.splits.get("sizes") or {}
-    out = []
+    found: dict[str, tuple[float, dict[str, float]]] = {}
     for s in ("test", "shift"):
         shares = [float(v) for v in (balance.get(s) or {}).values()]
         n = int(sizes.get(s) or 0)
         if not shares or n <= 0:
             continue
         rate = max(shares)
-        same = []
+        same = {}
         for f in run.families:
             row = run.summary_row(f, s, "accuracy") or {}
             v = row.get("mean")
             if isinstance(v, int | float) and math.isfinite(v) and abs(v - rate) <= 1.0 / n:
-                same.append(f"{run.label(f)} {v:.3f}")
+                same[f] = float(v)
         if same:
-            out.append(
-                f"On {_SPLIT_WORDS[s]}, the accuracy of {', '.join(same)} equals the "
-                f"majority-class rate ({rate:.1%}): that is what predicting the majority class "
-                "for every row scores, so accuracy tells nothing here; read ROC-AUC or average "
-                "precision."
-            )
-    return out
+            found[s] = (rate, same)
+    tail = (
+        ": that is what predicting the majority class for every row scores, so accuracy tells "
+        "nothing here; read ROC-AUC or average precision."
+    )
+    if len(found) == 2 and list(found["test"][1]) == list(found["shift"][1]):
+        (r_id, a_id), (r_sh, a_sh) = found["test"], found["shift"]
+        fams = ", ".join(f"{run.label(f)} {a_id[f]:.3f} / {a_sh[f]:.3f}" for f in a_id)
+        return [
+            f"On the ID test / shift set, the accuracy of {fams} equals the majority-class rate "
+            f"({r_id:.1%} / {r_sh:.1%})" + tail
+        ]
+    return [
+        f"On {_SPLIT_WORDS[s]}, the accuracy of "
+        + ", ".join(f"{run.label(f)} {v:.3f}" for f, v in same.items())
+        + f" equals the majority-class rate ({rate:.1%})"
+        + tail
+        for s, (rate, same) in found.items()
+    ]
