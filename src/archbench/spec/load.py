@@ -320,16 +320,17 @@ def validate(spec: Spec, kind: Kind | None = None) -> None:
     if sp.val_fraction + sp.test_fraction >= 0.9:
         raise ConfigError("split.val_fraction + split.test_fraction must be below 0.9")
     for key in ("max_train_rows", "max_val_rows", "max_test_rows", "max_shift_rows",
-                "max_train_steps"):  # fmt: skip
+                "max_train_steps", "max_train_values"):  # fmt: skip
         if getattr(sp, key) < 0:
             raise ConfigError(f"split.{key} must be >= 0 (0 means no cap)")
     if sp.min_rows < 1:
         raise ConfigError("split.min_rows must be >= 1")
-    if sp.max_train_steps and not kind.step_caps:
-        raise ConfigError(
-            f"split.max_train_steps caps forecasting windows by their length; {kind.name} tasks "
-            "cap training rows with split.max_train_rows: remove split.max_train_steps"
-        )
+    for key in ("max_train_steps", "max_train_values"):
+        if getattr(sp, key) and not kind.step_caps:
+            raise ConfigError(
+                f"split.{key} caps forecasting windows by their size; {kind.name} tasks cap "
+                f"training rows with split.max_train_rows: remove split.{key}"
+            )
     if sp.group and not kind.groups_split:
         raise ConfigError(
             f"split.group applies to tables and text; {kind.name} tasks keep their own units "

@@ -90,6 +90,10 @@ class SplitSpec:
     #: Forecasting: the most training window steps, windows x (context + horizon); with long
     #: windows it caps the training windows below ``max_train_rows`` (0: no such cap).
     max_train_steps: int = 0
+    #: Forecasting: the most training window values, windows x (context + horizon) x channels
+    #: (the target and every covariate after encoding), so that many covariates cap the
+    #: training windows too (0: no such cap).
+    max_train_values: int = 0
     min_rows: int = 30
     max_categories: int = 1000
     duplicates: Literal["auto", "group", "error"] = "auto"
@@ -224,8 +228,9 @@ class Spec:
         d = self.to_dict()
         if d["seeds"]["vary"] == "model":  # the default: digests of older specs stay valid
             del d["seeds"]["vary"]
-        if not d["split"].get("max_train_steps"):  # unset: digests of older specs stay valid
-            d["split"].pop("max_train_steps", None)
+        for key in ("max_train_steps", "max_train_values"):
+            if not d["split"].get(key):  # unset: digests of older specs stay valid
+                d["split"].pop(key, None)
         if before_groups and not d["split"].get("group"):
             d["split"].pop("group", None)
         if exclude_output:

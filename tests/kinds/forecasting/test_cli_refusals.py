@@ -188,12 +188,24 @@ def test_a_step_cap_below_one_window_is_refused(
     assert not out.exists()
 
 
-def test_a_step_cap_on_a_table_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("key", ["max_train_steps", "max_train_values"])
+def test_a_size_cap_on_a_table_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
 ) -> None:
     spec = tmp_path / "spec.toml"
-    spec.write_text('[task]\nname = "california"\n[split]\nmax_train_steps = 1000\n')
+    spec.write_text(f'[task]\nname = "california"\n[split]\n{key} = 1000\n')
     out = tmp_path / "run"
     line = _refusal(["run", "--spec", str(spec), "--out", str(out), "--quiet"], capsys)
-    assert "split.max_train_steps caps forecasting windows" in line
-    assert "remove split.max_train_steps" in line and not out.exists()
+    assert f"split.{key} caps forecasting windows" in line
+    assert f"remove split.{key}" in line and not out.exists()
+
+
+def test_a_value_cap_below_one_window_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = write_spec(tmp_path, table(), {})
+    spec.write_text(spec.read_text() + "[split]\nmax_train_values = 20\n")
+    out = tmp_path / "run"
+    line = _refusal(["run", "--spec", str(spec), "--out", str(out), "--quiet"], capsys)
+    assert "split.max_train_values = 20 is less than one window" in line
+    assert "raise it or set 0" in line and not out.exists()

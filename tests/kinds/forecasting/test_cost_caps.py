@@ -24,8 +24,18 @@ from archbench.kinds.forecasting.models.gbdt import (
     row_cap,
     steps_per_window,
 )
-from archbench.kinds.forecasting.presets import MAX_CELLS, MAX_TRAIN_STEPS, PRESETS
-from archbench.kinds.forecasting.splits import ForecastInfo, ForecastSplit, make_splits
+from archbench.kinds.forecasting.presets import (
+    MAX_CELLS,
+    MAX_TRAIN_STEPS,
+    MAX_TRAIN_VALUES,
+    PRESETS,
+)
+from archbench.kinds.forecasting.splits import (
+    ForecastInfo,
+    ForecastSplit,
+    channels_of,
+    make_splits,
+)
 
 
 def long_series(steps: int = 6_000, context: int = 336, horizon: int = 48) -> pd.DataFrame:
@@ -42,11 +52,54 @@ def load(frame: pd.DataFrame, context: int, horizon: int) -> ForecastData:
 
 def test_the_step_cap_is_the_smaller_cap_for_long_windows() -> None:
     split = ForecastSplit(max_train=6_000, max_train_steps=640_000)
-    assert split.cap("train", 384) == 1_666 and split.steps_bind(384)
-    assert split.cap("train", 70) == 6_000 and not split.steps_bind(70)
+    assert split.cap("train", 384) == 1_666
+    assert split.size_cap(384) == ("max_train_steps", 640_000, 384)
+    assert split.cap("train", 70) == 6_000 and split.size_cap(70) is None
     assert split.cap("val", 384) == 0  # evaluation caps count windows only
     assert ForecastSplit(max_train_steps=1_000).cap("train", 100) == 10  # no window cap
     assert ForecastSplit(max_train=5).cap("train", 10**6) == 5  # no step cap
+
+
+def test_the_value_cap_counts_channels() -> None:
+    split = ForecastSplit(max_train=6_000, max_train_steps=320_000, max_train_values=1_280_000)
+    # up to four channels the step cap binds (or the window cap); beyond, the value cap
+    assert split.cap("train", 384, 1) == split.cap("train", 384, 4) == 833
+    assert split.size_cap(384, 4) == ("max_train_steps", 320_000, 384)
+    assert split.cap("train", 384, 11) == 1_280_000 // (384 * 11) == 303
+    assert split.size_cap(384, 11) == ("max_train_values", 1_280_000, 384 * 11)
+    assert split.cap("train", 41, 8) == 3_902  # nyse: 8 channels of 41 steps
+    assert ForecastSplit(max_train_values=1_000).cap("train", 10, 5) == 20
+
+
+def with_covariates(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    return frame.assign(**{f"x{i}": rng.normal(size=len(frame)) for i in range(n)})
+
+
+def test_many_covariates_get_fewer_training_windows_and_the_run_says_why() -> None:
+    frame = with_covariates(long_series(4_000, context=96, horizon=24), 9)
+    s = ForecastSettings(time="t", target="y", horizon=24, context=96,
+                         known=tuple(f"x{i}" for i in range(9)))  # fmt: skip
+    data = load_frame(frame, s)
+    assert channels_of(data) == 10
+    split = ForecastSplit(max_train_steps=120 * 1_000, max_train_values=120 * 4 * 1_000)
+    capped = make_splits(data, split, None)
+    assert len(capped.windows["train"]) == 400 < capped.available["train"]
+    note = next(n for n in capped.notes if "train" in n)
+    assert "split.max_train_values = 480,000 window values" in note
+    assert "windows of 1,200 values" in note
+    # the same task with three covariates: four channels, the step cap binds
+    few = load_frame(frame, ForecastSettings(time="t", target="y", horizon=24, context=96,
+                                             known=("x0", "x1", "x2")))  # fmt: skip
+    assert len(make_splits(few, split, None).windows["train"]) == 1_000
+    one = (
+        r"split.max_train_values = 1,000 is less than one window "
+        r"\(\(context \+ horizon\) x channels = 120 x 10 = 1,200 values\)"
+    )
+    with pytest.raises(ConfigError, match=one):
+        make_splits(data, ForecastSplit(max_train_values=1_000), None)
+    with pytest.raises(ConfigError, match=r"split.max_train_values = -5 must be an integer >= 0"):
+        ForecastSplit(max_train_values=-5)
 
 
 def test_long_windows_get_fewer_training_windows_and_the_run_says_why() -> None:
@@ -91,8 +144,12 @@ def test_quick_keeps_weather_whole_and_default_halves_its_window_steps() -> None
         p = PRESETS[name]
         sp = p["split"]
         assert sp["max_train_steps"] == MAX_TRAIN_STEPS[name]
-        cap = ForecastSplit(max_train=sp["max_train_rows"], max_train_steps=sp["max_train_steps"])
-        assert min(cap.cap("train", window), 3_294) == windows
+        assert sp["max_train_values"] == MAX_TRAIN_VALUES[name] == 4 * MAX_TRAIN_STEPS[name]
+        cap = ForecastSplit(
+            max_train=sp["max_train_rows"], max_train_steps=sp["max_train_steps"],
+            max_train_values=sp["max_train_values"],
+        )  # fmt: skip
+        assert min(cap.cap("train", window, channels_of(task.data)), 3_294) == windows
         cells = (
             p["families"]["gbdt"]
             .get("params", {})
@@ -102,6 +159,25 @@ def test_quick_keeps_weather_whole_and_default_halves_its_window_steps() -> None
         rows = row_cap(LightGBMForecaster.fixed_defaults["max_rows"], cells, n_features)
         assert steps_per_window(windows, info.horizon, rows) == info.horizon  # every GBDT row
     assert PRESETS["thorough"]["split"]["max_train_steps"] == 0
+    assert PRESETS["thorough"]["split"]["max_train_values"] == 0
+
+
+def test_the_value_cap_leaves_nyse_whole() -> None:
+    """nyse: 8 channels (day of week one-hot, two observed covariates) of 41 steps."""
+    from archbench.kinds.forecasting.tasks import nyse
+
+    task = nyse()
+    splits = make_splits(task.data, task.split, task.shift)
+    n = splits.available["train"]
+    assert channels_of(task.data) == 8 and n == 2_957
+    window = task.data.settings.context + task.data.settings.horizon
+    for name in ("quick", "default"):
+        sp = PRESETS[name]["split"]
+        cap = ForecastSplit(
+            max_train=sp["max_train_rows"], max_train_steps=sp["max_train_steps"],
+            max_train_values=sp["max_train_values"],
+        )  # fmt: skip
+        assert cap.cap("train", window, 8) >= n
 
 
 def test_row_cap_takes_the_smaller_of_rows_and_cells() -> None:
@@ -153,3 +229,7 @@ def test_report_explains_the_step_cap() -> None:
     )
     del windows["train"]["max_steps"]
     assert "window steps" not in plain_text(_setup(run, 0))  # type: ignore[arg-type]
+    windows["train"].update(max_values=1_280_000, window_values=4_224, channels=11)
+    text = plain_text(_setup(run, 0))  # type: ignore[arg-type]
+    assert "training windows of 4,224 values (steps times 11 channels: the target and its " in text
+    assert "by a cap of 1,280,000 window values" in text

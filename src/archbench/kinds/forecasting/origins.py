@@ -132,12 +132,12 @@ def notes(
     season: int,
     available: dict[str, int],
     used: dict[str, int],
-    steps_cap: tuple[int, int] | None = None,
+    size_cap: tuple[str, int, int] | None = None,
 ) -> tuple[str, ...]:
     """One line each: a moved evaluation stride, and the splits whose windows were capped.
 
-    ``steps_cap``: ``(split.max_train_steps, steps of one window)`` where that cap set the
-    training windows' cap, which the line then explains.
+    ``size_cap``: ``(key, cap, one window's steps or values)`` where ``split.max_train_steps``
+    or ``split.max_train_values`` set the training windows' cap, which the line then explains.
     """
     out = []
     if step != requested:
@@ -150,12 +150,17 @@ def notes(
     ]
     if capped:
         why = ""
-        if steps_cap is not None and used.get("train", 0) < available.get("train", 0):
-            most, window = steps_cap
+        if size_cap is not None and used.get("train", 0) < available.get("train", 0):
+            key, most, per = size_cap
+            what = (
+                f"{per:,} steps (context + horizon)"
+                if key == "max_train_steps"
+                else f"{per:,} values (context + horizon, times the target and its covariates)"
+            )
+            unit = "window steps" if key == "max_train_steps" else "window values"
             why = (
-                f"; training windows of {window:,} steps (context + horizon) are capped at "
-                f"{most // window:,} by split.max_train_steps = {most:,} window steps, so that "
-                "long windows cost what the preset budgets"
+                f"; training windows of {what} are capped at {most // per:,} by split.{key} = "
+                f"{most:,} {unit}, so that large windows cost what the preset budgets"
             )
         out.append(
             "windows drawn at random under the preset's caps (split.max_<split>_rows; 0 uses "

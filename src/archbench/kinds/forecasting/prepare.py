@@ -22,7 +22,12 @@ from archbench.kinds.forecasting.ets import KEY as ETS_KEY
 from archbench.kinds.forecasting.ets import LABEL as ETS_LABEL
 from archbench.kinds.forecasting.ets import EtsReference, FittedReferences, reference_for_run
 from archbench.kinds.forecasting.shiftrule import ForecastShift
-from archbench.kinds.forecasting.splits import ForecastInfo, ForecastSplit, ForecastSplits
+from archbench.kinds.forecasting.splits import (
+    ForecastInfo,
+    ForecastSplit,
+    ForecastSplits,
+    channels_of,
+)
 from archbench.kinds.forecasting.tasks import ForecastTask
 from archbench.names import SCORED_SPLITS, SPLIT_NAMES
 
@@ -176,16 +181,22 @@ def _window_counts(
     """Per split: windows used, windows available before the cap, and the cap (0: none).
 
     Where ``split.max_train_steps`` sets the training cap (long windows), the training entry
-    also holds that cap (``max_steps``) and the steps of one window (``window_steps``).
+    also holds that cap (``max_steps``) and the steps of one window (``window_steps``); where
+    ``split.max_train_values`` does (many covariates), that cap (``max_values``) and the values
+    of one window (``window_values``, its steps times ``channels``).
     """
     window = task.data.settings.context + task.data.settings.horizon
+    channels = channels_of(task.data)
     out: dict[str, Any] = {
         k: {"used": sizes[k], "available": splits.available.get(k, sizes[k]),
-            "cap": task.split.cap(k, window)}
+            "cap": task.split.cap(k, window, channels)}
         for k in SPLIT_NAMES
     }  # fmt: skip
-    if task.split.steps_bind(window):
-        out["train"].update(max_steps=task.split.max_train_steps, window_steps=window)
+    size = task.split.size_cap(window, channels)
+    if size is not None and size[0] == "max_train_steps":
+        out["train"].update(max_steps=size[1], window_steps=window)
+    elif size is not None:
+        out["train"].update(max_values=size[1], window_values=size[2], channels=channels)
     return out
 
 

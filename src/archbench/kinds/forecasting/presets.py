@@ -9,7 +9,8 @@ worker; docs/benchmarks.md, section 11). Validation and test are 15% of the ID t
 The cost of a preset is bounded by its caps, not by the data (docs/forecasting.md, "Cost"):
 ``split.max_train_rows`` caps the training windows of the tuning trials and the final seeds (a
 seeded draw across series and time, the same for every family and seed) and
-``split.max_train_steps`` their window steps (long windows get fewer),
+``split.max_train_steps`` their window steps (long windows get fewer) and
+``split.max_train_values`` their values (window steps x channels: many covariates get fewer),
 ``max_val_rows``/``max_test_rows``/``max_shift_rows`` the evaluation windows (a draw stratified
 by the phase of the season), ``budget.tune_max_rows`` the windows each trial trains on, and the
 GBDT's ``max_rows``/``max_cells`` its (window, horizon step) rows and their features. The caps
@@ -34,6 +35,14 @@ from archbench.kinds.common.presets import Sizes, build_presets
 #: GBDT cells and 500 rounds (weather's GBDT units stop by 447, nyse's by 234;
 #: docs/benchmarks.md, section 12).
 MAX_TRAIN_STEPS = {"quick": 640_000, "default": 320_000}
+#: The most training window values (window steps x channels: the target and every covariate
+#: after encoding) per preset, four times the step cap: the forecasting MLP reads every
+#: covariate over the window, so many covariates cost like long windows. Tasks of up to four
+#: channels are left to the step cap, and so are the built-ins (the default's weather windows
+#: hold 1,666 x 192 x 3 = 959,616 values, nyse's 2,957 x 41 x 8 = 969,896: its day of week is
+#: five one-hot channels). fpp2's ``elecdemand`` with ten known covariates took 242 s in the
+#: default at the step cap alone (its MLP units 2.1x the cost of two covariates').
+MAX_TRAIN_VALUES = {"quick": 2_560_000, "default": 1_280_000}
 #: The GBDT's cap on training rows x features per preset (``max_cells``; the model's own default
 #: is quick's): the default's 2,560,000 keep every horizon step of weather's 1,666 default
 #: windows (39,984 rows of 64 features).
@@ -48,7 +57,7 @@ PRESETS: dict[str, dict[str, Any]] = build_presets(("mlp", "patchtst"), {
 }, split={"val_fraction": 0.15, "test_fraction": 0.15},
    extra={"default": {"gbdt": {"params": {"max_cells": MAX_CELLS["default"]}}},
           "thorough": {"gbdt": {"params": {"max_rows": 0, "max_cells": 0}}}},
-   split_extra={"quick": {"max_train_steps": MAX_TRAIN_STEPS["quick"]},
-                "default": {"max_train_steps": MAX_TRAIN_STEPS["default"]},
-                "thorough": {"max_train_steps": 0}})
+   split_extra={p: {"max_train_steps": MAX_TRAIN_STEPS.get(p, 0),
+                    "max_train_values": MAX_TRAIN_VALUES.get(p, 0)}
+                for p in ("quick", "default", "thorough")})
 # fmt: on

@@ -134,14 +134,22 @@ def _cap_words(t: dict[str, Any]) -> str:
     if not any((v.get("available") or 0) > (v.get("used") or 0) for v in win.values()):
         return ""
     train = win.get("train") or {}
-    steps = train.get("max_steps")
-    longer = (
-        f"; training windows of {count(train.get('window_steps'))} steps are capped at "
-        f"{count(train.get('cap'))} by a cap of {count(steps)} window steps, so that long "
-        "windows cost what the preset budgets"
-        if steps and (train.get("available") or 0) > (train.get("used") or 0)
-        else ""
-    )
+    steps, values = train.get("max_steps"), train.get("max_values")
+    bit = (train.get("available") or 0) > (train.get("used") or 0)
+    longer = ""
+    if steps and bit:
+        longer = (
+            f"; training windows of {count(train.get('window_steps'))} steps are capped at "
+            f"{count(train.get('cap'))} by a cap of {count(steps)} window steps, so that long "
+            "windows cost what the preset budgets"
+        )
+    elif values and bit:
+        longer = (
+            f"; training windows of {count(train.get('window_values'))} values (steps times "
+            f"{count(train.get('channels'))} channels: the target and its covariates) are capped "
+            f"at {count(train.get('cap'))} by a cap of {count(values)} window values, so that "
+            "many covariates cost what the preset budgets"
+        )
     return (
         " (where fewer than available: a seeded draw under the preset's caps, across series and "
         "time for training, with equal quotas per phase of the season for evaluation; the same "

@@ -56,7 +56,9 @@ class ForecastSplit:
     ``max_train`` / ``max_val`` / ``max_test`` / ``max_shift``: the most windows of each split
     (0: no cap), drawn with ``seed`` (:mod:`.origins`). ``max_train_steps``: the most training
     window steps (windows x (context + horizon); 0: no cap), so that long windows, which cost
-    more each, get fewer of them: the training cap is the smaller of the two.
+    more each, get fewer of them; ``max_train_values``: the most training window values
+    (window steps x channels, the target and every encoded covariate; 0: no cap), so that many
+    covariates do too. The training cap is the smallest of the three.
     """
 
     val_fraction: float = 0.15
@@ -68,18 +70,33 @@ class ForecastSplit:
     max_shift: int = 0
     seed: int = 0
     max_train_steps: int = 0
+    max_train_values: int = 0
 
-    def cap(self, split: str, window: int) -> int:
-        """The window cap of ``split`` for windows of ``window`` steps (0: none)."""
+    def _sizes(self, window: int, channels: int) -> tuple[tuple[str, int, int], ...]:
+        """``(key, cap, one window's amount)`` of the size caps that are set."""
+        both = (
+            ("max_train_steps", self.max_train_steps, window),
+            ("max_train_values", self.max_train_values, window * channels),
+        )
+        return tuple(c for c in both if c[1] > 0)
+
+    def cap(self, split: str, window: int, channels: int = 1) -> int:
+        """The window cap of ``split`` for windows of ``window`` steps of ``channels``
+        channels (0: none)."""
         cap = int(getattr(self, f"max_{split}"))
-        if split != "train" or not self.max_train_steps:
+        if split != "train":
             return cap
-        by_steps = self.max_train_steps // window
-        return by_steps if cap <= 0 else min(cap, by_steps)
+        for _, most, per in self._sizes(window, channels):
+            cap = most // per if cap <= 0 else min(cap, most // per)
+        return cap
 
-    def steps_bind(self, window: int) -> bool:
-        """Whether ``max_train_steps`` sets the training cap for windows of ``window`` steps."""
-        return self.cap("train", window) != self.max_train
+    def size_cap(self, window: int, channels: int = 1) -> tuple[str, int, int] | None:
+        """The size cap that sets the training cap, as ``(key, cap, one window's steps or
+        values)``; None where ``max_train`` (or nothing) does."""
+        cap = self.cap("train", window, channels)
+        if cap == self.max_train:
+            return None
+        return next(c for c in self._sizes(window, channels) if c[1] // c[2] == cap)
 
     def __post_init__(self) -> None:
         v, t = self.val_fraction, self.test_fraction
@@ -98,17 +115,30 @@ class ForecastSplit:
             v = getattr(self, f"max_{name}")
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ConfigError(f"split.max_{name}_rows = {v!r} must be an integer >= 0 (0: all)")
-        v = self.max_train_steps
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ConfigError(f"split.max_train_steps = {v!r} must be an integer >= 0 (0: all)")
+        for key in ("max_train_steps", "max_train_values"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"split.{key} = {v!r} must be an integer >= 0 (0: all)")
 
-    def check_window(self, window: int) -> None:
-        """Refuse a step cap below one window of ``window`` (context + horizon) steps."""
+    def check_window(self, window: int, channels: int = 1) -> None:
+        """Refuse a size cap below one window of ``window`` (context + horizon) steps of
+        ``channels`` channels."""
         if 0 < self.max_train_steps < window:
             raise ConfigError(
                 f"split.max_train_steps = {self.max_train_steps:,} is less than one window "
                 f"(context + horizon = {window:,} steps); raise it or set 0 (no cap)"
             )
+        if 0 < self.max_train_values < window * channels:
+            raise ConfigError(
+                f"split.max_train_values = {self.max_train_values:,} is less than one window "
+                f"((context + horizon) x channels = {window:,} x {channels} = "
+                f"{window * channels:,} values); raise it or set 0 (no cap)"
+            )
+
+
+def channels_of(data: ForecastData) -> int:
+    """The channels of a window: the target and every covariate after encoding."""
+    return 1 + len(data.known_names) + len(data.observed_names)
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,7 +247,7 @@ def make_splits(
             window, or a split has no window (series too short for context, horizon and
             the split fractions).
     """
-    split.check_window(data.settings.context + data.settings.horizon)
+    split.check_window(data.settings.context + data.settings.horizon, channels_of(data))
     names = list(data.series_names)
     shift_series = shift_series_of(data, shift)
     id_idx = [i for i, n in enumerate(names) if n not in shift_series]
@@ -322,8 +352,8 @@ def _notes(
     used: dict[str, int],
 ) -> tuple[str, ...]:
     window = data.settings.context + data.settings.horizon
-    steps = (split.max_train_steps, window) if split.steps_bind(window) else None
-    said = notes(step, data.settings.step, data.season, available, used, steps)
+    size = split.size_cap(window, channels_of(data))
+    said = notes(step, data.settings.step, data.season, available, used, size)
     for line in said:
         log.warning("%s", line)
     return said
@@ -353,8 +383,9 @@ def _choose(
             late = (j * data.season // len(spans)) % min(st, data.season)
             candidates.append(every[late if late < len(every) else 0 :: st])
     rng = np.random.default_rng(derive_seed(split.seed, "forecast_windows", name))
+    cap = split.cap(name, c + h, channels_of(data))
     return choose(
-        series, candidates, [phase[i] for i in series], data.season, split.cap(name, c + h), rng,
+        series, candidates, [phase[i] for i in series], data.season, cap, rng,
         stratify=name != "train",
     )  # fmt: skip
 

@@ -241,7 +241,7 @@ def _split(spec: Spec, default_stride: int = 1) -> ForecastSplit:
     return ForecastSplit(
         sp.val_fraction, sp.test_fraction, stride, max_train=sp.max_train_rows,
         max_val=sp.max_val_rows, max_test=sp.max_test_rows, max_shift=sp.max_shift_rows,
-        seed=sp.seed, max_train_steps=sp.max_train_steps,
+        seed=sp.seed, max_train_steps=sp.max_train_steps, max_train_values=sp.max_train_values,
     )  # fmt: skip
 
 

@@ -52,6 +52,9 @@ min = "2024-01-01"          # range: first time of the shift period (inclusive)
 # max_train_steps = 320000  # and at most this many training window steps, windows x (context +
                             # horizon): long windows get fewer (quick 640,000, default 320,000;
                             # 0 = no cap)
+# max_train_values = 1280000  # and at most this many window values, window steps x channels
+                            # (the target and each covariate after one-hot encoding): many
+                            # covariates get fewer (quick 2,560,000, default 1,280,000; 0 = none)
 """
 
 _BUILTIN = """\
