@@ -244,3 +244,10 @@ def pd_dow(dates: Any) -> Any:
     import pandas as pd
 
     return pd.to_datetime(dates).dt.day_of_week
+
+
+def test_stats_ranks_smoke(tmp_path: Path) -> None:
+    data = run_smoke("stats_ranks", tmp_path)
+    rows = data["results"]
+    assert {r["metric"] for r in rows} == {"average_precision", "recall_at_1pct_fpr"}
+    assert all(r["rows"] == 2_000 and finite(r["ratio"]) and r["ratio"] > 0 for r in rows)

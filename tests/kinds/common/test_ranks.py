@@ -26,7 +26,7 @@ def _counts(seed: int, n: int, positive: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize("rate", [0.01, 0.5, 0.97])
+@pytest.mark.parametrize("rate", [0.01, 0.05, 0.5, 0.97])  # the first two: positive groups
 def test_auc_at_positive_groups_equals_running_sums_and_sklearn(ties: bool, rate: float) -> None:
     positive, score = _scores(3, 2_000, rate, ties)
     counts = _counts(4, score.size, positive)
