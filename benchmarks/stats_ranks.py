@@ -12,7 +12,7 @@ times both on one chunk of 250 resamples of 5 seeds, in the same process, altern
 reports the median ratio (old / new) per metric, evaluation-set size and positive share. A
 ratio, not a time: this machine's speed drifts between runs. (ROC-AUC's previous integer path
 ran int32 running sums, faster than its float path; it takes the positive groups only where
-they are at most a tenth of the rows, docs/benchmarks.md section 13.)
+positives are at most a tenth of the rows, docs/benchmarks.md section 13.)
 """
 
 from __future__ import annotations

@@ -126,12 +126,12 @@ def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.nd
     groups that hold a positive (:class:`archbench.kinds.common.ranks.PositiveSteps`): a
     positive group ``g`` with positive weight ``P`` scores ``P (2 n_neg - N_through - N_above)``,
     ``N_through``/``N_above`` the negative weight at or above its score and strictly above it;
-    the same integers as the running sum, so the same value. That pays where positive groups
-    are at most a tenth of the rows (1.4-1.6x at 5% positives, about 5x at 1%); with more, the
+    the same integers as the running sum, so the same value. That pays where positives are
+    at most a tenth of the rows (1.4-1.6x at 5% positives, about 5x at 1%); with more, the
     integer running sum is faster (0.6x at half: ``benchmarks/stats_ranks.py``).
     """
-    steps = PositiveSteps(score, positive)
-    sparse = steps.n_groups * 10 <= score.size
+    # positive groups are at most the positives: build them only where they can be few
+    steps = PositiveSteps(score, positive) if int(np.sum(positive)) * 10 <= score.size else None
     order = np.argsort(score, kind="stable")
     s, pos = score[order], positive[order]
     n = s.size
@@ -145,7 +145,7 @@ def weighted_roc_auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.nd
     t_last = t_first + sizes[group[tied_pos]] - 1
 
     def auc(counts: np.ndarray) -> np.ndarray:
-        read = steps.read(counts) if sparse else None
+        read = steps.read(counts) if steps is not None else None
         if read is not None:
             tp, seen, before, total = read
             p_g = np.diff(tp, axis=1, prepend=0)
